@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace FastRelay.Bench.Cli;
+
+/// <summary>
+/// Reading option values without throwing. <see cref="ParseResult.GetValue{T}(Option{T})"/> throws when the
+/// parser already found a problem with that option (such as <c>--sessions 5 --sessions 6</c>); that problem is
+/// in <see cref="ParseResult.Errors"/> already, so the binder just skips the value and lists everything once.
+/// </summary>
+internal static class ParseResultExtensions
+{
+    /// <summary>The option's value (or default); false when the parser already reported a problem with it.</summary>
+    public static bool TryGetValue<T>(this ParseResult parse, Option<T> option, out T? value)
+    {
+        try
+        {
+            value = parse.GetValue(option);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default; // Already in parse.Errors; see the type's summary.
+            return false;
+        }
+    }
+
+    /// <summary>The option's value, or default when absent or already reported as bad.</summary>
+    public static T? ValueOrDefault<T>(this ParseResult parse, Option<T> option) =>
+        parse.TryGetValue(option, out var value) ? value : default;
+}

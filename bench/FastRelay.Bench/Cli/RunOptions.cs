@@ -1,0 +1,78 @@
+using System.Net;
+using FastRelay.Bench.Phases;
+
+namespace FastRelay.Bench.Cli;
+
+/// <summary>How the harness reaches the relay under test.</summary>
+internal enum RelayMode
+{
+    /// <summary><c>--direct-only</c>: measure the direct path alone.</summary>
+    None,
+
+    /// <summary><c>--relay-exe</c>: start the relay as a child process and kill it (by PID) at the end.</summary>
+    Spawn,
+
+    /// <summary><c>--relay-echo</c>/<c>--relay-sink</c>: use a relay that is already running.</summary>
+    Existing,
+}
+
+/// <summary>The validated settings of <c>fastrelay-bench run</c>; built only by <see cref="RunOptionsBinder"/>.</summary>
+internal sealed record RunOptions
+{
+    /// <summary>Concurrent connections in the sessions phase. Defaults to 1000 (our users' sizing).</summary>
+    public required int Sessions { get; init; }
+
+    /// <summary>Measured time of each time-bound phase, per path. Defaults to 5 s.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Unmeasured time before each ping-pong and connect phase (JIT, TCP windows). Defaults to 0.5 s.</summary>
+    public required TimeSpan Warmup { get; init; }
+
+    /// <summary>Bytes per ping-pong message. Defaults to 64.</summary>
+    public required int MessageBytes { get; init; }
+
+    /// <summary>Bytes each bulk stream sends. Defaults to 256 MiB.</summary>
+    public required long BulkBytes { get; init; }
+
+    /// <summary>Streams in the many-stream bulk phase. Defaults to 8.</summary>
+    public required int BulkStreams { get; init; }
+
+    /// <summary>Most connections the connect phase opens per path, warm-up included. Defaults to 20000.</summary>
+    public required int ConnectCount { get; init; }
+
+    /// <summary>Connect loops running at once in the connect phase. Defaults to 4.</summary>
+    public required int ConnectConcurrency { get; init; }
+
+    /// <summary>Longest wait for one TCP connect. Defaults to 5 s.</summary>
+    public required TimeSpan ConnectTimeout { get; init; }
+
+    /// <summary>Hard limit on one phase on one path, after which its sockets are aborted. Defaults to 60 s.</summary>
+    public required TimeSpan PhaseTimeout { get; init; }
+
+    /// <summary>Where report.json and latency-cdf.svg go. Defaults to artifacts/bench.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>The phases to run, in run order. Defaults to all of them.</summary>
+    public required IReadOnlyList<PhaseKind> Phases { get; init; }
+
+    /// <summary>Bind address of the in-process echo backend. Defaults to 127.0.0.1:0.</summary>
+    public required IPEndPoint EchoBackend { get; init; }
+
+    /// <summary>Bind address of the in-process sink backend. Defaults to 127.0.0.1:0.</summary>
+    public required IPEndPoint SinkBackend { get; init; }
+
+    /// <summary>How the relay is reached.</summary>
+    public required RelayMode RelayMode { get; init; }
+
+    /// <summary>With <see cref="RelayMode.Spawn"/>: fastrelay.dll (run with dotnet) or the apphost.</summary>
+    public string? RelayExe { get; init; }
+
+    /// <summary>With <see cref="RelayMode.Spawn"/>: extra arguments appended to the relay's command line.</summary>
+    public IReadOnlyList<string> RelayArgs { get; init; } = [];
+
+    /// <summary>With <see cref="RelayMode.Existing"/>: the relay listener that routes to the echo backend.</summary>
+    public IPEndPoint? RelayEcho { get; init; }
+
+    /// <summary>With <see cref="RelayMode.Existing"/>: the relay listener that routes to the sink backend.</summary>
+    public IPEndPoint? RelaySink { get; init; }
+}

@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using FastRelay.Bench.Client;
+using FastRelay.Bench.Measurement;
+
+namespace FastRelay.Bench.Phases;
+
+/// <summary>
+/// Phases (3) and (4): streams of bulk bytes into the sink. Each stream sends its bytes, half-closes, and
+/// waits for the sink's 8-byte count, which must equal what was sent; throughput is timed until the last count
+/// arrives, so bytes buffered in the relay are not counted as delivered.
+/// </summary>
+internal static class BulkPhase
+{
+    // Large writes keep the client's syscall count (and so its share of the 2 cores) low.
+    private const int ChunkBytes = 256 * 1024;
+
+    /// <summary>Runs <paramref name="streamCount"/> streams in parallel on <see cref="PhaseContext.Target"/>.</summary>
+    public static async Task<PhaseResult> RunAsync(PhaseContext context, PhaseKind kind, int streamCount, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var result = new PhaseResult { Phase = kind, Path = context.Target.Name };
+        var (sockets, error) = await ConnectionOpener.OpenAsync(context.Target.Sink!, streamCount, options.ConnectTimeout, cancellationToken);
+        if (sockets is null)
+        {
+            return result with { Error = error };
+        }
+
+        var payload = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            for (var i = 0; i < ChunkBytes; i++)
+            {
+                payload[i] = (byte)i;
+            }
+
+            deadline.CancelAfter(options.PhaseTimeout);
+            var window = MeasuredWindow.Begin(context.Cpu);
+            var errors = await Task.WhenAll(sockets.Select(s => SendStreamAsync(s, options.BulkBytes, payload, deadline.Token)));
+            var totals = window.End();
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var failed = errors.Where(e => e is not null).ToList();
+            result = result with
+            {
+                Operations = streamCount - failed.Count,
+                Bytes = failed.Count == 0 ? streamCount * options.BulkBytes : 0,
+                Error = failed.Count == 0 ? null : $"{failed.Count} of {streamCount} stream(s) failed; first: {failed[0]}",
+            };
+            return result.WithWindow(totals);
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                socket.Dispose();
+            }
+
+            ArrayPool<byte>.Shared.Return(payload);
+        }
+    }
+
+    private static async Task<string?> SendStreamAsync(Socket socket, long total, byte[] payload, CancellationToken deadline)
+    {
+        long sent = 0;
+        try
+        {
+            while (sent < total)
+            {
+                var chunk = (int)Math.Min(total - sent, payload.Length);
+                await ClientSocket.SendAllAsync(socket, payload.AsMemory(0, chunk), deadline);
+                sent += chunk;
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+            var answer = new byte[64];
+            var got = await ClientSocket.ReceiveExactlyAsync(socket, answer.AsMemory(0, sizeof(long)), deadline);
+            if (got != sizeof(long))
+            {
+                return $"sink answered {got} of the 8 count bytes before closing";
+            }
+
+            var counted = BinaryPrimitives.ReadInt64LittleEndian(answer);
+            if (counted != total)
+            {
+                return $"sink counted {counted} bytes but {total} were sent";
+            }
+
+            var rest = await ClientSocket.CountUntilFinAsync(socket, answer, deadline);
+            return rest == 0 ? null : $"sink sent {rest} unexpected bytes after its count";
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return $"not finished before --timeout (sent {sent} of {total} bytes)";
+        }
+        catch (Exception ex) when (ClientSocket.IsNetworkFailure(ex))
+        {
+            return $"{ex.GetType().Name} after {sent} of {total} bytes: {ex.Message}";
+        }
+    }
+}

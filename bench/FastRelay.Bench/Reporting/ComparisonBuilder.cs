@@ -1,0 +1,73 @@
+using FastRelay.Bench.Cli;
+using FastRelay.Bench.Measurement;
+using FastRelay.Bench.Phases;
+using FastRelay.Bench.Targets;
+
+namespace FastRelay.Bench.Reporting;
+
+/// <summary>Pairs each phase's direct and relay results into <see cref="ComparisonRow"/>s.</summary>
+internal static class ComparisonBuilder
+{
+    /// <summary>Builds the rows for every phase that ran, in run order.</summary>
+    public static List<ComparisonRow> Build(RunOptions options, IReadOnlyList<PhaseResult> results)
+    {
+        var rows = new List<ComparisonRow>();
+        foreach (var phase in options.Phases)
+        {
+            var direct = Find(results, phase, BenchTarget.DirectName);
+            var relay = Find(results, phase, BenchTarget.RelayName);
+            if (direct is null && relay is null)
+            {
+                continue;
+            }
+
+            var title = PhaseDispatcher.Title(phase, options);
+            void Add(string metric, string unit, Func<PhaseResult, double?> value, Comparison comparison) =>
+                rows.Add(new ComparisonRow(title, metric, unit, Value(direct, value), Value(relay, value), comparison));
+
+            switch (phase)
+            {
+                case PhaseKind.Latency or PhaseKind.Sessions:
+                    Add("exchanges/s", "1/s", r => r.OperationsPerSecond, Comparison.Ratio);
+                    AddLatency(Add, "RTT");
+                    Add("harness alloc/exchange", "B", r => r.AllocatedBytesPerOperation, Comparison.None);
+                    break;
+                case PhaseKind.Bulk or PhaseKind.BulkMany:
+                    Add("throughput", "MB/s", r => r.MegabytesPerSecond, Comparison.Ratio);
+                    break;
+                case PhaseKind.Connect:
+                    Add("connections/s", "1/s", r => r.OperationsPerSecond, Comparison.Ratio);
+                    Add("connect+exchange+close p50", "µs", r => r.Latency?.P50Micros, Comparison.AddedMicros);
+                    Add("connect+exchange+close p99", "µs", r => r.Latency?.P99Micros, Comparison.AddedMicros);
+                    break;
+            }
+
+            Add("harness CPU", "%", r => r.HarnessCpuPercent, Comparison.None);
+            Add("relay CPU", "%", r => r.RelayCpuPercent, Comparison.None);
+        }
+
+        return rows;
+    }
+
+    /// <summary>The result of <paramref name="phase"/> on the path called <paramref name="path"/>, if it ran.</summary>
+    public static PhaseResult? Find(IReadOnlyList<PhaseResult> results, PhaseKind phase, string path) =>
+        results.FirstOrDefault(r => r.Phase == phase && r.Path == path);
+
+    private static void AddLatency(Action<string, string, Func<PhaseResult, double?>, Comparison> add, string name)
+    {
+        (string Label, Func<LatencySummary, double> Pick)[] stats =
+        [
+            ("p50", l => l.P50Micros), ("p90", l => l.P90Micros), ("p99", l => l.P99Micros),
+            ("p99.9", l => l.P999Micros), ("max", l => l.MaxMicros), ("mean", l => l.MeanMicros),
+            ("stddev", l => l.StdDevMicros),
+        ];
+        foreach (var (label, pick) in stats)
+        {
+            add($"{name} {label}", "µs", r => r.Latency is { } l ? pick(l) : null, Comparison.AddedMicros);
+        }
+    }
+
+    // A failed phase's numbers are partial, so they are left out of the comparison (the error is listed).
+    private static double? Value(PhaseResult? result, Func<PhaseResult, double?> value) =>
+        result is { Succeeded: true } ? value(result) : null;
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Net.Sockets;
+using FastRelay.Backends;
+using FastRelay.Bench.Cli;
+using FastRelay.Bench.Measurement;
+using FastRelay.Bench.Phases;
+using FastRelay.Bench.Reporting;
+using FastRelay.Bench.Targets;
+
+namespace FastRelay.Bench.Running;
+
+/// <summary>
+/// The composition root of <c>run</c>: starts the backends (and the relay, if asked), runs each selected phase
+/// on the direct path and then on the relay path with the same settings, and reports.
+/// </summary>
+internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWriter progress)
+{
+    /// <summary>Runs everything; returns the process exit code (see <see cref="ExitCodes"/>).</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = TimeProvider.System.GetUtcNow();
+        var echo = TryStartBackend(options.EchoBackend, BackendMode.Echo, "--echo-backend");
+        var sink = TryStartBackend(options.SinkBackend, BackendMode.Sink, "--sink-backend");
+        await using (echo)
+        await using (sink)
+        {
+            if (echo is null || sink is null)
+            {
+                return ExitCodes.BadArguments;
+            }
+
+            var direct = new BenchTarget(BenchTarget.DirectName, echo.EndPoint, sink.EndPoint);
+            progress.WriteLine($"backends: echo {echo.EndPoint}, sink {sink.EndPoint}");
+            var (relay, relayProcess, description, error) = await RelaySetup.StartAsync(options, direct, cancellationToken);
+            await using (relayProcess)
+            {
+                if (error is not null)
+                {
+                    progress.WriteLine($"ERROR {error}");
+                    return ExitCodes.PhaseFailed;
+                }
+
+                var failures = new List<string>();
+                var cpu = new CpuSampler(relayProcess?.Process);
+                var results = await RunPhasesAsync(direct, relay, relayProcess, cpu, failures, cancellationToken);
+                return Report(startedAt, description, results, failures);
+            }
+        }
+    }
+
+    private static LoopbackBackend? TryStartBackend(System.Net.IPEndPoint endPoint, BackendMode mode, string option)
+    {
+        try
+        {
+            return LoopbackBackend.Start(endPoint, mode);
+        }
+        catch (SocketException ex)
+        {
+            // Bad input found at startup (house style H5.1): say which option and why, exit 2.
+            BenchCommandLine.PrintErrors([$"{option}: cannot bind {endPoint} ({ex.SocketErrorCode}: {ex.Message})"]);
+            return null;
+        }
+    }
+
+    private async Task<List<PhaseResult>> RunPhasesAsync(
+        BenchTarget direct, BenchTarget? relay, RelayProcess? relayProcess, CpuSampler cpu, List<string> failures, CancellationToken cancellationToken)
+    {
+        var results = new List<PhaseResult>();
+        foreach (var phase in options.Phases)
+        {
+            foreach (var target in relay is null ? [direct] : new[] { direct, relay })
+            {
+                Settle();
+                var result = await PhaseDispatcher.RunAsync(phase, new PhaseContext(options, target, cpu), cancellationToken);
+                results.Add(result);
+                progress.WriteLine(Describe(result));
+                if (result.Error is not null)
+                {
+                    failures.Add($"{phase.ToName()} on {target.Name}: {result.Error}");
+                }
+
+                if (relayProcess?.ExitCode is { } code)
+                {
+                    failures.Add($"relay exited with code {code} during {phase.ToName()}; last output: {string.Join(" | ", relayProcess.LastOutput)}");
+                    return results; // The remaining relay phases would only fail to connect.
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private int Report(DateTimeOffset startedAt, string? relayDescription, List<PhaseResult> results, List<string> failures)
+    {
+        var report = new BenchReport
+        {
+            Version = typeof(BenchRunner).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            StartedAt = startedAt,
+            FinishedAt = TimeProvider.System.GetUtcNow(),
+            Machine = MachineInfo.Current(),
+            Settings = ReportSettings.From(options, relayDescription),
+            Results = results,
+            Comparisons = ComparisonBuilder.Build(options, results),
+            Acceptance = AcceptanceCheck.Evaluate(options, results),
+            Failures = failures,
+        };
+        ReportTable.Print(output, report);
+        try
+        {
+            var (json, svg) = ReportFiles.Write(options, report);
+            output.WriteLine();
+            output.WriteLine($"wrote {json} and {svg}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            progress.WriteLine($"ERROR cannot write the report to {options.OutputDirectory}: {ex.Message}");
+            return ExitCodes.PhaseFailed;
+        }
+
+        foreach (var failure in failures)
+        {
+            progress.WriteLine($"ERROR {failure}"); // Again on stderr, so a redirected table does not hide it.
+        }
+
+        return failures.Count == 0 ? ExitCodes.Success : ExitCodes.PhaseFailed;
+    }
+
+    private static void Settle()
+    {
+        // Start every measurement from a clean heap, so one phase's garbage is not collected in the next one's window.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private static string Describe(PhaseResult r)
+    {
+        var head = $"[{r.Phase.ToName()}] {r.Path}:";
+        if (r.Error is not null)
+        {
+            return $"{head} FAILED: {r.Error}";
+        }
+
+        var rate = r.MegabytesPerSecond is { } mbps
+            ? string.Create(CultureInfo.InvariantCulture, $"{mbps:N0} MB/s")
+            : string.Create(CultureInfo.InvariantCulture, $"{r.OperationsPerSecond:N0}/s");
+        var latency = r.Latency is { } l
+            ? string.Create(CultureInfo.InvariantCulture, $", p50 {l.P50Micros:0.0} µs, p99 {l.P99Micros:0.0} µs")
+            : "";
+        return string.Create(CultureInfo.InvariantCulture, $"{head} {rate}{latency}, harness CPU {r.HarnessCpuPercent:0}%{(r.RelayCpuPercent is { } c ? $", relay CPU {c:0}%" : "")}");
+    }
+}

@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace FastRelay.Bench.Targets;
+
+/// <summary>
+/// One path under test: where the echo and the sink are reached. "direct" is the backends themselves;
+/// "relay" is the relay's listeners that route to those same backends.
+/// </summary>
+internal sealed record BenchTarget(string Name, IPEndPoint? Echo, IPEndPoint? Sink)
+{
+    /// <summary>The name of the direct path in tables, JSON and the chart.</summary>
+    public const string DirectName = "direct";
+
+    /// <summary>The name of the relay path in tables, JSON and the chart.</summary>
+    public const string RelayName = "relay";
+}

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Configuration;
+
+/// <summary>
+/// Everything <c>fastrelay edge</c> runs on, validated and immutable. Built by <see cref="EdgeOptionsReader"/>
+/// from flags and the config file; each runtime object takes only its own slice.
+/// </summary>
+public sealed record EdgeOptions
+{
+    /// <summary>Default for <see cref="ConnectTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Default for <see cref="IdleTimeout"/> (nginx stream's proxy_timeout is 10m).</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Default for <see cref="DrainTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default for <see cref="MaxConnections"/>.</summary>
+    public const int DefaultMaxConnections = 10_000;
+
+    /// <summary>Default for <see cref="BufferBytes"/>: 64 KiB reads cost a third of the CPU of 4 KiB reads (bench/README.md).</summary>
+    public const int DefaultBufferBytes = 64 * 1024;
+
+    /// <summary>Default for <see cref="Backlog"/>.</summary>
+    public const int DefaultBacklog = 1024;
+
+    /// <summary>The listeners, at least one.</summary>
+    public required IReadOnlyList<ListenerOptions> Listeners { get; init; }
+
+    /// <summary>The routes by service name; every listener's service has one.</summary>
+    public required IReadOnlyList<RouteOptions> Routes { get; init; }
+
+    /// <summary>How long a dial to one upstream target may take before the next target is tried.</summary>
+    /// <remarks>Defaults to 5s.</remarks>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+
+    /// <summary>A connection with no bytes either way for this long is closed; zero turns it off.</summary>
+    /// <remarks>Defaults to 10m.</remarks>
+    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+
+    /// <summary>Connections open at once across all listeners; the next one is accepted and closed at once.</summary>
+    /// <remarks>Defaults to 10000.</remarks>
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>On SIGTERM/SIGINT, how long open connections may finish before they are closed.</summary>
+    /// <remarks>Defaults to 30s.</remarks>
+    public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;
+
+    /// <summary>The size of one socket read and of one pooled buffer block.</summary>
+    /// <remarks>Defaults to 64 KiB.</remarks>
+    public int BufferBytes { get; init; } = DefaultBufferBytes;
+
+    /// <summary>The listen backlog of each listener.</summary>
+    /// <remarks>Defaults to 1024.</remarks>
+    public int Backlog { get; init; } = DefaultBacklog;
+
+    /// <summary>Diagnostic log settings.</summary>
+    public LogOptions Log { get; init; } = new();
+}
+
+/// <summary>A listener: the address to bind and the service its clients are routed to.</summary>
+/// <param name="Service">The route for clients of this listener.</param>
+/// <param name="EndPoint">The address to bind; port 0 lets the OS choose (tests).</param>
+public sealed record ListenerOptions(string Service, System.Net.IPEndPoint EndPoint);
+
+/// <summary>A route: a service name and the targets that serve it.</summary>
+public sealed record RouteOptions(string Service, IReadOnlyList<TargetOptions> Targets);
+
+/// <summary>One upstream target of a route.</summary>
+/// <param name="Host">An IP literal or a DNS name (resolved at dial time).</param>
+/// <param name="Port">1..65535.</param>
+/// <param name="Weight">Relative share of new sessions, 1..100 (<c>;weight=N</c>, default 1).</param>
+public sealed record TargetOptions(string Host, int Port, int Weight)
+{
+    /// <inheritdoc />
+    public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}
+
+/// <summary>The diagnostic log's shape (the audit log is separate).</summary>
+/// <param name="Format">Text for people, JSON lines for collectors.</param>
+/// <param name="Level">The lowest level written; Debug shows one line per connection close.</param>
+public sealed record LogOptions(LogFormat Format = LogFormat.Text, LogLevel Level = LogLevel.Information);
+
+/// <summary>The diagnostic log's line format.</summary>
+public enum LogFormat
+{
+    /// <summary>One human-readable line per event.</summary>
+    Text,
+
+    /// <summary>One JSON object per line.</summary>
+    Json,
+}

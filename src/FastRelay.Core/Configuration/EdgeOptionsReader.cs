@@ -1,0 +1,170 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Configuration;
+
+/// <summary>
+/// Turns the raw settings of <c>fastrelay edge</c> (flags and config file, already merged so that a flag
+/// wins over the file) into <see cref="EdgeOptions"/>, collecting every error before failing.
+/// </summary>
+/// <remarks>Pure: no files, no sockets. Thread-safe (static, no shared state).</remarks>
+public static class EdgeOptionsReader
+{
+    /// <summary>The setting names this reader knows, as written after <c>--</c>.</summary>
+    public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
+        "buffer-size", "backlog", "log-format", "log-level",
+    };
+
+    private static readonly string[] Repeatable = ["listen", "route"];
+
+    /// <summary>Reads <paramref name="settings"/>.</summary>
+    /// <exception cref="ConfigException">Anything is wrong; every problem is listed.</exception>
+    public static EdgeOptions Read(IReadOnlyList<RawSetting> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var errors = new List<ConfigError>();
+        CheckNamesAndRepeats(settings, errors);
+
+        var routes = ReadRoutes(settings, errors);
+        var listeners = ReadListeners(settings, routes, errors);
+        var scalars = new ScalarReader(settings, errors);
+        var options = new EdgeOptions
+        {
+            Listeners = listeners,
+            Routes = routes,
+            ConnectTimeout = scalars.Duration("connect-timeout", EdgeOptions.DefaultConnectTimeout, allowZero: false),
+            IdleTimeout = scalars.Duration("idle-timeout", EdgeOptions.DefaultIdleTimeout, allowZero: true),
+            DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
+            MaxConnections = (int)scalars.Integer("max-connections", EdgeOptions.DefaultMaxConnections, 1, 1_000_000),
+            Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
+            BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
+            Log = new LogOptions(
+                scalars.Enum("log-format", LogFormat.Text),
+                scalars.Enum("log-level", LogLevel.Information)),
+        };
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(errors);
+        }
+
+        return options;
+    }
+
+    private static void CheckNamesAndRepeats(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in settings)
+        {
+            if (!KnownNames.Contains(s.Name))
+            {
+                errors.Add(new ConfigError(s.Origin, s.Value, $"unknown setting; expected one of {string.Join(", ", KnownNames)}"));
+            }
+            else if (!seen.Add(s.Name) && !Repeatable.Contains(s.Name))
+            {
+                errors.Add(new ConfigError(s.Origin, s.Value, "given more than once; give it once"));
+            }
+        }
+    }
+
+    private static List<RouteOptions> ReadRoutes(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
+    {
+        var routes = new List<RouteOptions>();
+        foreach (var s in settings.Where(s => s.Name == "route"))
+        {
+            if (!RouteSyntax.TryParse(s.Value, out var route, out var error))
+            {
+                errors.Add(new ConfigError(s.Origin, s.Value, error));
+            }
+            else if (routes.Any(r => r.Service == route!.Service))
+            {
+                errors.Add(new ConfigError(s.Origin, s.Value, $"service '{route!.Service}' already has a route; list all its targets in one --route"));
+            }
+            else
+            {
+                routes.Add(route!);
+            }
+        }
+
+        return routes;
+    }
+
+    private static List<ListenerOptions> ReadListeners(
+        IReadOnlyList<RawSetting> settings, List<RouteOptions> routes, List<ConfigError> errors)
+    {
+        var listeners = new List<ListenerOptions>();
+        var given = settings.Where(s => s.Name == "listen").ToList();
+        if (given.Count == 0)
+        {
+            errors.Add(new ConfigError("--listen", null, "at least one listener is required: --listen [SERVICE@]ADDR:PORT"));
+        }
+
+        if (routes.Count == 0 && !settings.Any(s => s.Name == "route"))
+        {
+            errors.Add(new ConfigError("--route", null, "at least one route is required: --route SERVICE=HOST:PORT[,HOST:PORT]"));
+        }
+
+        foreach (var s in given)
+        {
+            if (TryReadListener(s, routes, out var listener, out var error))
+            {
+                if (listeners.Any(l => l.EndPoint.Port != 0 && l.EndPoint.Equals(listener!.EndPoint)))
+                {
+                    errors.Add(new ConfigError(s.Origin, s.Value, "this address is already listed; each listener needs its own ADDR:PORT"));
+                }
+                else
+                {
+                    listeners.Add(listener!);
+                }
+            }
+            else if (error is not null)
+            {
+                errors.Add(new ConfigError(s.Origin, s.Value, error));
+            }
+        }
+
+        return listeners;
+    }
+
+    private static bool TryReadListener(RawSetting s, List<RouteOptions> routes, out ListenerOptions? listener, out string? error)
+    {
+        listener = null;
+        var at = s.Value.IndexOf('@', StringComparison.Ordinal);
+        var service = at >= 0 ? s.Value[..at] : null;
+        var address = at >= 0 ? s.Value[(at + 1)..] : s.Value;
+        if (!EndPointSyntax.TryParseIPEndPoint(address, out var endPoint, out var endPointError))
+        {
+            error = $"expected [SERVICE@]ADDR:PORT: {endPointError}";
+            return false;
+        }
+
+        if (service is null)
+        {
+            if (routes.Count != 1)
+            {
+                // With no routes the --route error already says what is missing.
+                error = routes.Count == 0 ? null
+                    : $"name the service, as SERVICE@{address}: there are several routes ({string.Join(", ", routes.Select(r => r.Service))})";
+                return false;
+            }
+
+            service = routes[0].Service;
+        }
+        else if (!RouteSyntax.IsValidServiceName(service))
+        {
+            error = RouteSyntax.ServiceNameExpected;
+            return false;
+        }
+        else if (!routes.Any(r => r.Service == service))
+        {
+            error = $"no --route for service '{service}'; add --route {service}=HOST:PORT";
+            return false;
+        }
+
+        listener = new ListenerOptions(service, endPoint!);
+        error = null;
+        return true;
+    }
+}

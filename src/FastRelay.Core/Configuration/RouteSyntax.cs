@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace FastRelay.Configuration;
+
+/// <summary>
+/// Parses <c>SERVICE=TARGET[,TARGET...]</c> where TARGET is <c>HOST:PORT[;weight=N]</c> (cli.md).
+/// </summary>
+public static class RouteSyntax
+{
+    /// <summary>What a service name looks like, for error messages.</summary>
+    public const string ServiceNameExpected =
+        "a service name is 1 to 64 letters, digits, '.', '_' or '-' (it is stored in the audit table's VARCHAR(64))";
+
+    /// <summary>True for 1..64 characters of <c>[A-Za-z0-9._-]</c>.</summary>
+    public static bool IsValidServiceName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+
+    /// <summary>Parses one <c>--route</c> value.</summary>
+    public static bool TryParse(string text, out RouteOptions? route, out string error)
+    {
+        route = null;
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || eq == text.Length - 1)
+        {
+            error = "expected SERVICE=HOST:PORT[;weight=N][,HOST:PORT...]";
+            return false;
+        }
+
+        var service = text[..eq];
+        if (!IsValidServiceName(service))
+        {
+            error = ServiceNameExpected;
+            return false;
+        }
+
+        var targets = new List<TargetOptions>();
+        foreach (var part in text[(eq + 1)..].Split(','))
+        {
+            if (!TryParseTarget(part.Trim(), out var target, out error))
+            {
+                error = $"target '{part}': {error}";
+                return false;
+            }
+
+            targets.Add(target!);
+        }
+
+        route = new RouteOptions(service, targets);
+        error = "";
+        return true;
+    }
+
+    private static bool TryParseTarget(string text, out TargetOptions? target, out string error)
+    {
+        target = null;
+        var weight = 1;
+        var semicolon = text.IndexOf(';', StringComparison.Ordinal);
+        var address = semicolon >= 0 ? text[..semicolon] : text;
+        if (semicolon >= 0)
+        {
+            var parameter = text[(semicolon + 1)..];
+            if (!parameter.StartsWith("weight=", StringComparison.OrdinalIgnoreCase)
+                || !int.TryParse(parameter.AsSpan(7), NumberStyles.None, CultureInfo.InvariantCulture, out weight)
+                || weight is < 1 or > 100)
+            {
+                error = "expected ;weight=N with N from 1 to 100";
+                return false;
+            }
+        }
+
+        if (address.StartsWith("tunnel:", StringComparison.OrdinalIgnoreCase))
+        {
+            // The tunnel (issue 5) is not built yet: refusing is better than silently dialling directly.
+            error = "tunnel targets need the gateway tunnel, which this version does not have yet; use HOST:PORT";
+            return false;
+        }
+
+        if (!EndPointSyntax.TrySplit(address, allowPortZero: false, out var host, out var port, out error))
+        {
+            return false;
+        }
+
+        if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
+        {
+            error = "the host must be an IP address or a DNS name";
+            return false;
+        }
+
+        target = new TargetOptions(host, port, weight);
+        return true;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace FastRelay.Configuration;
+
+/// <summary>
+/// Reads single-valued settings (durations, integers, sizes, enum names), adding a
+/// <see cref="ConfigError"/> for each bad value and returning the default in its place so that reading
+/// goes on and every error is reported at once.
+/// </summary>
+internal sealed class ScalarReader(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
+{
+    public TimeSpan Duration(string name, TimeSpan fallback, bool allowZero)
+    {
+        if (Find(name) is not { } s)
+        {
+            return fallback;
+        }
+
+        if (!ValueSyntax.TryParseDuration(s.Value, out var value) || (!allowZero && value == TimeSpan.Zero))
+        {
+            errors.Add(new ConfigError(s.Origin, s.Value, allowZero ? $"expected {ValueSyntax.DurationExpected}, or 0 for off" : $"expected {ValueSyntax.DurationExpected}, greater than zero"));
+            return fallback;
+        }
+
+        return value;
+    }
+
+    public long Integer(string name, long fallback, long min, long max)
+    {
+        if (Find(name) is not { } s)
+        {
+            return fallback;
+        }
+
+        if (!long.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            errors.Add(new ConfigError(s.Origin, s.Value, $"expected a whole number from {min} to {max}"));
+            return fallback;
+        }
+
+        return value;
+    }
+
+    public long Size(string name, long fallback, long min, long max)
+    {
+        if (Find(name) is not { } s)
+        {
+            return fallback;
+        }
+
+        if (!ValueSyntax.TryParseSize(s.Value, out var value) || value < min || value > max)
+        {
+            errors.Add(new ConfigError(s.Origin, s.Value, $"expected {ValueSyntax.SizeExpected}, from {min} to {max} bytes"));
+            return fallback;
+        }
+
+        return value;
+    }
+
+    public TEnum Enum<TEnum>(string name, TEnum fallback)
+        where TEnum : struct, Enum
+    {
+        if (Find(name) is not { } s)
+        {
+            return fallback;
+        }
+
+        // Enum.TryParse also takes numbers ("3"); only names are part of the documented surface.
+        if (s.Value.Length == 0 || char.IsAsciiDigit(s.Value[0]) || s.Value.Contains(',', StringComparison.Ordinal)
+            || !System.Enum.TryParse<TEnum>(s.Value, ignoreCase: true, out var value))
+        {
+            var names = string.Join("|", System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()));
+            errors.Add(new ConfigError(s.Origin, s.Value, $"expected one of {names}"));
+            return fallback;
+        }
+
+        return value;
+    }
+
+    // The last occurrence: repeats were already reported as errors by the caller.
+    private RawSetting? Find(string name) => settings.LastOrDefault(s => s.Name == name);
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Diagnostics;
+
+/// <summary>
+/// Stable log event ids (after YARP's EventIds.cs): log processors match on these, so never reuse a number.
+/// Ranges: 1-99 process and config, 100-199 listeners, 200-299 connections, 300-399 upstreams,
+/// 400-499 reserved for TLS, 500-599 for policy and rate limits, 600-699 for the tunnel, 700-799 for audit.
+/// </summary>
+public static class EventIds
+{
+    public static readonly EventId Starting = new(1, nameof(Starting));
+    public static readonly EventId Stopping = new(2, nameof(Stopping));
+    public static readonly EventId Stopped = new(3, nameof(Stopped));
+    public static readonly EventId DrainDeadlinePassed = new(4, nameof(DrainDeadlinePassed));
+
+    public static readonly EventId ListenerBound = new(100, nameof(ListenerBound));
+    public static readonly EventId AcceptFailed = new(101, nameof(AcceptFailed));
+    public static readonly EventId AcceptBackingOff = new(102, nameof(AcceptBackingOff));
+    public static readonly EventId ListenerStopped = new(103, nameof(ListenerStopped));
+
+    public static readonly EventId ConnectionClosed = new(200, nameof(ConnectionClosed));
+    public static readonly EventId ConnectionRefusedAtLimit = new(201, nameof(ConnectionRefusedAtLimit));
+    public static readonly EventId ConnectionUnexpectedError = new(202, nameof(ConnectionUnexpectedError));
+
+    public static readonly EventId UpstreamDialFailed = new(300, nameof(UpstreamDialFailed));
+}

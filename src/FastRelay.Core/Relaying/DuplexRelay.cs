@@ -1,0 +1,139 @@
+using FastRelay.Diagnostics;
+
+namespace FastRelay.Relaying;
+
+/// <summary>
+/// Relays one client connection and one upstream connection both ways until both directions have ended,
+/// and settles the connection's single <see cref="CloseReason"/>.
+/// </summary>
+/// <remarks>
+/// <para>Half-close: a FIN one way completes that direction only; the other keeps flowing until its own
+/// FIN. A failure one way (reset, abort) aborts both sides at once: the first failure sets the reason,
+/// later ones are ignored (STYLE H5.3).</para>
+/// <para><see cref="TryClose"/> and <see cref="IdleFor"/> are thread-safe, so the idle sweeper and the drain
+/// can act on a running relay, or on one not yet started (the reason then applies as soon as it starts).
+/// One instance relays one connection at a time; <see cref="Reset"/> readies it for the next (the Net
+/// layer pools it).</para>
+/// </remarks>
+public sealed class DuplexRelay : IPumpProgress
+{
+    private const int NoReason = -1;
+
+    private readonly TimeProvider _time;
+    private IPipeConnection? _client;
+    private IPipeConnection? _upstream;
+    private long _lastActivityTimestamp;
+    private long _bytesToUpstream;
+    private long _bytesToClient;
+    private int _reason = NoReason;
+
+    /// <summary>Creates a relay that reads the idle clock from <paramref name="time"/>.</summary>
+    public DuplexRelay(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+    }
+
+    /// <summary>Relays until both directions end; returns the close reason and byte counts.</summary>
+    /// <remarks>Never throws for connection outcomes; both connections are finished with when it returns
+    /// (aborted on failure, completed on a clean end) but not disposed: the caller owns them.</remarks>
+    public async Task<RelayOutcome> RunAsync(IPipeConnection client, IPipeConnection upstream)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(upstream);
+        _client = client;
+        _upstream = upstream;
+        _bytesToUpstream = 0;
+        _bytesToClient = 0;
+        Volatile.Write(ref _lastActivityTimestamp, _time.GetTimestamp());
+
+        // A TryClose that ran before the pipes were attached (drain, idle) must still take effect.
+        if (Volatile.Read(ref _reason) != NoReason)
+        {
+            AbortBoth();
+        }
+
+        var toUpstream = PumpAsync(client, upstream, RelayDirection.ClientToUpstream);
+        var toClient = PumpAsync(upstream, client, RelayDirection.UpstreamToClient);
+        await toUpstream;
+        await toClient;
+        TrySetReason(CloseReason.Completed);
+        _client = null;
+        _upstream = null;
+        return new RelayOutcome((CloseReason)_reason, _bytesToUpstream, _bytesToClient);
+    }
+
+    /// <summary>The close reason once one is set (by a failure, <see cref="TryClose"/>, or a clean end); otherwise null.</summary>
+    public CloseReason? Reason => Volatile.Read(ref _reason) is var r and not NoReason ? (CloseReason)r : null;
+
+    /// <summary>Makes the instance ready for the next connection. Not thread-safe: call before anyone else can see it.</summary>
+    public void Reset()
+    {
+        _reason = NoReason;
+        _client = null;
+        _upstream = null;
+    }
+
+    /// <summary>
+    /// Ends the relay now with <paramref name="reason"/> (idle timeout, shutdown): both sides are aborted.
+    /// Returns false if the connection already had a reason. Thread-safe.
+    /// </summary>
+    public bool TryClose(CloseReason reason)
+    {
+        if (!TrySetReason(reason))
+        {
+            return false;
+        }
+
+        AbortBoth();
+        return true;
+    }
+
+    /// <summary>How long no byte has moved either way, as of <paramref name="nowTimestamp"/> (from the same <see cref="TimeProvider"/>).</summary>
+    public TimeSpan IdleFor(long nowTimestamp) =>
+        _time.GetElapsedTime(Volatile.Read(ref _lastActivityTimestamp), nowTimestamp);
+
+    /// <inheritdoc />
+    void IPumpProgress.OnTransferred(RelayDirection direction, long bytes)
+    {
+        // Each counter has one writer (its pump); readers take it after both pumps end.
+        if (direction == RelayDirection.ClientToUpstream)
+        {
+            _bytesToUpstream += bytes;
+        }
+        else
+        {
+            _bytesToClient += bytes;
+        }
+
+        Volatile.Write(ref _lastActivityTimestamp, _time.GetTimestamp());
+    }
+
+    private async Task PumpAsync(IPipeConnection from, IPipeConnection to, RelayDirection direction)
+    {
+        var (result, _) = await PipePump.CopyAsync(from.Input, to.Output, this, direction);
+        if (result == PumpResult.SourceCompleted)
+        {
+            return;
+        }
+
+        // The side whose socket failed decides the reason: reading the client or writing to it is the client's.
+        var clientFailed = (result == PumpResult.SourceFailed) == (direction == RelayDirection.ClientToUpstream);
+        TryClose(clientFailed ? CloseReason.ClientReset : CloseReason.UpstreamReset);
+    }
+
+    private bool TrySetReason(CloseReason reason) =>
+        Interlocked.CompareExchange(ref _reason, (int)reason, NoReason) == NoReason;
+
+    private void AbortBoth()
+    {
+        _client?.Abort();
+        _upstream?.Abort();
+    }
+}
+
+/// <summary>How a relayed connection ended.</summary>
+/// <param name="Reason">The single close reason.</param>
+/// <param name="BytesClientToUpstream">Bytes taken from the client and handed to the upstream side.</param>
+/// <param name="BytesUpstreamToClient">Bytes taken from the upstream and handed to the client side.</param>
+public readonly record struct RelayOutcome(CloseReason Reason, long BytesClientToUpstream, long BytesUpstreamToClient);

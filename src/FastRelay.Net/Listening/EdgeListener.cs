@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Listening;
+
+/// <summary>
+/// One bound listening socket and its accept loop. Accepted sockets go to the handler given to
+/// <see cref="RunAsync"/>, which must not block (it starts the connection's work and returns).
+/// </summary>
+/// <remarks>
+/// The loop never spins: transient errors (a connection reset while in the backlog) go straight to the
+/// next accept; persistent ones (out of descriptors, out of buffers) back off with <see cref="AcceptBackoff"/>.
+/// <see cref="Stop"/> closes the socket, which ends the loop. Thread-safe.
+/// </remarks>
+internal sealed partial class EdgeListener
+{
+    private readonly Socket _socket;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    private EdgeListener(ListenerOptions options, Socket socket, ILogger logger, TimeProvider time)
+    {
+        Options = options;
+        _socket = socket;
+        _logger = logger;
+        _time = time;
+        EndPoint = (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    /// <summary>The listener's configuration.</summary>
+    public ListenerOptions Options { get; }
+
+    /// <summary>The bound address, with the real port when the configuration asked for port 0.</summary>
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>Binds and listens.</summary>
+    /// <exception cref="ListenerBindException">The address is in use, not local, or needs privileges.</exception>
+    public static EdgeListener Bind(ListenerOptions options, int backlog, ILogger logger, TimeProvider time)
+    {
+        var socket = new Socket(options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (options.EndPoint.AddressFamily == AddressFamily.InterNetworkV6 && options.EndPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true; // [::] takes IPv4 clients too, as nginx's listen [::]:p ipv6only=off.
+            }
+
+            socket.Bind(options.EndPoint);
+            socket.Listen(backlog);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            var what = ex.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => "is already in use",
+                SocketError.AddressNotAvailable => "is not an address of this machine",
+                SocketError.AccessDenied => "needs privileges (ports below 1024 need CAP_NET_BIND_SERVICE)",
+                _ => $"cannot be bound ({ex.SocketErrorCode})",
+            };
+            throw new ListenerBindException($"listener {Format(options.EndPoint)} for service '{options.Service}' {what}", ex);
+        }
+
+        var listener = new EdgeListener(options, socket, logger, time);
+        Log.ListenerBound(logger, listener.EndPoint, options.Service);
+        return listener;
+    }
+
+    /// <summary>Accepts until <see cref="Stop"/>; each socket goes to <paramref name="onAccepted"/>.</summary>
+    public async Task RunAsync(Action<Socket, EdgeListener> onAccepted)
+    {
+        var backoff = new AcceptBackoff();
+        while (true)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await _socket.AcceptAsync();
+                backoff.Reset();
+            }
+            catch (ObjectDisposedException)
+            {
+                break; // Stop() closed the socket.
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            {
+                break; // Stop() closed the socket while an accept was pending.
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            {
+                Log.AcceptFailed(_logger, EndPoint, ex.SocketErrorCode);
+                continue; // The client gave up while in the backlog; the next one is unaffected (Kestrel).
+            }
+            catch (SocketException ex)
+            {
+                var delay = backoff.NextDelay();
+                Log.AcceptBackingOff(_logger, EndPoint, ex.SocketErrorCode, delay);
+                await Task.Delay(delay, _time);
+                continue;
+            }
+
+            onAccepted(accepted, this);
+        }
+
+        Log.ListenerStopped(_logger, EndPoint);
+    }
+
+    /// <summary>Stops accepting: closes the listening socket. Established connections are not touched.</summary>
+    public void Stop() => _socket.Dispose();
+
+    /// <summary>Formats an address as the flags write it: 127.0.0.1:80, [::1]:80.</summary>
+    public static string Format(IPEndPoint endPoint) => endPoint.ToString();
+}

@@ -1,0 +1,27 @@
+using System.Net;
+using FastRelay.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Relaying;
+
+public sealed partial class EdgeServer
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2, EventName = nameof(EventIds.Stopping), Level = LogLevel.Information,
+            Message = "Stopped accepting; draining {Active} open connections for up to {DrainSeconds} s")]
+        public static partial void Draining(ILogger logger, int active, double drainSeconds);
+
+        [LoggerMessage(EventId = 4, EventName = nameof(EventIds.DrainDeadlinePassed), Level = LogLevel.Warning,
+            Message = "Drain deadline passed; closing {Active} connections")]
+        public static partial void DrainDeadlinePassed(ILogger logger, int active);
+
+        [LoggerMessage(EventId = 201, EventName = nameof(EventIds.ConnectionRefusedAtLimit), Level = LogLevel.Warning,
+            Message = "Connection {ConnectionId} from {Client} refused: {MaxConnections} connections are open (--max-connections)")]
+        public static partial void ConnectionRefusedAtLimit(ILogger logger, long connectionId, EndPoint? client, int maxConnections);
+
+        [LoggerMessage(EventId = 202, EventName = nameof(EventIds.ConnectionUnexpectedError), Level = LogLevel.Error,
+            Message = "Connection {ConnectionId} failed unexpectedly")]
+        public static partial void ConnectionUnexpectedError(ILogger logger, long connectionId, Exception exception);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Configuration;
+using FastRelay.Diagnostics;
+using FastRelay.Listening;
+using FastRelay.Routing;
+using FastRelay.Transport;
+using FastRelay.Upstreams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.ObjectPool;
+
+namespace FastRelay.Relaying;
+
+/// <summary>
+/// The running edge: its listeners, the table of open connections, the pools, and the idle sweeper.
+/// <see cref="Start"/> binds every listener (or none); <see cref="StopAsync"/> drains.
+/// </summary>
+/// <remarks>Thread-safe. Shutdown order is in the README's Architecture section.</remarks>
+public sealed partial class EdgeServer : IAsyncDisposable
+{
+    private readonly EdgeContext _context;
+    private readonly List<EdgeListener> _listeners;
+    private readonly List<Task> _acceptLoops = [];
+    private readonly ConnectionTable _table;
+    private readonly ObjectPool<RelayedConnection> _pool;
+    private readonly BlockMemoryPool _memory;
+    private readonly ITimer? _idleSweeper;
+    private readonly Action<Socket, EdgeListener> _onAccepted;
+    private long _nextConnectionId;
+    private int _stopping;
+
+    private EdgeServer(EdgeContext context, List<EdgeListener> listeners, BlockMemoryPool memory)
+    {
+        _context = context;
+        _listeners = listeners;
+        _memory = memory;
+        _table = new ConnectionTable(context.Options.MaxConnections);
+        var pipeOptions = TransportOptions.Create(memory);
+        _pool = new DefaultObjectPool<RelayedConnection>(
+            new RelayedConnectionPolicy(pipeOptions, context.Time),
+            maximumRetained: Math.Min(context.Options.MaxConnections, 1024));
+        _onAccepted = OnAccepted;
+        if (context.Options.IdleTimeout > TimeSpan.Zero)
+        {
+            // Checks at a tenth of the timeout (between 10 ms and 1 s): a connection closes between
+            // IdleTimeout and IdleTimeout plus one period after its last byte.
+            var period = TimeSpan.FromTicks(Math.Clamp(context.Options.IdleTimeout.Ticks / 10, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+            _idleSweeper = context.Time.CreateTimer(static s => ((EdgeServer)s!).SweepIdle(), this, period, period);
+        }
+    }
+
+    /// <summary>The addresses the listeners are bound to (with the real ports when 0 was configured).</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints => _listeners.Select(l => l.EndPoint).ToList();
+
+    /// <summary>Connections open now.</summary>
+    public int ActiveConnections => _table.Active;
+
+    /// <summary>Closed connections by reason.</summary>
+    public CloseReasonCounters Closed { get; } = new();
+
+    /// <summary>The shared buffer pool (exposed for tests and the status output).</summary>
+    public BlockMemoryPool Memory => _memory;
+
+    /// <summary>Binds every listener and starts accepting.</summary>
+    /// <exception cref="ListenerBindException">A listener cannot bind; none is left bound.</exception>
+    public static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var logger = loggerFactory.CreateLogger("FastRelay.Edge");
+        var routes = options.Routes.ToDictionary(r => r.Service, r => new TargetSelector(r.Targets), StringComparer.Ordinal);
+        var context = new EdgeContext(options, routes, dialer ?? new TcpUpstreamDialer(), time, logger);
+
+        var listeners = new List<EdgeListener>();
+        try
+        {
+            foreach (var listener in options.Listeners)
+            {
+                listeners.Add(EdgeListener.Bind(listener, options.Backlog, logger, time));
+            }
+        }
+        catch (ListenerBindException)
+        {
+            listeners.ForEach(l => l.Stop());
+            throw;
+        }
+
+        // Idle blocks kept for reuse: enough for a burst of busy connections without holding memory forever.
+        var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
+        var server = new EdgeServer(context, listeners, memory);
+        foreach (var listener in listeners)
+        {
+            server._acceptLoops.Add(listener.RunAsync(server._onAccepted));
+        }
+
+        return server;
+    }
+
+    /// <summary>
+    /// Stops accepting, lets open connections finish for up to <paramref name="drainTimeout"/>, then closes
+    /// the rest with <see cref="CloseReason.Shutdown"/>. Idempotent.
+    /// </summary>
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0)
+        {
+            return;
+        }
+
+        // Step 1: stop accepting; the kernel refuses new clients from here on.
+        _listeners.ForEach(l => l.Stop());
+        await Task.WhenAll(_acceptLoops);
+
+        // Step 2: let open connections finish on their own, up to the drain deadline.
+        Log.Draining(_context.Logger, _table.Active, drainTimeout.TotalSeconds);
+        if (!await WaitForEmptyAsync(drainTimeout))
+        {
+            // Step 3: close what is left, then wait for the close lines (bounded: closing is local work).
+            Log.DrainDeadlinePassed(_context.Logger, _table.Active);
+            _table.ForEach(static (c, _) => c.Close(CloseReason.Shutdown), 0);
+            await WaitForEmptyAsync(TimeSpan.FromSeconds(5));
+        }
+
+        _idleSweeper?.Dispose();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero);
+
+    private async Task<bool> WaitForEmptyAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _table.WhenEmptyAsync().WaitAsync(timeout, _context.Time);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private void OnAccepted(Socket socket, EdgeListener listener) => _ = HandleAsync(socket, listener); // Errors are handled inside.
+
+    private async Task HandleAsync(Socket socket, EdgeListener listener)
+    {
+        var connection = _pool.Get();
+        connection.Reset(Interlocked.Increment(ref _nextConnectionId));
+        if (!_table.TryAdd(connection))
+        {
+            // A clean refusal: accepted and closed at once, so the client sees EOF rather than a hang in the backlog.
+            Log.ConnectionRefusedAtLimit(_context.Logger, connection.Id, socket.RemoteEndPoint, _context.Options.MaxConnections);
+            socket.Dispose();
+            Closed.Increment(CloseReason.ConnectionLimit);
+            _pool.Return(connection);
+            return;
+        }
+
+        var reusable = false;
+        try
+        {
+            var reason = await connection.RunAsync(socket, listener.Options, _context);
+            Closed.Increment(reason);
+            reusable = true;
+        }
+        catch (Exception ex)
+        {
+            // A bug, not a connection outcome: log it loudly and do not reuse the half-torn state.
+            Log.ConnectionUnexpectedError(_context.Logger, connection.Id, ex);
+            socket.Dispose();
+        }
+        finally
+        {
+            _table.Remove(connection);
+            if (reusable)
+            {
+                _pool.Return(connection);
+            }
+        }
+    }
+
+    private void SweepIdle()
+    {
+        var now = _context.Time.GetTimestamp();
+        _table.ForEach(static (c, state) => c.CloseIfIdle(state.now, state.idle), (now, idle: _context.Options.IdleTimeout));
+    }
+
+    private sealed class RelayedConnectionPolicy(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
+        : PooledObjectPolicy<RelayedConnection>
+    {
+        public override RelayedConnection Create() => new(pipeOptions, time);
+
+        public override bool Return(RelayedConnection obj) => true;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Configuration;
+using FastRelay.Diagnostics;
+using FastRelay.Transport;
+using Microsoft.Extensions.Logging;
+using Pipelines.Sockets.Unofficial;
+
+namespace FastRelay.Relaying;
+
+/// <summary>
+/// One client connection through the edge, from accept to close: dial the route's upstream (failing over
+/// across its targets), relay both ways, close both sockets, log the one close line. Pooled: the relay and
+/// both socket transports (with their pipes) are reused by the next connection.
+/// </summary>
+/// <remarks>
+/// <see cref="Close"/> and <see cref="CloseIfIdle"/> may be called from any thread (drain, idle
+/// sweeper); everything else runs on the connection's own flow.
+/// </remarks>
+internal sealed partial class RelayedConnection
+{
+    private readonly DuplexRelay _relay;
+    private readonly SocketPipeConnection _client;
+    private readonly SocketPipeConnection _upstream;
+    private volatile bool _relaying;
+
+    /// <summary>Creates the reusable parts.</summary>
+    public RelayedConnection(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
+    {
+        _relay = new DuplexRelay(time);
+        _client = new SocketPipeConnection(pipeOptions);
+        _upstream = new SocketPipeConnection(pipeOptions);
+    }
+
+    /// <summary>The table slot; owned by <see cref="ConnectionTable"/>.</summary>
+    public int Slot { get; set; }
+
+    /// <summary>The connection id that keys its log lines.</summary>
+    public long Id { get; private set; }
+
+    /// <summary>Readies the instance for a new connection.</summary>
+    public void Reset(long id)
+    {
+        Id = id;
+        _relaying = false;
+        _relay.Reset();
+    }
+
+    /// <summary>
+    /// Ends the connection with <paramref name="reason"/> now, or as soon as its relay starts; a connection
+    /// that already has a reason but is still sending its last bytes is cut off too.
+    /// </summary>
+    public void Close(CloseReason reason)
+    {
+        if (!_relay.TryClose(reason))
+        {
+            // Idempotent, and harmless on a transport with no socket attached.
+            _client.Abort();
+            _upstream.Abort();
+        }
+    }
+
+    /// <summary>Closes the connection with <see cref="CloseReason.IdleTimeout"/> if no byte moved for <paramref name="idleTimeout"/>.</summary>
+    public void CloseIfIdle(long nowTimestamp, TimeSpan idleTimeout)
+    {
+        if (_relaying && _relay.IdleFor(nowTimestamp) >= idleTimeout)
+        {
+            _relay.TryClose(CloseReason.IdleTimeout);
+        }
+    }
+
+    /// <summary>Runs the connection to its end. Never throws for connection outcomes.</summary>
+    public async Task<CloseReason> RunAsync(Socket client, ListenerOptions listener, EdgeContext context)
+    {
+        var started = context.Time.GetTimestamp();
+        var clientEndPoint = client.RemoteEndPoint as IPEndPoint;
+        SocketConnection.SetRecommendedServerOptions(client); // NoDelay: relay small writes at once.
+
+        // Step 1: dial the route's upstream, trying its other targets if the first one fails.
+        var (upstream, target) = await DialAsync(listener.Service, context);
+        if (upstream is null)
+        {
+            _relay.TryClose(CloseReason.UpstreamUnavailable);
+            client.Dispose(); // A plain close: the client sees EOF before sending or receiving anything.
+            var reason = _relay.Reason!.Value;
+            var failedAfterMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
+            Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, null, reason, 0, 0, failedAfterMs);
+            return reason;
+        }
+
+        // Step 2: relay until both directions end (or one fails, or TryClose is called).
+        _client.Start(client);
+        _upstream.Start(upstream);
+        _relaying = true;
+        var outcome = await _relay.RunAsync(_client, _upstream);
+        _relaying = false;
+
+        // Step 3: let the last bytes reach each peer, then close both sockets.
+        // A peer that stops reading may hold the last bytes for at most the idle timeout, as any other stall.
+        var linger = context.Options.IdleTimeout > TimeSpan.Zero ? context.Options.IdleTimeout : EdgeOptions.DefaultIdleTimeout;
+        await _upstream.CloseAsync(linger);
+        await _client.CloseAsync(linger);
+
+        var durationMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
+        Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, target, outcome.Reason,
+            outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, durationMs);
+        return outcome.Reason;
+    }
+
+    private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
+    {
+        var selector = context.Routes[service];
+        var first = selector.Next();
+        var result = await context.Dialer.DialAsync(first, context.Options.ConnectTimeout, CancellationToken.None);
+        if (result.Connected)
+        {
+            return (result.Socket, first);
+        }
+
+        Log.UpstreamDialFailed(context.Logger, Id, service, first, result.Failure);
+        foreach (var target in selector.Targets)
+        {
+            if (ReferenceEquals(target, first) || _relay.Reason is not null)
+            {
+                continue;
+            }
+
+            result = await context.Dialer.DialAsync(target, context.Options.ConnectTimeout, CancellationToken.None);
+            if (result.Connected)
+            {
+                return (result.Socket, target);
+            }
+
+            Log.UpstreamDialFailed(context.Logger, Id, service, target, result.Failure);
+        }
+
+        return (null, null);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Configuration;
+using Pipelines.Sockets.Unofficial;
+
+namespace FastRelay.Upstreams;
+
+/// <summary>
+/// Dials targets over TCP: resolves DNS names at dial time (every address in turn), bounds each attempt by
+/// the connect timeout, and sets the socket options the relay wants (NoDelay).
+/// </summary>
+internal sealed class TcpUpstreamDialer : IUpstreamDialer
+{
+    /// <inheritdoc />
+    public async ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(target.Host, out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(target.Host, deadline.Token);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                return new DialResult(null, $"cannot resolve '{target.Host}': {Describe(ex, timeout)}");
+            }
+        }
+
+        string failure = "no addresses";
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, target.Port), deadline.Token);
+
+                // Small writes (interactive protocols) must not wait for Nagle's 40 ms.
+                SocketConnection.SetRecommendedClientOptions(socket);
+                return new DialResult(socket, null);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+                failure = Describe(ex, timeout);
+                if (deadline.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+        }
+
+        return new DialResult(null, failure);
+    }
+
+    private static string Describe(Exception ex, TimeSpan timeout) => ex switch
+    {
+        OperationCanceledException => $"no answer within the connect timeout ({ValueSyntax.FormatDuration(timeout)})",
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
+        SocketException { SocketErrorCode: SocketError.NetworkUnreachable or SocketError.HostUnreachable } => "unreachable",
+        SocketException se => se.SocketErrorCode.ToString(),
+        _ => ex.GetType().Name,
+    };
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using FastRelay.Configuration;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>
+/// Reads <c>--config FILE</c>: a JSON object whose keys are flag names without the dashes
+/// (<c>"listen"</c>, <c>"connect-timeout"</c>; <c>connectTimeout</c> and <c>connect_timeout</c> are read the
+/// same), with a string or number for single flags and an array for repeatable ones.
+/// </summary>
+internal static class ConfigFile
+{
+    /// <summary>Reads <paramref name="path"/> into raw settings; every problem goes to <paramref name="errors"/>.</summary>
+    public static List<RawSetting> Read(string path, IReadOnlyList<FlagSpec> flags, List<ConfigError> errors)
+    {
+        var settings = new List<RawSetting>();
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            errors.Add(new ConfigError("--config", path, $"cannot read the file: {ex.Message}"));
+            return settings;
+        }
+        catch (JsonException ex)
+        {
+            errors.Add(new ConfigError("--config", path, $"expected a JSON object: {ex.Message}"));
+            return settings;
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new ConfigError("--config", path, $"expected a JSON object at the top level, found {document.RootElement.ValueKind}"));
+                return settings;
+            }
+
+            var file = Path.GetFileName(path);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                ReadProperty(file, property, flags, settings, errors);
+            }
+        }
+
+        return settings;
+    }
+
+    /// <summary>Normalises a key so that <c>connect-timeout</c>, <c>connectTimeout</c> and <c>connect_timeout</c> match.</summary>
+    public static string Normalize(string key) => key.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    private static void ReadProperty(string file, JsonProperty property, IReadOnlyList<FlagSpec> flags, List<RawSetting> settings, List<ConfigError> errors)
+    {
+        var origin = $"{file}: {property.Name}";
+        var flag = flags.FirstOrDefault(f => Normalize(f.Name) == Normalize(property.Name));
+        if (flag is null)
+        {
+            errors.Add(new ConfigError(origin, null, $"unknown key; expected one of {string.Join(", ", flags.Select(f => f.Name))}"));
+            return;
+        }
+
+        if (property.Value.ValueKind == JsonValueKind.Array)
+        {
+            if (!flag.Repeatable)
+            {
+                errors.Add(new ConfigError(origin, property.Value.GetRawText(), "expected a single value, not a list"));
+                return;
+            }
+
+            var index = 0;
+            foreach (var item in property.Value.EnumerateArray())
+            {
+                AddScalar($"{origin}[{index++}]", flag, item, settings, errors);
+            }
+
+            return;
+        }
+
+        AddScalar(origin, flag, property.Value, settings, errors);
+    }
+
+    private static void AddScalar(string origin, FlagSpec flag, JsonElement value, List<RawSetting> settings, List<ConfigError> errors)
+    {
+        var text = value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+            _ => null,
+        };
+        if (text is null)
+        {
+            errors.Add(new ConfigError(origin, value.GetRawText(), $"expected a string or number ({flag.ValueName})"));
+            return;
+        }
+
+        settings.Add(new RawSetting(flag.Name, text, origin));
+    }
+}

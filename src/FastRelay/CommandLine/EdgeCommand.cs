@@ -1,0 +1,54 @@
+using System.CommandLine;
+using FastRelay.Configuration;
+using FastRelay.Hosting;
+
+namespace FastRelay.CommandLine;
+
+/// <summary><c>fastrelay edge</c>: parse and validate everything, then run the edge until a signal.</summary>
+internal sealed class EdgeCommand : IValidatedCommand
+{
+    private readonly Option<string> _config = new("--config")
+    {
+        Description = "JSON file with any of these flags (names without dashes); a flag on the command line wins over the file.",
+        HelpName = "FILE",
+    };
+
+    private readonly FlagOptions _flags;
+
+    public EdgeCommand()
+    {
+        Command = new Command("edge", "Run the edge relay: the sidecar on the edge VM that internal clients connect to.");
+        Command.Options.Add(_config);
+        _flags = new FlagOptions(Command, EdgeFlags.All);
+        Command.SetAction((parseResult, cancellationToken) =>
+        {
+            var (options, errors) = Build(parseResult);
+            return options is null
+                ? Task.FromResult(ExitCodes.PrintConfigErrors(errors))
+                : EdgeHost.RunAsync(options, cancellationToken);
+        });
+    }
+
+    public Command Command { get; }
+
+    /// <inheritdoc />
+    public IEnumerable<string> Validate(ParseResult parseResult) => Build(parseResult).Errors;
+
+    private (EdgeOptions? Options, List<string> Errors) Build(ParseResult parseResult)
+    {
+        var errors = new List<ConfigError>();
+        var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors) : [];
+        var settings = FlagOptions.Merge(fromFile, _flags.Read(parseResult));
+        EdgeOptions? options = null;
+        try
+        {
+            options = EdgeOptionsReader.Read(settings);
+        }
+        catch (ConfigException ex)
+        {
+            errors.AddRange(ex.Errors);
+        }
+
+        return (errors.Count == 0 ? options : null, errors.Select(e => e.ToString()).ToList());
+    }
+}

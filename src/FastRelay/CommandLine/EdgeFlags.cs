@@ -1,0 +1,26 @@
+using FastRelay.Configuration;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>
+/// The flags of <c>fastrelay edge</c>. The names are public surface (../shared/design/cli.md): users'
+/// scripts and unit files depend on them. Every one may also come from <c>--config FILE</c>.
+/// </summary>
+internal static class EdgeFlags
+{
+    public static readonly IReadOnlyList<FlagSpec> All =
+    [
+        new("listen", "[SERVICE@]ADDR:PORT",
+            "A listener; SERVICE is the route for its clients (may be left out when there is one route). Repeatable.", Repeatable: true),
+        new("route", "SERVICE=HOST:PORT[;weight=N][,...]",
+            "A route: the targets that serve SERVICE, picked in weighted round-robin order; a target that fails to connect is skipped for the next. Repeatable.", Repeatable: true),
+        new("connect-timeout", "DURATION", $"Time allowed for one upstream connect [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultConnectTimeout)}]"),
+        new("idle-timeout", "DURATION", $"Close a connection after this long with no bytes either way; 0 = never [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultIdleTimeout)}]"),
+        new("max-connections", "N", $"Connections open at once; more are accepted and closed at once [default: {EdgeOptions.DefaultMaxConnections}]"),
+        new("drain-timeout", "DURATION", $"On SIGTERM/SIGINT, time open connections get to finish [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultDrainTimeout)}]"),
+        new("buffer-size", "SIZE", "Size of one socket read and buffer block, 4KiB..1MiB [default: 64KiB]"),
+        new("backlog", "N", $"Listen backlog of each listener [default: {EdgeOptions.DefaultBacklog}]"),
+        new("log-format", "text|json", "Diagnostic log format [default: text]"),
+        new("log-level", "LEVEL", "trace|debug|information|warning|error|critical|none; debug logs one line per closed connection [default: information]"),
+    ];
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using FastRelay.Configuration;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>
+/// Binds <see cref="FlagSpec"/>s to System.CommandLine options and reads them back as <see cref="RawSetting"/>s,
+/// so that every value is validated by the pure readers in Core (which list every error at once) rather than
+/// by the parser (which stops at types).
+/// </summary>
+internal sealed class FlagOptions
+{
+    private readonly List<(FlagSpec Spec, Option<string[]> Option)> _options = [];
+
+    /// <summary>Creates one option per flag and adds them to <paramref name="command"/>.</summary>
+    public FlagOptions(Command command, IReadOnlyList<FlagSpec> flags)
+    {
+        foreach (var flag in flags)
+        {
+            var option = new Option<string[]>("--" + flag.Name)
+            {
+                Description = flag.Description,
+                HelpName = flag.ValueName,
+                Arity = ArgumentArity.OneOrMore,
+
+                // One value per occurrence: "--listen a --listen b", never "--listen a b".
+                AllowMultipleArgumentsPerToken = false,
+            };
+            command.Options.Add(option);
+            _options.Add((flag, option));
+        }
+    }
+
+    /// <summary>The flags given on the command line, in order, one setting per occurrence.</summary>
+    public List<RawSetting> Read(ParseResult parseResult)
+    {
+        var settings = new List<RawSetting>();
+        foreach (var (spec, option) in _options)
+        {
+            if (parseResult.GetResult(option) is { Implicit: false } result)
+            {
+                settings.AddRange(result.Tokens.Select(t => new RawSetting(spec.Name, t.Value, "--" + spec.Name)));
+            }
+        }
+
+        return settings;
+    }
+
+    /// <summary>
+    /// Merges the config file under the command line: a flag given on the command line replaces every
+    /// value of that name from the file (for repeatable flags too, so a script can override a whole list).
+    /// </summary>
+    public static List<RawSetting> Merge(List<RawSetting> fromFile, List<RawSetting> fromCommandLine)
+    {
+        var overridden = fromCommandLine.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        return [.. fromFile.Where(s => !overridden.Contains(s.Name)), .. fromCommandLine];
+    }
+}

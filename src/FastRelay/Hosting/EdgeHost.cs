@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+using FastRelay.CommandLine;
+using FastRelay.Configuration;
+using FastRelay.Listening;
+using FastRelay.Relaying;
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Hosting;
+
+/// <summary>
+/// Runs an edge as a process: logging, binding, waiting for SIGTERM/SIGINT, draining, exit code.
+/// </summary>
+internal static partial class EdgeHost
+{
+    public static async Task<int> RunAsync(EdgeOptions options, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = Logging.CreateFactory(options.Log);
+        var logger = loggerFactory.CreateLogger("FastRelay.Host");
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var cancelled = cancellationToken.Register(() => stop.TrySetResult());
+
+        EdgeServer server;
+        try
+        {
+            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System);
+        }
+        catch (ListenerBindException ex)
+        {
+            await Console.Error.WriteLineAsync($"fastrelay: {ex.Message}");
+            return ExitCodes.RuntimeFailure;
+        }
+
+        var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
+        Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
+        await stop.Task;
+        await server.StopAsync(options.DrainTimeout);
+        Log.Stopped(logger, server.Closed.Total);
+        return ExitCodes.Success;
+
+        void OnSignal(PosixSignalContext context)
+        {
+            // Keep the runtime from exiting at once: the drain decides when the process ends.
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, EventName = "Starting", Level = LogLevel.Information,
+            Message = "FastRelay {Version} edge running: {Listeners} listeners, {Routes} routes")]
+        public static partial void Started(ILogger logger, string version, int listeners, int routes);
+
+        [LoggerMessage(EventId = 3, EventName = "Stopped", Level = LogLevel.Information,
+            Message = "Stopped; {Connections} connections were served")]
+        public static partial void Stopped(ILogger logger, long connections);
+    }
+}

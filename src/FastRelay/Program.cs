@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using FastRelay.CommandLine;
+
+namespace FastRelay;
+
+/// <summary>The composition root: builds the command tree and runs the chosen command.</summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("FastRelay: a high-performance TCP relay for the edge VM. See README.md and docs/.");
+        IValidatedCommand[] validated = [new EdgeCommand()];
+        foreach (var command in validated)
+        {
+            root.Subcommands.Add(command.Command);
+        }
+
+        root.Subcommands.Add(DemoCommand.Create());
+        foreach (var command in root.Subcommands)
+        {
+            command.Options.Add(new VersionOption());
+        }
+
+        var parseResult = root.Parse(args);
+
+        // Parse errors (unknown flags, missing values) exit 2 with every error listed, like config errors;
+        // --help and --version still win, as users expect.
+        if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
+        {
+            var own = validated.FirstOrDefault(c => c.Command == parseResult.CommandResult.Command)?.Validate(parseResult) ?? [];
+            return ExitCodes.PrintConfigErrors(parseResult.Errors.Select(e => e.Message).Concat(own));
+        }
+
+        // Signals are ours (EdgeHost drains on SIGTERM/SIGINT); System.CommandLine must not cancel or kill.
+        return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+}
