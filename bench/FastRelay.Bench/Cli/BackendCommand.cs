@@ -1,11 +1,14 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using FastRelay.Backends;
+using FastRelay.Bench.Targets;
 
 namespace FastRelay.Bench.Cli;
 
 /// <summary>
 /// <c>fastrelay-bench backend --mode echo|sink --listen IP:PORT</c>: the harness backend on its own, until Ctrl-C,
-/// for measuring other proxies (nginx stream, socat, HAProxy) or a relay started by hand.
+/// for measuring other proxies (nginx stream, socat, HAProxy) or a relay started by hand. <c>run --child-backends</c>
+/// starts its backends this way (see <see cref="BackendProcess"/>).
 /// </summary>
 internal sealed class BackendCommand
 {
@@ -20,6 +23,7 @@ internal sealed class BackendCommand
     /// <summary>The System.CommandLine command, added to the root by <see cref="BenchCommandLine"/>.</summary>
     public Command Command { get; }
 
+    /// <summary><c>--mode echo|sink</c>.</summary>
     public Option<string> Mode { get; } = new("--mode")
     {
         Description = "echo: write every byte back; sink: count bytes, answer the total (8 bytes LE) on FIN.",
@@ -27,6 +31,7 @@ internal sealed class BackendCommand
         Required = true,
     };
 
+    /// <summary><c>--listen IP:PORT</c>; port 0 picks a free port.</summary>
     public Option<string> Listen { get; } = new("--listen")
     {
         Description = "Address to bind; port 0 picks a free one and prints it.",
@@ -68,8 +73,19 @@ internal sealed class BackendCommand
         }
 
         var (mode, endPoint) = bound;
-        await using var backend = LoopbackBackend.Start(endPoint, mode);
-        await Console.Out.WriteLineAsync($"{mode.ToString().ToLowerInvariant()} backend listening on {backend.EndPoint}; Ctrl-C to stop");
+        LoopbackBackend backend;
+        try
+        {
+            backend = LoopbackBackend.Start(endPoint, mode);
+        }
+        catch (SocketException ex)
+        {
+            BenchCommandLine.PrintErrors([$"--listen: cannot bind {endPoint} ({ex.SocketErrorCode}: {ex.Message})"]);
+            return ExitCodes.BadArguments;
+        }
+
+        await using var running = backend;
+        await Console.Out.WriteLineAsync(BackendProcess.ListeningLine(mode, backend.EndPoint));
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);

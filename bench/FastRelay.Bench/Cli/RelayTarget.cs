@@ -9,7 +9,7 @@ namespace FastRelay.Bench.Cli;
 /// or <c>--direct-only</c>. Mixing them is an error, as ghostunnel does for mutually exclusive flags.
 /// </summary>
 internal readonly record struct RelayTarget(
-    RelayMode Mode, string? Exe, IReadOnlyList<string> Args, IPEndPoint? Echo, IPEndPoint? Sink)
+    RelayMode Mode, string? Exe, IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Environment, IPEndPoint? Echo, IPEndPoint? Sink)
 {
     /// <summary>Binds and checks the relay options; problems are appended to <paramref name="errors"/>.</summary>
     public static RelayTarget Bind(RunCommand command, ParseResult parse, IReadOnlyList<PhaseKind> phases, List<string> errors)
@@ -36,6 +36,8 @@ internal readonly record struct RelayTarget(
             errors.Add("--relay-arg: only meaningful with --relay-exe");
         }
 
+        var environment = BindEnvironment(parse.ValueOrDefault(command.RelayEnv) ?? [], exe is not null, errors);
+
         if (exe is not null && !File.Exists(exe))
         {
             errors.Add($"--relay-exe: file '{exe}' not found (build src/FastRelay first, or give the apphost)");
@@ -50,7 +52,31 @@ internal readonly record struct RelayTarget(
         }
 
         var mode = exe is not null ? RelayMode.Spawn : existing ? RelayMode.Existing : RelayMode.None;
-        return new RelayTarget(mode, exe, args, echo, sink);
+        return new RelayTarget(mode, exe, args, environment, echo, sink);
+    }
+
+    private static Dictionary<string, string> BindEnvironment(string[] values, bool spawning, List<string> errors)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (values.Length > 0 && !spawning)
+        {
+            errors.Add("--relay-env: only meaningful with --relay-exe");
+        }
+
+        foreach (var value in values)
+        {
+            var equals = value.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                errors.Add($"--relay-env: expected NAME=VALUE (got '{value}')");
+            }
+            else if (!environment.TryAdd(value[..equals], value[(equals + 1)..]))
+            {
+                errors.Add($"--relay-env: '{value[..equals]}' is given twice");
+            }
+        }
+
+        return environment;
     }
 
     private static void RequireFor(

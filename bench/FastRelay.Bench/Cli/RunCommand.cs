@@ -24,28 +24,44 @@ internal sealed class RunCommand
     /// <summary>The System.CommandLine command, added to the root by <see cref="BenchCommandLine"/>.</summary>
     public Command Command { get; }
 
+    /// <summary><c>--sessions</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> Sessions { get; } = Text("--sessions", "N", "1000", "Concurrent connections in the sessions phase.");
 
-    public Option<string> Duration { get; } = Text("--duration", "TIME", "5s", "Measured time per phase and path (100ms..120s).");
+    /// <summary><c>--duration</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> Duration { get; } = Text("--duration", "TIME", "5s", "Measured time per phase and path, over all rounds (100ms..120s).");
 
-    public Option<string> Warmup { get; } = Text("--warmup", "TIME", "500ms", "Unmeasured time before each ping-pong and connect phase.");
+    /// <summary><c>--rounds</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> Rounds { get; } = Text(
+        "--rounds", "N", "3", "Split each phase into N rounds alternating direct and relay (--duration, --bulk-bytes, --connect-count are totals).");
 
+    /// <summary><c>--warmup</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> Warmup { get; } = Text("--warmup", "TIME", "500ms", "Unmeasured time before each ping-pong and connect round.");
+
+    /// <summary><c>--message-bytes</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> MessageBytes { get; } = Text("--message-bytes", "BYTES", "64", "Bytes per ping-pong message.");
 
-    public Option<string> BulkBytes { get; } = Text("--bulk-bytes", "BYTES", "256MiB", "Bytes each bulk stream sends.");
+    /// <summary><c>--bulk-bytes</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> BulkBytes { get; } = Text("--bulk-bytes", "BYTES", "256MiB", "Bytes each bulk stream sends, over all rounds.");
 
+    /// <summary><c>--bulk-streams</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> BulkStreams { get; } = Text("--bulk-streams", "M", "8", "Streams in the many-stream bulk phase.");
 
-    public Option<string> ConnectCount { get; } = Text("--connect-count", "N", "20000", "Most connections the connect phase opens per path.");
+    /// <summary><c>--connect-count</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> ConnectCount { get; } = Text("--connect-count", "N", "20000", "Most connections the connect phase measures per path, over all rounds.");
 
+    /// <summary><c>--connect-concurrency</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> ConnectConcurrency { get; } = Text("--connect-concurrency", "N", "4", "Connect loops running at once.");
 
+    /// <summary><c>--connect-timeout</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> ConnectTimeout { get; } = Text("--connect-timeout", "TIME", "5s", "Longest wait for one TCP connect.");
 
+    /// <summary><c>--timeout</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> PhaseTimeout { get; } = Text("--timeout", "TIME", "60s", "Hard limit on one phase on one path.");
 
+    /// <summary><c>--out</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> Out { get; } = Text("--out", "DIR", "artifacts/bench", "Directory for report.json and latency-cdf.svg.");
 
+    /// <summary><c>--phases</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string[]> Phases { get; } = new("--phases")
     {
         Description = "Phases to run (comma-separated or repeated): latency, sessions, bulk, bulk-many, connect. Defaults to all.",
@@ -53,34 +69,54 @@ internal sealed class RunCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public Option<string> EchoBackend { get; } = Text("--echo-backend", "IP:PORT", "127.0.0.1:0", "Bind address of the in-process echo backend.");
+    /// <summary><c>--echo-backend</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> EchoBackend { get; } = Text("--echo-backend", "IP:PORT", "127.0.0.1:0", "Bind address of the echo backend (pin it for --relay-echo).");
 
-    public Option<string> SinkBackend { get; } = Text("--sink-backend", "IP:PORT", "127.0.0.1:0", "Bind address of the in-process sink backend.");
+    /// <summary><c>--sink-backend</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> SinkBackend { get; } = Text("--sink-backend", "IP:PORT", "127.0.0.1:0", "Bind address of the sink backend (pin it for --relay-sink).");
 
+    /// <summary><c>--relay-exe</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string?> RelayExe { get; } = new("--relay-exe")
     {
         Description = "Start this relay (fastrelay.dll or the apphost) with --listen/--route for the two backends.",
         HelpName = "PATH",
     };
 
+    /// <summary><c>--relay-arg</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string[]> RelayArgs { get; } = new("--relay-arg")
     {
         Description = "Extra argument for the started relay (repeatable; use --relay-arg=--flag for values starting with -).",
         HelpName = "ARG",
     };
 
+    /// <summary><c>--relay-env</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string[]> RelayEnv { get; } = new("--relay-env")
+    {
+        Description = "Environment variable for the started relay, e.g. DOTNET_gcServer=1 (repeatable).",
+        HelpName = "NAME=VALUE",
+    };
+
+    /// <summary><c>--relay-echo</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string?> RelayEcho { get; } = new("--relay-echo")
     {
         Description = "Listener of an already running relay that routes to the echo backend (see --echo-backend).",
         HelpName = "IP:PORT",
     };
 
+    /// <summary><c>--relay-sink</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string?> RelaySink { get; } = new("--relay-sink")
     {
         Description = "Listener of an already running relay that routes to the sink backend (see --sink-backend).",
         HelpName = "IP:PORT",
     };
 
+    /// <summary><c>--child-backends</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<bool> ChildBackends { get; } = new("--child-backends")
+    {
+        Description = "Run the echo and sink backends as child processes (their CPU is then reported apart from the client's).",
+    };
+
+    /// <summary><c>--direct-only</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<bool> DirectOnly { get; } = new("--direct-only")
     {
         Description = "Measure only the direct path (no relay).",
@@ -88,8 +124,8 @@ internal sealed class RunCommand
 
     private IEnumerable<Option> AllOptions() =>
     [
-        Sessions, Duration, Warmup, MessageBytes, BulkBytes, BulkStreams, ConnectCount, ConnectConcurrency,
-        ConnectTimeout, PhaseTimeout, Out, Phases, EchoBackend, SinkBackend, RelayExe, RelayArgs, RelayEcho,
+        Sessions, Duration, Rounds, Warmup, MessageBytes, BulkBytes, BulkStreams, ConnectCount, ConnectConcurrency,
+        ConnectTimeout, PhaseTimeout, Out, Phases, EchoBackend, SinkBackend, ChildBackends, RelayExe, RelayArgs, RelayEnv, RelayEcho,
         RelaySink, DirectOnly,
     ];
 

@@ -25,7 +25,13 @@ internal sealed record RunOptions
     /// <summary>Measured time of each time-bound phase, per path. Defaults to 5 s.</summary>
     public required TimeSpan Duration { get; init; }
 
-    /// <summary>Unmeasured time before each ping-pong and connect phase (JIT, TCP windows). Defaults to 0.5 s.</summary>
+    /// <summary>
+    /// Rounds each phase is split into, run direct, relay, direct, relay, ... so both paths see the same
+    /// background load. Defaults to 3.
+    /// </summary>
+    public required int Rounds { get; init; }
+
+    /// <summary>Unmeasured time before each ping-pong and connect phase, in every round. Defaults to 0.5 s.</summary>
     public required TimeSpan Warmup { get; init; }
 
     /// <summary>Bytes per ping-pong message. Defaults to 64.</summary>
@@ -61,6 +67,9 @@ internal sealed record RunOptions
     /// <summary>Bind address of the in-process sink backend. Defaults to 127.0.0.1:0.</summary>
     public required IPEndPoint SinkBackend { get; init; }
 
+    /// <summary>Run the backends as child processes instead of in this process. Defaults to false.</summary>
+    public bool ChildBackends { get; init; }
+
     /// <summary>How the relay is reached.</summary>
     public required RelayMode RelayMode { get; init; }
 
@@ -69,6 +78,9 @@ internal sealed record RunOptions
 
     /// <summary>With <see cref="RelayMode.Spawn"/>: extra arguments appended to the relay's command line.</summary>
     public IReadOnlyList<string> RelayArgs { get; init; } = [];
+
+    /// <summary>With <see cref="RelayMode.Spawn"/>: environment variables set for the relay (after the harness's own are removed).</summary>
+    public IReadOnlyDictionary<string, string> RelayEnvironment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>With <see cref="RelayMode.Existing"/>: the relay listener that routes to the echo backend.</summary>
     public IPEndPoint? RelayEcho { get; init; }

@@ -33,6 +33,7 @@ internal static class RunOptionsBinder
         {
             Sessions = Count(parse, command.Sessions, 1, MaxSessions, errors),
             Duration = duration,
+            Rounds = Count(parse, command.Rounds, 1, 20, errors),
             Warmup = warmup,
             MessageBytes = (int)Bytes(parse, command.MessageBytes, 1, 1 << 20, errors),
             BulkBytes = Bytes(parse, command.BulkBytes, 1, 64L << 30, errors),
@@ -45,9 +46,11 @@ internal static class RunOptionsBinder
             Phases = phases,
             EchoBackend = BindAddress(parse, command.EchoBackend, errors)!,
             SinkBackend = BindAddress(parse, command.SinkBackend, errors)!,
+            ChildBackends = parse.ValueOrDefault(command.ChildBackends),
             RelayMode = relay.Mode,
             RelayExe = relay.Exe,
             RelayArgs = relay.Args,
+            RelayEnvironment = relay.Environment,
             RelayEcho = relay.Echo,
             RelaySink = relay.Sink,
         };

@@ -7,7 +7,7 @@ namespace FastRelay.Bench.Client;
 /// <remarks>
 /// Measured on the 2-core dev machine (direct path, 1 connection): with the default thread-pool dispatch the
 /// idle workers spin and the harness burns ~195 % CPU for one ping-pong connection, leaving the relay nothing on a
-/// 2-core box; inline it uses ~85 % and 1000 sessions run ~30 % more exchanges/s. The client's work per
+/// 2-core box; inline it uses ~85 %, and 200 to 1000 sessions ran 15-50 % more exchanges/s. The client's work per
 /// completion is tiny, which is the case inline completions are for. The variable is read once, when the first
 /// socket operation starts the engine, so it must be set before any socket is touched.
 /// The relay we start must not inherit it (it would change the thing under test); see <see cref="HarnessSetInline"/>.

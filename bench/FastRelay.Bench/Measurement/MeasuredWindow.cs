@@ -3,12 +3,13 @@ using System.Diagnostics;
 namespace FastRelay.Bench.Measurement;
 
 /// <summary>What happened in a measured window: its length, allocations and CPU use.</summary>
-internal readonly record struct WindowTotals(TimeSpan Elapsed, long AllocatedBytes, double HarnessCpuPercent, double? RelayCpuPercent);
+internal readonly record struct WindowTotals(
+    TimeSpan Elapsed, long AllocatedBytes, double HarnessCpuPercent, double? RelayCpuPercent, double? BackendCpuPercent);
 
 /// <summary>
 /// Brackets the measured part of a phase, so warm-up, connection setup and teardown stay out of the numbers.
 /// </summary>
-/// <remarks>Allocation counts cover the whole process: the client and the in-process backends.</remarks>
+/// <remarks>Allocation counts cover this whole process: the client, and the backends when they run in-process.</remarks>
 internal sealed class MeasuredWindow
 {
     private readonly CpuSampler _cpu;
@@ -30,7 +31,7 @@ internal sealed class MeasuredWindow
     {
         var end = _cpu.Take();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _startAllocated;
-        var (harness, relay) = CpuSampler.PercentBetween(_start, end);
-        return new WindowTotals(Stopwatch.GetElapsedTime(_start.Timestamp, end.Timestamp), allocated, harness, relay);
+        var (harness, relay, backends) = CpuSampler.PercentBetween(_start, end);
+        return new WindowTotals(Stopwatch.GetElapsedTime(_start.Timestamp, end.Timestamp), allocated, harness, relay, backends);
     }
 }

@@ -18,7 +18,6 @@ internal sealed class ConnectRatePhase
 {
     private readonly PhaseContext _context;
     private readonly PhaseStage _stage = new();
-    private readonly LatencyRecorder _recorder = new();
     private readonly TaskCompletionSource _warmupDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _measuringStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _warmupIssued;
@@ -58,7 +57,7 @@ internal sealed class ConnectRatePhase
             Phase = PhaseKind.Connect,
             Path = _context.Target.Name,
             Operations = Interlocked.Read(ref _measured),
-            Latency = _recorder.Summarize(),
+            Latency = _context.Recorder.Summarize(),
             Error = error,
         };
         return result.WithWindow(totals);
@@ -83,7 +82,7 @@ internal sealed class ConnectRatePhase
 
                 if (_stage.Current == Stage.Measuring)
                 {
-                    _recorder.Record(start, Stopwatch.GetTimestamp());
+                    _context.Recorder.Record(start, Stopwatch.GetTimestamp());
                     Interlocked.Increment(ref _measured);
                 }
             }

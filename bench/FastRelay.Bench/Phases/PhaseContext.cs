@@ -4,8 +4,11 @@ using FastRelay.Bench.Targets;
 
 namespace FastRelay.Bench.Phases;
 
-/// <summary>What every phase gets: the settings, the path it measures, and the CPU counters.</summary>
-internal sealed record PhaseContext(RunOptions Options, BenchTarget Target, CpuSampler Cpu)
+/// <summary>
+/// What every phase gets: the settings of this round (see <see cref="RoundPlan"/>), the path it measures, the CPU
+/// counters, and the latency recorder that collects this phase and path over all rounds.
+/// </summary>
+internal sealed record PhaseContext(RunOptions Options, BenchTarget Target, CpuSampler Cpu, LatencyRecorder Recorder)
 {
     /// <summary>Extra time after the measured window for sessions to close before their sockets are aborted.</summary>
     public TimeSpan CloseGrace =>

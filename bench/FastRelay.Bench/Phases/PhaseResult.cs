@@ -38,14 +38,23 @@ internal sealed record PhaseResult
     /// <summary>Round-trip times (ping-pong) or connect+exchange+close times (connect).</summary>
     public LatencySummary? Latency { get; init; }
 
-    /// <summary>Bytes this process (client and in-process backends) allocated per operation in the window.</summary>
-    public double? AllocatedBytesPerOperation { get; init; }
+    /// <summary>Bytes this process (the client, and in-process backends if any) allocated in the window.</summary>
+    public long AllocatedBytes { get; init; }
+
+    /// <summary>Bytes allocated per operation.</summary>
+    public double? AllocatedBytesPerOperation => Operations > 0 ? (double)AllocatedBytes / Operations : null;
+
+    /// <summary>How many interleaved rounds this result adds up (see <see cref="RoundPlan"/>).</summary>
+    public int Rounds { get; init; } = 1;
 
     /// <summary>CPU used by this process in the window, in percent of one core.</summary>
     public double? HarnessCpuPercent { get; init; }
 
     /// <summary>CPU used by the spawned relay in the window, in percent of one core.</summary>
     public double? RelayCpuPercent { get; init; }
+
+    /// <summary>CPU used by the backend child processes together in the window, in percent of one core.</summary>
+    public double? BackendCpuPercent { get; init; }
 
     /// <summary>Context worth keeping, such as how long opening the sessions took.</summary>
     public string? Note { get; init; }
@@ -54,8 +63,9 @@ internal sealed record PhaseResult
     public PhaseResult WithWindow(WindowTotals window) => this with
     {
         ElapsedSeconds = window.Elapsed.TotalSeconds,
-        AllocatedBytesPerOperation = Operations > 0 ? (double)window.AllocatedBytes / Operations : null,
+        AllocatedBytes = window.AllocatedBytes,
         HarnessCpuPercent = window.HarnessCpuPercent,
         RelayCpuPercent = window.RelayCpuPercent,
+        BackendCpuPercent = window.BackendCpuPercent,
     };
 }

@@ -29,12 +29,11 @@ internal static class PingPongPhase
 
         var note = $"opened {sessionCount} connection(s) in {opening.Elapsed.TotalMilliseconds:0} ms";
         var sessions = sockets.Select((socket, i) => new PingPongSession(socket, i, options.MessageBytes)).ToArray();
-        var recorder = new LatencyRecorder();
         var stage = new PhaseStage();
         var maxPerSession = Math.Max(1, MaxExchangesPerPhase / sessionCount);
 
         // 2. Start all loops in warm-up, then measure for the duration; a loop that fails early ends the wait.
-        var loops = Task.WhenAll(sessions.Select(s => Task.Run(() => s.RunAsync(stage, recorder, maxPerSession), CancellationToken.None)));
+        var loops = Task.WhenAll(sessions.Select(s => Task.Run(() => s.RunAsync(stage, context.Recorder, maxPerSession), CancellationToken.None)));
         try
         {
             await WaitAsync(loops, options.Warmup, cancellationToken);
@@ -47,7 +46,7 @@ internal static class PingPongPhase
             // 3. Let the loops finish their last exchange and close cleanly, or abort them at the hard limit.
             await StopAsync(sessions, loops, context.CloseGrace);
             var exchanges = sessions.Sum(s => s.MeasuredExchanges);
-            result = result with { Operations = exchanges, Latency = recorder.Summarize(), Note = note };
+            result = result with { Operations = exchanges, Latency = context.Recorder.Summarize(), Note = note };
             return result.WithWindow(totals) with { Error = Describe(sessions, exchanges) };
         }
         finally

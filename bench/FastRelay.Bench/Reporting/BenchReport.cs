@@ -15,18 +15,19 @@ internal sealed record MachineInfo(int ProcessorCount, string OperatingSystem, s
 
 /// <summary>The settings of a run as written to report.json (endpoints as text, times in seconds).</summary>
 internal sealed record ReportSettings(
-    int Sessions, double DurationSeconds, double WarmupSeconds, int MessageBytes, long BulkBytes, int BulkStreams,
+    int Sessions, double DurationSeconds, int Rounds, double WarmupSeconds, int MessageBytes, long BulkBytes, int BulkStreams,
     int ConnectCount, int ConnectConcurrency, double ConnectTimeoutSeconds, double PhaseTimeoutSeconds,
     IReadOnlyList<string> Phases, string RelayMode, string? Relay, string EchoBackend, string SinkBackend,
-    bool ClientInlineCompletions)
+    bool ClientInlineCompletions, bool ChildBackends)
 {
     /// <summary>Copies <paramref name="options"/>; <paramref name="relay"/> describes the relay (command or address).</summary>
     public static ReportSettings From(RunOptions options, string? relay) => new(
-        options.Sessions, options.Duration.TotalSeconds, options.Warmup.TotalSeconds, options.MessageBytes,
+        options.Sessions, options.Duration.TotalSeconds, options.Rounds, options.Warmup.TotalSeconds, options.MessageBytes,
         options.BulkBytes, options.BulkStreams, options.ConnectCount, options.ConnectConcurrency,
         options.ConnectTimeout.TotalSeconds, options.PhaseTimeout.TotalSeconds,
         [.. options.Phases.Select(p => p.ToName())], options.RelayMode.ToString(), relay,
-        options.EchoBackend.ToString(), options.SinkBackend.ToString(), Client.ClientRuntime.InlineCompletions);
+        options.EchoBackend.ToString(), options.SinkBackend.ToString(), Client.ClientRuntime.InlineCompletions,
+        options.ChildBackends);
 }
 
 /// <summary>

@@ -43,6 +43,7 @@ internal static class ComparisonBuilder
             }
 
             Add("harness CPU", "%", r => r.HarnessCpuPercent, Comparison.None);
+            Add("backends CPU", "%", r => r.BackendCpuPercent, Comparison.None);
             Add("relay CPU", "%", r => r.RelayCpuPercent, Comparison.None);
         }
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
-using FastRelay.Backends;
 using FastRelay.Bench.Cli;
 using FastRelay.Bench.Measurement;
 using FastRelay.Bench.Phases;
@@ -19,18 +17,17 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var startedAt = TimeProvider.System.GetUtcNow();
-        var echo = TryStartBackend(options.EchoBackend, BackendMode.Echo, "--echo-backend");
-        var sink = TryStartBackend(options.SinkBackend, BackendMode.Sink, "--sink-backend");
-        await using (echo)
-        await using (sink)
+        var (backends, backendError, badAddress) = await BackendSet.StartAsync(options, cancellationToken);
+        if (backends is null)
         {
-            if (echo is null || sink is null)
-            {
-                return ExitCodes.BadArguments;
-            }
+            progress.WriteLine($"ERROR backends did not start: {backendError}");
+            return badAddress ? ExitCodes.BadArguments : ExitCodes.PhaseFailed;
+        }
 
-            var direct = new BenchTarget(BenchTarget.DirectName, echo.EndPoint, sink.EndPoint);
-            progress.WriteLine($"backends: echo {echo.EndPoint}, sink {sink.EndPoint}");
+        await using (backends)
+        {
+            var direct = new BenchTarget(BenchTarget.DirectName, backends.Echo, backends.Sink);
+            progress.WriteLine($"backends: echo {backends.Echo}, sink {backends.Sink}");
             var (relay, relayProcess, description, error) = await RelaySetup.StartAsync(options, direct, cancellationToken);
             await using (relayProcess)
             {
@@ -41,49 +38,56 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                 }
 
                 var failures = new List<string>();
-                var cpu = new CpuSampler(relayProcess?.Process);
-                var results = await RunPhasesAsync(direct, relay, relayProcess, cpu, failures, cancellationToken);
+                var cpu = new CpuSampler(relayProcess?.Child.Process, backends.Processes);
+                var results = await RunPhasesAsync(direct, relay, relayProcess?.Child, cpu, failures, cancellationToken);
                 return Report(startedAt, description, results, failures);
             }
         }
     }
 
-    private static LoopbackBackend? TryStartBackend(System.Net.IPEndPoint endPoint, BackendMode mode, string option)
-    {
-        try
-        {
-            return LoopbackBackend.Start(endPoint, mode);
-        }
-        catch (SocketException ex)
-        {
-            // Bad input found at startup (house style H5.1): say which option and why, exit 2.
-            BenchCommandLine.PrintErrors([$"{option}: cannot bind {endPoint} ({ex.SocketErrorCode}: {ex.Message})"]);
-            return null;
-        }
-    }
-
     private async Task<List<PhaseResult>> RunPhasesAsync(
-        BenchTarget direct, BenchTarget? relay, RelayProcess? relayProcess, CpuSampler cpu, List<string> failures, CancellationToken cancellationToken)
+        BenchTarget direct, BenchTarget? relay, ChildProcess? relayProcess, CpuSampler cpu, List<string> failures, CancellationToken cancellationToken)
     {
+        BenchTarget[] targets = relay is null ? [direct] : [direct, relay];
+        var roundOptions = RoundPlan.ForOneRound(options);
         var results = new List<PhaseResult>();
         foreach (var phase in options.Phases)
         {
-            foreach (var target in relay is null ? [direct] : new[] { direct, relay })
+            // One recorder per path for the whole phase, so the percentiles cover every round.
+            var recorders = targets.Select(_ => new LatencyRecorder()).ToArray();
+            var rounds = targets.Select(_ => new List<PhaseResult>()).ToArray();
+            for (var round = 1; round <= options.Rounds && rounds.All(r => r.All(x => x.Succeeded)); round++)
             {
-                Settle();
-                var result = await PhaseDispatcher.RunAsync(phase, new PhaseContext(options, target, cpu), cancellationToken);
-                results.Add(result);
-                progress.WriteLine(Describe(result));
-                if (result.Error is not null)
+                for (var i = 0; i < targets.Length; i++)
                 {
-                    failures.Add($"{phase.ToName()} on {target.Name}: {result.Error}");
+                    Settle();
+                    var context = new PhaseContext(roundOptions, targets[i], cpu, recorders[i]);
+                    var result = await PhaseDispatcher.RunAsync(phase, context, cancellationToken);
+                    rounds[i].Add(result);
+                    // Latency is left out per round: the recorder is shared, so its percentiles so far are cumulative.
+                    progress.WriteLine($"{Describe(result with { Latency = null })} (round {round}/{options.Rounds})");
                 }
 
-                if (relayProcess?.ExitCode is { } code)
+                if (relayProcess?.ExitCode is not null)
                 {
-                    failures.Add($"relay exited with code {code} during {phase.ToName()}; last output: {string.Join(" | ", relayProcess.LastOutput)}");
-                    return results; // The remaining relay phases would only fail to connect.
+                    break;
                 }
+            }
+
+            foreach (var combined in rounds.Select(RoundPlan.Combine))
+            {
+                results.Add(combined);
+                progress.WriteLine($"{Describe(combined)} (all rounds)");
+                if (combined.Error is not null)
+                {
+                    failures.Add($"{phase.ToName()} on {combined.Path}: {combined.Error}");
+                }
+            }
+
+            if (relayProcess?.ExitCode is { } code)
+            {
+                failures.Add($"relay exited with code {code} during {phase.ToName()}; last output: {string.Join(" | ", relayProcess.LastOutput)}");
+                break; // The remaining relay phases would only fail to connect.
             }
         }
 
@@ -147,6 +151,6 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
         var latency = r.Latency is { } l
             ? string.Create(CultureInfo.InvariantCulture, $", p50 {l.P50Micros:0.0} µs, p99 {l.P99Micros:0.0} µs")
             : "";
-        return string.Create(CultureInfo.InvariantCulture, $"{head} {rate}{latency}, harness CPU {r.HarnessCpuPercent:0}%{(r.RelayCpuPercent is { } c ? $", relay CPU {c:0}%" : "")}");
+        return string.Create(CultureInfo.InvariantCulture, $"{head} {rate}{latency}, harness CPU {r.HarnessCpuPercent:0}%{(r.RelayCpuPercent is { } c ? $", relay CPU {c:0}%" : "")}{(r.BackendCpuPercent is { } b ? $", backends CPU {b:0}%" : "")}");
     }
 }

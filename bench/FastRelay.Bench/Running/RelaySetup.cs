@@ -22,9 +22,12 @@ internal static class RelaySetup
                 var (process, error) = await RelayProcess.StartAsync(options, direct.Echo!, direct.Sink!, cancellationToken);
                 return process is null
                     ? (null, null, null, $"relay did not start: {error}")
-                    : (process.Target, process, process.CommandLine, null);
+                    : (process.Target, process, Describe(options, process.Child.CommandLine), null);
             default:
                 return (null, null, null, null);
         }
     }
+
+    private static string Describe(RunOptions options, string commandLine) =>
+        string.Concat(options.RelayEnvironment.Select(e => $"{e.Key}={e.Value} ")) + commandLine;
 }

@@ -1,51 +1,29 @@
 using System.Diagnostics;
 using System.Net;
-using FastRelay.Bench.Client;
 using FastRelay.Bench.Cli;
+using FastRelay.Bench.Client;
 
 namespace FastRelay.Bench.Targets;
 
 /// <summary>
-/// The relay under test as a child process: <c>fastrelay edge</c> with one listener and one route per backend.
-/// Its output is kept (last lines only) for error reports; it is killed by PID on dispose.
+/// The relay under test as a child process: <c>fastrelay edge</c> with one listener and one route per backend,
+/// plus the user's <c>--relay-arg</c>s. Killed by PID on dispose.
 /// </summary>
 internal sealed class RelayProcess : IAsyncDisposable
 {
-    private const int KeptOutputLines = 40;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
-    private readonly Process _process;
-    private readonly Queue<string> _lastLines = new();
-
-    private RelayProcess(Process process, BenchTarget target)
+    private RelayProcess(ChildProcess child, BenchTarget target)
     {
-        _process = process;
+        Child = child;
         Target = target;
     }
 
     /// <summary>The relay's echo and sink listeners.</summary>
     public BenchTarget Target { get; }
 
-    /// <summary>The child process, for CPU accounting.</summary>
-    public Process Process => _process;
-
-    /// <summary>The command line that was run, for the report.</summary>
-    public string CommandLine => $"{_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)}";
-
-    /// <summary>The last lines the relay printed (stdout and stderr interleaved).</summary>
-    public IReadOnlyList<string> LastOutput
-    {
-        get
-        {
-            lock (_lastLines)
-            {
-                return [.. _lastLines];
-            }
-        }
-    }
-
-    /// <summary>Whether the relay exited, and with which code.</summary>
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    /// <summary>The running process.</summary>
+    public ChildProcess Child { get; }
 
     /// <summary>
     /// Starts the relay routing to the two backends and waits (at most 20 s) until both of its listeners accept.
@@ -55,8 +33,7 @@ internal sealed class RelayProcess : IAsyncDisposable
         RunOptions options, IPEndPoint echoBackend, IPEndPoint sinkBackend, CancellationToken cancellationToken)
     {
         var target = new BenchTarget(BenchTarget.RelayName, FreePort.Pick(), FreePort.Pick());
-        var relay = new RelayProcess(new Process { StartInfo = StartInfo(options, target, echoBackend, sinkBackend) }, target);
-        relay.Start();
+        var relay = new RelayProcess(ChildProcess.Start(StartInfo(options, target, echoBackend, sinkBackend)), target);
         var error = await relay.WaitUntilListeningAsync(cancellationToken);
         if (error is null)
         {
@@ -64,19 +41,14 @@ internal sealed class RelayProcess : IAsyncDisposable
         }
 
         await relay.DisposeAsync();
-        return (null, $"{error}\n  command: {relay.CommandLine}\n  last output:\n    {string.Join("\n    ", relay.LastOutput)}");
+        return (null, $"{error}\n{relay.Child.DescribeOutput()}");
     }
 
     private static ProcessStartInfo StartInfo(RunOptions options, BenchTarget target, IPEndPoint echo, IPEndPoint sink)
     {
         var exe = Path.GetFullPath(options.RelayExe!);
         var isDll = exe.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var info = new ProcessStartInfo(isDll ? "dotnet" : exe)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo(isDll ? "dotnet" : exe);
         string[] args =
         [
             "edge",
@@ -84,43 +56,22 @@ internal sealed class RelayProcess : IAsyncDisposable
             "--route", $"echo={echo}", "--route", $"sink={sink}",
             "--log-level", "warning",
         ];
-        if (ClientRuntime.HarnessSetInline)
-        {
-            _ = info.Environment.Remove(ClientRuntime.InlineCompletionsVariable); // The relay runs with its own defaults.
-        }
-
         foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args).Concat(options.RelayArgs))
         {
             info.ArgumentList.Add(arg);
         }
 
+        if (ClientRuntime.HarnessSetInline)
+        {
+            _ = info.Environment.Remove(ClientRuntime.InlineCompletionsVariable); // The relay runs with its own defaults.
+        }
+
+        foreach (var (name, value) in options.RelayEnvironment)
+        {
+            info.Environment[name] = value;
+        }
+
         return info;
-    }
-
-    private void Start()
-    {
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_lastLines)
-        {
-            _lastLines.Enqueue(line);
-            while (_lastLines.Count > KeptOutputLines)
-            {
-                _ = _lastLines.Dequeue(); // Only the tail is useful in an error report.
-            }
-        }
     }
 
     private async Task<string?> WaitUntilListeningAsync(CancellationToken cancellationToken)
@@ -130,10 +81,10 @@ internal sealed class RelayProcess : IAsyncDisposable
         {
             while (true)
             {
-                if (_process.HasExited)
+                if (Child.ExitCode is { } code)
                 {
-                    await _process.WaitForExitAsync(cancellationToken); // Drains the output readers, so LastOutput is complete.
-                    return $"relay exited with code {_process.ExitCode} before listening on {endPoint}";
+                    await Child.WaitForExitAsync(cancellationToken); // Drains the output readers for the report.
+                    return $"relay exited with code {code} before listening on {endPoint}";
                 }
 
                 if (await AcceptsAsync(endPoint, cancellationToken))
@@ -166,24 +117,6 @@ internal sealed class RelayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the relay by its PID (and any children it started) and waits for it to exit.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _process.WaitForExitAsync(wait.Token);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
-        {
-            // Never started, already reaped, or stuck in the kernel: nothing more a benchmark can do about it.
-        }
-
-        _process.Dispose();
-    }
+    /// <inheritdoc cref="ChildProcess.DisposeAsync"/>
+    public ValueTask DisposeAsync() => Child.DisposeAsync();
 }

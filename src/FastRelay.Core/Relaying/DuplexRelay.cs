@@ -111,15 +111,16 @@ public sealed class DuplexRelay : IPumpProgress
 
     private async Task PumpAsync(IPipeConnection from, IPipeConnection to, RelayDirection direction)
     {
-        var (result, _) = await PipePump.CopyAsync(from.Input, to.Output, this, direction);
-        if (result == PumpResult.SourceCompleted)
+        var (result, error) = await PipePump.CopyAsync(from.Input, to.Output, this, direction);
+        if (result != PumpResult.SourceCompleted)
         {
-            return;
+            // The side whose socket failed decides the reason: reading the client or writing to it is the
+            // client's. Settled before the pipes complete, since completing them makes the other side fail too.
+            var clientFailed = (result == PumpResult.SourceFailed) == (direction == RelayDirection.ClientToUpstream);
+            TryClose(clientFailed ? CloseReason.ClientReset : CloseReason.UpstreamReset);
         }
 
-        // The side whose socket failed decides the reason: reading the client or writing to it is the client's.
-        var clientFailed = (result == PumpResult.SourceFailed) == (direction == RelayDirection.ClientToUpstream);
-        TryClose(clientFailed ? CloseReason.ClientReset : CloseReason.UpstreamReset);
+        await PipePump.CompleteAsync(from.Input, to.Output, result, error);
     }
 
     private bool TrySetReason(CloseReason reason) =>

@@ -14,23 +14,28 @@ namespace FastRelay.Relaying;
 /// </remarks>
 internal static class PipePump
 {
-    /// <summary>Copies until the source ends or either side fails; completes <paramref name="source"/> and, on a clean end, <paramref name="destination"/>.</summary>
+    /// <summary>
+    /// Copies until the source ends or either side fails. Completes neither pipe: the caller first settles
+    /// the close reason (so the first failure wins before its side effects reach the other side), then
+    /// calls <see cref="CompleteAsync"/>.
+    /// </summary>
     /// <param name="source">Bytes from one peer.</param>
     /// <param name="destination">Bytes to the other peer.</param>
     /// <param name="progress">Told about every chunk, for byte counts and the idle clock.</param>
     /// <param name="direction">Passed back to <paramref name="progress"/>.</param>
-    public static async Task<(PumpResult Result, Exception? Error)> CopyAsync(
-        PipeReader source, PipeWriter destination, IPumpProgress progress, RelayDirection direction)
+    public static Task<(PumpResult Result, Exception? Error)> CopyAsync(
+        PipeReader source, PipeWriter destination, IPumpProgress progress, RelayDirection direction) =>
+        CopyCoreAsync(source, destination, progress, direction);
+
+    /// <summary>
+    /// Completes both pipes after a copy: a clean end is forwarded as a FIN (the destination completes
+    /// without an error); anything else completes the destination with the error, so its transport resets
+    /// instead of pretending the stream ended well.
+    /// </summary>
+    public static async ValueTask CompleteAsync(PipeReader source, PipeWriter destination, PumpResult result, Exception? error)
     {
-        var (result, error) = await CopyCoreAsync(source, destination, progress, direction);
-
-        // Step 1: stop reading the source; its transport may release buffers.
         await source.CompleteAsync(error);
-
-        // Step 2: a clean end is forwarded as a FIN; anything else completes the destination with the error
-        // so its transport does not pretend the stream ended well.
-        await destination.CompleteAsync(result == PumpResult.SourceCompleted ? null : error);
-        return (result, error);
+        await destination.CompleteAsync(result == PumpResult.SourceCompleted ? null : error ?? new IOException($"Relay direction ended: {result}."));
     }
 
     private static async Task<(PumpResult, Exception?)> CopyCoreAsync(

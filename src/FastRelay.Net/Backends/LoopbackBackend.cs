@@ -40,7 +40,7 @@ public sealed class LoopbackBackend : IAsyncDisposable
     {
         _listener = listener;
         _mode = mode;
-        _acceptLoop = AcceptLoopAsync();
+        _acceptLoop = Task.Run(AcceptLoopAsync); // Away from any caller's SynchronizationContext.
     }
 
     /// <summary>The bound address (with the port the OS chose when 0 was asked for).</summary>

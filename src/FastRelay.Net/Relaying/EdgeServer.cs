@@ -90,7 +90,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
         var server = new EdgeServer(context, listeners, memory);
         foreach (var listener in listeners)
         {
-            server._acceptLoops.Add(listener.RunAsync(server._onAccepted));
+            // On the thread pool, away from any caller's SynchronizationContext (a test runner's, say):
+            // every connection's continuations descend from this loop.
+            server._acceptLoops.Add(Task.Run(() => listener.RunAsync(server._onAccepted)));
         }
 
         return server;
@@ -150,8 +152,8 @@ public sealed partial class EdgeServer : IAsyncDisposable
         {
             // A clean refusal: accepted and closed at once, so the client sees EOF rather than a hang in the backlog.
             Log.ConnectionRefusedAtLimit(_context.Logger, connection.Id, socket.RemoteEndPoint, _context.Options.MaxConnections);
-            socket.Dispose();
             Closed.Increment(CloseReason.ConnectionLimit);
+            socket.Dispose();
             _pool.Return(connection);
             return;
         }

@@ -34,8 +34,10 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
         }
 
         string failure = "no addresses";
-        foreach (var address in addresses)
+        foreach (var mapped in addresses)
         {
+            // ::ffff:a.b.c.d is an IPv4 peer: an IPv6 socket that is not dual-mode cannot reach it.
+            var address = mapped.IsIPv4MappedToIPv6 ? mapped.MapToIPv4() : mapped;
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {

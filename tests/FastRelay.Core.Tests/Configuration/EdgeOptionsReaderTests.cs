@@ -1,0 +1,105 @@
+using System.Net;
+using FastRelay.Configuration;
+
+namespace FastRelay.Core.Tests.Configuration;
+
+public sealed class EdgeOptionsReaderTests
+{
+    private static RawSetting Flag(string name, string value) => new(name, value, "--" + name);
+
+    [Fact]
+    public void Read_MinimalFlags_AppliesDefaults()
+    {
+        var options = EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:8080"), Flag("route", "crm=10.0.0.5:443")]);
+
+        var listener = Assert.Single(options.Listeners);
+        Assert.Equal("crm", listener.Service); // The only route is the default service.
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 8080), listener.EndPoint);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.IdleTimeout);
+        Assert.Equal(10_000, options.MaxConnections);
+        Assert.Equal(65_536, options.BufferBytes);
+    }
+
+    [Fact]
+    public void Read_ServicesTargetsWeightsAndIPv6_AreParsed()
+    {
+        var options = EdgeOptionsReader.Read(
+        [
+            Flag("listen", "crm@[::1]:8443"), Flag("listen", "tickets@0.0.0.0:9000"),
+            Flag("route", "crm=crm-a.internal:443;weight=4,[fd00::7]:443"), Flag("route", "tickets=10.0.0.9:80"),
+            Flag("idle-timeout", "0"), Flag("log-level", "Debug"), Flag("log-format", "json"),
+        ]);
+
+        Assert.Equal(["crm", "tickets"], options.Listeners.Select(l => l.Service));
+        var crm = options.Routes.Single(r => r.Service == "crm");
+        Assert.Equal(new TargetOptions("crm-a.internal", 443, 4), crm.Targets[0]);
+        Assert.Equal(new TargetOptions("fd00::7", 443, 1), crm.Targets[1]);
+        Assert.Equal("[fd00::7]:443", crm.Targets[1].ToString());
+        Assert.Equal(TimeSpan.Zero, options.IdleTimeout);
+        Assert.Equal(LogFormat.Json, options.Log.Format);
+    }
+
+    [Fact]
+    public void Read_ManyBadValues_ListsEveryErrorWithItsFlag()
+    {
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read(
+        [
+            Flag("listen", "nope"), Flag("route", "crm=10.0.0.5"), Flag("connect-timeout", "5"),
+            Flag("max-connections", "-1"), Flag("buffer-size", "1KiB"), Flag("log-level", "loud"),
+            Flag("bogus", "x"), Flag("backlog", "1"), Flag("backlog", "2"),
+        ]));
+
+        var lines = error.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(lines, l => l.StartsWith("--listen 'nope'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--route 'crm=10.0.0.5'", StringComparison.Ordinal) && l.Contains("HOST:PORT", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--connect-timeout '5'", StringComparison.Ordinal) && l.Contains("duration", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--max-connections '-1'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--buffer-size '1KiB'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--log-level 'loud'", StringComparison.Ordinal) && l.Contains("debug", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--bogus 'x'", StringComparison.Ordinal) && l.Contains("unknown", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--backlog '2'", StringComparison.Ordinal) && l.Contains("more than once", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:80", "a=1.1.1.1:1,b=x", "target 'b=x'")]
+    [InlineData("127.0.0.1:80", "a=host:0", "port must be")]
+    [InlineData("127.0.0.1:80", "a=host:1;weight=0", "weight")]
+    [InlineData("127.0.0.1:80", "a=tunnel:api.example:443", "tunnel")]
+    [InlineData("127.0.0.1:80", "bad name=h:1", "service name")]
+    [InlineData("x@127.0.0.1:80", "a=h:1", "no --route for service 'x'")]
+    [InlineData("crm.internal:80", "a=h:1", "IP literal")]
+    [InlineData("::1:80", "a=h:1", "brackets")]
+    [InlineData("127.0.0.1:70000", "a=h:1", "port must be")]
+    public void Read_BadListenOrRoute_SaysWhatWasExpected(string listen, string route, string expected)
+    {
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", listen), Flag("route", route)]));
+        Assert.Contains(error.Errors, e => e.ToString().Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_ListenWithoutServiceAndSeveralRoutes_AsksToNameTheService()
+    {
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read(
+            [Flag("listen", "127.0.0.1:80"), Flag("route", "a=h:1"), Flag("route", "b=h:2")]));
+        Assert.Contains("SERVICE@127.0.0.1:80", Assert.Single(error.Errors).Expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_NothingGiven_AsksForListenAndRoute()
+    {
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([]));
+        Assert.Equal(["--listen", "--route"], error.Errors.Select(e => e.Path));
+    }
+
+    [Fact]
+    public void Read_DuplicateRouteOrListener_IsAnError()
+    {
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read(
+        [
+            Flag("listen", "127.0.0.1:80"), Flag("listen", "127.0.0.1:80"),
+            Flag("route", "a=h:1"), Flag("route", "a=h:2"),
+        ]));
+        Assert.Equal(2, error.Errors.Count);
+    }
+}

@@ -1,0 +1,99 @@
+using FastRelay.TestKit;
+
+namespace FastRelay.IntegrationTests.CommandLine;
+
+/// <summary>
+/// Bad flags and config: every error at once, each naming its flag or JSON path, exit code 2, no stack
+/// trace (cli.md). Guards scripts that branch on the exit code and people who fix one error per run.
+/// </summary>
+public sealed class BadFlagsTests
+{
+    [Fact]
+    public async Task Edge_ManyBadFlags_Exit2_EachFlagNamed_NoStackTrace()
+    {
+        using var relay = await FastRelayProcess.RunAsync(
+            "edge", "--listen", "nope", "--route", "crm=10.0.0.5", "--connect-timeout", "5",
+            "--idle-timeout", "soon", "--max-connections", "0", "--log-level", "loud", "--bogus");
+
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        var stderr = relay.StandardError;
+        foreach (var named in new[] { "--listen 'nope'", "--route 'crm=10.0.0.5'", "--connect-timeout '5'", "--idle-timeout 'soon'", "--max-connections '0'", "--log-level 'loud'", "--bogus" })
+        {
+            Assert.Contains(named, stderr, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_NoFlags_Exit2_AsksForListenAndRoute()
+    {
+        using var relay = await FastRelayProcess.RunAsync("edge");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("--listen", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--route", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_RepeatedSingleFlag_Exit2()
+    {
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--idle-timeout", "1s", "--idle-timeout", "2s");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("more than once", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_BadConfigFile_Exit2_NamesFileKeyAndValue()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fastrelay-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, """{ "listen": ["127.0.0.1:0"], "route": "a=127.0.0.1:1", "conectTimeout": "1s", "idleTimeout": "never", "maxConnections": {} }""");
+        try
+        {
+            using var relay = await FastRelayProcess.RunAsync("edge", "--config", path);
+            Assert.Equal(2, await relay.WaitForExitAsync());
+            var file = Path.GetFileName(path);
+            Assert.Contains($"{file}: conectTimeout", relay.StandardError, StringComparison.Ordinal);
+            Assert.Contains($"{file}: idleTimeout 'never'", relay.StandardError, StringComparison.Ordinal);
+            Assert.Contains($"{file}: maxConnections", relay.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Edge_MissingConfigFile_Exit2_SaysCannotRead()
+    {
+        using var relay = await FastRelayProcess.RunAsync("edge", "--config", "/nonexistent/edge.json");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("--config '/nonexistent/edge.json': cannot read", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("edge")]
+    [InlineData("demo")]
+    public async Task EveryCommand_HelpAndVersion_Exit0(string command)
+    {
+        using var help = await FastRelayProcess.RunAsync(command, "--help");
+        Assert.Equal(0, await help.WaitForExitAsync());
+        Assert.Contains("Usage:", help.StandardOutput, StringComparison.Ordinal);
+        using var version = await FastRelayProcess.RunAsync(command, "--version");
+        Assert.Equal(0, await version.WaitForExitAsync());
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.StandardOutput);
+    }
+
+    [Fact]
+    public async Task EdgeHelp_ListsEveryFlagWithItsDefault()
+    {
+        using var help = await FastRelayProcess.RunAsync("edge", "--help");
+        Assert.Equal(0, await help.WaitForExitAsync());
+        foreach (var flag in new[] { "--listen", "--route", "--config", "--connect-timeout", "--idle-timeout", "--max-connections", "--drain-timeout", "--buffer-size", "--log-format", "--log-level" })
+        {
+            Assert.Contains(flag, help.StandardOutput, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("[default: 5s]", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("[default: 30s]", help.StandardOutput, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Backends;
+using FastRelay.TestKit;
+
+namespace FastRelay.IntegrationTests.Process;
+
+/// <summary>
+/// The edge as users run it: a process configured by flags or a file, stopped by a signal. Guards the
+/// drain-on-SIGTERM contract that systemd and rolling restarts rely on.
+/// </summary>
+public sealed class EdgeProcessTests
+{
+    [Fact]
+    public async Task Sigterm_OpenConnectionFinishes_ThenExit0()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--drain-timeout", "20s");
+        await relay.WaitUntilListeningAsync(listen);
+        using var client = await SocketTestExtensions.ConnectAsync(listen);
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+        Assert.Equal(1, (await client.ReceiveExactlyAsync(1))[0]);
+
+        relay.Signal("TERM");
+        await Task.Delay(300);
+
+        // Draining: the open connection still works; the process waits for it.
+        await client.SendAsync(new byte[] { 2 }, SocketFlags.None);
+        Assert.Equal(2, (await client.ReceiveExactlyAsync(1))[0]);
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await client.ReceiveToEndAsync());
+
+        Assert.Equal(0, await relay.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("draining 1 open connections", relay.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sigint_DrainDeadline_ClosesConnection_Exit0()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--drain-timeout", "500ms");
+        await relay.WaitUntilListeningAsync(listen);
+        using var client = await SocketTestExtensions.ConnectAsync(listen);
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+        await client.ReceiveExactlyAsync(1);
+
+        relay.Signal("INT");
+
+        Assert.True(await client.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await relay.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task ConfigFile_Applies_AndCommandLineWins()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        var path = Path.Combine(Path.GetTempPath(), $"fastrelay-{Guid.NewGuid():N}.json");
+
+        // The file routes to a port that refuses; the command line's --route replaces it.
+        await File.WriteAllTextAsync(path, $$"""{ "listen": ["echo@{{listen}}"], "route": ["echo={{FaultyListeners.RefusingEndPoint()}}"], "log-level": "warning", "idleTimeout": "1m" }""");
+        try
+        {
+            using var relay = FastRelayProcess.Start("edge", "--config", path, "--route", $"echo={echo.EndPoint}");
+            await relay.WaitUntilListeningAsync(listen);
+            using var client = await SocketTestExtensions.ConnectAsync(listen);
+            await client.SendAsync(new byte[] { 9 }, SocketFlags.None);
+            Assert.Equal(9, (await client.ReceiveExactlyAsync(1))[0]);
+            Assert.DoesNotContain("info:", relay.StandardOutput, StringComparison.Ordinal); // log-level from the file.
+            relay.Signal("TERM");
+            client.Dispose();
+            Assert.Equal(0, await relay.WaitForExitAsync());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task ListenAddressInUse_Exit1_OneLineReason()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen(1);
+        var address = (IPEndPoint)taken.LocalEndPoint!;
+
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", address.ToString(), "--route", "a=127.0.0.1:9");
+
+        Assert.Equal(1, await relay.WaitForExitAsync());
+        Assert.Equal($"fastrelay: listener {address} for service 'a' is already in use", relay.StandardError.Trim());
+    }
+
+    [Fact]
+    public async Task Demo_PushesTrafficThroughTheEdge_Exit0()
+    {
+        using var demo = await FastRelayProcess.RunAsync("demo", "--sessions", "20", "--duration", "1s", "--bulk-size", "32MiB");
+        Assert.Equal(0, await demo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("demo: OK", demo.StandardOutput, StringComparison.Ordinal);
+    }
+}

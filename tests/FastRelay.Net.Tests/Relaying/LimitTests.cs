@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Backends;
+using FastRelay.Diagnostics;
+using FastRelay.TestKit;
+
+namespace FastRelay.Net.Tests.Relaying;
+
+/// <summary>Idle timeout and the global connection limit hold on real sockets.</summary>
+public sealed class LimitTests
+{
+    [Fact]
+    public async Task IdleConnection_IsClosedAfterIdleTimeout_ActiveOneIsNot()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("idle-timeout", "400ms"));
+        using var idle = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+        using var busy = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+
+        // The busy one exchanges a byte every 100 ms for 1.2 s (three idle timeouts) and must survive.
+        for (var i = 0; i < 12; i++)
+        {
+            await busy.SendAsync(new byte[] { (byte)i }, SocketFlags.None);
+            Assert.Equal((byte)i, (await busy.ReceiveExactlyAsync(1))[0]);
+            await Task.Delay(100);
+        }
+
+        Assert.True(await idle.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.IdleTimeout] == 1));
+        await busy.SendAsync(new byte[] { 99 }, SocketFlags.None);
+        Assert.Equal(99, (await busy.ReceiveExactlyAsync(1))[0]);
+    }
+
+    [Fact]
+    public async Task OverMaxConnections_NextClientIsClosedAtOnce_OthersKeepWorking()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("max-connections", "2"));
+        using var first = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+        using var second = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 2));
+
+        using var third = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+        Assert.True(await third.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.ConnectionLimit] == 1));
+
+        await first.SendAsync(new byte[] { 1 }, SocketFlags.None);
+        Assert.Equal(1, (await first.ReceiveExactlyAsync(1))[0]);
+
+        // A slot frees when a connection ends, and the next client gets it.
+        second.Shutdown(SocketShutdown.Send);
+        await second.ReceiveToEndAsync();
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 1));
+        using var fourth = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+        await fourth.SendAsync(new byte[] { 4 }, SocketFlags.None);
+        Assert.Equal(4, (await fourth.ReceiveExactlyAsync(1))[0]);
+    }
+}

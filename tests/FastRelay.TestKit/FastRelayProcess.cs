@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+
+namespace FastRelay.TestKit;
+
+/// <summary>
+/// The real <c>fastrelay</c> executable as a child process (the copy built next to the tests), with its
+/// output captured, for the behaviour only a process has: exit codes, signals, stderr.
+/// </summary>
+public sealed class FastRelayProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private FastRelayProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>What the process wrote to stdout so far.</summary>
+    public string StandardOutput { get { lock (_stdout) { return _stdout.ToString(); } } }
+
+    /// <summary>What the process wrote to stderr so far.</summary>
+    public string StandardError { get { lock (_stderr) { return _stderr.ToString(); } } }
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Starts <c>fastrelay</c> with <paramref name="args"/>.</summary>
+    public static FastRelayProcess Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastrelay.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return new FastRelayProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Runs <c>fastrelay</c> to its exit (bounded) and returns the finished process.</summary>
+    public static async Task<FastRelayProcess> RunAsync(params string[] args)
+    {
+        var process = Start(args);
+        await process.WaitForExitAsync();
+        return process;
+    }
+
+    /// <summary>Waits for the exit (bounded by <see cref="TestTimeouts.Default"/>) and returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout ?? TestTimeouts.Default);
+        _process.WaitForExit(); // Flushes the redirected output.
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends a POSIX signal (TERM, INT, HUP) to the process.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", $"-{name} {_process.Id}");
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits until the process accepts TCP connections on <paramref name="endPoint"/>.</summary>
+    public async Task WaitUntilListeningAsync(IPEndPoint endPoint)
+    {
+        Assert.True(await TestTimeouts.EventuallyAsync(() =>
+        {
+            Assert.False(_process.HasExited, $"fastrelay exited early: {StandardError}");
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                probe.Connect(endPoint);
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }), $"fastrelay never listened on {endPoint}: {StandardError}");
+    }
+
+    /// <summary>A port that was free a moment ago on 127.0.0.1 (below the ephemeral range is not guaranteed).</summary>
+    public static IPEndPoint FreeEndPoint()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+
+    private static void Append(StringBuilder builder, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (builder)
+        {
+            builder.AppendLine(line);
+        }
+    }
+}
