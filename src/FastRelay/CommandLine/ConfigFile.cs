@@ -11,7 +11,7 @@ namespace FastRelay.CommandLine;
 internal static class ConfigFile
 {
     /// <summary>Reads <paramref name="path"/> into raw settings; every problem goes to <paramref name="errors"/>.</summary>
-    public static List<RawSetting> Read(string path, IReadOnlyList<FlagSpec> flags, List<ConfigError> errors)
+    public static List<RawSetting> Read(string path, IReadOnlyList<FlagSpec> flags, List<ConfigError> errors, IEnumerable<string>? planned = null)
     {
         var settings = new List<RawSetting>();
         JsonDocument document;
@@ -39,6 +39,7 @@ internal static class ConfigFile
             }
 
             var file = Path.GetFileName(path);
+            flags = [.. flags, .. (planned ?? []).Select(name => new FlagSpec(name, "VALUE", "", Repeatable: true))];
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 ReadProperty(file, property, flags, settings, errors);
@@ -57,7 +58,7 @@ internal static class ConfigFile
         var flag = flags.FirstOrDefault(f => Normalize(f.Name) == Normalize(property.Name));
         if (flag is null)
         {
-            errors.Add(new ConfigError(origin, null, $"unknown key; expected one of {string.Join(", ", flags.Select(f => f.Name))}"));
+            errors.Add(new ConfigError(origin, null, $"unknown key; expected one of {string.Join(", ", flags.Where(f => f.Description.Length > 0).Select(f => f.Name))}"));
             return;
         }
 

@@ -19,7 +19,7 @@ internal sealed class EdgeCommand : IValidatedCommand
     {
         Command = new Command("edge", "Run the edge relay: the sidecar on the edge VM that internal clients connect to.");
         Command.Options.Add(_config);
-        _flags = new FlagOptions(Command, EdgeFlags.All);
+        _flags = new FlagOptions(Command, EdgeFlags.All, EdgeFlags.Planned.Keys);
         Command.SetAction((parseResult, cancellationToken) =>
         {
             var (options, errors) = Build(parseResult);
@@ -37,8 +37,14 @@ internal sealed class EdgeCommand : IValidatedCommand
     private (EdgeOptions? Options, List<string> Errors) Build(ParseResult parseResult)
     {
         var errors = new List<ConfigError>();
-        var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors) : [];
+        var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors, EdgeFlags.Planned.Keys) : [];
         var settings = FlagOptions.Merge(fromFile, _flags.Read(parseResult));
+        foreach (var planned in settings.Where(s => EdgeFlags.Planned.ContainsKey(s.Name)).ToList())
+        {
+            errors.Add(new ConfigError(planned.Origin, planned.Value, EdgeFlags.PlannedError(planned.Name)));
+            settings.Remove(planned);
+        }
+
         EdgeOptions? options = null;
         try
         {

@@ -23,4 +23,23 @@ internal static class EdgeFlags
         new("log-format", "text|json", "Diagnostic log format [default: text]"),
         new("log-level", "LEVEL", "trace|debug|information|warning|error|critical|none; debug logs one line per closed connection [default: information]"),
     ];
+
+    /// <summary>
+    /// Flags of cli.md that belong to pieces not built yet, with the piece that brings them. They are
+    /// accepted by the parser (hidden from --help) only to be refused with that explanation: silently
+    /// ignoring --tls-cert or --policy would run an unprotected relay the user believes is protected.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Planned = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["tls-cert"] = "mutual TLS", ["tls-key"] = "mutual TLS", ["client-ca"] = "mutual TLS", ["crl"] = "mutual TLS",
+        ["ocsp-staple"] = "mutual TLS", ["policy"] = "security groups", ["conn-rate"] = "rate limits",
+        ["conn-burst"] = "rate limits", ["rate-key"] = "rate limits", ["bandwidth"] = "rate limits",
+        ["gateway"] = "the gateway tunnel", ["tunnel-key"] = "the gateway tunnel", ["gateway-key"] = "the gateway tunnel",
+        ["tunnel-ca"] = "the gateway tunnel", ["keepalive"] = "the gateway tunnel", ["keepalive-timeout"] = "the gateway tunnel",
+        ["keepalive-requests"] = "the gateway tunnel", ["audit"] = "the audit log", ["admin"] = "the admin endpoint",
+    };
+
+    /// <summary>The error for a planned flag.</summary>
+    public static string PlannedError(string name) =>
+        $"not available in this version of FastRelay (it comes with {Planned[name]}); remove it to run without it";
 }

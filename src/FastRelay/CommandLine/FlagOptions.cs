@@ -12,16 +12,19 @@ internal sealed class FlagOptions
 {
     private readonly List<(FlagSpec Spec, Option<string[]> Option)> _options = [];
 
-    /// <summary>Creates one option per flag and adds them to <paramref name="command"/>.</summary>
-    public FlagOptions(Command command, IReadOnlyList<FlagSpec> flags)
+    /// <summary>Creates one option per flag (and a hidden one per <paramref name="planned"/> name) and adds them to <paramref name="command"/>.</summary>
+    public FlagOptions(Command command, IReadOnlyList<FlagSpec> flags, IEnumerable<string>? planned = null)
     {
-        foreach (var flag in flags)
+        var all = flags.Select(f => (Spec: f, Hidden: false))
+            .Concat((planned ?? []).Select(name => (Spec: new FlagSpec(name, "VALUE", "", Repeatable: true), Hidden: true)));
+        foreach (var (flag, hidden) in all)
         {
             var option = new Option<string[]>("--" + flag.Name)
             {
                 Description = flag.Description,
                 HelpName = flag.ValueName,
                 Arity = ArgumentArity.OneOrMore,
+                Hidden = hidden,
 
                 // One value per occurrence: "--listen a --listen b", never "--listen a b".
                 AllowMultipleArgumentsPerToken = false,

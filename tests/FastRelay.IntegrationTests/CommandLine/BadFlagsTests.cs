@@ -26,6 +26,16 @@ public sealed class BadFlagsTests
     }
 
     [Fact]
+    public async Task Edge_FlagOfALaterPiece_Exit2_SaysItIsNotAvailableYet()
+    {
+        // Ignoring --tls-cert would run a plaintext relay the user believes is protected.
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--tls-cert", "edge.pem", "--policy", "groups.json");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("--tls-cert 'edge.pem': not available in this version of FastRelay (it comes with mutual TLS)", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--policy 'groups.json': not available", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Edge_NoFlags_Exit2_AsksForListenAndRoute()
     {
         using var relay = await FastRelayProcess.RunAsync("edge");

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test FastRelay has, the way CI does (.ci/run calls exactly this).
+# Installs what the tests need first; today that is only the .NET SDK pinned in global.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "tools/test.sh: the .NET SDK 10.0.401 (global.json) is required: https://dotnet.microsoft.com/download" >&2
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+./tools/check-style.sh
+dotnet build FastRelay.sln -c Release
+dotnet test FastRelay.sln -c Release --no-build --logger "console;verbosity=normal"
