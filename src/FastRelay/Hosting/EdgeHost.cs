@@ -36,7 +36,8 @@ internal static partial class EdgeHost
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
         await stop.Task;
         await server.StopAsync(options.DrainTimeout);
-        Log.Stopped(logger, server.Closed.Total);
+        var (gen0, allocatedKiB) = (GC.CollectionCount(0), GC.GetTotalAllocatedBytes() >> 10);
+        Log.Stopped(logger, server.Closed.Total, server.Memory.BlocksCreated, gen0, allocatedKiB);
         return ExitCodes.Success;
 
         void OnSignal(PosixSignalContext context)
@@ -54,7 +55,7 @@ internal static partial class EdgeHost
         public static partial void Started(ILogger logger, string version, int listeners, int routes);
 
         [LoggerMessage(EventId = 3, EventName = "Stopped", Level = LogLevel.Information,
-            Message = "Stopped; {Connections} connections were served")]
-        public static partial void Stopped(ILogger logger, long connections);
+            Message = "Stopped; {Connections} connections were served; {BufferBlocks} buffer blocks were created, {Gen0Collections} gen0 GCs ran, {AllocatedKiB} KiB were allocated in all")]
+        public static partial void Stopped(ILogger logger, long connections, long bufferBlocks, int gen0Collections, long allocatedKiB);
     }
 }

@@ -32,6 +32,108 @@ public sealed class SocketPipeConnectionTests
     }
 
     [Fact]
+    public async Task Receive64MiB_ReusesBlocks()
+    {
+        using var pool = new BlockMemoryPool(Block, 1024);
+        var (connection, peer) = await ConnectedPairAsync(pool);
+        var sending = Task.Run(async () =>
+        {
+            var chunk = new byte[1 << 20];
+            for (var i = 0; i < 64; i++)
+            {
+                await peer.SendAsync(chunk, SocketFlags.None);
+            }
+
+            peer.Shutdown(SocketShutdown.Send);
+        });
+        long total = 0;
+        while (true)
+        {
+            var read = await connection.Input.ReadAsync().AsTask().WithTimeout();
+            total += read.Buffer.Length;
+            connection.Input.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        await sending;
+        Assert.Equal(64L << 20, total);
+        Assert.True(pool.BlocksCreated <= 16, $"{pool.BlocksCreated} blocks created, {pool.IdleBlocks} idle");
+        await CloseAsync(connection, peer);
+    }
+
+    [Fact]
+    public async Task Pump64MiB_BetweenTwoConnections_StaysWithinBackPressure()
+    {
+        using var pool = new BlockMemoryPool(Block, 1024);
+        var (a, peerA) = await ConnectedPairAsync(pool);
+        var (b, peerB) = await ConnectedPairAsync(pool);
+        var pump = FastRelay.Relaying.PipePump.CopyAsync(a.Input, b.Output, new NoProgress(), FastRelay.Relaying.RelayDirection.ClientToUpstream);
+        var receiving = peerB.ReceiveToEndAsync();
+        var chunk = new byte[1 << 20];
+        var lengthProp = typeof(System.IO.Pipelines.Pipe).GetProperty("Length", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var recvField = typeof(SocketPipeConnection).GetField("_receive", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var sendField = typeof(SocketPipeConnection).GetField("_send", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        long maxRecv = 0, maxSend = 0, maxOut = 0;
+        using var stopSampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stopSampling.IsCancellationRequested)
+            {
+                maxRecv = Math.Max(maxRecv, (long)lengthProp.GetValue(recvField.GetValue(a))!);
+                maxSend = Math.Max(maxSend, (long)lengthProp.GetValue(sendField.GetValue(b))!);
+                maxOut = Math.Max(maxOut, pool.BlocksCreated - pool.IdleBlocks);
+                await Task.Delay(1);
+            }
+        });
+        for (var i = 0; i < 64; i++)
+        {
+            await peerA.SendAsync(chunk, SocketFlags.None);
+        }
+
+        peerA.Shutdown(SocketShutdown.Send);
+        var (result, _) = await pump.WithTimeout();
+        await stopSampling.CancelAsync();
+        await sampler;
+        // Each pipe pauses its writer at two blocks; a read or a copy may overshoot by one block.
+        Assert.True(maxRecv <= 4 * Block && maxSend <= 4 * Block, $"largest pipes: receive {maxRecv} B, send {maxSend} B");
+        await b.Output.CompleteAsync();
+        Assert.Equal(64 << 20, (await receiving).Length);
+        Assert.Equal(FastRelay.Relaying.PumpResult.SourceCompleted, result);
+        Assert.True(pool.BlocksCreated <= 16, $"{pool.BlocksCreated} blocks created (at most {maxOut} out at once)");
+    }
+
+    private sealed class NoProgress : FastRelay.Relaying.IPumpProgress
+    {
+        public void OnTransferred(FastRelay.Relaying.RelayDirection direction, long bytes)
+        {
+            // Not counted here.
+        }
+    }
+
+    [Fact]
+    public async Task Send64MiB_ReusesBlocks()
+    {
+        using var pool = new BlockMemoryPool(Block, 1024);
+        var (connection, peer) = await ConnectedPairAsync(pool);
+        var receiving = peer.ReceiveToEndAsync();
+        var chunk = new byte[Block];
+        for (var i = 0; i < 1024; i++)
+        {
+            await connection.Output.WriteAsync(chunk);
+        }
+
+        await connection.Output.CompleteAsync();
+        Assert.Equal(64 << 20, (await receiving).Length);
+        Assert.True(pool.BlocksCreated <= 16, $"{pool.BlocksCreated} blocks created, {pool.IdleBlocks} idle");
+        await connection.Input.CompleteAsync();
+        peer.Dispose();
+        await connection.CloseAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task IdleConnection_HoldsNoBuffer_UntilDataArrives()
     {
         using var pool = new BlockMemoryPool(Block, 64);
