@@ -12,8 +12,16 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build src/FastRelay -c Release -v quiet -nologo
-dotnet build bench/FastRelay.Bench -c Release -v quiet -nologo
+build() {
+  # Quiet on success; the whole build log on failure.
+  if ! out=$(dotnet build "$1" -c Release -v quiet -nologo 2>&1); then
+    echo "$out" >&2
+    exit 1
+  fi
+}
+echo "building..."
+build src/FastRelay
+build bench/FastRelay.Bench
 
 # A 5-second in-process check first: every byte verified end to end.
 dotnet src/FastRelay/bin/Release/net10.0/fastrelay.dll demo --duration 2s --bulk-size 256MiB
