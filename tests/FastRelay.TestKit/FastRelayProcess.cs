@@ -35,14 +35,26 @@ public sealed class FastRelayProcess : IDisposable
     public int Id => _process.Id;
 
     /// <summary>Starts <c>fastrelay</c> with <paramref name="args"/>.</summary>
-    public static FastRelayProcess Start(params string[] args)
+    public static FastRelayProcess Start(params string[] args) => StartWithFileLimit(null, args);
+
+    /// <summary>
+    /// Starts <c>fastrelay</c> with at most <paramref name="maxOpenFiles"/> file descriptors (through
+    /// util-linux <c>prlimit</c>, which execs it, so <see cref="Id"/> is the relay's own pid).
+    /// </summary>
+    public static FastRelayProcess StartWithFileLimit(int? maxOpenFiles, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(maxOpenFiles is null ? "dotnet" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (maxOpenFiles is { } limit)
+        {
+            start.ArgumentList.Add($"--nofile={limit}:{limit}");
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastrelay.dll"));
         foreach (var arg in args)
         {
@@ -66,6 +78,14 @@ public sealed class FastRelayProcess : IDisposable
         await _process.WaitForExitAsync().WaitAsync(timeout ?? TestTimeouts.Default);
         _process.WaitForExit(); // Flushes the redirected output.
         return _process.ExitCode;
+    }
+
+    /// <summary>CPU time (user + system) the process has used so far, from /proc/PID/stat.</summary>
+    public TimeSpan CpuTime()
+    {
+        var fields = File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux.
     }
 
     /// <summary>Sends a POSIX signal (TERM, INT, HUP) to the process.</summary>

@@ -18,6 +18,7 @@ public static class EventIds
     public static readonly EventId AcceptFailed = new(101, nameof(AcceptFailed));
     public static readonly EventId AcceptBackingOff = new(102, nameof(AcceptBackingOff));
     public static readonly EventId ListenerStopped = new(103, nameof(ListenerStopped));
+    public static readonly EventId AcceptBackingOffAgain = new(104, nameof(AcceptBackingOffAgain));
 
     public static readonly EventId ConnectionClosed = new(200, nameof(ConnectionClosed));
     public static readonly EventId ConnectionRefusedAtLimit = new(201, nameof(ConnectionRefusedAtLimit));

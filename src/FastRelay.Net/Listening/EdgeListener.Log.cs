@@ -18,8 +18,12 @@ internal sealed partial class EdgeListener
         public static partial void AcceptFailed(ILogger logger, IPEndPoint endPoint, SocketError socketError);
 
         [LoggerMessage(EventId = 102, EventName = nameof(EventIds.AcceptBackingOff), Level = LogLevel.Warning,
-            Message = "Accept on {EndPoint} failed: {SocketError}; retrying in {Delay}")]
-        public static partial void AcceptBackingOff(ILogger logger, IPEndPoint endPoint, SocketError socketError, TimeSpan delay);
+            Message = "Accept on {EndPoint} failed: {SocketError}; retrying in {DelayMs} ms (further failures this second are logged at Debug)")]
+        public static partial void AcceptBackingOff(ILogger logger, IPEndPoint endPoint, SocketError socketError, double delayMs);
+
+        [LoggerMessage(EventId = 104, EventName = nameof(EventIds.AcceptBackingOffAgain), Level = LogLevel.Debug,
+            Message = "Accept on {EndPoint} failed: {SocketError}; retrying in {DelayMs} ms")]
+        public static partial void AcceptBackingOffAgain(ILogger logger, IPEndPoint endPoint, SocketError socketError, double delayMs);
 
         [LoggerMessage(EventId = 103, EventName = nameof(EventIds.ListenerStopped), Level = LogLevel.Information,
             Message = "Stopped accepting on {EndPoint}")]

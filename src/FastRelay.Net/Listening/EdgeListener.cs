@@ -19,6 +19,7 @@ internal sealed partial class EdgeListener
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private long _lastBackoffWarning;
 
     private EdgeListener(ListenerOptions options, Socket socket, ILogger logger, TimeProvider time)
     {
@@ -96,7 +97,7 @@ internal sealed partial class EdgeListener
             catch (SocketException ex)
             {
                 var delay = backoff.NextDelay();
-                Log.AcceptBackingOff(_logger, EndPoint, ex.SocketErrorCode, delay);
+                LogBackoff(ex.SocketErrorCode, delay);
                 await Task.Delay(delay, _time);
                 continue;
             }
@@ -105,6 +106,22 @@ internal sealed partial class EdgeListener
         }
 
         Log.ListenerStopped(_logger, EndPoint);
+    }
+
+    // One warning per second at most: out of descriptors, accepts fail and succeed in turn every few
+    // milliseconds, and a warning each time would flood the log (the rest go to Debug).
+    private void LogBackoff(SocketError error, TimeSpan delay)
+    {
+        var now = _time.GetTimestamp();
+        if (_lastBackoffWarning == 0 || _time.GetElapsedTime(_lastBackoffWarning, now) >= TimeSpan.FromSeconds(1))
+        {
+            _lastBackoffWarning = now;
+            Log.AcceptBackingOff(_logger, EndPoint, error, delay.TotalMilliseconds);
+        }
+        else
+        {
+            Log.AcceptBackingOffAgain(_logger, EndPoint, error, delay.TotalMilliseconds);
+        }
     }
 
     /// <summary>Stops accepting: closes the listening socket. Established connections are not touched.</summary>

@@ -38,9 +38,11 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
         {
             // ::ffff:a.b.c.d is an IPv4 peer: an IPv6 socket that is not dual-mode cannot reach it.
             var address = mapped.IsIPv4MappedToIPv6 ? mapped.MapToIPv4() : mapped;
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Socket? socket = null;
             try
             {
+                // Inside the try: out of file descriptors is a dial failure like any other, not a crash.
+                socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 await socket.ConnectAsync(new IPEndPoint(address, target.Port), deadline.Token);
 
                 // Small writes (interactive protocols) must not wait for Nagle's 40 ms.
@@ -49,7 +51,7 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException)
             {
-                socket.Dispose();
+                socket?.Dispose();
                 failure = Describe(ex, timeout);
                 if (deadline.IsCancellationRequested)
                 {
