@@ -13,6 +13,7 @@ public static class EventIds
     public static readonly EventId Stopping = new(2, nameof(Stopping));
     public static readonly EventId Stopped = new(3, nameof(Stopped));
     public static readonly EventId DrainDeadlinePassed = new(4, nameof(DrainDeadlinePassed));
+    public static readonly EventId ConnectionsCappedByDescriptorLimit = new(5, nameof(ConnectionsCappedByDescriptorLimit));
 
     public static readonly EventId ListenerBound = new(100, nameof(ListenerBound));
     public static readonly EventId AcceptFailed = new(101, nameof(AcceptFailed));
@@ -23,6 +24,7 @@ public static class EventIds
     public static readonly EventId ConnectionClosed = new(200, nameof(ConnectionClosed));
     public static readonly EventId ConnectionRefusedAtLimit = new(201, nameof(ConnectionRefusedAtLimit));
     public static readonly EventId ConnectionUnexpectedError = new(202, nameof(ConnectionUnexpectedError));
+    public static readonly EventId ConnectionRefusedAtLimitAgain = new(203, nameof(ConnectionRefusedAtLimitAgain));
 
     public static readonly EventId UpstreamDialFailed = new(300, nameof(UpstreamDialFailed));
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FastRelay.Configuration;
+using FastRelay.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Listening;
@@ -19,7 +20,7 @@ internal sealed partial class EdgeListener
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private long _lastBackoffWarning;
+    private readonly OncePerInterval _backoffWarning;
 
     private EdgeListener(ListenerOptions options, Socket socket, ILogger logger, TimeProvider time)
     {
@@ -27,6 +28,7 @@ internal sealed partial class EdgeListener
         _socket = socket;
         _logger = logger;
         _time = time;
+        _backoffWarning = new OncePerInterval(time, TimeSpan.FromSeconds(1));
         EndPoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 
@@ -112,10 +114,8 @@ internal sealed partial class EdgeListener
     // milliseconds, and a warning each time would flood the log (the rest go to Debug).
     private void LogBackoff(SocketError error, TimeSpan delay)
     {
-        var now = _time.GetTimestamp();
-        if (_lastBackoffWarning == 0 || _time.GetElapsedTime(_lastBackoffWarning, now) >= TimeSpan.FromSeconds(1))
+        if (_backoffWarning.TryEnter())
         {
-            _lastBackoffWarning = now;
             Log.AcceptBackingOff(_logger, EndPoint, error, delay.TotalMilliseconds);
         }
         else

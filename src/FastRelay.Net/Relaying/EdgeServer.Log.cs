@@ -17,8 +17,12 @@ public sealed partial class EdgeServer
         public static partial void DrainDeadlinePassed(ILogger logger, int active);
 
         [LoggerMessage(EventId = 201, EventName = nameof(EventIds.ConnectionRefusedAtLimit), Level = LogLevel.Warning,
-            Message = "Connection {ConnectionId} from {Client} refused: {MaxConnections} connections are open (--max-connections)")]
+            Message = "Connection {ConnectionId} from {Client} refused: {MaxConnections} connections are open (--max-connections); further refusals this second are logged at Debug")]
         public static partial void ConnectionRefusedAtLimit(ILogger logger, long connectionId, EndPoint? client, int maxConnections);
+
+        [LoggerMessage(EventId = 203, EventName = nameof(EventIds.ConnectionRefusedAtLimitAgain), Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId} from {Client} refused: at the connection limit")]
+        public static partial void ConnectionRefusedAtLimitAgain(ILogger logger, long connectionId, EndPoint? client);
 
         [LoggerMessage(EventId = 202, EventName = nameof(EventIds.ConnectionUnexpectedError), Level = LogLevel.Error,
             Message = "Connection {ConnectionId} failed unexpectedly")]

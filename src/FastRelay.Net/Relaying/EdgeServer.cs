@@ -26,6 +26,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
     private readonly BlockMemoryPool _memory;
     private readonly ITimer? _idleSweeper;
     private readonly Action<Socket, EdgeListener> _onAccepted;
+    private readonly OncePerInterval _limitWarning;
     private long _nextConnectionId;
     private int _stopping;
 
@@ -40,6 +41,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
             new RelayedConnectionPolicy(pipeOptions, context.Time),
             maximumRetained: Math.Min(context.Options.MaxConnections, 1024));
         _onAccepted = OnAccepted;
+        _limitWarning = new OncePerInterval(context.Time, TimeSpan.FromSeconds(1));
         if (context.Options.IdleTimeout > TimeSpan.Zero)
         {
             // Checks at a tenth of the timeout (between 10 ms and 1 s): a connection closes between
@@ -151,7 +153,16 @@ public sealed partial class EdgeServer : IAsyncDisposable
         if (!_table.TryAdd(connection))
         {
             // A clean refusal: accepted and closed at once, so the client sees EOF rather than a hang in the backlog.
-            Log.ConnectionRefusedAtLimit(_context.Logger, connection.Id, socket.RemoteEndPoint, _context.Options.MaxConnections);
+            // One warning per second; a flood at the limit would otherwise be a flood in the log too.
+            if (_limitWarning.TryEnter())
+            {
+                Log.ConnectionRefusedAtLimit(_context.Logger, connection.Id, socket.RemoteEndPoint, _context.Options.MaxConnections);
+            }
+            else
+            {
+                Log.ConnectionRefusedAtLimitAgain(_context.Logger, connection.Id, socket.RemoteEndPoint);
+            }
+
             Closed.Increment(CloseReason.ConnectionLimit);
             socket.Dispose();
             _pool.Return(connection);

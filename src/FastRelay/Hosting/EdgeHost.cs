@@ -21,6 +21,7 @@ internal static partial class EdgeHost
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var cancelled = cancellationToken.Register(() => stop.TrySetResult());
 
+        options = FitToDescriptorLimit(options, logger);
         EdgeServer server;
         try
         {
@@ -48,8 +49,29 @@ internal static partial class EdgeHost
         }
     }
 
+    private static EdgeOptions FitToDescriptorLimit(EdgeOptions options, ILogger logger)
+    {
+        if (FileDescriptorLimit.Raise() is not { } limit)
+        {
+            return options;
+        }
+
+        var allowed = FileDescriptorLimit.MaxConnections(limit, FileDescriptorLimit.OpenNow());
+        if (options.MaxConnections <= allowed)
+        {
+            return options;
+        }
+
+        Log.ConnectionsCappedByDescriptorLimit(logger, options.MaxConnections, limit, allowed);
+        return options with { MaxConnections = allowed };
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,
+            Message = "--max-connections {Requested} needs about twice as many file descriptors, but the limit is {Limit}; serving at most {Allowed} connections (raise LimitNOFILE / ulimit -n)")]
+        public static partial void ConnectionsCappedByDescriptorLimit(ILogger logger, int requested, ulong limit, int allowed);
+
         [LoggerMessage(EventId = 1, EventName = "Starting", Level = LogLevel.Information,
             Message = "FastRelay {Version} edge running: {Listeners} listeners, {Routes} routes")]
         public static partial void Started(ILogger logger, string version, int listeners, int routes);
