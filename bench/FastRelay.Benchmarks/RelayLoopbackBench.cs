@@ -19,7 +19,6 @@ public class RelayLoopbackBench
 {
     private const int TotalBytes = 16 << 20;
     private readonly byte[] _chunk = new byte[64 * 1024];
-    private readonly byte[] _answer = new byte[8];
     private LoopbackBackend _sink = null!;
     private EdgeServer _edge = null!;
 
@@ -57,18 +56,6 @@ public class RelayLoopbackBench
         }
 
         socket.Shutdown(SocketShutdown.Send);
-        var got = 0;
-        while (got < 8)
-        {
-            var n = await socket.ReceiveAsync(_answer.AsMemory(got), SocketFlags.None);
-            if (n == 0)
-            {
-                break;
-            }
-
-            got += n;
-        }
-
-        return BitConverter.ToInt64(_answer);
+        return await LoopbackBackend.ReadSinkCountAsync(socket);
     }
 }

@@ -144,6 +144,29 @@ public sealed class LoopbackBackend : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The client side of <see cref="BackendMode.Sink"/>: after the caller has sent its bytes and shut down its
+    /// sending side, reads the sink's 8-byte count. Returns -1 if the connection ends before all 8 bytes.
+    /// </summary>
+    public static async Task<long> ReadSinkCountAsync(Socket socket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        var count = new byte[8];
+        var got = 0;
+        while (got < count.Length)
+        {
+            var n = await socket.ReceiveAsync(count.AsMemory(got), SocketFlags.None, cancellationToken);
+            if (n == 0)
+            {
+                return -1;
+            }
+
+            got += n;
+        }
+
+        return BitConverter.ToInt64(count);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -103,19 +103,6 @@ internal static class DemoRunner
         }
 
         socket.Shutdown(SocketShutdown.Send);
-        var count = new byte[8];
-        var got = 0;
-        while (got < 8)
-        {
-            var n = await socket.ReceiveAsync(count.AsMemory(got), SocketFlags.None);
-            if (n == 0)
-            {
-                break;
-            }
-
-            got += n;
-        }
-
-        return got == 8 ? BitConverter.ToInt64(count) : -1;
+        return await LoopbackBackend.ReadSinkCountAsync(socket);
     }
 }
