@@ -17,6 +17,9 @@ internal static class Program
         }
 
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(PlannedCommand.Create("gateway", "the gateway tunnel"));
+        root.Subcommands.Add(PlannedCommand.Create("keygen", "the gateway tunnel"));
+        root.Subcommands.Add(PlannedCommand.Create("ca", "mutual TLS"));
         foreach (var command in root.Subcommands)
         {
             command.Options.Add(new VersionOption());

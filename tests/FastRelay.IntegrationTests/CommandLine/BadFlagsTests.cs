@@ -35,6 +35,17 @@ public sealed class BadFlagsTests
         Assert.Contains("--policy 'groups.json': not available", relay.StandardError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("gateway", "--listen", "0.0.0.0:7000")]
+    [InlineData("keygen", "--out", "edge.key")]
+    [InlineData("ca", "init", "--dir", "ca")]
+    public async Task CommandOfALaterPiece_Exit2_SaysItIsNotAvailableYet(params string[] args)
+    {
+        using var relay = await FastRelayProcess.RunAsync(args);
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains($"fastrelay {args[0]}: not available in this version of FastRelay", relay.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Edge_NoFlags_Exit2_AsksForListenAndRoute()
     {
