@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using FastRelay.CommandLine;
+using FastRelay.Hosting;
 
 namespace FastRelay;
 
@@ -9,6 +10,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        SocketEngineSettings.Apply(); // Before any socket exists: the runtime reads it once.
         var root = new RootCommand("FastRelay: a high-performance TCP relay for the edge VM. See README.md and docs/.");
         IValidatedCommand[] validated = [new EdgeCommand()];
         foreach (var command in validated)
@@ -17,13 +19,11 @@ internal static class Program
         }
 
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("gateway", "the gateway tunnel"));
         root.Subcommands.Add(PlannedCommand.Create("keygen", "the gateway tunnel"));
         root.Subcommands.Add(PlannedCommand.Create("ca", "mutual TLS"));
-        foreach (var command in root.Subcommands)
-        {
-            command.Options.Add(new VersionOption());
-        }
+        AddVersionOption(root.Subcommands);
 
         var parseResult = root.Parse(args);
 
@@ -37,5 +37,15 @@ internal static class Program
 
         // Signals are ours (EdgeHost drains on SIGTERM/SIGINT); System.CommandLine must not cancel or kill.
         return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    // --version on every command, nested ones too (the root has its own).
+    private static void AddVersionOption(IEnumerable<Command> commands)
+    {
+        foreach (var command in commands)
+        {
+            command.Options.Add(new VersionOption());
+            AddVersionOption(command.Subcommands);
+        }
     }
 }

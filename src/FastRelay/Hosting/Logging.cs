@@ -1,4 +1,5 @@
 using FastRelay.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -10,6 +11,14 @@ internal static class Logging
     public static ILoggerFactory CreateFactory(LogOptions options) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(options.Level);
+
+        // Log calls can run on the socket engine's threads (SocketEngineSettings): a full console queue must
+        // drop lines (the logger reports how many) rather than block them.
+        builder.Services.Configure<ConsoleLoggerOptions>(o =>
+        {
+            o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
+            o.MaxQueueLength = 10_000;
+        });
         if (options.Format == LogFormat.Json)
         {
             builder.AddJsonConsole(o =>

@@ -1,0 +1,190 @@
+using System.Text;
+using System.Text.Json;
+using FastRelay.Configuration;
+
+namespace FastRelay.Filtering;
+
+/// <summary>
+/// Reads and validates a security-group policy (policy-format.md) from JSON text. Every error is collected,
+/// each with its JSON path, the value and what was expected, and thrown together as one
+/// <see cref="ConfigException"/>, so a user fixes a file in one pass and a reload can log them all.
+/// </summary>
+/// <remarks>
+/// Pure: the caller reads the file (Core reads no files). Keys and enum values are case-insensitive;
+/// comments and trailing commas are allowed, as in <c>--config</c> files. Thread-safe (static, no state).
+/// </remarks>
+internal static partial class PolicyLoader
+{
+    /// <summary>The priority of a rule without <c>Priority</c>: last.</summary>
+    public const int DefaultPriority = 100;
+
+    private static readonly string[] TopKeys = ["SecurityGroups", "IpSets"];
+    private static readonly string[] GroupKeys = ["Name", "Direction", "Rules"];
+
+    /// <summary>Loads a policy from JSON text.</summary>
+    /// <exception cref="ConfigException">The text is not valid JSON or not a valid policy; every problem is listed.</exception>
+    public static SecurityPolicy Load(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return Load(Encoding.UTF8.GetBytes(json));
+    }
+
+    /// <summary>Loads a policy from UTF-8 JSON (a byte-order mark is allowed).</summary>
+    /// <exception cref="ConfigException">The text is not valid JSON or not a valid policy; every problem is listed.</exception>
+    public static SecurityPolicy Load(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.StartsWith("\uFEFF"u8))
+        {
+            utf8 = utf8[3..];
+        }
+
+        var errors = new List<ConfigError>();
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            document = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            // LineNumber and BytePositionInLine are 0-based.
+            throw new ConfigException([new ConfigError($"line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", null, $"not valid JSON: {ex.Message}")]);
+        }
+
+        using (document)
+        {
+            var policy = Read(document.RootElement, errors);
+            return errors.Count == 0 ? policy : throw new ConfigException(errors);
+        }
+    }
+
+    private static SecurityPolicy Read(JsonElement root, List<ConfigError> errors)
+    {
+        var top = JsonFields.Read(root, "", TopKeys, errors);
+        var ipSets = ReadIpSets(top, errors);
+        var groups = new List<SecurityGroup>();
+        if (!top.TryGet("SecurityGroups", out var list))
+        {
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                top.Error("SecurityGroups", null, "required: an array of security groups, each with a Name and Rules");
+            }
+        }
+        else if (list.ValueKind != JsonValueKind.Array)
+        {
+            top.Error("SecurityGroups", JsonFields.Shorten(list), "expected an array of security groups");
+        }
+        else
+        {
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var index = 0;
+            foreach (var element in list.EnumerateArray())
+            {
+                groups.Add(ReadGroup(element, index++, ipSets, names, errors));
+            }
+        }
+
+        return new SecurityPolicy(groups, ipSets);
+    }
+
+    private static SecurityGroup ReadGroup(
+        JsonElement element, int index, IReadOnlyDictionary<string, AddressSet> ipSets, HashSet<string> names, List<ConfigError> errors)
+    {
+        var group = JsonFields.Read(element, $"SecurityGroups[{index}]", GroupKeys, errors);
+        var name = group.String("Name", required: element.ValueKind == JsonValueKind.Object) ?? "";
+        if (group.Has("Name") && (name.Trim().Length == 0 || name.Length > 64))
+        {
+            group.Error("Name", name, "a group name is 1 to 64 characters (it is shown in audit rows and metrics)");
+        }
+        else if (name.Length > 0 && !names.Add(name))
+        {
+            group.Error("Name", name, "another group has this name (names are case-insensitive); give each group its own");
+        }
+
+        var direction = ReadEnum(group, "Direction", DirectionNames);
+        var rules = new List<FilterRule>();
+        if (!group.TryGet("Rules", out var list))
+        {
+            if (element.ValueKind == JsonValueKind.Object) group.Error("Rules", null, "required: an array of rules");
+        }
+        else if (list.ValueKind != JsonValueKind.Array)
+        {
+            group.Error("Rules", JsonFields.Shorten(list), "expected an array of rules");
+        }
+        else
+        {
+            var ruleIndex = 0;
+            foreach (var ruleElement in list.EnumerateArray())
+            {
+                var context = new GroupContext(name, index, direction, group.Has("Direction"), ipSets);
+                if (ReadRule(ruleElement, context, ruleIndex++, errors) is { } rule)
+                {
+                    rules.Add(rule);
+                }
+            }
+        }
+
+        return new SecurityGroup(name, direction, rules);
+    }
+
+    private static Dictionary<string, AddressSet> ReadIpSets(JsonFields top, List<ConfigError> errors)
+    {
+        var sets = new Dictionary<string, AddressSet>(StringComparer.OrdinalIgnoreCase);
+        if (!top.TryGet("IpSets", out var element))
+        {
+            return sets;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            top.Error("IpSets", JsonFields.Shorten(element), "expected an object of named address lists, such as {\"api-gateway\": [\"203.0.113.0/24\"]}");
+            return sets;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            var path = $"IpSets.{property.Name}";
+            if (sets.ContainsKey(property.Name))
+            {
+                errors.Add(new ConfigError(path, null, "another IP set has this name (names are case-insensitive); merge them"));
+            }
+            else if (JsonFields.StringsOf(property.Value, path, errors) is not { } entries)
+            {
+                // The error is already listed.
+            }
+            else if (entries.Count == 0 || entries.Any(e => e.Value.Trim().Length == 0))
+            {
+                errors.Add(new ConfigError(path, JsonFields.Shorten(property.Value), "expected a non-empty array of addresses or CIDR blocks"));
+            }
+            else if (ReadSetAddresses(entries, errors) is { } ranges)
+            {
+                sets.Add(property.Name, new AddressSet(ranges, property.Name));
+            }
+        }
+
+        return sets;
+    }
+
+    private static List<AddressRange>? ReadSetAddresses(List<(string Path, string Value)> entries, List<ConfigError> errors)
+    {
+        var ranges = new List<AddressRange>();
+        var ok = true;
+        foreach (var (path, value) in entries)
+        {
+            foreach (var item in value.Split(',').Select(s => s.Trim()))
+            {
+                if (!AddressSyntax.TryParse(item, ranges, out var error))
+                {
+                    errors.Add(new ConfigError(path, item, AddressSyntax.LooksLikeAddress(item) ? error : $"{AddressSyntax.Expected} (an IP set cannot name another set)"));
+                    ok = false;
+                }
+            }
+        }
+
+        return ok ? ranges : null;
+    }
+
+    /// <summary>What a rule needs from its group.</summary>
+    private sealed record GroupContext(
+        string Name, int Index, FilterDirection? Direction, bool DirectionGiven, IReadOnlyDictionary<string, AddressSet> IpSets);
+}

@@ -1,0 +1,41 @@
+namespace FastRelay.Filtering;
+
+/// <summary>
+/// A validated policy: its groups and IP sets, and per checkpoint the rules in evaluation order. Immutable
+/// and thread-safe, so a reload can swap a whole new one in behind a single reference.
+/// </summary>
+internal sealed class SecurityPolicy
+{
+    private readonly FilterRule[] _inbound;
+    private readonly FilterRule[] _outbound;
+
+    /// <summary>Creates a policy from validated groups and sets.</summary>
+    public SecurityPolicy(IReadOnlyList<SecurityGroup> groups, IReadOnlyDictionary<string, AddressSet> ipSets)
+    {
+        Groups = groups;
+        IpSets = ipSets;
+        _inbound = Order(groups, FilterDirection.Inbound);
+        _outbound = Order(groups, FilterDirection.Outbound);
+    }
+
+    /// <summary>The groups in file order.</summary>
+    public IReadOnlyList<SecurityGroup> Groups { get; }
+
+    /// <summary>The IP sets by name (case-insensitive).</summary>
+    public IReadOnlyDictionary<string, AddressSet> IpSets { get; }
+
+    /// <summary>
+    /// The rules of <paramref name="direction"/> in evaluation order (policy-format.md, "Evaluation"):
+    /// by Priority, Deny before Allow at equal priority, then in file order (group, then rule).
+    /// </summary>
+    public ReadOnlySpan<FilterRule> RulesInOrder(FilterDirection direction) =>
+        direction == FilterDirection.Inbound ? _inbound : _outbound;
+
+    private static FilterRule[] Order(IReadOnlyList<SecurityGroup> groups, FilterDirection direction) =>
+        [.. groups.SelectMany(g => g.Rules)
+            .Where(r => r.Direction == direction)
+            .OrderBy(r => r.Priority)
+            .ThenBy(r => r.Action == FilterAction.Deny ? 0 : 1)
+            .ThenBy(r => r.GroupIndex)
+            .ThenBy(r => r.RuleIndex)];
+}

@@ -1,0 +1,45 @@
+using FastRelay.Configuration;
+using FastRelay.Filtering;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>Reads a policy file for the <c>policy</c> commands: the exe reads the bytes, Core validates them.</summary>
+internal static class PolicyFile
+{
+    /// <summary>Loads <paramref name="path"/>; on failure every problem is in <paramref name="errors"/>, one line each.</summary>
+    public static SecurityPolicy? TryLoad(string path, List<string> errors)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            errors.Add(new ConfigError("FILE", path, $"cannot read the file: {ex.Message}").ToString());
+            return null;
+        }
+
+        try
+        {
+            return PolicyLoader.Load(bytes);
+        }
+        catch (ConfigException ex)
+        {
+            errors.AddRange(ex.Errors.Select(e => e.ToString()));
+            return null;
+        }
+    }
+
+    /// <summary>Prints <paramref name="errors"/> to stderr under a header naming <paramref name="subject"/>; returns exit code 2.</summary>
+    public static int PrintErrors(string subject, IReadOnlyList<string> errors)
+    {
+        Console.Error.WriteLine($"fastrelay: {subject}: {errors.Count} error{(errors.Count == 1 ? "" : "s")}:");
+        foreach (var error in errors)
+        {
+            Console.Error.WriteLine("  " + error);
+        }
+
+        return ExitCodes.BadConfiguration;
+    }
+}
