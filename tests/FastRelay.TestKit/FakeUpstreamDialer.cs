@@ -16,11 +16,11 @@ public sealed class FakeUpstreamDialer(params string[] failingTargets) : IUpstre
     public int Attempts => Volatile.Read(ref _attempts);
 
     /// <inheritdoc />
-    public ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, CancellationToken cancellationToken)
+    public ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, IDialGuard? guard, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _attempts);
         return failingTargets.Contains(target.ToString())
             ? ValueTask.FromResult(new DialResult(null, "unreachable (simulated)"))
-            : _real.DialAsync(target, timeout, cancellationToken);
+            : _real.DialAsync(target, timeout, guard, cancellationToken);
     }
 }

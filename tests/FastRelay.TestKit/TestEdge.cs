@@ -25,7 +25,11 @@ public sealed class TestEdge : IAsyncDisposable
     /// Starts an edge with one route, <c>svc</c>, to <paramref name="targets"/>, plus any extra flags
     /// (<c>("idle-timeout", "300ms")</c>).
     /// </summary>
-    public static TestEdge Start(string targets, IUpstreamDialer? dialer = null, TimeProvider? time = null, params (string Name, string Value)[] flags)
+    public static TestEdge Start(string targets, IUpstreamDialer? dialer = null, TimeProvider? time = null, params (string Name, string Value)[] flags) =>
+        StartWithPolicy(targets, null, dialer, time, flags);
+
+    /// <summary>As <see cref="Start"/>, filtering by the policy in <paramref name="policyJson"/> (policy-format.md).</summary>
+    public static TestEdge StartWithPolicy(string targets, string? policyJson, IUpstreamDialer? dialer = null, TimeProvider? time = null, params (string Name, string Value)[] flags)
     {
         var settings = new List<RawSetting>
         {
@@ -34,7 +38,8 @@ public sealed class TestEdge : IAsyncDisposable
         };
         settings.AddRange(flags.Select(f => new RawSetting(f.Name, f.Value, "test")));
         var options = EdgeOptionsReader.Read(settings);
-        return new TestEdge(EdgeServer.Start(options, TestLogging.Factory, time ?? TimeProvider.System, dialer));
+        var policy = policyJson is null ? null : FastRelay.Filtering.PolicyLoader.Load(policyJson);
+        return new TestEdge(EdgeServer.Start(options, TestLogging.Factory, time ?? TimeProvider.System, dialer, policy));
     }
 
     /// <inheritdoc />

@@ -56,6 +56,10 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to 1024.</remarks>
     public int Backlog { get; init; } = DefaultBacklog;
 
+    /// <summary>The security-group policy file (policy-format.md); null for none (every connection allowed).</summary>
+    /// <remarks>Defaults to none. Core does not read it: the exe loads and reloads it.</remarks>
+    public string? PolicyFile { get; init; }
+
     /// <summary>Diagnostic log settings.</summary>
     public LogOptions Log { get; init; } = new();
 }

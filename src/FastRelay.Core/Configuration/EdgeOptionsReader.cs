@@ -14,7 +14,7 @@ public static class EdgeOptionsReader
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(StringComparer.Ordinal)
     {
         "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
-        "buffer-size", "backlog", "log-format", "log-level",
+        "buffer-size", "backlog", "log-format", "log-level", "policy",
     };
 
     private static readonly string[] Repeatable = ["listen", "route"];
@@ -40,6 +40,7 @@ public static class EdgeOptionsReader
             MaxConnections = (int)scalars.Integer("max-connections", EdgeOptions.DefaultMaxConnections, 1, 1_000_000),
             Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
             BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
+            PolicyFile = scalars.Text("policy"),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),

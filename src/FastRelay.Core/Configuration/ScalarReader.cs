@@ -25,6 +25,8 @@ internal sealed class ScalarReader(IReadOnlyList<RawSetting> settings, List<Conf
         return value;
     }
 
+    public string? Text(string name) => Find(name) is { } s && s.Value.Length > 0 ? s.Value : null;
+
     public long Integer(string name, long fallback, long min, long max)
     {
         if (Find(name) is not { } s)

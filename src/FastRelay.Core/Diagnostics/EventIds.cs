@@ -27,4 +27,8 @@ public static class EventIds
     public static readonly EventId ConnectionRefusedAtLimitAgain = new(203, nameof(ConnectionRefusedAtLimitAgain));
 
     public static readonly EventId UpstreamDialFailed = new(300, nameof(UpstreamDialFailed));
+
+    public static readonly EventId ConnectionDenied = new(500, nameof(ConnectionDenied));
+    public static readonly EventId PolicyReloaded = new(501, nameof(PolicyReloaded));
+    public static readonly EventId PolicyReloadFailed = new(502, nameof(PolicyReloadFailed));
 }

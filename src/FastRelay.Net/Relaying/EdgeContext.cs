@@ -1,13 +1,16 @@
 using FastRelay.Configuration;
+using FastRelay.Filtering;
 using FastRelay.Routing;
 using FastRelay.Upstreams;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Relaying;
 
-/// <summary>What every connection of an edge shares: options, routes, dialer, clock and logger. Immutable.</summary>
+/// <summary>What every connection of an edge shares: options, routes, policy gate, dialer, clock and logger. Immutable
+/// (the gate swaps its policy inside).</summary>
 internal sealed record EdgeContext(
     EdgeOptions Options,
+    PolicyGate Policy,
     IReadOnlyDictionary<string, TargetSelector> Routes,
     IUpstreamDialer Dialer,
     TimeProvider Time,

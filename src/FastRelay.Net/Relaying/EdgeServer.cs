@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
+using FastRelay.Filtering;
 using FastRelay.Listening;
 using FastRelay.Routing;
 using FastRelay.Transport;
@@ -13,7 +14,7 @@ namespace FastRelay.Relaying;
 
 /// <summary>
 /// The running edge: its listeners, the table of open connections, the pools, and the idle sweeper.
-/// <see cref="Start"/> binds every listener (or none); <see cref="StopAsync"/> drains.
+/// <c>Start</c> binds every listener (or none); <see cref="StopAsync"/> drains.
 /// </summary>
 /// <remarks>Thread-safe. Shutdown order is in the README's Architecture section.</remarks>
 public sealed partial class EdgeServer : IAsyncDisposable
@@ -63,15 +64,23 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <summary>The shared buffer pool (exposed for tests and the status output).</summary>
     public BlockMemoryPool Memory => _memory;
 
+    /// <summary>The security-group checkpoints (swap the policy with a reload; read the per-rule counts).</summary>
+    public PolicyGate Policy => _context.Policy;
+
     /// <summary>Binds every listener and starts accepting.</summary>
     /// <exception cref="ListenerBindException">A listener cannot bind; none is left bound.</exception>
-    public static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer = null)
+    public static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer = null) =>
+        Start(options, loggerFactory, time, dialer, policy: null);
+
+    /// <summary>Binds every listener and starts accepting, filtering by <paramref name="policy"/> (null: no filtering).</summary>
+    /// <exception cref="ListenerBindException">A listener cannot bind; none is left bound.</exception>
+    internal static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer, SecurityPolicy? policy)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var logger = loggerFactory.CreateLogger("FastRelay.Edge");
         var routes = options.Routes.ToDictionary(r => r.Service, r => new TargetSelector(r.Targets), StringComparer.Ordinal);
-        var context = new EdgeContext(options, routes, dialer ?? new TcpUpstreamDialer(), time, logger);
+        var context = new EdgeContext(options, new PolicyGate(policy, time), routes, dialer ?? new TcpUpstreamDialer(), time, logger);
 
         var listeners = new List<EdgeListener>();
         try

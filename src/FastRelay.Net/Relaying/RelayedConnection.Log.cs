@@ -1,6 +1,7 @@
 using System.Net;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
+using FastRelay.Filtering;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Relaying;
@@ -14,6 +15,11 @@ internal sealed partial class RelayedConnection
             Message = "Connection {ConnectionId} closed: {CloseReason}; service {Service}, client {Client}, upstream {Upstream}, {BytesClientToUpstream} bytes up, {BytesUpstreamToClient} bytes down, {DurationMs:0.0} ms")]
         public static partial void ConnectionClosed(ILogger logger, long connectionId, string service, IPEndPoint? client,
             TargetOptions? upstream, CloseReason closeReason, long bytesClientToUpstream, long bytesUpstreamToClient, double durationMs);
+
+        [LoggerMessage(EventId = 500, EventName = nameof(EventIds.ConnectionDenied), Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId} closed: FilterDenied at {Checkpoint}; service {Service}, client {Client}, listener {Listener}: {Decision}")]
+        public static partial void ConnectionDenied(ILogger logger, long connectionId, string checkpoint, string service, IPEndPoint? client,
+            IPEndPoint? listener, FilterDecision decision);
 
         [LoggerMessage(EventId = 300, EventName = nameof(EventIds.UpstreamDialFailed), Level = LogLevel.Debug,
             Message = "Connection {ConnectionId}: dial to {Upstream} for service {Service} failed: {Failure}")]

@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
+using FastRelay.Filtering;
 using FastRelay.Transport;
 using Microsoft.Extensions.Logging;
+using FastRelay.Upstreams;
 using Pipelines.Sockets.Unofficial;
 
 namespace FastRelay.Relaying;
@@ -17,12 +19,16 @@ namespace FastRelay.Relaying;
 /// <see cref="Close"/> and <see cref="CloseIfIdle"/> may be called from any thread (drain, idle
 /// sweeper); everything else runs on the connection's own flow.
 /// </remarks>
-internal sealed partial class RelayedConnection
+internal sealed partial class RelayedConnection : IDialGuard
 {
     private readonly DuplexRelay _relay;
     private readonly SocketPipeConnection _client;
     private readonly SocketPipeConnection _upstream;
     private volatile bool _relaying;
+    private IPAddress? _clientAddress;
+    private string _service = "";
+    private PolicyGate? _policy;
+    private FilterDecision? _outboundDenial;
 
     /// <summary>Creates the reusable parts.</summary>
     public RelayedConnection(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
@@ -74,28 +80,50 @@ internal sealed partial class RelayedConnection
     {
         var started = context.Time.GetTimestamp();
         var clientEndPoint = client.RemoteEndPoint as IPEndPoint;
+        _clientAddress = clientEndPoint?.Address;
+        _service = listener.Service;
+        _policy = context.Policy;
+        _outboundDenial = null;
+
+        // Step 1: the Inbound checkpoint, before any other work for this client (policy-format.md).
+        if (clientEndPoint is not null && client.LocalEndPoint is IPEndPoint local
+            && context.Policy.CheckInbound(clientEndPoint.Address, local, listener.Service) is { IsAllowed: false } denied)
+        {
+            _relay.TryClose(CloseReason.FilterDenied);
+            client.Dispose();
+            Log.ConnectionDenied(context.Logger, Id, "Inbound", listener.Service, clientEndPoint, local, denied);
+            return CloseReason.FilterDenied;
+        }
+
         SocketConnection.SetRecommendedServerOptions(client); // NoDelay: relay small writes at once.
 
-        // Step 1: dial the route's upstream, trying its other targets if the first one fails.
+        // Step 2: dial the route's upstream (each resolved address through the Outbound checkpoint), trying
+        // its other targets if the first one fails.
         var (upstream, target) = await DialAsync(listener.Service, context);
         if (upstream is null)
         {
-            _relay.TryClose(CloseReason.UpstreamUnavailable);
+            var reason = _outboundDenial is { } outbound ? CloseReason.FilterDenied : CloseReason.UpstreamUnavailable;
+            _relay.TryClose(reason);
             client.Dispose(); // A plain close: the client sees EOF before sending or receiving anything.
-            var reason = _relay.Reason!.Value;
+            if (_outboundDenial is { } denial)
+            {
+                Log.ConnectionDenied(context.Logger, Id, "Outbound", listener.Service, clientEndPoint, null, denial);
+            }
+
+            reason = _relay.Reason!.Value;
             var failedAfterMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
             Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, null, reason, 0, 0, failedAfterMs);
             return reason;
         }
 
-        // Step 2: relay until both directions end (or one fails, or TryClose is called).
+        // Step 3: relay until both directions end (or one fails, or TryClose is called).
         _client.Start(client);
         _upstream.Start(upstream);
         _relaying = true;
         var outcome = await _relay.RunAsync(_client, _upstream);
         _relaying = false;
 
-        // Step 3: let the last bytes reach each peer, then close both sockets.
+        // Step 4: let the last bytes reach each peer, then close both sockets.
         // A peer that stops reading may hold the last bytes for at most the idle timeout, as any other stall.
         var linger = context.Options.IdleTimeout > TimeSpan.Zero ? context.Options.IdleTimeout : EdgeOptions.DefaultIdleTimeout;
         await _upstream.CloseAsync(linger);
@@ -107,11 +135,23 @@ internal sealed partial class RelayedConnection
         return outcome.Reason;
     }
 
+    /// <inheritdoc />
+    bool IDialGuard.Allows(IPEndPoint upstream)
+    {
+        if (_clientAddress is null || _policy?.CheckOutbound(_clientAddress, upstream, _service) is not { IsAllowed: false } denied)
+        {
+            return true;
+        }
+
+        _outboundDenial = denied;
+        return false;
+    }
+
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
         var selector = context.Routes[service];
         var first = selector.Next();
-        var result = await context.Dialer.DialAsync(first, context.Options.ConnectTimeout, CancellationToken.None);
+        var result = await context.Dialer.DialAsync(first, context.Options.ConnectTimeout, this, CancellationToken.None);
         if (result.Connected)
         {
             return (result.Socket, first);
@@ -125,7 +165,7 @@ internal sealed partial class RelayedConnection
                 continue;
             }
 
-            result = await context.Dialer.DialAsync(target, context.Options.ConnectTimeout, CancellationToken.None);
+            result = await context.Dialer.DialAsync(target, context.Options.ConnectTimeout, this, CancellationToken.None);
             if (result.Connected)
             {
                 return (result.Socket, target);

@@ -12,14 +12,25 @@ namespace FastRelay.Upstreams;
 /// </remarks>
 public interface IUpstreamDialer
 {
-    /// <summary>Connects to <paramref name="target"/> within <paramref name="timeout"/>.</summary>
-    ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>
+    /// Connects to <paramref name="target"/> within <paramref name="timeout"/>, trying only the resolved
+    /// addresses <paramref name="guard"/> allows (the Outbound checkpoint runs on addresses, not names).
+    /// </summary>
+    ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, IDialGuard? guard, CancellationToken cancellationToken);
+}
+
+/// <summary>Decides, per resolved upstream address, whether it may be dialled (the Outbound checkpoint).</summary>
+public interface IDialGuard
+{
+    /// <summary>True when <paramref name="upstream"/> may be dialled. Must not block.</summary>
+    bool Allows(System.Net.IPEndPoint upstream);
 }
 
 /// <summary>The result of one dial: a connected socket, or why there is none.</summary>
 /// <param name="Socket">The connected socket (NoDelay set), or null.</param>
 /// <param name="Failure">Why the dial failed, in words for the log (for example "connection refused").</param>
-public readonly record struct DialResult(Socket? Socket, string? Failure)
+/// <param name="Denied">True when every address was refused by the <see cref="IDialGuard"/> (no packet was sent).</param>
+public readonly record struct DialResult(Socket? Socket, string? Failure, bool Denied = false)
 {
     /// <summary>True when <see cref="Socket"/> is connected.</summary>
     public bool Connected => Socket is not null;

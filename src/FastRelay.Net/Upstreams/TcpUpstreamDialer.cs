@@ -12,7 +12,7 @@ namespace FastRelay.Upstreams;
 internal sealed class TcpUpstreamDialer : IUpstreamDialer
 {
     /// <inheritdoc />
-    public async ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, IDialGuard? guard, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -34,10 +34,18 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
         }
 
         string failure = "no addresses";
+        var denied = 0;
         foreach (var mapped in addresses)
         {
             // ::ffff:a.b.c.d is an IPv4 peer: an IPv6 socket that is not dual-mode cannot reach it.
             var address = mapped.IsIPv4MappedToIPv6 ? mapped.MapToIPv4() : mapped;
+            if (guard is not null && !guard.Allows(new IPEndPoint(address, target.Port)))
+            {
+                denied++;
+                failure = "denied by the security-group policy";
+                continue;
+            }
+
             Socket? socket = null;
             try
             {
@@ -60,7 +68,7 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
             }
         }
 
-        return new DialResult(null, failure);
+        return new DialResult(null, failure, Denied: addresses.Length > 0 && denied == addresses.Length);
     }
 
     private static string Describe(Exception ex, TimeSpan timeout) => ex switch

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastRelay.Configuration;
+using FastRelay.Filtering;
 using FastRelay.Hosting;
 
 namespace FastRelay.CommandLine;
@@ -22,10 +23,10 @@ internal sealed class EdgeCommand : IValidatedCommand
         _flags = new FlagOptions(Command, EdgeFlags.All, EdgeFlags.Planned.Keys);
         Command.SetAction((parseResult, cancellationToken) =>
         {
-            var (options, errors) = Build(parseResult);
+            var (options, policy, errors) = Build(parseResult);
             return options is null
                 ? Task.FromResult(ExitCodes.PrintConfigErrors(errors))
-                : EdgeHost.RunAsync(options, cancellationToken);
+                : EdgeHost.RunAsync(options, policy, cancellationToken);
         });
     }
 
@@ -34,7 +35,7 @@ internal sealed class EdgeCommand : IValidatedCommand
     /// <inheritdoc />
     public IEnumerable<string> Validate(ParseResult parseResult) => Build(parseResult).Errors;
 
-    private (EdgeOptions? Options, List<string> Errors) Build(ParseResult parseResult)
+    private (EdgeOptions? Options, SecurityPolicy? Policy, List<string> Errors) Build(ParseResult parseResult)
     {
         var errors = new List<ConfigError>();
         var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors, EdgeFlags.Planned.Keys) : [];
@@ -55,6 +56,17 @@ internal sealed class EdgeCommand : IValidatedCommand
             errors.AddRange(ex.Errors);
         }
 
-        return (errors.Count == 0 ? options : null, errors.Select(e => e.ToString()).ToList());
+        var lines = errors.Select(e => e.ToString()).ToList();
+        SecurityPolicy? policy = null;
+        // Read from the raw settings, so a bad policy is listed even when other flags are bad too.
+        if (settings.LastOrDefault(s => s.Name == "policy")?.Value is { Length: > 0 } policyPath)
+        {
+            // The whole policy is validated at start like every other input: each error with its JSON path.
+            var policyErrors = new List<string>();
+            policy = PolicyFile.TryLoad(policyPath, policyErrors);
+            lines.AddRange(policyErrors.Select(e => $"--policy {policyPath}: {e}"));
+        }
+
+        return (lines.Count == 0 ? options : null, policy, lines);
     }
 }

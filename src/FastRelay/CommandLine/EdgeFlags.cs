@@ -20,6 +20,7 @@ internal static class EdgeFlags
         new("drain-timeout", "DURATION", $"On SIGTERM/SIGINT, time open connections get to finish [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultDrainTimeout)}]"),
         new("buffer-size", "SIZE", "Size of one socket read and buffer block, 4KiB..1MiB [default: 64KiB]"),
         new("backlog", "N", $"Listen backlog of each listener [default: {EdgeOptions.DefaultBacklog}]"),
+        new("policy", "FILE", "Security groups (policy-format.md): every connection is checked at accept (Inbound) and before each dial (Outbound); no matching rule means Deny. Reloaded when the file changes and on SIGHUP [default: none, everything allowed]"),
         new("log-format", "text|json", "Diagnostic log format [default: text]"),
         new("log-level", "LEVEL", "trace|debug|information|warning|error|critical|none; debug logs one line per closed connection [default: information]"),
     ];
@@ -32,7 +33,7 @@ internal static class EdgeFlags
     public static readonly IReadOnlyDictionary<string, string> Planned = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["tls-cert"] = "mutual TLS", ["tls-key"] = "mutual TLS", ["client-ca"] = "mutual TLS", ["crl"] = "mutual TLS",
-        ["ocsp-staple"] = "mutual TLS", ["policy"] = "security groups", ["conn-rate"] = "rate limits",
+        ["ocsp-staple"] = "mutual TLS", ["conn-rate"] = "rate limits",
         ["conn-burst"] = "rate limits", ["rate-key"] = "rate limits", ["bandwidth"] = "rate limits",
         ["gateway"] = "the gateway tunnel", ["tunnel-key"] = "the gateway tunnel", ["gateway-key"] = "the gateway tunnel",
         ["tunnel-ca"] = "the gateway tunnel", ["keepalive"] = "the gateway tunnel", ["keepalive-timeout"] = "the gateway tunnel",

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using FastRelay.CommandLine;
 using FastRelay.Configuration;
+using FastRelay.Filtering;
 using FastRelay.Listening;
 using FastRelay.Relaying;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ namespace FastRelay.Hosting;
 /// </summary>
 internal static partial class EdgeHost
 {
-    public static async Task<int> RunAsync(EdgeOptions options, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(EdgeOptions options, SecurityPolicy? policy, CancellationToken cancellationToken)
     {
         using var loggerFactory = Logging.CreateFactory(options.Log);
         var logger = loggerFactory.CreateLogger("FastRelay.Host");
@@ -25,7 +26,7 @@ internal static partial class EdgeHost
         EdgeServer server;
         try
         {
-            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System);
+            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy);
         }
         catch (ListenerBindException ex)
         {
@@ -35,6 +36,19 @@ internal static partial class EdgeHost
 
         var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
+        using var reloader = options.PolicyFile is { } path ? new PolicyReloader(path, server.Policy, logger) : null;
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            // SIGHUP means "reload" to a daemon, never "hang up": without this the runtime would exit.
+            context.Cancel = true;
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                if (reloader is null || !reloader.Reload("SIGHUP"))
+                {
+                    Log.NothingReloaded(logger);
+                }
+            });
+        });
         await stop.Task;
         await server.StopAsync(options.DrainTimeout);
         var (gen0, allocatedKiB) = (GC.CollectionCount(0), GC.GetTotalAllocatedBytes() >> 10);
@@ -68,6 +82,10 @@ internal static partial class EdgeHost
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 6, EventName = "NothingReloaded", Level = LogLevel.Information,
+            Message = "SIGHUP: nothing new was loaded (no --policy, or the new version was refused; see above)")]
+        public static partial void NothingReloaded(ILogger logger);
+
         [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,
             Message = "--max-connections {Requested} needs about twice as many file descriptors, but the limit is {Limit}; serving at most {Allowed} connections (raise LimitNOFILE / ulimit -n)")]
         public static partial void ConnectionsCappedByDescriptorLimit(ILogger logger, int requested, ulong limit, int allowed);

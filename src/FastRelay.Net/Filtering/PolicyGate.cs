@@ -1,0 +1,67 @@
+using System.Net;
+using FastRelay.Filtering;
+
+namespace FastRelay.Filtering;
+
+/// <summary>
+/// The security-group checkpoints of a running relay: the current compiled policy behind one volatile
+/// reference (swapped whole on a reload; readers never lock), its decisions counted per rule.
+/// </summary>
+/// <remarks>
+/// Without a policy (<c>--policy</c> not given) every connection is allowed, as before the policy existed;
+/// with one, no matching rule means Deny (policy-format.md). Thread-safe; a decision allocates nothing.
+/// </remarks>
+public sealed class PolicyGate
+{
+    private readonly TimeProvider _time;
+    private volatile PolicySnapshot? _current;
+    private int _version;
+
+    /// <summary>Creates a gate; <paramref name="policy"/> null means no filtering.</summary>
+    internal PolicyGate(SecurityPolicy? policy, TimeProvider time)
+    {
+        _time = time;
+        if (policy is not null)
+        {
+            Replace(policy);
+        }
+    }
+
+    /// <summary>How many policies have been installed (1 after start with a policy; +1 per successful reload).</summary>
+    public int Version => Volatile.Read(ref _version);
+
+    /// <summary>True when a policy is installed.</summary>
+    public bool IsFiltering => _current is not null;
+
+    /// <summary>Compiles <paramref name="policy"/> and makes it the one decisions use. Established connections are not re-checked.</summary>
+    internal void Replace(SecurityPolicy policy)
+    {
+        // Compile before the swap: the accept path never waits for a build.
+        _current = new PolicySnapshot(new CompiledRuleSet(policy));
+        Interlocked.Increment(ref _version);
+    }
+
+    /// <summary>The Inbound checkpoint: a client connecting to a listener. Null when no policy is installed (allowed).</summary>
+    internal FilterDecision? CheckInbound(IPAddress client, IPEndPoint listener, string service) =>
+        Decide(FilterDirection.Inbound, client, listener.Address, listener.Port, service);
+
+    /// <summary>The Outbound checkpoint: before the relay dials <paramref name="upstream"/> for <paramref name="client"/>. Null when no policy is installed.</summary>
+    internal FilterDecision? CheckOutbound(IPAddress client, IPEndPoint upstream, string service) =>
+        Decide(FilterDirection.Outbound, client, upstream.Address, upstream.Port, service);
+
+    /// <summary>Decisions so far by rule label ("Inbound-Proxy rule 0", or "default deny"), for the current policy.</summary>
+    public IReadOnlyDictionary<string, long> Hits => _current?.Hits() ?? new Dictionary<string, long>();
+
+    private FilterDecision? Decide(FilterDirection direction, IPAddress source, IPAddress destination, int port, string service)
+    {
+        if (_current is not { } snapshot)
+        {
+            return null;
+        }
+
+        var request = new FilterRequest(direction, FiveTuple.Create(source, destination, port), _time.GetUtcNow(), Service: service);
+        var decision = snapshot.Rules.Decide(request);
+        snapshot.Count(decision);
+        return decision;
+    }
+}

@@ -1,0 +1,82 @@
+using FastRelay.CommandLine;
+using FastRelay.Filtering;
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Hosting;
+
+/// <summary>
+/// Keeps the running policy in step with its file: re-reads it when the file changes (editors that write a
+/// new file and rename it over the old one included) and when EdgeHost relays a SIGHUP; a new version is validated in full and
+/// swapped in whole, and a bad one is refused with every error logged while the old one stays.
+/// </summary>
+/// <remarks>
+/// Change events come in bursts (truncate, write, rename): a reload runs 200 ms after the last one.
+/// Established connections are not re-checked (policy-format.md, "Live changes").
+/// </remarks>
+internal sealed partial class PolicyReloader : IDisposable
+{
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
+
+    private readonly string _path;
+    private readonly PolicyGate _gate;
+    private readonly ILogger _logger;
+    private readonly FileSystemWatcher _watcher;
+    private readonly Timer _timer;
+    private readonly Lock _reloading = new();
+
+    public PolicyReloader(string path, PolicyGate gate, ILogger logger)
+    {
+        _path = Path.GetFullPath(path);
+        _gate = gate;
+        _logger = logger;
+        _timer = new Timer(_ => Reload("file changed"));
+
+        // Watch the folder, not the file: a rename over the file replaces the inode a file watch would follow.
+        _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
+        {
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        _watcher.Changed += OnChanged;
+        _watcher.Created += OnChanged;
+        _watcher.Renamed += OnChanged;
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    /// <summary>Reloads now; returns true when the new policy was installed.</summary>
+    public bool Reload(string trigger)
+    {
+        lock (_reloading)
+        {
+            var errors = new List<string>();
+            if (PolicyFile.TryLoad(_path, errors) is not { } policy)
+            {
+                Log.PolicyReloadFailed(_logger, _path, trigger, errors.Count, string.Join(Environment.NewLine + "  ", errors));
+                return false;
+            }
+
+            _gate.Replace(policy);
+            var rules = policy.Groups.Sum(g => g.Rules.Count);
+            Log.PolicyReloaded(_logger, _path, trigger, policy.Groups.Count, rules, _gate.Version);
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        _watcher.Dispose();
+        _timer.Dispose();
+    }
+
+    private void OnChanged(object sender, FileSystemEventArgs e) => _timer.Change(Debounce, Timeout.InfiniteTimeSpan);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 501, EventName = "PolicyReloaded", Level = LogLevel.Information,
+            Message = "Policy {Path} reloaded ({Trigger}): {Groups} groups, {Rules} rules, version {Version}")]
+        public static partial void PolicyReloaded(ILogger logger, string path, string trigger, int groups, int rules, int version);
+
+        [LoggerMessage(EventId = 502, EventName = "PolicyReloadFailed", Level = LogLevel.Warning,
+            Message = "Policy {Path} not reloaded ({Trigger}); the running policy stays. {Count} errors:\n  {Errors}")]
+        public static partial void PolicyReloadFailed(ILogger logger, string path, string trigger, int count, string errors);
+    }
+}

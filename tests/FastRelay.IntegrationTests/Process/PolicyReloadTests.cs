@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Backends;
+using FastRelay.TestKit;
+
+namespace FastRelay.IntegrationTests.Process;
+
+/// <summary>
+/// <c>--policy</c> as operators use it: validated in full at start, reloaded when the file changes and on
+/// SIGHUP, a bad version refused with every error while the running one stays (policy-format.md, "Live changes").
+/// </summary>
+public sealed class PolicyReloadTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"fastrelay-policy-{Guid.NewGuid():N}.json");
+
+    private static string Policy(string inboundSource) => $$"""
+        {"SecurityGroups": [
+          {"Name": "Desk", "Rules": [{"Protocol": "TCP", "SourceIP": "{{inboundSource}}", "Action": "Allow"}]},
+          {"Name": "Backends", "Rules": [{"Protocol": "TCP", "DestinationIP": "127.0.0.1", "Action": "Allow"}]}
+        ]}
+        """;
+
+    [Fact]
+    public async Task BadPolicyAtStart_Exit2_EveryErrorWithItsPath()
+    {
+        await File.WriteAllTextAsync(_path, """{"SecurityGroups": [{"Name": "G", "Rules": [{"SourceIP": "10.0.0.300", "PortRange": "99999", "Action": "Maybe"}]}]}""");
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:9", "--policy", _path);
+
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("SecurityGroups[0].Rules[0].SourceIP '10.0.0.300'", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("SecurityGroups[0].Rules[0].PortRange", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("SecurityGroups[0].Rules[0].Action 'Maybe'", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FileChange_AndSighup_Reload_BadVersionKeepsTheOld()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await File.WriteAllTextAsync(_path, Policy("127.0.0.2/32"));
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--policy", _path);
+        await relay.WaitUntilListeningAsync(listen);
+        Assert.False(await CanEchoFromAsync(listen, "127.0.0.3"));
+
+        // Edit in place: the watcher reloads.
+        await File.WriteAllTextAsync(_path, Policy("127.0.0.0/8"));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("reloaded (file changed)", StringComparison.Ordinal)), relay.StandardOutput);
+        Assert.True(await CanEchoFromAsync(listen, "127.0.0.3"));
+
+        // A broken version is refused, with its errors; the running policy stays.
+        await File.WriteAllTextAsync(_path, """{"SecurityGroups": [{"Name": "G", "Rules": [{"SourceIP": "nope", "Action": "Allow"}]}]}""");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("not reloaded", StringComparison.Ordinal)), relay.StandardOutput);
+        Assert.Contains("SecurityGroups[0].Rules[0].SourceIP 'nope'", relay.StandardOutput, StringComparison.Ordinal);
+        Assert.True(await CanEchoFromAsync(listen, "127.0.0.3"));
+
+        // SIGHUP reloads on demand (here: back to the narrow policy, written as a rename like editors do).
+        var temp = _path + ".tmp";
+        await File.WriteAllTextAsync(temp, Policy("127.0.0.2/32"));
+        File.Move(temp, _path, overwrite: true);
+        relay.Signal("HUP");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("reloaded (SIGHUP)", StringComparison.Ordinal)), relay.StandardOutput);
+        Assert.False(await CanEchoFromAsync(listen, "127.0.0.3"));
+        Assert.True(await CanEchoFromAsync(listen, "127.0.0.2"));
+
+        relay.Signal("TERM");
+        Assert.Equal(0, await relay.WaitForExitAsync());
+    }
+
+    public void Dispose() => File.Delete(_path);
+
+    private static async Task<bool> CanEchoFromAsync(IPEndPoint listen, string source)
+    {
+        using var client = await SocketTestExtensions.ConnectAsync(listen, IPAddress.Parse(source));
+        try
+        {
+            await client.SendAsync(new byte[] { 7 }, SocketFlags.None);
+            var buffer = new byte[1];
+            var n = await client.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(5));
+            return n == 1 && buffer[0] == 7;
+        }
+        catch (SocketException)
+        {
+            return false; // Closed by the relay before the echo: denied.
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Backends;
+using FastRelay.Diagnostics;
+using FastRelay.Filtering;
+using FastRelay.TestKit;
+
+namespace FastRelay.Net.Tests.Filtering;
+
+/// <summary>
+/// The security groups on real sockets: the Inbound checkpoint at accept, the Outbound checkpoint before
+/// each dial, counts per rule, FilterDenied as the one close reason, and a policy swap that applies to the
+/// next connection without touching established ones.
+/// </summary>
+public sealed class PolicyEnforcementTests
+{
+    private static readonly IPAddress Allowed = IPAddress.Parse("127.0.0.2");
+    private static readonly IPAddress Other = IPAddress.Parse("127.0.0.3");
+
+    private static string Policy(string inboundSource, string outboundDestination) => $$"""
+        {"SecurityGroups": [
+          {"Name": "Desk", "Rules": [{"Protocol": "TCP", "SourceIP": "{{inboundSource}}", "Action": "Allow"}]},
+          {"Name": "Backends", "Rules": [{"Protocol": "TCP", "DestinationIP": "{{outboundDestination}}", "Action": "Allow"}]}
+        ]}
+        """;
+
+    [Fact]
+    public async Task Inbound_AllowedSourceRelays_OtherSourceClosedAtOnce_CountedPerRule()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.StartWithPolicy(echo.EndPoint.ToString(), Policy("127.0.0.2/32", "127.0.0.1"));
+
+        using var denied = await SocketTestExtensions.ConnectAsync(edge.EndPoint, Other);
+        Assert.True(await denied.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == 1));
+        Assert.Equal(0, echo.AcceptedConnections); // Denied before any dial.
+
+        using var allowed = await SocketTestExtensions.ConnectAsync(edge.EndPoint, Allowed);
+        await allowed.SendAsync(new byte[] { 5 }, SocketFlags.None);
+        Assert.Equal(5, (await allowed.ReceiveExactlyAsync(1))[0]);
+
+        var hits = edge.Server.Policy.Hits;
+        Assert.Equal(1, hits["default deny"]);   // The denied client at Inbound.
+        Assert.Equal(1, hits["Desk rule 0"]);     // The allowed client at Inbound.
+        Assert.Equal(1, hits["Backends rule 0"]); // Its dial at Outbound.
+    }
+
+    [Fact]
+    public async Task Outbound_UpstreamNotAllowed_ClosedWithoutDialling_ReasonFilterDenied()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.StartWithPolicy(echo.EndPoint.ToString(), Policy("127.0.0.0/8", "10.0.0.0/8"));
+
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint, Allowed);
+
+        Assert.True(await client.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == 1));
+        Assert.Equal(0, echo.AcceptedConnections); // No packet went to a target the policy forbids.
+    }
+
+    [Fact]
+    public async Task Replace_AppliesToNewConnections_EstablishedOneKeepsWorking()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.StartWithPolicy(echo.EndPoint.ToString(), Policy("127.0.0.0/8", "127.0.0.1"));
+        using var established = await SocketTestExtensions.ConnectAsync(edge.EndPoint, Other);
+        await established.SendAsync(new byte[] { 1 }, SocketFlags.None);
+        await established.ReceiveExactlyAsync(1);
+
+        edge.Server.Policy.Replace(PolicyLoader.Load(Policy("127.0.0.2/32", "127.0.0.1")));
+        Assert.Equal(2, edge.Server.Policy.Version);
+
+        using var late = await SocketTestExtensions.ConnectAsync(edge.EndPoint, Other);
+        Assert.True(await late.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+        await established.SendAsync(new byte[] { 2 }, SocketFlags.None);
+        Assert.Equal(2, (await established.ReceiveExactlyAsync(1))[0]);
+    }
+
+    [Fact]
+    public async Task NoPolicy_EverythingAllowed()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString());
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint, Other);
+        await client.SendAsync(new byte[] { 3 }, SocketFlags.None);
+        Assert.Equal(3, (await client.ReceiveExactlyAsync(1))[0]);
+        Assert.False(edge.Server.Policy.IsFiltering);
+    }
+}
