@@ -31,4 +31,6 @@ public static class EventIds
     public static readonly EventId ConnectionDenied = new(500, nameof(ConnectionDenied));
     public static readonly EventId PolicyReloaded = new(501, nameof(PolicyReloaded));
     public static readonly EventId PolicyReloadFailed = new(502, nameof(PolicyReloadFailed));
+    public static readonly EventId DryRunDecision = new(503, nameof(DryRunDecision));
+    public static readonly EventId DryRunDecisionAgain = new(504, nameof(DryRunDecisionAgain));
 }

@@ -18,8 +18,8 @@ internal static partial class PolicyLoader
     /// <summary>The priority of a rule without <c>Priority</c>: last.</summary>
     public const int DefaultPriority = 100;
 
-    private static readonly string[] TopKeys = ["SecurityGroups", "IpSets"];
-    private static readonly string[] GroupKeys = ["Name", "Direction", "Rules"];
+    private static readonly string[] TopKeys = ["SecurityGroups", "IpSets", "DryRun"];
+    private static readonly string[] GroupKeys = ["Name", "Direction", "Rules", "DryRun"];
 
     /// <summary>Loads a policy from JSON text.</summary>
     /// <exception cref="ConfigException">The text is not valid JSON or not a valid policy; every problem is listed.</exception>
@@ -84,7 +84,7 @@ internal static partial class PolicyLoader
             }
         }
 
-        return new SecurityPolicy(groups, ipSets);
+        return new SecurityPolicy(groups, ipSets) { DryRun = top.Boolean("DryRun") ?? false };
     }
 
     private static SecurityGroup ReadGroup(
@@ -124,7 +124,7 @@ internal static partial class PolicyLoader
             }
         }
 
-        return new SecurityGroup(name, direction, rules);
+        return new SecurityGroup(name, direction, rules) { DryRun = group.Boolean("DryRun") ?? false };
     }
 
     private static Dictionary<string, AddressSet> ReadIpSets(JsonFields top, List<ConfigError> errors)

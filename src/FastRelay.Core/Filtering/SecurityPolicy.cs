@@ -18,6 +18,16 @@ internal sealed class SecurityPolicy
         _outbound = Order(groups, FilterDirection.Outbound);
     }
 
+    /// <summary><c>"DryRun": true</c> at the top: nothing is enforced; every decision is logged and counted.</summary>
+    /// <remarks>Defaults to false.</remarks>
+    public bool DryRun { get; init; }
+
+    /// <summary>True when the whole policy or any group is a dry run.</summary>
+    public bool HasDryRun => DryRun || Groups.Any(g => g.DryRun);
+
+    /// <summary>The policy without its dry-run groups: what is enforced while they are being tried out.</summary>
+    public SecurityPolicy WithoutDryRunGroups() => new([.. Groups.Where(g => !g.DryRun)], IpSets);
+
     /// <summary>The groups in file order.</summary>
     public IReadOnlyList<SecurityGroup> Groups { get; }
 

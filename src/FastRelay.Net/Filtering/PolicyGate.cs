@@ -14,13 +14,15 @@ namespace FastRelay.Filtering;
 public sealed class PolicyGate
 {
     private readonly TimeProvider _time;
+    private readonly DryRunObserver? _onDryRunDifference;
     private volatile PolicySnapshot? _current;
     private int _version;
 
     /// <summary>Creates a gate; <paramref name="policy"/> null means no filtering.</summary>
-    internal PolicyGate(SecurityPolicy? policy, TimeProvider time)
+    internal PolicyGate(SecurityPolicy? policy, TimeProvider time, DryRunObserver? onDryRunDifference = null)
     {
         _time = time;
+        _onDryRunDifference = onDryRunDifference;
         if (policy is not null)
         {
             Replace(policy);
@@ -62,6 +64,25 @@ public sealed class PolicyGate
         var request = new FilterRequest(direction, FiveTuple.Create(source, destination, port), _time.GetUtcNow(), Service: service);
         var decision = snapshot.Rules.Decide(request);
         snapshot.Count(decision);
-        return decision;
+        if (ReferenceEquals(snapshot.Enforced, snapshot.Rules))
+        {
+            return decision;
+        }
+
+        // Part of the policy is a dry run: the whole policy's decision is counted (above) and, when it
+        // differs from what is enforced, logged; the enforced rules decide.
+        var enforced = snapshot.Enforced?.Decide(request);
+        if (enforced?.Action != decision.Action)
+        {
+            _onDryRunDifference?.Invoke(request, decision, enforced);
+        }
+
+        return enforced;
     }
 }
+
+/// <summary>
+/// Told when a dry-run part of the policy decides differently from what is enforced (for the log): the
+/// request, the whole policy's decision, and the enforced one (null: nothing enforced, allowed).
+/// </summary>
+internal delegate void DryRunObserver(in FilterRequest request, FilterDecision wouldBe, FilterDecision? enforced);

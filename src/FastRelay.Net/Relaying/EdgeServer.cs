@@ -80,7 +80,22 @@ public sealed partial class EdgeServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var logger = loggerFactory.CreateLogger("FastRelay.Edge");
         var routes = options.Routes.ToDictionary(r => r.Service, r => new TargetSelector(r.Targets), StringComparer.Ordinal);
-        var context = new EdgeContext(options, new PolicyGate(policy, time), routes, dialer ?? new TcpUpstreamDialer(), time, logger);
+        var dryRunLog = new OncePerInterval(time, TimeSpan.FromSeconds(1));
+        var gate = new PolicyGate(policy, time, (in FilterRequest request, FilterDecision wouldBe, FilterDecision? enforced) =>
+        {
+            // A staged roll-out wants to see these, but a flood of them must not flood the log.
+            var what = $"{request.Direction} {request.Tuple}";
+            var applied = enforced?.ToString() ?? "nothing enforced (the whole policy is a dry run)";
+            if (dryRunLog.TryEnter())
+            {
+                Log.DryRunDecision(logger, what, wouldBe, applied);
+            }
+            else
+            {
+                Log.DryRunDecisionAgain(logger, what, wouldBe, applied);
+            }
+        });
+        var context = new EdgeContext(options, gate, routes, dialer ?? new TcpUpstreamDialer(), time, logger);
 
         var listeners = new List<EdgeListener>();
         try

@@ -37,10 +37,14 @@ internal static class PolicyCheckCommand
         var inbound = policy.RulesInOrder(FilterDirection.Inbound).ToArray();
         var outbound = policy.RulesInOrder(FilterDirection.Outbound).ToArray();
         output.WriteLine($"{path}: valid: {Count(policy.Groups.Count, "security group")}, {Count(rules.Count, "rule")} ({inbound.Length} Inbound, {outbound.Length} Outbound), {Count(policy.IpSets.Count, "IP set")}");
+        if (policy.DryRun)
+        {
+            output.WriteLine("DryRun: the whole policy is logged and counted, nothing is enforced");
+        }
         foreach (var group in policy.Groups)
         {
             output.WriteLine();
-            output.WriteLine($"{group.Name}{(group.Direction is { } d ? $" (Direction {d})" : "")}");
+            output.WriteLine($"{group.Name}{(group.Direction is { } d ? $" (Direction {d})" : "")}{(group.DryRun ? " (DryRun: logged and counted, not enforced)" : "")}");
             foreach (var rule in group.Rules)
             {
                 output.WriteLine("  " + rule.Describe());

@@ -87,3 +87,39 @@ public sealed class PolicyEnforcementTests
         Assert.False(edge.Server.Policy.IsFiltering);
     }
 }
+
+/// <summary>DryRun groups and policies: evaluated, counted and logged, never enforced (staged roll-outs).</summary>
+public sealed class DryRunTests
+{
+    [Fact]
+    public async Task DryRunGroupThatDenies_ConnectionStillRelays_DenyIsCounted()
+    {
+        const string policy = """
+            {"SecurityGroups": [
+              {"Name": "Block-Desk-3", "DryRun": true, "Rules": [{"SourceIP": "127.0.0.3", "Action": "Deny"}]},
+              {"Name": "Desk", "Rules": [{"SourceIP": "127.0.0.0/8", "Action": "Allow"}]},
+              {"Name": "Backends", "Rules": [{"DestinationIP": "127.0.0.1", "Action": "Allow"}]}
+            ]}
+            """;
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.StartWithPolicy(echo.EndPoint.ToString(), policy);
+
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint, IPAddress.Parse("127.0.0.3"));
+        await client.SendAsync(new byte[] { 9 }, SocketFlags.None);
+        Assert.Equal(9, (await client.ReceiveExactlyAsync(1))[0]);
+        Assert.Equal(1, edge.Server.Policy.Hits["Block-Desk-3 rule 0"]);
+    }
+
+    [Fact]
+    public async Task WholePolicyDryRun_DefaultDenyIsCountedButNothingIsEnforced()
+    {
+        const string policy = """{"DryRun": true, "SecurityGroups": [{"Name": "Only-10", "Rules": [{"SourceIP": "10.0.0.0/8", "Action": "Allow"}]}]}""";
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.StartWithPolicy(echo.EndPoint.ToString(), policy);
+
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+        await client.SendAsync(new byte[] { 4 }, SocketFlags.None);
+        Assert.Equal(4, (await client.ReceiveExactlyAsync(1))[0]);
+        Assert.Equal(2, edge.Server.Policy.Hits["default deny"]); // Inbound and Outbound would both have denied.
+    }
+}

@@ -84,6 +84,25 @@ internal sealed class JsonFields
     }
 
     /// <summary>A string or number value as text (ports and priorities are written both ways).</summary>
+    /// <summary>An optional boolean (<c>true</c>/<c>false</c>, or the strings "true"/"false" in any case); null when absent or bad (the error is recorded).</summary>
+    public bool? Boolean(string name)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.True: return true;
+            case JsonValueKind.False: return false;
+            case JsonValueKind.String when bool.TryParse(value.GetString(), out var parsed): return parsed;
+            default:
+                Error(name, value.ValueKind == JsonValueKind.String ? value.GetString() : Shorten(value), "expected true or false");
+                return null;
+        }
+    }
+
     public string? Scalar(string name)
     {
         if (!_values.TryGetValue(name, out var value))
