@@ -66,6 +66,29 @@ public sealed class PolicyReloadTests : IDisposable
         Assert.Equal(0, await relay.WaitForExitAsync());
     }
 
+    [Fact]
+    public async Task PolicyExplain_AgreesWithTheRelay()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await File.WriteAllTextAsync(_path, Policy("127.0.0.2/32"));
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--policy", _path);
+        await relay.WaitUntilListeningAsync(listen);
+
+        foreach (var source in new[] { "127.0.0.2", "127.0.0.3" })
+        {
+            using var explain = await FastRelayProcess.RunAsync("policy", "explain", _path, "--src", source, "--dst", listen.Address.ToString(),
+                "--port", listen.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--service", "echo");
+            Assert.Equal(0, await explain.WaitForExitAsync());
+            var explainAllows = explain.StandardOutput.StartsWith("Allow", StringComparison.Ordinal);
+            Assert.Equal(source == "127.0.0.2", explainAllows);
+            Assert.Equal(explainAllows, await CanEchoFromAsync(listen, source));
+        }
+
+        relay.Signal("TERM");
+        Assert.Equal(0, await relay.WaitForExitAsync());
+    }
+
     public void Dispose() => File.Delete(_path);
 
     private static async Task<bool> CanEchoFromAsync(IPEndPoint listen, string source)
