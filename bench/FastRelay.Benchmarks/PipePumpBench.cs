@@ -82,9 +82,7 @@ public class PipePumpBench
 
     private sealed class NoProgress : IPumpProgress
     {
-        public void OnTransferred(RelayDirection direction, long bytes)
-        {
-            // Counting is the relay's job; the benchmark measures the copy.
-        }
+        public ValueTask OnTransferred(RelayDirection direction, long bytes) =>
+            default; // Counting and pacing are the relay's job; the benchmark measures the copy.
     }
 }

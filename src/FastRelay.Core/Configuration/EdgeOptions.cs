@@ -1,3 +1,4 @@
+using FastRelay.RateLimiting;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Configuration;
@@ -59,6 +60,14 @@ public sealed record EdgeOptions
     /// <summary>The security-group policy file (policy-format.md); null for none (every connection allowed).</summary>
     /// <remarks>Defaults to none. Core does not read it: the exe loads and reloads it.</remarks>
     public string? PolicyFile { get; init; }
+
+    /// <summary>Token bucket on new connections (<c>--conn-rate</c>, <c>--conn-burst</c>, <c>--rate-key</c>); null for none.</summary>
+    /// <remarks>Defaults to none.</remarks>
+    public ConnectionRateOptions? ConnectionRate { get; init; }
+
+    /// <summary>Per-connection shaping of each direction (<c>--bandwidth</c>); null for none.</summary>
+    /// <remarks>Defaults to none.</remarks>
+    public BandwidthOptions? Bandwidth { get; init; }
 
     /// <summary>Diagnostic log settings.</summary>
     public LogOptions Log { get; init; } = new();

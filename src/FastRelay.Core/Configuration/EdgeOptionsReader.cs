@@ -14,7 +14,7 @@ public static class EdgeOptionsReader
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(StringComparer.Ordinal)
     {
         "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
-        "buffer-size", "backlog", "log-format", "log-level", "policy",
+        "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
     };
 
     private static readonly string[] Repeatable = ["listen", "route"];
@@ -41,6 +41,8 @@ public static class EdgeOptionsReader
             Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
             BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
             PolicyFile = scalars.Text("policy"),
+            ConnectionRate = RateLimitReader.ConnectionRate(settings, errors),
+            Bandwidth = RateLimitReader.Bandwidth(settings, errors),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),

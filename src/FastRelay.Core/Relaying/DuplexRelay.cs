@@ -22,6 +22,8 @@ public sealed class DuplexRelay : IPumpProgress
     private readonly TimeProvider _time;
     private IPipeConnection? _client;
     private IPipeConnection? _upstream;
+    private IByteThrottle? _throttleUp;
+    private IByteThrottle? _throttleDown;
     private long _lastActivityTimestamp;
     private long _bytesToUpstream;
     private long _bytesToClient;
@@ -35,14 +37,20 @@ public sealed class DuplexRelay : IPumpProgress
     }
 
     /// <summary>Relays until both directions end; returns the close reason and byte counts.</summary>
+    /// <param name="client">The client side.</param>
+    /// <param name="upstream">The upstream side.</param>
+    /// <param name="throttleUp">Paces client-to-upstream bytes; null for full speed.</param>
+    /// <param name="throttleDown">Paces upstream-to-client bytes; null for full speed.</param>
     /// <remarks>Never throws for connection outcomes; both connections are finished with when it returns
     /// (aborted on failure, completed on a clean end) but not disposed: the caller owns them.</remarks>
-    public async Task<RelayOutcome> RunAsync(IPipeConnection client, IPipeConnection upstream)
+    public async Task<RelayOutcome> RunAsync(IPipeConnection client, IPipeConnection upstream, IByteThrottle? throttleUp = null, IByteThrottle? throttleDown = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(upstream);
         _client = client;
         _upstream = upstream;
+        _throttleUp = throttleUp;
+        _throttleDown = throttleDown;
         _bytesToUpstream = 0;
         _bytesToClient = 0;
         Volatile.Write(ref _lastActivityTimestamp, _time.GetTimestamp());
@@ -60,6 +68,8 @@ public sealed class DuplexRelay : IPumpProgress
         TrySetReason(CloseReason.Completed);
         _client = null;
         _upstream = null;
+        _throttleUp = null;
+        _throttleDown = null;
         return new RelayOutcome((CloseReason)_reason, _bytesToUpstream, _bytesToClient);
     }
 
@@ -94,19 +104,29 @@ public sealed class DuplexRelay : IPumpProgress
         _time.GetElapsedTime(Volatile.Read(ref _lastActivityTimestamp), nowTimestamp);
 
     /// <inheritdoc />
-    void IPumpProgress.OnTransferred(RelayDirection direction, long bytes)
+    ValueTask IPumpProgress.OnTransferred(RelayDirection direction, long bytes)
     {
         // Each counter has one writer (its pump); readers take it after both pumps end.
+        IByteThrottle? throttle;
         if (direction == RelayDirection.ClientToUpstream)
         {
             _bytesToUpstream += bytes;
+            throttle = _throttleUp;
         }
         else
         {
             _bytesToClient += bytes;
+            throttle = _throttleDown;
         }
 
         Volatile.Write(ref _lastActivityTimestamp, _time.GetTimestamp());
+        if (throttle is null)
+        {
+            return default;
+        }
+
+        var wait = throttle.Reserve((int)Math.Min(bytes, int.MaxValue));
+        return wait <= TimeSpan.Zero ? default : new ValueTask(Task.Delay(wait, _time));
     }
 
     private async Task PumpAsync(IPipeConnection from, IPipeConnection to, RelayDirection direction)

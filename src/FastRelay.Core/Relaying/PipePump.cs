@@ -62,7 +62,12 @@ internal static class PipePump
                     destination.Write(segment.Span);
                 }
 
-                progress.OnTransferred(direction, buffer.Length);
+                var paced = progress.OnTransferred(direction, buffer.Length);
+                if (!paced.IsCompletedSuccessfully)
+                {
+                    // Shaping: hold the bytes (and, by back-pressure, the source) until the tokens are there.
+                    await paced;
+                }
             }
 
             source.AdvanceTo(buffer.End);

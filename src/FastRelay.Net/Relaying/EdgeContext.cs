@@ -1,5 +1,6 @@
 using FastRelay.Configuration;
 using FastRelay.Filtering;
+using FastRelay.RateLimiting;
 using FastRelay.Routing;
 using FastRelay.Upstreams;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,7 @@ namespace FastRelay.Relaying;
 internal sealed record EdgeContext(
     EdgeOptions Options,
     PolicyGate Policy,
+    ConnectionRateGate? RateLimit,
     IReadOnlyDictionary<string, TargetSelector> Routes,
     IUpstreamDialer Dialer,
     TimeProvider Time,

@@ -4,6 +4,7 @@ using FastRelay.Configuration;
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
 using FastRelay.Listening;
+using FastRelay.RateLimiting;
 using FastRelay.Routing;
 using FastRelay.Transport;
 using FastRelay.Upstreams;
@@ -26,6 +27,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
     private readonly ObjectPool<RelayedConnection> _pool;
     private readonly BlockMemoryPool _memory;
     private readonly ITimer? _idleSweeper;
+    private readonly ITimer? _rateEviction;
     private readonly Action<Socket, EdgeListener> _onAccepted;
     private readonly OncePerInterval _limitWarning;
     private long _nextConnectionId;
@@ -49,6 +51,13 @@ public sealed partial class EdgeServer : IAsyncDisposable
             // IdleTimeout and IdleTimeout plus one period after its last byte.
             var period = TimeSpan.FromTicks(Math.Clamp(context.Options.IdleTimeout.Ticks / 10, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
             _idleSweeper = context.Time.CreateTimer(static s => ((EdgeServer)s!).SweepIdle(), this, period, period);
+        }
+
+        if (context.RateLimit is { } rateLimit)
+        {
+            // Buckets that refilled are dropped every 10 s so a burst of distinct sources gives its memory back.
+            var every = TimeSpan.FromSeconds(10);
+            _rateEviction = context.Time.CreateTimer(static s => ((ConnectionRateGate)s!).EvictIdle(), rateLimit, every, every);
         }
     }
 
@@ -95,7 +104,8 @@ public sealed partial class EdgeServer : IAsyncDisposable
                 Log.DryRunDecisionAgain(logger, what, wouldBe, applied);
             }
         });
-        var context = new EdgeContext(options, gate, routes, dialer ?? new TcpUpstreamDialer(), time, logger);
+        var rateLimit = options.ConnectionRate is { } rate ? new ConnectionRateGate(rate, time) : null;
+        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(), time, logger);
 
         var listeners = new List<EdgeListener>();
         try
@@ -150,6 +160,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         }
 
         _idleSweeper?.Dispose();
+        _rateEviction?.Dispose();
     }
 
     /// <inheritdoc />

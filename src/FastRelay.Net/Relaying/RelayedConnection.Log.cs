@@ -2,6 +2,7 @@ using System.Net;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
+using FastRelay.RateLimiting;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Relaying;
@@ -20,6 +21,10 @@ internal sealed partial class RelayedConnection
             Message = "Connection {ConnectionId} closed: FilterDenied at {Checkpoint}; service {Service}, client {Client}, listener {Listener}: {Decision}")]
         public static partial void ConnectionDenied(ILogger logger, long connectionId, string checkpoint, string service, IPEndPoint? client,
             IPEndPoint? listener, FilterDecision decision);
+
+        [LoggerMessage(EventId = 510, EventName = nameof(EventIds.ConnectionRateLimited), Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId} closed: RateLimited ({Decision}); service {Service}, client {Client}")]
+        public static partial void ConnectionRateLimited(ILogger logger, long connectionId, string service, IPEndPoint client, RateDecision decision);
 
         [LoggerMessage(EventId = 300, EventName = nameof(EventIds.UpstreamDialFailed), Level = LogLevel.Debug,
             Message = "Connection {ConnectionId}: dial to {Upstream} for service {Service} failed: {Failure}")]

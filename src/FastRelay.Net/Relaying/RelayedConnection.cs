@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
+using FastRelay.RateLimiting;
 using FastRelay.Transport;
 using Microsoft.Extensions.Logging;
 using FastRelay.Upstreams;
@@ -95,6 +96,15 @@ internal sealed partial class RelayedConnection : IDialGuard
             return CloseReason.FilterDenied;
         }
 
+        // Step 1b: the connection token bucket, after the policy so a denied source spends no token.
+        if (clientEndPoint is not null && context.RateLimit?.Decide(clientEndPoint.Address, listener.Service) is { } rate && rate != RateDecision.Allowed)
+        {
+            _relay.TryClose(CloseReason.RateLimited);
+            client.Dispose();
+            Log.ConnectionRateLimited(context.Logger, Id, listener.Service, clientEndPoint, rate);
+            return CloseReason.RateLimited;
+        }
+
         SocketConnection.SetRecommendedServerOptions(client); // NoDelay: relay small writes at once.
 
         // Step 2: dial the route's upstream (each resolved address through the Outbound checkpoint), trying
@@ -120,7 +130,9 @@ internal sealed partial class RelayedConnection : IDialGuard
         _client.Start(client);
         _upstream.Start(upstream);
         _relaying = true;
-        var outcome = await _relay.RunAsync(_client, _upstream);
+        var outcome = context.Options.Bandwidth is { } bandwidth
+            ? await _relay.RunAsync(_client, _upstream, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))
+            : await _relay.RunAsync(_client, _upstream);
         _relaying = false;
 
         // Step 4: let the last bytes reach each peer, then close both sockets.

@@ -35,7 +35,7 @@ internal sealed class EdgeCommand : IValidatedCommand
     /// <inheritdoc />
     public IEnumerable<string> Validate(ParseResult parseResult) => Build(parseResult).Errors;
 
-    private (EdgeOptions? Options, SecurityPolicy? Policy, List<string> Errors) Build(ParseResult parseResult)
+    private (EdgeOptions? Options, LoadedPolicy? Policy, List<string> Errors) Build(ParseResult parseResult)
     {
         var errors = new List<ConfigError>();
         var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors, EdgeFlags.Planned.Keys) : [];
@@ -57,13 +57,16 @@ internal sealed class EdgeCommand : IValidatedCommand
         }
 
         var lines = errors.Select(e => e.ToString()).ToList();
-        SecurityPolicy? policy = null;
+        LoadedPolicy? policy = null;
         // Read from the raw settings, so a bad policy is listed even when other flags are bad too.
         if (settings.LastOrDefault(s => s.Name == "policy")?.Value is { Length: > 0 } policyPath)
         {
             // The whole policy is validated at start like every other input: each error with its JSON path.
             var policyErrors = new List<string>();
-            policy = PolicyFile.TryLoad(policyPath, policyErrors);
+
+            // The write time is taken before the read: a change after it is caught when the watcher starts.
+            var writeTime = File.Exists(policyPath) ? File.GetLastWriteTimeUtc(policyPath) : default;
+            policy = PolicyFile.TryLoad(policyPath, policyErrors) is { } loaded ? new LoadedPolicy(loaded, writeTime) : null;
             lines.AddRange(policyErrors.Select(e => $"--policy {policyPath}: {e}"));
         }
 

@@ -21,6 +21,10 @@ internal static class EdgeFlags
         new("buffer-size", "SIZE", "Size of one socket read and buffer block, 4KiB..1MiB [default: 64KiB]"),
         new("backlog", "N", $"Listen backlog of each listener [default: {EdgeOptions.DefaultBacklog}]"),
         new("policy", "FILE", "Security groups (policy-format.md): every connection is checked at accept (Inbound) and before each dial (Outbound); no matching rule means Deny. Reloaded when the file changes and on SIGHUP [default: none, everything allowed]"),
+        new("conn-rate", "RATE", "Token bucket on new connections, e.g. 100/s or 5000/m; over it a connection is closed at once (RateLimited) [default: off]"),
+        new("conn-burst", "N", "Connections the bucket grants at once [default: one second of --conn-rate]"),
+        new("rate-key", "source-ip|service", "What the connection buckets are keyed by (identity comes with mutual TLS) [default: source-ip]"),
+        new("bandwidth", "BYTES/s", "Shape each direction of every connection to this rate, e.g. 10MiB/s; pumps wait, nothing spins [default: off]"),
         new("log-format", "text|json", "Diagnostic log format [default: text]"),
         new("log-level", "LEVEL", "trace|debug|information|warning|error|critical|none; debug logs one line per closed connection [default: information]"),
     ];
@@ -33,8 +37,7 @@ internal static class EdgeFlags
     public static readonly IReadOnlyDictionary<string, string> Planned = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["tls-cert"] = "mutual TLS", ["tls-key"] = "mutual TLS", ["client-ca"] = "mutual TLS", ["crl"] = "mutual TLS",
-        ["ocsp-staple"] = "mutual TLS", ["conn-rate"] = "rate limits",
-        ["conn-burst"] = "rate limits", ["rate-key"] = "rate limits", ["bandwidth"] = "rate limits",
+        ["ocsp-staple"] = "mutual TLS",
         ["gateway"] = "the gateway tunnel", ["tunnel-key"] = "the gateway tunnel", ["gateway-key"] = "the gateway tunnel",
         ["tunnel-ca"] = "the gateway tunnel", ["keepalive"] = "the gateway tunnel", ["keepalive-timeout"] = "the gateway tunnel",
         ["keepalive-requests"] = "the gateway tunnel", ["audit"] = "the audit log", ["admin"] = "the admin endpoint",

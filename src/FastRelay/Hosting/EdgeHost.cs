@@ -13,7 +13,7 @@ namespace FastRelay.Hosting;
 /// </summary>
 internal static partial class EdgeHost
 {
-    public static async Task<int> RunAsync(EdgeOptions options, SecurityPolicy? policy, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, CancellationToken cancellationToken)
     {
         using var loggerFactory = Logging.CreateFactory(options.Log);
         var logger = loggerFactory.CreateLogger("FastRelay.Host");
@@ -26,7 +26,7 @@ internal static partial class EdgeHost
         EdgeServer server;
         try
         {
-            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy);
+            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy);
         }
         catch (ListenerBindException ex)
         {
@@ -36,7 +36,7 @@ internal static partial class EdgeHost
 
         var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
-        using var reloader = options.PolicyFile is { } path ? new PolicyReloader(path, server.Policy, logger) : null;
+        using var reloader = options.PolicyFile is { } path ? new PolicyReloader(path, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             // SIGHUP means "reload" to a daemon, never "hang up": without this the runtime would exit.

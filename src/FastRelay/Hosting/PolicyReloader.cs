@@ -24,7 +24,7 @@ internal sealed partial class PolicyReloader : IDisposable
     private readonly Timer _timer;
     private readonly Lock _reloading = new();
 
-    public PolicyReloader(string path, PolicyGate gate, ILogger logger)
+    public PolicyReloader(string path, DateTime loadedWriteTimeUtc, PolicyGate gate, ILogger logger)
     {
         _path = Path.GetFullPath(path);
         _gate = gate;
@@ -40,6 +40,12 @@ internal sealed partial class PolicyReloader : IDisposable
         _watcher.Created += OnChanged;
         _watcher.Renamed += OnChanged;
         _watcher.EnableRaisingEvents = true;
+
+        // Changed between the first read and now (before the watcher saw anything)? Catch up.
+        if (File.GetLastWriteTimeUtc(_path) != loadedWriteTimeUtc)
+        {
+            _timer.Change(Debounce, Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>Reloads now; returns true when the new policy was installed.</summary>
@@ -80,3 +86,6 @@ internal sealed partial class PolicyReloader : IDisposable
         public static partial void PolicyReloadFailed(ILogger logger, string path, string trigger, int count, string errors);
     }
 }
+
+/// <summary>A policy as first loaded, with the file's write time before that read.</summary>
+internal sealed record LoadedPolicy(SecurityPolicy Policy, DateTime WriteTimeUtc);

@@ -29,10 +29,10 @@ public sealed class BadFlagsTests
     public async Task Edge_FlagOfALaterPiece_Exit2_SaysItIsNotAvailableYet()
     {
         // Ignoring --tls-cert would run a plaintext relay the user believes is protected.
-        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--tls-cert", "edge.pem", "--conn-rate", "100/s");
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--tls-cert", "edge.pem", "--audit", "off");
         Assert.Equal(2, await relay.WaitForExitAsync());
         Assert.Contains("--tls-cert 'edge.pem': not available in this version of FastRelay (it comes with mutual TLS)", relay.StandardError, StringComparison.Ordinal);
-        Assert.Contains("--conn-rate '100/s': not available", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--audit 'off': not available", relay.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -44,6 +44,24 @@ public sealed class BadFlagsTests
         using var relay = await FastRelayProcess.RunAsync(args);
         Assert.Equal(2, await relay.WaitForExitAsync());
         Assert.Contains($"fastrelay {args[0]}: not available in this version of FastRelay", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_BadRateFlags_Exit2_EachNamed()
+    {
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--conn-rate", "fast", "--bandwidth", "10MiB");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("--conn-rate 'fast': expected a rate such as 100/s", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--bandwidth '10MiB': expected a bandwidth such as", relay.StandardError, StringComparison.Ordinal);
+
+        using var orphan = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--conn-burst", "5");
+        Assert.Equal(2, await orphan.WaitForExitAsync());
+        Assert.Contains("--conn-burst '5': only means something with --conn-rate", orphan.StandardError, StringComparison.Ordinal);
+
+        using var identity = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--conn-rate", "10/s", "--rate-key", "identity");
+        Assert.Equal(2, await identity.WaitForExitAsync());
+        Assert.Contains("--rate-key 'identity': needs client certificates", identity.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,10 +107,7 @@ public sealed class SocketPipeConnectionTests
 
     private sealed class NoProgress : FastRelay.Relaying.IPumpProgress
     {
-        public void OnTransferred(FastRelay.Relaying.RelayDirection direction, long bytes)
-        {
-            // Not counted here.
-        }
+        public ValueTask OnTransferred(FastRelay.Relaying.RelayDirection direction, long bytes) => default; // Not counted here.
     }
 
     [Fact]

@@ -1,0 +1,82 @@
+using System.Globalization;
+using FastRelay.RateLimiting;
+
+namespace FastRelay.Configuration;
+
+/// <summary>
+/// Reads <c>--conn-rate</c>, <c>--conn-burst</c>, <c>--rate-key</c> and <c>--bandwidth</c> (cli.md) into the
+/// rate-limit options, adding an error for each bad or inconsistent value.
+/// </summary>
+internal static class RateLimitReader
+{
+    private const string RateKeyExpected = "expected source-ip, identity or service";
+
+    public static ConnectionRateOptions? ConnectionRate(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
+    {
+        var rate = Last(settings, "conn-rate");
+        var burst = Last(settings, "conn-burst");
+        var key = Last(settings, "rate-key");
+        double perSecond = 0;
+        if (rate is not null && (!RateSyntax.TryParseRate(rate.Value, out perSecond) || !double.IsFinite(perSecond)))
+        {
+            errors.Add(new ConfigError(rate.Origin, rate.Value, $"expected {RateSyntax.RateExpected}, or 0 for off"));
+            return null;
+        }
+
+        if (perSecond <= 0)
+        {
+            // Off: a burst or key alone would silently do nothing, which a user would not expect.
+            foreach (var orphan in new[] { burst, key }.OfType<RawSetting>())
+            {
+                errors.Add(new ConfigError(orphan.Origin, orphan.Value, "only means something with --conn-rate; add --conn-rate RATE"));
+            }
+
+            return null;
+        }
+
+        var burstTokens = TokenBucketOptions.DefaultBurst(perSecond);
+        if (burst is not null && (!long.TryParse(burst.Value, NumberStyles.None, CultureInfo.InvariantCulture, out burstTokens) || burstTokens is < 1 or > 1_000_000_000))
+        {
+            errors.Add(new ConfigError(burst.Origin, burst.Value, "expected a whole number of connections from 1 to 1000000000"));
+            return null;
+        }
+
+        var rateKey = RateKey.SourceIp;
+        if (key is not null)
+        {
+            switch (key.Value.ToLowerInvariant())
+            {
+                case "source-ip": rateKey = RateKey.SourceIp; break;
+                case "service": rateKey = RateKey.Service; break;
+                case "identity":
+                    // The identity comes from the client certificate: without mutual TLS every key would be empty.
+                    errors.Add(new ConfigError(key.Origin, key.Value, "needs client certificates (mutual TLS), which this version does not have yet; use source-ip or service"));
+                    return null;
+                default:
+                    errors.Add(new ConfigError(key.Origin, key.Value, RateKeyExpected));
+                    return null;
+            }
+        }
+
+        return new ConnectionRateOptions(new TokenBucketOptions(perSecond, burstTokens), rateKey);
+    }
+
+    public static BandwidthOptions? Bandwidth(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
+    {
+        if (Last(settings, "bandwidth") is not { } bandwidth)
+        {
+            return null;
+        }
+
+        if (!RateSyntax.TryParseBandwidth(bandwidth.Value, out var bytesPerSecond))
+        {
+            errors.Add(new ConfigError(bandwidth.Origin, bandwidth.Value, $"expected {RateSyntax.BandwidthExpected}, or 0 for off"));
+            return null;
+        }
+
+        return bytesPerSecond > 0 ? BandwidthOptions.ForRate(bytesPerSecond) : null;
+    }
+
+    // The last occurrence: repeats are reported by EdgeOptionsReader.
+    private static RawSetting? Last(IReadOnlyList<RawSetting> settings, string name) => settings.LastOrDefault(s => s.Name == name);
+}

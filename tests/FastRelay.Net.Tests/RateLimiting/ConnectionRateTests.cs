@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Backends;
+using FastRelay.Diagnostics;
+using FastRelay.TestKit;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FastRelay.Net.Tests.RateLimiting;
+
+/// <summary>
+/// <c>--conn-rate</c> on real sockets with a fake clock (clients on 127.0.0.2 and 127.0.0.3 get their own
+/// buckets), and <c>--bandwidth</c> shaping with the real clock (a lower bound on time only).
+/// </summary>
+public sealed class ConnectionRateTests
+{
+    private static readonly IPAddress DeskTwo = IPAddress.Parse("127.0.0.2");
+    private static readonly IPAddress DeskThree = IPAddress.Parse("127.0.0.3");
+
+    [Fact]
+    public async Task PerSourceBucket_BurstThenRefused_OtherSourceUnaffected_RefillsWithTime()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), time: time, flags: [("conn-rate", "2/s"), ("conn-burst", "2")]);
+
+        Assert.True(await EchoesAsync(edge, DeskTwo));
+        Assert.True(await EchoesAsync(edge, DeskTwo));
+        Assert.False(await EchoesAsync(edge, DeskTwo));   // The bucket of 127.0.0.2 is empty...
+        Assert.True(await EchoesAsync(edge, DeskThree));  // ...that of 127.0.0.3 is not.
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.RateLimited] == 1));
+
+        time.Advance(TimeSpan.FromSeconds(1)); // Two tokens back at 2/s.
+        Assert.True(await EchoesAsync(edge, DeskTwo));
+    }
+
+    [Fact]
+    public async Task ServiceKey_OneBucketForEveryClientOfTheService()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), time: time, flags: [("conn-rate", "1/m"), ("conn-burst", "1"), ("rate-key", "service")]);
+
+        Assert.True(await EchoesAsync(edge, DeskTwo));
+        Assert.False(await EchoesAsync(edge, DeskThree));
+    }
+
+    [Fact]
+    public async Task Bandwidth_ShapesTheTransfer_EveryByteArrives()
+    {
+        const int total = 3 << 20;
+        await using var sink = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Sink);
+        await using var edge = TestEdge.Start(sink.EndPoint.ToString(), flags: ("bandwidth", "1MiB/s"));
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+
+        var started = Stopwatch.GetTimestamp();
+        await client.SendAsync(new byte[total], SocketFlags.None).WithTimeout();
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal(total, await LoopbackBackend.ReadSinkCountAsync(client).WithTimeout());
+
+        // 3 MiB at 1 MiB/s with a 64 KiB burst cannot take less than ~2.9 s (kernel buffers ahead of the
+        // relay do not count: the sink's count comes after the relay sent the last byte).
+        Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(2.5), $"took {Stopwatch.GetElapsedTime(started)}");
+    }
+
+    private static async Task<bool> EchoesAsync(TestEdge edge, IPAddress from)
+    {
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint, from);
+        try
+        {
+            await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+            var buffer = new byte[1];
+            return await client.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10)) == 1;
+        }
+        catch (SocketException)
+        {
+            return false; // Closed by the relay: refused.
+        }
+    }
+}
