@@ -47,6 +47,14 @@ public sealed class PolicyGate
     internal FilterDecision? CheckInbound(IPAddress client, IPEndPoint listener, string service) =>
         Decide(FilterDirection.Inbound, client, listener.Address, listener.Port, service);
 
+    /// <summary>
+    /// The identity checkpoint, after the TLS handshake: the Inbound rules again, now with the client
+    /// certificate's identity, so rules with an <c>Identity</c> can match (before it, they never do).
+    /// Null when no policy is installed. The TLS listener (issue 3) calls this once per handshake.
+    /// </summary>
+    internal FilterDecision? CheckAfterHandshake(IPAddress client, IPEndPoint listener, string service, ClientIdentity identity) =>
+        Decide(FilterDirection.Inbound, client, listener.Address, listener.Port, service, identity);
+
     /// <summary>The Outbound checkpoint: before the relay dials <paramref name="upstream"/> for <paramref name="client"/>. Null when no policy is installed.</summary>
     internal FilterDecision? CheckOutbound(IPAddress client, IPEndPoint upstream, string service) =>
         Decide(FilterDirection.Outbound, client, upstream.Address, upstream.Port, service);
@@ -54,14 +62,14 @@ public sealed class PolicyGate
     /// <summary>Decisions so far by rule label ("Inbound-Proxy rule 0", or "default deny"), for the current policy.</summary>
     public IReadOnlyDictionary<string, long> Hits => _current?.Hits() ?? new Dictionary<string, long>();
 
-    private FilterDecision? Decide(FilterDirection direction, IPAddress source, IPAddress destination, int port, string service)
+    private FilterDecision? Decide(FilterDirection direction, IPAddress source, IPAddress destination, int port, string service, ClientIdentity? identity = null)
     {
         if (_current is not { } snapshot)
         {
             return null;
         }
 
-        var request = new FilterRequest(direction, FiveTuple.Create(source, destination, port), _time.GetUtcNow(), Service: service);
+        var request = new FilterRequest(direction, FiveTuple.Create(source, destination, port), _time.GetUtcNow(), identity, service);
         var decision = snapshot.Rules.Decide(request);
         snapshot.Count(decision);
         if (ReferenceEquals(snapshot.Enforced, snapshot.Rules))

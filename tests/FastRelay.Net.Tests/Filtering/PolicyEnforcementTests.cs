@@ -123,3 +123,28 @@ public sealed class DryRunTests
         Assert.Equal(2, edge.Server.Policy.Hits["default deny"]); // Inbound and Outbound would both have denied.
     }
 }
+
+/// <summary>The identity checkpoint the TLS listener will call after each handshake (issue 3 wires the caller).</summary>
+public sealed class IdentityCheckpointTests
+{
+    [Fact]
+    public void CheckAfterHandshake_IdentityRulesMatchOnlyWithTheCertificate()
+    {
+        var policy = PolicyLoader.Load("""
+            {"SecurityGroups": [{"Name": "Desks", "Rules": [
+              {"SourceIP": "127.0.0.0/8", "Identity": "SAN:DNS=*.desk.corp", "Action": "Allow"}]}]}
+            """);
+        var gate = new PolicyGate(policy, TimeProvider.System);
+        var client = IPAddress.Parse("127.0.0.2");
+        var listener = new IPEndPoint(IPAddress.Loopback, 8443);
+
+        // At accept there is no certificate yet: the identity rule cannot match.
+        Assert.False(gate.CheckInbound(client, listener, "crm")!.Value.IsAllowed);
+
+        var desk = new ClientIdentity("desk-7", ["desk-7.desk.corp"], []);
+        var printer = new ClientIdentity("printer", ["printer.lab.corp"], []);
+        Assert.True(gate.CheckAfterHandshake(client, listener, "crm", desk)!.Value.IsAllowed);
+        Assert.False(gate.CheckAfterHandshake(client, listener, "crm", printer)!.Value.IsAllowed);
+        Assert.Equal(1, gate.Hits["Desks rule 0"]);
+    }
+}
