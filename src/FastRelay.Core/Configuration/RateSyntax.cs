@@ -23,21 +23,9 @@ public static class RateSyntax
     public static bool TryParseRate(string? text, out double perSecond)
     {
         perSecond = 0;
-        if (string.IsNullOrWhiteSpace(text))
+        if (!TrySplit(text, out var s, out var slash))
         {
-            return false;
-        }
-
-        var s = text.AsSpan().Trim();
-        if (s is "0")
-        {
-            return true;
-        }
-
-        var slash = s.IndexOf('/');
-        if (slash < 0)
-        {
-            return false;
+            return s is "0"; // "0" is off; anything else without a "/" is malformed.
         }
 
         double unitSeconds;
@@ -65,24 +53,25 @@ public static class RateSyntax
     public static bool TryParseBandwidth(string? text, out long bytesPerSecond)
     {
         bytesPerSecond = 0;
-        if (string.IsNullOrWhiteSpace(text))
+        if (!TrySplit(text, out var s, out var slash))
         {
-            return false;
+            return s is "0";
         }
 
-        var s = text.AsSpan().Trim();
-        if (s is "0")
-        {
-            return true;
-        }
-
-        var slash = s.IndexOf('/');
-        if (slash < 0 || !s[(slash + 1)..].Trim().Equals("s", StringComparison.OrdinalIgnoreCase))
+        if (!s[(slash + 1)..].Trim().Equals("s", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
 
         // TryParseSize takes a string; this runs once at startup, so the substring is no concern.
         return ValueSyntax.TryParseSize(s[..slash].ToString(), out bytesPerSecond);
+    }
+
+    // Trims the text and finds its "/"; false (with the trimmed text) when there is none.
+    private static bool TrySplit(string? text, out ReadOnlySpan<char> trimmed, out int slash)
+    {
+        trimmed = text.AsSpan().Trim();
+        slash = trimmed.IndexOf('/');
+        return slash >= 0;
     }
 }
