@@ -112,17 +112,21 @@ internal sealed partial class RelayedConnection : IDialGuard
         var (upstream, target) = await DialAsync(listener.Service, context);
         if (upstream is null)
         {
-            var reason = _outboundDenial is { } outbound ? CloseReason.FilterDenied : CloseReason.UpstreamUnavailable;
-            _relay.TryClose(reason);
+            _relay.TryClose(_outboundDenial is null ? CloseReason.UpstreamUnavailable : CloseReason.FilterDenied);
             client.Dispose(); // A plain close: the client sees EOF before sending or receiving anything.
-            if (_outboundDenial is { } denial)
+            var reason = _relay.Reason!.Value; // Shutdown, if the drain closed it while dialling.
+
+            // One line per connection: the denial line names the rule, the close line the dial failures.
+            if (reason == CloseReason.FilterDenied && _outboundDenial is { } denial)
             {
                 Log.ConnectionDenied(context.Logger, Id, "Outbound", listener.Service, clientEndPoint, null, denial);
             }
+            else
+            {
+                var failedAfterMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
+                Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, null, reason, 0, 0, failedAfterMs);
+            }
 
-            reason = _relay.Reason!.Value;
-            var failedAfterMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
-            Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, null, reason, 0, 0, failedAfterMs);
             return reason;
         }
 
