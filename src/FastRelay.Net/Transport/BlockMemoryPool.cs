@@ -19,7 +19,6 @@ public sealed class BlockMemoryPool : MemoryPool<byte>
     private readonly int _maxRetainedBlocks;
     private int _idleCount;
     private long _blocksCreated;
-    private long _returns;
 
     /// <summary>Creates a pool of <paramref name="blockBytes"/> blocks keeping at most <paramref name="maxRetainedBlocks"/> idle.</summary>
     public BlockMemoryPool(int blockBytes, int maxRetainedBlocks)
@@ -35,9 +34,6 @@ public sealed class BlockMemoryPool : MemoryPool<byte>
 
     /// <summary>Blocks allocated since the pool was created (a steady value means no allocation).</summary>
     public long BlocksCreated => Interlocked.Read(ref _blocksCreated);
-
-    /// <summary>Blocks given back so far (a diagnostic for tests and benchmarks).</summary>
-    public long Returns => Interlocked.Read(ref _returns);
 
     /// <summary>Blocks currently idle in the pool.</summary>
     public int IdleBlocks => Volatile.Read(ref _idleCount);
@@ -71,7 +67,6 @@ public sealed class BlockMemoryPool : MemoryPool<byte>
 
     private void Return(Block block)
     {
-        Interlocked.Increment(ref _returns);
         if (Interlocked.Increment(ref _idleCount) <= _maxRetainedBlocks)
         {
             _idle.Enqueue(block);
