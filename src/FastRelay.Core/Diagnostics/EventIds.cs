@@ -33,5 +33,6 @@ public static class EventIds
     public static readonly EventId PolicyReloadFailed = new(502, nameof(PolicyReloadFailed));
     public static readonly EventId DryRunDecision = new(503, nameof(DryRunDecision));
     public static readonly EventId DryRunDecisionAgain = new(504, nameof(DryRunDecisionAgain));
+    public static readonly EventId PolicyReloadCrashed = new(505, nameof(PolicyReloadCrashed));
     public static readonly EventId ConnectionRateLimited = new(510, nameof(ConnectionRateLimited));
 }

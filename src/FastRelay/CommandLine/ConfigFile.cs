@@ -17,7 +17,15 @@ internal static class ConfigFile
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var bytes = File.ReadAllBytes(path);
+            if (FastRelay.Filtering.PolicyLoader.FirstInvalidUtf8(bytes) is { } bad)
+            {
+                // JsonDocument would only notice when a string is read, with an exception that is no error message.
+                errors.Add(new ConfigError("--config", path, $"not valid UTF-8 text at byte {bad + 1}; save it as UTF-8"));
+                return settings;
+            }
+
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -54,7 +54,19 @@ internal sealed partial class PolicyReloader : IDisposable
         lock (_reloading)
         {
             var errors = new List<string>();
-            if (PolicyFile.TryLoad(_path, errors) is not { } policy)
+            SecurityPolicy? policy;
+            try
+            {
+                policy = PolicyFile.TryLoad(_path, errors);
+            }
+            catch (Exception ex)
+            {
+                // A loader bug must not take the relay down from a timer thread: keep the running policy.
+                Log.PolicyReloadCrashed(_logger, ex, _path, trigger);
+                return false;
+            }
+
+            if (policy is null)
             {
                 Log.PolicyReloadFailed(_logger, _path, trigger, errors.Count, string.Join(Environment.NewLine + "  ", errors));
                 return false;
@@ -80,6 +92,10 @@ internal sealed partial class PolicyReloader : IDisposable
         [LoggerMessage(EventId = 501, EventName = "PolicyReloaded", Level = LogLevel.Information,
             Message = "Policy {Path} reloaded ({Trigger}): {Groups} groups, {Rules} rules, version {Version}")]
         public static partial void PolicyReloaded(ILogger logger, string path, string trigger, int groups, int rules, int version);
+
+        [LoggerMessage(EventId = 505, EventName = "PolicyReloadCrashed", Level = LogLevel.Error,
+            Message = "Policy {Path} not reloaded ({Trigger}): the loader failed unexpectedly; the running policy stays")]
+        public static partial void PolicyReloadCrashed(ILogger logger, Exception exception, string path, string trigger);
 
         [LoggerMessage(EventId = 502, EventName = "PolicyReloadFailed", Level = LogLevel.Warning,
             Message = "Policy {Path} not reloaded ({Trigger}); the running policy stays. {Count} errors:\n  {Errors}")]

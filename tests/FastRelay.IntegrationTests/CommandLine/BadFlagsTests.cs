@@ -102,6 +102,28 @@ public sealed class BadFlagsTests
     }
 
     [Fact]
+    public async Task Edge_ConfigAndPolicyNotUtf8_Exit2_SaysSo()
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"fastrelay-{Guid.NewGuid():N}.json");
+        var policy = Path.Combine(Path.GetTempPath(), $"fastrelay-{Guid.NewGuid():N}.json");
+        await File.WriteAllBytesAsync(config, [.. "{\"listen\": [\"127.0.0.1:0\"], \"route\": \"a=h:1\", \"log-level\": \"d"u8, 0xC5, .. "\"}"u8]);
+        await File.WriteAllBytesAsync(policy, [.. "{\"SecurityGroups\": [{\"Name\": \"G"u8, 0xFF, .. "\", \"Rules\": []}]}"u8]);
+        try
+        {
+            using var relay = await FastRelayProcess.RunAsync("edge", "--config", config, "--policy", policy);
+            Assert.Equal(2, await relay.WaitForExitAsync());
+            Assert.Contains("not valid UTF-8 text at byte", relay.StandardError, StringComparison.Ordinal);
+            Assert.Contains("the file is not valid UTF-8 text", relay.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", relay.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+            File.Delete(policy);
+        }
+    }
+
+    [Fact]
     public async Task Edge_MissingConfigFile_Exit2_SaysCannotRead()
     {
         using var relay = await FastRelayProcess.RunAsync("edge", "--config", "/nonexistent/edge.json");
