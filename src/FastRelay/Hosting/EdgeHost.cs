@@ -70,13 +70,15 @@ internal static partial class EdgeHost
             return options;
         }
 
-        var allowed = FileDescriptorLimit.MaxConnections(limit, FileDescriptorLimit.OpenNow());
+        var openNow = FileDescriptorLimit.OpenNow();
+        var allowed = FileDescriptorLimit.MaxConnections(limit, openNow);
         if (options.MaxConnections <= allowed)
         {
             return options;
         }
 
-        Log.ConnectionsCappedByDescriptorLimit(logger, options.MaxConnections, limit, allowed);
+        var needed = ((long)options.MaxConnections * FileDescriptorLimit.PerConnection) + openNow + FileDescriptorLimit.Headroom;
+        Log.ConnectionsCappedByDescriptorLimit(logger, options.MaxConnections, needed, limit, allowed);
         return options with { MaxConnections = allowed };
     }
 
@@ -87,8 +89,8 @@ internal static partial class EdgeHost
         public static partial void NothingReloaded(ILogger logger);
 
         [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,
-            Message = "--max-connections {Requested} needs about twice as many file descriptors, but the limit is {Limit}; serving at most {Allowed} connections (raise LimitNOFILE / ulimit -n)")]
-        public static partial void ConnectionsCappedByDescriptorLimit(ILogger logger, int requested, ulong limit, int allowed);
+            Message = "--max-connections {Requested} needs about {Needed} file descriptors (two per connection, plus the process's own), but the limit is {Limit}; serving at most {Allowed} connections (raise LimitNOFILE / ulimit -n)")]
+        public static partial void ConnectionsCappedByDescriptorLimit(ILogger logger, int requested, long needed, ulong limit, int allowed);
 
         [LoggerMessage(EventId = 1, EventName = "Starting", Level = LogLevel.Information,
             Message = "FastRelay {Version} edge running: {Listeners} listeners, {Routes} routes")]
