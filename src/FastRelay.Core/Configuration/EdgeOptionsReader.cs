@@ -41,8 +41,8 @@ public static class EdgeOptionsReader
             Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
             BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
             PolicyFile = scalars.Text("policy"),
-            ConnectionRate = RateLimitReader.ConnectionRate(settings, errors),
-            Bandwidth = RateLimitReader.Bandwidth(settings, errors),
+            ConnectionRate = RateLimitReader.ConnectionRate(scalars, errors),
+            Bandwidth = RateLimitReader.Bandwidth(scalars, errors),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),

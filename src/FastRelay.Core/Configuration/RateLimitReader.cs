@@ -11,11 +11,11 @@ internal static class RateLimitReader
 {
     private const string RateKeyExpected = "expected source-ip, identity or service";
 
-    public static ConnectionRateOptions? ConnectionRate(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
+    public static ConnectionRateOptions? ConnectionRate(ScalarReader settings, List<ConfigError> errors)
     {
-        var rate = Last(settings, "conn-rate");
-        var burst = Last(settings, "conn-burst");
-        var key = Last(settings, "rate-key");
+        var rate = settings.Find("conn-rate");
+        var burst = settings.Find("conn-burst");
+        var key = settings.Find("rate-key");
         double perSecond = 0;
         if (rate is not null && (!RateSyntax.TryParseRate(rate.Value, out perSecond) || !double.IsFinite(perSecond)))
         {
@@ -61,9 +61,9 @@ internal static class RateLimitReader
         return new ConnectionRateOptions(new TokenBucketOptions(perSecond, burstTokens), rateKey);
     }
 
-    public static BandwidthOptions? Bandwidth(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
+    public static BandwidthOptions? Bandwidth(ScalarReader settings, List<ConfigError> errors)
     {
-        if (Last(settings, "bandwidth") is not { } bandwidth)
+        if (settings.Find("bandwidth") is not { } bandwidth)
         {
             return null;
         }
@@ -76,7 +76,4 @@ internal static class RateLimitReader
 
         return bytesPerSecond > 0 ? BandwidthOptions.ForRate(bytesPerSecond) : null;
     }
-
-    // The last occurrence: repeats are reported by EdgeOptionsReader.
-    private static RawSetting? Last(IReadOnlyList<RawSetting> settings, string name) => settings.LastOrDefault(s => s.Name == name);
 }

@@ -79,6 +79,6 @@ internal sealed class ScalarReader(IReadOnlyList<RawSetting> settings, List<Conf
         return value;
     }
 
-    // The last occurrence: repeats were already reported as errors by the caller.
-    private RawSetting? Find(string name) => settings.LastOrDefault(s => s.Name == name);
+    /// <summary>The last occurrence of <paramref name="name"/>: repeats were already reported as errors by the caller.</summary>
+    public RawSetting? Find(string name) => settings.LastOrDefault(s => s.Name == name);
 }

@@ -40,7 +40,7 @@ internal static partial class PolicyLoader
 
         // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException:
         // check it here so a file with a stray byte is a listed error, not a crash on reload.
-        if (FirstInvalidUtf8(utf8) is { } bad)
+        if (Utf8Text.FirstInvalidByte(utf8) is { } bad)
         {
             throw new ConfigException([new ConfigError($"byte {bad + 1}", null, "the file is not valid UTF-8 text; save it as UTF-8")]);
         }
@@ -63,28 +63,6 @@ internal static partial class PolicyLoader
             var policy = Read(document.RootElement, errors);
             return errors.Count == 0 ? policy : throw new ConfigException(errors);
         }
-    }
-
-    /// <summary>The offset of the first byte that is not valid UTF-8, or null when all of it is.</summary>
-    internal static int? FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
-    {
-        if (System.Text.Unicode.Utf8.IsValid(utf8))
-        {
-            return null;
-        }
-
-        var offset = 0;
-        while (offset < utf8.Length)
-        {
-            if (Rune.DecodeFromUtf8(utf8[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
-            {
-                return offset;
-            }
-
-            offset += consumed;
-        }
-
-        return null;
     }
 
     private static SecurityPolicy Read(JsonElement root, List<ConfigError> errors)

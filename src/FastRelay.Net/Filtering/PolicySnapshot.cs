@@ -8,7 +8,7 @@ namespace FastRelay.Filtering;
 /// </summary>
 internal sealed class PolicySnapshot
 {
-    private readonly Dictionary<FilterRule, int> _ordinal = new(ReferenceEqualityComparer.Instance);
+    private readonly int[] _groupOffset;
     private readonly FilterRule[] _rules;
     private readonly long[] _hits;
 
@@ -17,10 +17,13 @@ internal sealed class PolicySnapshot
         Rules = rules;
         var policy = rules.Policy;
         Enforced = !policy.HasDryRun ? rules : policy.DryRun ? null : new CompiledRuleSet(policy.WithoutDryRunGroups());
-        _rules = [.. rules.Policy.Groups.SelectMany(g => g.Rules)];
-        for (var i = 0; i < _rules.Length; i++)
+        _rules = [.. policy.Groups.SelectMany(g => g.Rules)];
+
+        // A rule's counter is its group's offset plus its index in the group: two array reads per decision.
+        _groupOffset = new int[policy.Groups.Count];
+        for (int g = 0, offset = 0; g < _groupOffset.Length; offset += policy.Groups[g].Rules.Count, g++)
         {
-            _ordinal[_rules[i]] = i;
+            _groupOffset[g] = offset;
         }
 
         _hits = new long[_rules.Length + 1]; // The last slot counts the default deny.
@@ -32,9 +35,9 @@ internal sealed class PolicySnapshot
     /// <summary>What is enforced: <see cref="Rules"/> without the dry-run groups, or null when the whole policy is a dry run.</summary>
     public CompiledRuleSet? Enforced { get; }
 
-    /// <summary>Counts <paramref name="decision"/>; lock-free, allocation-free (a reference-keyed lookup).</summary>
+    /// <summary>Counts <paramref name="decision"/>; lock-free and allocation-free.</summary>
     public void Count(in FilterDecision decision) =>
-        Interlocked.Increment(ref _hits[decision.Rule is { } rule ? _ordinal[rule] : _rules.Length]);
+        Interlocked.Increment(ref _hits[decision.Rule is { } rule ? _groupOffset[rule.GroupIndex] + rule.RuleIndex : _rules.Length]);
 
     public Dictionary<string, long> Hits()
     {

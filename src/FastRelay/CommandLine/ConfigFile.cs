@@ -18,7 +18,7 @@ internal static class ConfigFile
         try
         {
             var bytes = File.ReadAllBytes(path);
-            if (FastRelay.Filtering.PolicyLoader.FirstInvalidUtf8(bytes) is { } bad)
+            if (Utf8Text.FirstInvalidByte(bytes) is { } bad)
             {
                 // JsonDocument would only notice when a string is read, with an exception that is no error message.
                 errors.Add(new ConfigError("--config", path, $"not valid UTF-8 text at byte {bad + 1}; save it as UTF-8"));
