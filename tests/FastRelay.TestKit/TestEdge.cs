@@ -1,5 +1,6 @@
 using System.Net;
 using FastRelay.Configuration;
+using FastRelay.Observing;
 using FastRelay.Relaying;
 using FastRelay.Upstreams;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,12 @@ public sealed class TestEdge : IAsyncDisposable
         StartWithPolicy(targets, null, dialer, time, flags);
 
     /// <summary>As <see cref="Start"/>, filtering by the policy in <paramref name="policyJson"/> (policy-format.md).</summary>
-    public static TestEdge StartWithPolicy(string targets, string? policyJson, IUpstreamDialer? dialer = null, TimeProvider? time = null, params (string Name, string Value)[] flags)
+    public static TestEdge StartWithPolicy(string targets, string? policyJson, IUpstreamDialer? dialer = null, TimeProvider? time = null, params (string Name, string Value)[] flags) =>
+        StartObserved(targets, policyJson, observer: null, dialer, time, flags);
+
+    /// <summary>As <see cref="StartWithPolicy"/>, telling <paramref name="observer"/> of every decision (audit, metrics).</summary>
+    internal static TestEdge StartObserved(string targets, string? policyJson, IConnectionObserver? observer, IUpstreamDialer? dialer = null,
+        TimeProvider? time = null, params (string Name, string Value)[] flags)
     {
         var settings = new List<RawSetting>
         {
@@ -39,7 +45,7 @@ public sealed class TestEdge : IAsyncDisposable
         settings.AddRange(flags.Select(f => new RawSetting(f.Name, f.Value, "test")));
         var options = EdgeOptionsReader.Read(settings);
         var policy = policyJson is null ? null : FastRelay.Filtering.PolicyLoader.Load(policyJson);
-        return new TestEdge(EdgeServer.Start(options, TestLogging.Factory, time ?? TimeProvider.System, dialer, policy));
+        return new TestEdge(EdgeServer.Start(options, TestLogging.Factory, time ?? TimeProvider.System, dialer, policy, observer));
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using FastRelay.Configuration;
 using FastRelay.Filtering;
+using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Routing;
 using FastRelay.Upstreams;
@@ -7,7 +8,8 @@ using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Relaying;
 
-/// <summary>What every connection of an edge shares: options, routes, policy gate, dialer, clock and logger. Immutable
+/// <summary>What every connection of an edge shares: options, routes, policy gate, dialer, clock, logger and the
+/// observers of its decisions (audit, metrics). Immutable
 /// (the gate swaps its policy inside).</summary>
 internal sealed record EdgeContext(
     EdgeOptions Options,
@@ -16,4 +18,5 @@ internal sealed record EdgeContext(
     IReadOnlyDictionary<string, TargetSelector> Routes,
     IUpstreamDialer Dialer,
     TimeProvider Time,
-    ILogger Logger);
+    ILogger Logger,
+    IConnectionObserver Observer);

@@ -4,6 +4,7 @@ using FastRelay.Configuration;
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
 using FastRelay.Listening;
+using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Routing;
 using FastRelay.Transport;
@@ -81,9 +82,13 @@ public sealed partial class EdgeServer : IAsyncDisposable
     public static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer = null) =>
         Start(options, loggerFactory, time, dialer, policy: null);
 
-    /// <summary>Binds every listener and starts accepting, filtering by <paramref name="policy"/> (null: no filtering).</summary>
+    /// <summary>
+    /// Binds every listener and starts accepting, filtering by <paramref name="policy"/> (null: no filtering)
+    /// and telling <paramref name="observer"/> (audit, metrics; null: nobody) of every decision.
+    /// </summary>
     /// <exception cref="ListenerBindException">A listener cannot bind; none is left bound.</exception>
-    internal static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer, SecurityPolicy? policy)
+    internal static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer, SecurityPolicy? policy,
+        IConnectionObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -105,7 +110,8 @@ public sealed partial class EdgeServer : IAsyncDisposable
             }
         });
         var rateLimit = options.ConnectionRate is { } rate ? new ConnectionRateGate(rate, time) : null;
-        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(), time, logger);
+        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(), time, logger,
+            observer ?? ConnectionObservers.None);
 
         var listeners = new List<EdgeListener>();
         try
@@ -199,6 +205,8 @@ public sealed partial class EdgeServer : IAsyncDisposable
             }
 
             Closed.Increment(CloseReason.ConnectionLimit);
+            _context.Observer.OnEvent(new ConnectionEvent(connection.Id, _context.Time.GetUtcNow(), Checkpoint.Accept, Allowed: false,
+                socket.RemoteEndPoint as IPEndPoint, socket.LocalEndPoint as IPEndPoint, listener.Options.Service, Reason: CloseReason.ConnectionLimit));
             socket.Dispose();
             _pool.Return(connection);
             return;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
+using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Transport;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,8 @@ internal sealed partial class RelayedConnection : IDialGuard
     private string _service = "";
     private PolicyGate? _policy;
     private FilterDecision? _outboundDenial;
+    private FilterDecision? _outboundAllowed;
+    private IPEndPoint? _lastDialled;
 
     /// <summary>Creates the reusable parts.</summary>
     public RelayedConnection(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
@@ -85,22 +88,37 @@ internal sealed partial class RelayedConnection : IDialGuard
         _service = listener.Service;
         _policy = context.Policy;
         _outboundDenial = null;
+        _outboundAllowed = null;
+        _lastDialled = null;
+        var localEndPoint = client.LocalEndPoint as IPEndPoint;
+        var observer = context.Observer;
 
         // Step 1: the Inbound checkpoint, before any other work for this client (policy-format.md).
-        if (clientEndPoint is not null && client.LocalEndPoint is IPEndPoint local
-            && context.Policy.CheckInbound(clientEndPoint.Address, local, listener.Service) is { IsAllowed: false } denied)
+        var inbound = clientEndPoint is not null && localEndPoint is not null
+            ? context.Policy.CheckInbound(clientEndPoint.Address, localEndPoint, listener.Service)
+            : null;
+        if (inbound is { IsAllowed: false } denied)
         {
             _relay.TryClose(CloseReason.FilterDenied);
             client.Dispose();
-            Log.ConnectionDenied(context.Logger, Id, "Inbound", listener.Service, clientEndPoint, local, denied);
+            observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Inbound, Allowed: false, clientEndPoint, localEndPoint,
+                listener.Service, Rule: denied.Rule, Reason: CloseReason.FilterDenied));
+            Log.ConnectionDenied(context.Logger, Id, "Inbound", listener.Service, clientEndPoint, localEndPoint, denied);
             return CloseReason.FilterDenied;
         }
 
+        // Allowed: by a rule, or because no policy is in force (Rule null).
+        observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Inbound, Allowed: true, clientEndPoint, localEndPoint,
+            listener.Service, Rule: inbound?.Rule));
+
         // Step 1b: the connection token bucket, after the policy so a denied source spends no token.
+        // Only a refusal is an event: a pass adds nothing to the Inbound allow above.
         if (clientEndPoint is not null && context.RateLimit?.Decide(clientEndPoint.Address, listener.Service) is { } rate && rate != RateDecision.Allowed)
         {
             _relay.TryClose(CloseReason.RateLimited);
             client.Dispose();
+            observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.RateLimit, Allowed: false, clientEndPoint, localEndPoint,
+                listener.Service, Reason: CloseReason.RateLimited, Detail: RateDetail(rate)));
             Log.ConnectionRateLimited(context.Logger, Id, listener.Service, clientEndPoint, rate);
             return CloseReason.RateLimited;
         }
@@ -109,26 +127,35 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         // Step 2: dial the route's upstream (each resolved address through the Outbound checkpoint), trying
         // its other targets if the first one fails.
+        var dialStarted = context.Time.GetTimestamp();
         var (upstream, target) = await DialAsync(listener.Service, context);
         if (upstream is null)
         {
             _relay.TryClose(_outboundDenial is null ? CloseReason.UpstreamUnavailable : CloseReason.FilterDenied);
             client.Dispose(); // A plain close: the client sees EOF before sending or receiving anything.
             var reason = _relay.Reason!.Value; // Shutdown, if the drain closed it while dialling.
+            var failedAfter = context.Time.GetElapsedTime(started);
 
             // One line per connection: the denial line names the rule, the close line the dial failures.
             if (reason == CloseReason.FilterDenied && _outboundDenial is { } denial)
             {
+                observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: false, clientEndPoint, localEndPoint,
+                    listener.Service, Destination: _lastDialled, Rule: denial.Rule, Reason: CloseReason.FilterDenied));
                 Log.ConnectionDenied(context.Logger, Id, "Outbound", listener.Service, clientEndPoint, null, denial);
             }
             else
             {
-                var failedAfterMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
-                Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, null, reason, 0, 0, failedAfterMs);
+                observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, clientEndPoint, localEndPoint,
+                    listener.Service, Destination: _lastDialled, Reason: reason, Elapsed: failedAfter));
+                Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, null, reason, 0, 0, failedAfter.TotalMilliseconds);
             }
 
             return reason;
         }
+
+        var upstreamEndPoint = upstream.RemoteEndPoint as IPEndPoint;
+        observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: true, clientEndPoint, localEndPoint,
+            listener.Service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Elapsed: context.Time.GetElapsedTime(dialStarted)));
 
         // Step 3: relay until both directions end (or one fails, or TryClose is called).
         _client.Start(client);
@@ -145,23 +172,37 @@ internal sealed partial class RelayedConnection : IDialGuard
         await _upstream.CloseAsync(linger);
         await _client.CloseAsync(linger);
 
-        var durationMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
+        var duration = context.Time.GetElapsedTime(started);
+        observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, clientEndPoint, localEndPoint,
+            listener.Service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Reason: outcome.Reason,
+            BytesClientToUpstream: outcome.BytesClientToUpstream, BytesUpstreamToClient: outcome.BytesUpstreamToClient, Elapsed: duration));
         Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, target, outcome.Reason,
-            outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, durationMs);
+            outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, duration.TotalMilliseconds);
         return outcome.Reason;
     }
 
     /// <inheritdoc />
     bool IDialGuard.Allows(IPEndPoint upstream)
     {
-        if (_clientAddress is null || _policy?.CheckOutbound(_clientAddress, upstream, _service) is not { IsAllowed: false } denied)
+        _lastDialled = upstream;
+        var decision = _clientAddress is null ? null : _policy?.CheckOutbound(_clientAddress, upstream, _service);
+        if (decision is not { IsAllowed: false } denied)
         {
+            _outboundAllowed = decision;
             return true;
         }
 
         _outboundDenial = denied;
         return false;
     }
+
+    // Constant strings: a refusal allocates nothing.
+    private static string RateDetail(RateDecision decision) => decision switch
+    {
+        RateDecision.Limited => "bucket empty",
+        RateDecision.TableFull => "bucket table full",
+        _ => "allowed",
+    };
 
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
