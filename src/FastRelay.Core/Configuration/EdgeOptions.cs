@@ -71,6 +71,20 @@ public sealed record EdgeOptions
 
     /// <summary>Diagnostic log settings.</summary>
     public LogOptions Log { get; init; } = new();
+
+    /// <summary>Default for <see cref="Admin"/>: loopback port 9901 (Envoy's admin port).</summary>
+    public static readonly System.Net.IPEndPoint DefaultAdmin = new(System.Net.IPAddress.Loopback, 9901);
+
+    /// <summary>The admin endpoint (<c>--admin</c>: /metrics, /healthz, /readyz, /status, POST /reload and /drain); null when off.</summary>
+    /// <remarks>Defaults to 127.0.0.1:9901. Port 0 lets the OS choose (tests); the bound address is logged.</remarks>
+    public System.Net.IPEndPoint? Admin { get; init; } = DefaultAdmin;
+
+    /// <summary>
+    /// The Unix socket of the zero-downtime restart (<c>--handoff</c>): a new process started with the same
+    /// path takes the listening sockets of the one serving on it, which then drains and exits; null for none.
+    /// </summary>
+    /// <remarks>Defaults to none.</remarks>
+    public string? HandoffPath { get; init; }
 }
 
 /// <summary>A listener: the address to bind and the service its clients are routed to.</summary>

@@ -15,6 +15,7 @@ public static class EdgeOptionsReader
     {
         "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
         "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
+        "admin", "handoff",
     };
 
     private static readonly string[] Repeatable = ["listen", "route"];
@@ -43,6 +44,8 @@ public static class EdgeOptionsReader
             PolicyFile = scalars.Text("policy"),
             ConnectionRate = RateLimitReader.ConnectionRate(scalars, errors),
             Bandwidth = RateLimitReader.Bandwidth(scalars, errors),
+            Admin = ReadAdmin(scalars, errors),
+            HandoffPath = scalars.Text("handoff"),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),
@@ -54,6 +57,27 @@ public static class EdgeOptionsReader
         }
 
         return options;
+    }
+
+    private static IPEndPoint? ReadAdmin(ScalarReader scalars, List<ConfigError> errors)
+    {
+        if (scalars.Find("admin") is not { } s)
+        {
+            return EdgeOptions.DefaultAdmin;
+        }
+
+        if (string.Equals(s.Value, "off", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (!EndPointSyntax.TryParseIPEndPoint(s.Value, out var endPoint, out var error))
+        {
+            errors.Add(new ConfigError(s.Origin, s.Value, $"expected ADDR:PORT (IPv6 as [ADDR]:PORT; port 0 for any free port) or off: {error}"));
+            return null;
+        }
+
+        return endPoint;
     }
 
     private static void CheckNamesAndRepeats(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)

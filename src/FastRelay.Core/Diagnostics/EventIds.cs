@@ -5,7 +5,7 @@ namespace FastRelay.Diagnostics;
 /// <summary>
 /// Stable log event ids (after YARP's EventIds.cs): log processors match on these, so never reuse a number.
 /// Ranges: 1-99 process and config, 100-199 listeners, 200-299 connections, 300-399 upstreams,
-/// 400-499 reserved for TLS, 500-599 for policy and rate limits, 600-699 for the tunnel, 700-799 for audit.
+/// 400-499 reserved for TLS, 500-599 for policy and rate limits, 600-699 for the tunnel, 700-799 for audit, 800-899 for operating.
 /// </summary>
 public static class EventIds
 {
@@ -15,11 +15,23 @@ public static class EventIds
     public static readonly EventId DrainDeadlinePassed = new(4, nameof(DrainDeadlinePassed));
     public static readonly EventId ConnectionsCappedByDescriptorLimit = new(5, nameof(ConnectionsCappedByDescriptorLimit));
 
+    // 800-899: operating (admin endpoint, handoff, systemd).
+    public static readonly EventId AdminListening = new(800, nameof(AdminListening));
+    public static readonly EventId AdminReload = new(801, nameof(AdminReload));
+    public static readonly EventId AdminDrain = new(802, nameof(AdminDrain));
+    public static readonly EventId HandoffListening = new(810, nameof(HandoffListening));
+    public static readonly EventId HandoffTakenOver = new(811, nameof(HandoffTakenOver));
+    public static readonly EventId HandoffGiven = new(812, nameof(HandoffGiven));
+    public static readonly EventId HandoffAborted = new(813, nameof(HandoffAborted));
+    public static readonly EventId HandoffNone = new(814, nameof(HandoffNone));
+    public static readonly EventId SystemdNotifyFailed = new(820, nameof(SystemdNotifyFailed));
+
     public static readonly EventId ListenerBound = new(100, nameof(ListenerBound));
     public static readonly EventId AcceptFailed = new(101, nameof(AcceptFailed));
     public static readonly EventId AcceptBackingOff = new(102, nameof(AcceptBackingOff));
     public static readonly EventId ListenerStopped = new(103, nameof(ListenerStopped));
     public static readonly EventId AcceptBackingOffAgain = new(104, nameof(AcceptBackingOffAgain));
+    public static readonly EventId ListenerAdopted = new(105, nameof(ListenerAdopted));
 
     public static readonly EventId ConnectionClosed = new(200, nameof(ConnectionClosed));
     public static readonly EventId ConnectionRefusedAtLimit = new(201, nameof(ConnectionRefusedAtLimit));

@@ -13,6 +13,10 @@ internal sealed partial class EdgeListener
             Message = "Listening on {EndPoint} for service {Service}")]
         public static partial void ListenerBound(ILogger logger, IPEndPoint endPoint, string service);
 
+        [LoggerMessage(EventId = 105, EventName = nameof(EventIds.ListenerAdopted), Level = LogLevel.Information,
+            Message = "Listening on {EndPoint} for service {Service} (socket taken over from the previous process)")]
+        public static partial void ListenerAdopted(ILogger logger, IPEndPoint endPoint, string service);
+
         [LoggerMessage(EventId = 101, EventName = nameof(EventIds.AcceptFailed), Level = LogLevel.Debug,
             Message = "Accept on {EndPoint} failed transiently: {SocketError}")]
         public static partial void AcceptFailed(ILogger logger, IPEndPoint endPoint, SocketError socketError);

@@ -15,12 +15,14 @@ namespace FastRelay.Listening;
 /// next accept; persistent ones (out of descriptors, out of buffers) back off with <see cref="AcceptBackoff"/>.
 /// <see cref="Stop"/> closes the socket, which ends the loop. Thread-safe.
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The CancellationTokenSource has no timer: nothing to release")]
 internal sealed partial class EdgeListener
 {
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly OncePerInterval _backoffWarning;
+    private readonly CancellationTokenSource _release = new();
 
     private EdgeListener(ListenerOptions options, Socket socket, ILogger logger, TimeProvider time)
     {
@@ -50,6 +52,10 @@ internal sealed partial class EdgeListener
                 socket.DualMode = true; // [::] takes IPv4 clients too, as nginx's listen [::]:p ipv6only=off.
             }
 
+            // SO_REUSEPORT: a second FastRelay may bind the same port while this one drains (README,
+            // "Operating"). A foreign socket without it still makes the bind fail (EADDRINUSE). The restart
+            // procedure hands the listening socket itself over (Handoff/), so no queued client is lost.
+            socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
             socket.Bind(options.EndPoint);
             socket.Listen(backlog);
         }
@@ -71,6 +77,20 @@ internal sealed partial class EdgeListener
         return listener;
     }
 
+    /// <summary>
+    /// Wraps a listening socket inherited from the process this one replaces (Handoff/): already bound and
+    /// listening, with the clients in its accept queue.
+    /// </summary>
+    public static EdgeListener Adopt(ListenerOptions options, Socket socket, ILogger logger, TimeProvider time)
+    {
+        var listener = new EdgeListener(options, socket, logger, time);
+        Log.ListenerAdopted(logger, listener.EndPoint, options.Service);
+        return listener;
+    }
+
+    /// <summary>The listening socket (handed to the next process on a zero-downtime restart).</summary>
+    public Socket Socket => _socket;
+
     /// <summary>Accepts until <see cref="Stop"/>; each socket goes to <paramref name="onAccepted"/>.</summary>
     public async Task RunAsync(Action<Socket, EdgeListener> onAccepted)
     {
@@ -80,8 +100,12 @@ internal sealed partial class EdgeListener
             Socket accepted;
             try
             {
-                accepted = await _socket.AcceptAsync();
+                accepted = await _socket.AcceptAsync(_release.Token);
                 backoff.Reset();
+            }
+            catch (OperationCanceledException)
+            {
+                break; // Release(): the socket lives on in the next process.
             }
             catch (ObjectDisposedException)
             {
@@ -126,6 +150,16 @@ internal sealed partial class EdgeListener
 
     /// <summary>Stops accepting: closes the listening socket. Established connections are not touched.</summary>
     public void Stop() => _socket.Dispose();
+
+    /// <summary>
+    /// Stops accepting but leaves the socket open: after a handoff the next process accepts on the same
+    /// socket, and closing it here could reset the clients queued in its backlog. Cancelling the pending
+    /// accept does not touch the socket; the descriptor is closed with the process.
+    /// </summary>
+    public void Release() => _release.Cancel();
+
+    private const int SolSocket = 1; // Linux <asm-generic/socket.h>
+    private const int SoReusePort = 15;
 
     /// <summary>Formats an address as the flags write it: 127.0.0.1:80, [::1]:80.</summary>
     public static string Format(IPEndPoint endPoint) => endPoint.ToString();

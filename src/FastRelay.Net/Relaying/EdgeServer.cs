@@ -33,6 +33,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
     private readonly OncePerInterval _limitWarning;
     private long _nextConnectionId;
     private int _stopping;
+    private volatile bool _handedOff;
 
     private EdgeServer(EdgeContext context, List<EdgeListener> listeners, BlockMemoryPool memory)
     {
@@ -65,6 +66,21 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <summary>The addresses the listeners are bound to (with the real ports when 0 was configured).</summary>
     public IReadOnlyList<IPEndPoint> EndPoints => _listeners.Select(l => l.EndPoint).ToList();
 
+    /// <summary>The listening sockets with their addresses (what a zero-downtime restart hands over).</summary>
+    internal IReadOnlyList<(IPEndPoint EndPoint, Socket Socket)> ListeningSockets => _listeners.Select(l => (l.EndPoint, l.Socket)).ToList();
+
+    /// <summary>The listeners with their services and bound addresses (for the status output).</summary>
+    public IReadOnlyList<(string Service, IPEndPoint EndPoint)> Listeners => _listeners.Select(l => (l.Options.Service, l.EndPoint)).ToList();
+
+    /// <summary>True once <see cref="StopAsync"/> has begun: the edge no longer accepts.</summary>
+    public bool IsStopping => Volatile.Read(ref _stopping) != 0;
+
+    /// <summary>
+    /// Marks the listening sockets as handed to the next process: <see cref="StopAsync"/> then stops
+    /// accepting without closing them, so clients queued in their backlogs stay for the new process.
+    /// </summary>
+    internal void MarkHandedOff() => _handedOff = true;
+
     /// <summary>Connections open now.</summary>
     public int ActiveConnections => _table.Active;
 
@@ -87,8 +103,12 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// and telling <paramref name="observer"/> (audit, metrics; null: nobody) of every decision.
     /// </summary>
     /// <exception cref="ListenerBindException">A listener cannot bind; none is left bound.</exception>
+    /// <remarks>
+    /// A listener whose address is in <paramref name="inherited"/> (sockets taken over from the process this
+    /// one replaces) accepts on that socket instead of binding; the caller keeps the ones not used.
+    /// </remarks>
     internal static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer, SecurityPolicy? policy,
-        IConnectionObserver? observer = null)
+        IConnectionObserver? observer = null, IDictionary<IPEndPoint, Socket>? inherited = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -118,7 +138,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
         {
             foreach (var listener in options.Listeners)
             {
-                listeners.Add(EdgeListener.Bind(listener, options.Backlog, logger, time));
+                listeners.Add(inherited is not null && inherited.Remove(listener.EndPoint, out var socket)
+                    ? EdgeListener.Adopt(listener, socket, logger, time)
+                    : EdgeListener.Bind(listener, options.Backlog, logger, time));
             }
         }
         catch (ListenerBindException)
@@ -151,8 +173,19 @@ public sealed partial class EdgeServer : IAsyncDisposable
             return;
         }
 
-        // Step 1: stop accepting; the kernel refuses new clients from here on.
-        _listeners.ForEach(l => l.Stop());
+        // Step 1: stop accepting; the kernel refuses new clients from here on (or, after a handoff, the
+        // next process accepts them on the same sockets).
+        _listeners.ForEach(l =>
+        {
+            if (_handedOff)
+            {
+                l.Release();
+            }
+            else
+            {
+                l.Stop();
+            }
+        });
         await Task.WhenAll(_acceptLoops);
 
         // Step 2: let open connections finish on their own, up to the drain deadline.

@@ -25,7 +25,9 @@ internal static class EdgeFlags
         new("conn-burst", "N", "Connections the bucket grants at once [default: one second of --conn-rate]"),
         new("rate-key", "source-ip|service", "What the connection buckets are keyed by (identity comes with mutual TLS) [default: source-ip]"),
         new("bandwidth", "BYTES/s", "Shape each direction of every connection to this rate, e.g. 10MiB/s; pumps wait, nothing spins [default: off]"),
-        new("log-format", "text|json", "Diagnostic log format [default: text]"),
+        new("admin", "ADDR:PORT|off", "Admin HTTP endpoint: GET /metrics (Prometheus), /healthz, /readyz, /status (JSON); POST /reload, /drain (POST from loopback only unless ADDR is not loopback). Port 0 picks a free port (logged) [default: 127.0.0.1:9901]"),
+        new("handoff", "PATH", "Unix socket for zero-downtime restarts: a new edge started with the same PATH takes over the listening sockets of the one running, which then drains and exits (README, \"Operating\") [default: off]"),
+        new("log-format", "text|json", "Diagnostic log format; json is one object per line, connection lines carry ConnectionId [default: text]"),
         new("log-level", "LEVEL", "trace|debug|information|warning|error|critical|none; debug logs one line per closed connection [default: information]"),
     ];
 
@@ -40,7 +42,7 @@ internal static class EdgeFlags
         ["ocsp-staple"] = "mutual TLS",
         ["gateway"] = "the gateway tunnel", ["tunnel-key"] = "the gateway tunnel", ["gateway-key"] = "the gateway tunnel",
         ["tunnel-ca"] = "the gateway tunnel", ["keepalive"] = "the gateway tunnel", ["keepalive-timeout"] = "the gateway tunnel",
-        ["keepalive-requests"] = "the gateway tunnel", ["audit"] = "the audit log", ["admin"] = "the admin endpoint",
+        ["keepalive-requests"] = "the gateway tunnel", ["audit"] = "the audit log",
     };
 
     /// <summary>The error for a planned flag.</summary>

@@ -1,15 +1,22 @@
 using System.Runtime.InteropServices;
+using FastRelay.Admin;
 using FastRelay.CommandLine;
 using FastRelay.Configuration;
+using FastRelay.Diagnostics;
+using FastRelay.Diagnostics.Prometheus;
 using FastRelay.Filtering;
+using FastRelay.Handoff;
 using FastRelay.Listening;
+using FastRelay.Observing;
 using FastRelay.Relaying;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Hosting;
 
 /// <summary>
-/// Runs an edge as a process: logging, binding, waiting for SIGTERM/SIGINT, draining, exit code.
+/// Runs an edge as a process: logging, metrics and the admin endpoint, binding (or taking the sockets
+/// over from the process it replaces), readiness to systemd, waiting for SIGTERM/SIGINT or POST /drain,
+/// draining, exit code.
 /// </summary>
 internal static partial class EdgeHost
 {
@@ -17,39 +24,92 @@ internal static partial class EdgeHost
     {
         using var loggerFactory = Logging.CreateFactory(options.Log);
         var logger = loggerFactory.CreateLogger("FastRelay.Host");
+        var notifier = SystemdNotifier.FromEnvironment();
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var cancelled = cancellationToken.Register(() => stop.TrySetResult());
 
         options = FitToDescriptorLimit(options, logger);
-        EdgeServer server;
+        var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
+        using var metrics = options.Admin is null ? null : new RelayMetrics(version);
+        using var exporter = metrics is null ? null : new PrometheusExporter(metrics.Meter);
+        var state = new AdminState { Version = version, Time = TimeProvider.System, StartedAt = TimeProvider.System.GetUtcNow(), Options = options, Metrics = exporter };
+        state.ReadinessChecks.Add(new ListenersReadinessCheck(state));
+        await using var admin = new AdminLifetime(options.Admin, state, loggerFactory);
+
+        // Step 1: a zero-downtime restart takes the listening sockets of the process serving on --handoff
+        // (which closes its admin endpoint first, for step 2). Any failure before step 4 leaves it serving.
+        HandoffClient? takeover;
         try
         {
-            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy);
+            takeover = options.HandoffPath is { } path ? HandoffClient.TryTakeOver(path) : null;
         }
-        catch (ListenerBindException ex)
+        catch (HandoffException ex)
         {
-            await Console.Error.WriteLineAsync($"fastrelay: {ex.Message}");
-            return ExitCodes.RuntimeFailure;
+            return await FailAsync(ex.Message);
         }
 
-        var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
+        EdgeServer server;
+        var inherited = takeover?.Sockets.Count ?? 0;
+        using (takeover)
+        {
+            // Step 2: the admin endpoint; step 3: the listeners (inherited ones accept at once).
+            try
+            {
+                await admin.StartAsync();
+                var observer = metrics is null ? null : new MetricsObserver(metrics);
+                server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, observer, takeover?.Sockets);
+            }
+            catch (Exception ex) when (ex is AdminBindException or ListenerBindException)
+            {
+                return await FailAsync(ex.Message);
+            }
+
+            // Step 4: tell the old process; it stops accepting and drains.
+            if (takeover is not null)
+            {
+                takeover.Confirm();
+                Log.TookOver(logger, options.HandoffPath!, options.Listeners.Count - (inherited - takeover.Sockets.Count), options.Listeners.Count);
+            }
+        }
+
+        metrics?.ObserveActiveConnections(() => server.ActiveConnections);
+        metrics?.Seed(options.Routes.Select(r => r.Service));
+        state.Server = server;
+        state.Drain = trigger =>
+        {
+            Log.DrainRequested(logger, trigger);
+            stop.TrySetResult();
+        };
+
+        using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
+        if (reloader is not null)
+        {
+            state.ReloadSteps.Add(trigger => reloader.Reload(trigger)
+                ? (true, $"policy {options.PolicyFile}: version {server.Policy.Version} installed")
+                : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays (errors in the log)"));
+        }
+
+        // Step 5: answer the next restart.
+        await using var handoff = StartHandoff(options, new EdgeRestart(server, admin, () => state.Drain("handoff")), logger);
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
-        using var reloader = options.PolicyFile is { } path ? new PolicyReloader(path, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
+        NotifySystemd(notifier, logger, $"READY=1\nMAINPID={Environment.ProcessId}\nSTATUS=serving {options.Listeners.Count} listeners");
+
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             // SIGHUP means "reload" to a daemon, never "hang up": without this the runtime would exit.
             context.Cancel = true;
             ThreadPool.QueueUserWorkItem(_ =>
             {
-                if (reloader is null || !reloader.Reload("SIGHUP"))
+                if (reloader is null || !state.Reload("SIGHUP").Succeeded)
                 {
                     Log.NothingReloaded(logger);
                 }
             });
         });
         await stop.Task;
+        NotifySystemd(notifier, logger, $"STOPPING=1\nSTATUS=draining {server.ActiveConnections} connections");
         await server.StopAsync(options.DrainTimeout);
         var (gen0, allocatedKiB) = (GC.CollectionCount(0), GC.GetTotalAllocatedBytes() >> 10);
         Log.Stopped(logger, server.Closed.Total, server.Memory.BlocksCreated, gen0, allocatedKiB);
@@ -60,6 +120,39 @@ internal static partial class EdgeHost
             // Keep the runtime from exiting at once: the drain decides when the process ends.
             context.Cancel = true;
             stop.TrySetResult();
+        }
+    }
+
+    private static async Task<int> FailAsync(string reason)
+    {
+        await Console.Error.WriteLineAsync($"fastrelay: {reason}");
+        return ExitCodes.RuntimeFailure;
+    }
+
+    private static HandoffServer? StartHandoff(EdgeOptions options, EdgeRestart restart, ILogger logger)
+    {
+        if (options.HandoffPath is not { } path)
+        {
+            return null;
+        }
+
+        try
+        {
+            return HandoffServer.Start(path, restart, logger);
+        }
+        catch (HandoffException ex)
+        {
+            // Serving matters more than the next restart: say so loudly and go on.
+            Log.HandoffUnavailable(logger, ex.Message);
+            return null;
+        }
+    }
+
+    private static void NotifySystemd(SystemdNotifier notifier, ILogger logger, string state)
+    {
+        if (notifier.Notify(state) is { } failure)
+        {
+            Log.SystemdNotifyFailed(logger, failure);
         }
     }
 
@@ -80,24 +173,5 @@ internal static partial class EdgeHost
         var needed = ((long)options.MaxConnections * FileDescriptorLimit.PerConnection) + openNow + FileDescriptorLimit.Headroom;
         Log.ConnectionsCappedByDescriptorLimit(logger, options.MaxConnections, needed, limit, allowed);
         return options with { MaxConnections = allowed };
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 6, EventName = "NothingReloaded", Level = LogLevel.Information,
-            Message = "SIGHUP: nothing new was loaded (no --policy, or the new version was refused; see above)")]
-        public static partial void NothingReloaded(ILogger logger);
-
-        [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,
-            Message = "--max-connections {Requested} needs about {Needed} file descriptors (two per connection, plus the process's own), but the limit is {Limit}; serving at most {Allowed} connections (raise LimitNOFILE / ulimit -n)")]
-        public static partial void ConnectionsCappedByDescriptorLimit(ILogger logger, int requested, long needed, ulong limit, int allowed);
-
-        [LoggerMessage(EventId = 1, EventName = "Starting", Level = LogLevel.Information,
-            Message = "FastRelay {Version} edge running: {Listeners} listeners, {Routes} routes")]
-        public static partial void Started(ILogger logger, string version, int listeners, int routes);
-
-        [LoggerMessage(EventId = 3, EventName = "Stopped", Level = LogLevel.Information,
-            Message = "Stopped; {Connections} connections were served; {BufferBlocks} buffer blocks were created, {Gen0Collections} gen0 GCs ran, {AllocatedKiB} KiB were allocated in all")]
-        public static partial void Stopped(ILogger logger, long connections, long bufferBlocks, int gen0Collections, long allocatedKiB);
     }
 }

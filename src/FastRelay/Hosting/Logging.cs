@@ -12,6 +12,10 @@ internal static class Logging
     {
         builder.SetMinimumLevel(options.Level);
 
+        // Kestrel and the generic host (the admin endpoint) log each request and their lifetime at
+        // Information; only their warnings and errors belong in the relay's log.
+        builder.AddFilter("Microsoft", options.Level > LogLevel.Warning ? options.Level : LogLevel.Warning);
+
         // Log calls can run on the socket engine's threads (SocketEngineSettings): a full console queue must
         // drop lines (the logger reports how many) rather than block them.
         builder.Services.Configure<ConsoleLoggerOptions>(o =>

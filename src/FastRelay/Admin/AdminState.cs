@@ -1,0 +1,72 @@
+using System.Net;
+using FastRelay.Configuration;
+using FastRelay.Diagnostics.Prometheus;
+using FastRelay.Relaying;
+
+namespace FastRelay.Admin;
+
+/// <summary>
+/// What the admin endpoint reports and acts on: filled by the host, read by <see cref="AdminEndpoints"/>.
+/// Subsystems plug in here: readiness checks, certificate expiry (TLS), gateways (tunnel), reload steps.
+/// </summary>
+/// <remarks>Add checks and hooks before the admin server starts; <see cref="Server"/> is set once the listeners are bound.</remarks>
+internal sealed class AdminState
+{
+    private volatile EdgeServer? _server;
+
+    public required string Version { get; init; }
+
+    public required TimeProvider Time { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required EdgeOptions Options { get; init; }
+
+    /// <summary>The metrics exporter; null renders /metrics as 404.</summary>
+    public PrometheusExporter? Metrics { get; init; }
+
+    /// <summary>The running edge, once its listeners are bound; null before.</summary>
+    public EdgeServer? Server { get => _server; set => _server = value; }
+
+    /// <summary>The address the admin endpoint is bound to (with the real port when 0 was asked for).</summary>
+    public IPEndPoint? AdminEndPoint { get; set; }
+
+    /// <summary>The conditions of /readyz, each also listed in /status.</summary>
+    public List<IReadinessCheck> ReadinessChecks { get; } = [];
+
+    /// <summary>TLS's hook: certificates in use and their expiry, for /status.</summary>
+    public List<Func<IEnumerable<CertificateStatus>>> Certificates { get; } = [];
+
+    /// <summary>The tunnel's hook: gateways and their health, for /status.</summary>
+    public List<Func<IEnumerable<GatewayStatus>>> Gateways { get; } = [];
+
+    /// <summary>
+    /// The reload steps of POST /reload and SIGHUP, in order: the policy today; certificates with TLS. Each
+    /// takes the trigger ("SIGHUP", "POST /reload") and returns whether it succeeded and a one-line message.
+    /// </summary>
+    public List<Func<string, (bool Succeeded, string Message)>> ReloadSteps { get; } = [];
+
+    /// <summary>What POST /drain does: the same as SIGTERM.</summary>
+    public Action<string>? Drain { get; set; }
+
+    /// <summary>Runs every reload step; a failed one does not stop the next.</summary>
+    public ReloadReport Reload(string trigger)
+    {
+        var results = ReloadSteps.Select(step => step(trigger)).ToList();
+        return results.Count == 0
+            ? new ReloadReport(true, ["nothing to reload (no --policy)"])
+            : new ReloadReport(results.All(r => r.Succeeded), [.. results.Select(r => r.Message)]);
+    }
+
+    /// <summary>True once a drain was asked for (SIGTERM, /drain, handoff).</summary>
+    public bool Draining => Server is { IsStopping: true };
+}
+
+/// <summary>A certificate the edge serves or trusts, for /status.</summary>
+internal sealed record CertificateStatus(string Name, string Subject, DateTimeOffset NotAfter);
+
+/// <summary>A gateway and whether it is reachable now, for /status.</summary>
+internal sealed record GatewayStatus(string Address, bool Healthy, string? Detail);
+
+/// <summary>What a reload did: one message per part (policy, certificates, ...), and whether every part succeeded.</summary>
+internal sealed record ReloadReport(bool Succeeded, IReadOnlyList<string> Messages);

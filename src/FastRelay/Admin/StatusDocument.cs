@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace FastRelay.Admin;
+
+/// <summary>Writes <c>/status</c>: one JSON object describing the running edge (README, "Operating").</summary>
+internal static class StatusDocument
+{
+    public static byte[] Write(AdminState state)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            var now = state.Time.GetUtcNow();
+            var server = state.Server;
+            json.WriteStartObject();
+            json.WriteString("version", state.Version);
+            json.WriteNumber("pid", Environment.ProcessId);
+            json.WriteString("startedAt", Timestamp(state.StartedAt));
+            json.WriteNumber("uptimeSeconds", Math.Round((now - state.StartedAt).TotalSeconds, 3));
+            json.WriteString("state", server is null ? "starting" : server.IsStopping ? "draining" : "running");
+            json.WriteString("admin", state.AdminEndPoint?.ToString());
+
+            json.WriteStartArray("listeners");
+            foreach (var (service, endPoint) in server?.Listeners ?? [])
+            {
+                json.WriteStartObject();
+                json.WriteString("service", service);
+                json.WriteString("address", endPoint.ToString());
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("routes");
+            foreach (var route in state.Options.Routes)
+            {
+                json.WriteStartObject();
+                json.WriteString("service", route.Service);
+                json.WriteStartArray("targets");
+                foreach (var target in route.Targets)
+                {
+                    json.WriteStringValue(target.Weight == 1 ? target.ToString() : $"{target};weight={target.Weight}");
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartObject("connections");
+            json.WriteNumber("active", server?.ActiveConnections ?? 0);
+            json.WriteNumber("closed", server?.Closed.Total ?? 0);
+            json.WriteEndObject();
+
+            json.WriteStartObject("policy");
+            json.WriteString("file", state.Options.PolicyFile);
+            json.WriteBoolean("filtering", server?.Policy.IsFiltering ?? false);
+            json.WriteNumber("version", server?.Policy.Version ?? 0);
+            json.WriteEndObject();
+
+            WriteGateways(json, state);
+            WriteCertificates(json, state, now);
+            WriteReadiness(json, state);
+            json.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private static void WriteGateways(Utf8JsonWriter json, AdminState state)
+    {
+        json.WriteStartArray("gateways");
+        foreach (var gateway in state.Gateways.SelectMany(source => source()))
+        {
+            json.WriteStartObject();
+            json.WriteString("address", gateway.Address);
+            json.WriteBoolean("healthy", gateway.Healthy);
+            json.WriteString("detail", gateway.Detail);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteCertificates(Utf8JsonWriter json, AdminState state, DateTimeOffset now)
+    {
+        json.WriteStartArray("certificates");
+        foreach (var certificate in state.Certificates.SelectMany(source => source()))
+        {
+            json.WriteStartObject();
+            json.WriteString("name", certificate.Name);
+            json.WriteString("subject", certificate.Subject);
+            json.WriteString("notAfter", Timestamp(certificate.NotAfter));
+            json.WriteNumber("daysToExpiry", Math.Round((certificate.NotAfter - now).TotalDays, 2));
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteReadiness(Utf8JsonWriter json, AdminState state)
+    {
+        json.WriteStartArray("readiness");
+        foreach (var check in state.ReadinessChecks)
+        {
+            var ready = check.IsReady(out var detail);
+            json.WriteStartObject();
+            json.WriteString("name", check.Name);
+            json.WriteBoolean("ready", ready);
+            json.WriteString("detail", detail);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+}
