@@ -56,12 +56,59 @@ public sealed class FastRelayProcess : IDisposable
         }
 
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastrelay.dll"));
-        foreach (var arg in args)
+        foreach (var arg in WithOwnAdminPort(args))
         {
             start.ArgumentList.Add(arg);
         }
 
         return new FastRelayProcess(Process.Start(start)!);
+    }
+
+    /// <summary>
+    /// Tests start several edges at once: unless a test chooses <c>--admin</c> itself, each gets its own
+    /// admin port (port 0; <see cref="AdminEndPointAsync"/> reads it from the log) instead of all
+    /// colliding on the default 127.0.0.1:9901.
+    /// </summary>
+    private static string[] WithOwnAdminPort(string[] args) =>
+        args.Length > 0 && args[0] is "edge" or "demo" && !args.Contains("--admin") && !args.Contains("--help") ? [.. args, "--admin", "127.0.0.1:0"] : args;
+
+    /// <summary>Starts <c>fastrelay</c> with <paramref name="environment"/> added to its environment (NOTIFY_SOCKET).</summary>
+    public static FastRelayProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastrelay.dll"));
+        foreach (var arg in WithOwnAdminPort(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return new FastRelayProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Waits for the "Admin endpoint listening on http://ADDR:PORT" line and returns the address.</summary>
+    public async Task<IPEndPoint> AdminEndPointAsync()
+    {
+        const string marker = "Admin endpoint listening on http://";
+        IPEndPoint? found = null;
+        Assert.True(await TestTimeouts.EventuallyAsync(() =>
+        {
+            var output = StandardOutput;
+            var at = output.LastIndexOf(marker, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                Assert.False(_process.HasExited, $"fastrelay exited early: {StandardError}");
+                return false;
+            }
+
+            var rest = output[(at + marker.Length)..];
+            return IPEndPoint.TryParse(rest[..rest.IndexOf(' ', StringComparison.Ordinal)], out found);
+        }), $"fastrelay never logged its admin address: {StandardOutput}{StandardError}");
+        return found!;
     }
 
     /// <summary>Runs <c>fastrelay</c> to its exit (bounded) and returns the finished process.</summary>

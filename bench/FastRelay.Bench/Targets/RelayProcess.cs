@@ -55,6 +55,9 @@ internal sealed class RelayProcess : IAsyncDisposable
             "--listen", $"echo@{target.Echo}", "--listen", $"sink@{target.Sink}",
             "--route", $"echo={echo}", "--route", $"sink={sink}",
             "--log-level", "warning",
+
+            // Its own admin port: the harness may run beside an edge (or another harness) holding 9901.
+            "--admin", "127.0.0.1:0",
         ];
         foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args).Concat(options.RelayArgs))
         {

@@ -19,7 +19,9 @@ internal static class DemoCommand
         var bulk = new Option<string>("--bulk-size") { Description = "Bytes pushed through the sink route [default: 256MiB]", HelpName = "SIZE" };
         command.Options.Add(sessions);
         command.Options.Add(duration);
+        var admin = new Option<string>("--admin") { Description = "Admin endpoint while the demo runs (GET /metrics, /status, ...); off for none [default: 127.0.0.1:9901]", HelpName = "ADDR:PORT|off" };
         command.Options.Add(bulk);
+        command.Options.Add(admin);
         command.SetAction((parseResult, cancellationToken) =>
         {
             var settings = new DemoSettings();
@@ -40,6 +42,13 @@ internal static class DemoCommand
             {
                 if (ValueSyntax.TryParseSize(b, out var bytes) && bytes is > 0 and <= 64L << 30) settings = settings with { BulkBytes = bytes };
                 else errors.Add($"--bulk-size '{b}': expected {ValueSyntax.SizeExpected}, at most 64GiB");
+            }
+
+            if (parseResult.GetValue(admin) is { } a)
+            {
+                if (a == "off") settings = settings with { AdminOff = true };
+                else if (EndPointSyntax.TryParseIPEndPoint(a, out var endPoint, out var error)) settings = settings with { Admin = endPoint };
+                else errors.Add($"--admin '{a}': expected ADDR:PORT or off: {error}");
             }
 
             return errors.Count > 0
