@@ -31,6 +31,9 @@ public sealed class FastRelayProcess : IDisposable
     /// <summary>What the process wrote to stderr so far.</summary>
     public string StandardError { get { lock (_stderr) { return _stderr.ToString(); } } }
 
+    /// <summary>True once the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 

@@ -70,11 +70,19 @@ internal sealed partial class HandoffServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Dispose();
         await _loop;
-        if (!_handedOff)
+        if (_handedOff)
         {
-            // Ours (no successor replaced it): remove it so the next start is a fresh one without a probe.
+            // Not Socket.Dispose: .NET unlinks the path a Unix socket was bound to, and the path is the new
+            // process's socket now. Closing the descriptor alone leaves its file alone.
+            var descriptor = (int)_listener.SafeHandle.DangerousGetHandle();
+            _listener.SafeHandle.SetHandleAsInvalid();
+            ScmRights.Close(descriptor);
+        }
+        else
+        {
+            // Ours (no successor replaced it): the file goes with the socket, so the next start is a fresh one.
+            _listener.Dispose();
             File.Delete(_path);
         }
 

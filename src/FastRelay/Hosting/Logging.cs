@@ -16,6 +16,10 @@ internal static class Logging
         // Information; only their warnings and errors belong in the relay's log.
         builder.AddFilter("Microsoft", options.Level > LogLevel.Warning ? options.Level : LogLevel.Warning);
 
+        // The host logs a failed start (the admin port in use) with a stack trace; AdminServer reports it
+        // as the one-line reason before exit 1 instead.
+        builder.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+
         // Log calls can run on the socket engine's threads (SocketEngineSettings): a full console queue must
         // drop lines (the logger reports how many) rather than block them.
         builder.Services.Configure<ConsoleLoggerOptions>(o =>
