@@ -44,25 +44,25 @@ public sealed class PolicyGate
     }
 
     /// <summary>The Inbound checkpoint: a client connecting to a listener. Null when no policy is installed (allowed).</summary>
-    internal FilterDecision? CheckInbound(IPAddress client, IPEndPoint listener, string service) =>
-        Decide(FilterDirection.Inbound, client, listener.Address, listener.Port, service);
+    internal FilterDecision? CheckInbound(IPAddress client, IPEndPoint listener, string service, long connectionId = 0) =>
+        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service);
 
     /// <summary>
     /// The identity checkpoint, after the TLS handshake: the Inbound rules again, now with the client
     /// certificate's identity, so rules with an <c>Identity</c> can match (before it, they never do).
     /// Null when no policy is installed. The TLS listener (issue 3) calls this once per handshake.
     /// </summary>
-    internal FilterDecision? CheckAfterHandshake(IPAddress client, IPEndPoint listener, string service, ClientIdentity identity) =>
-        Decide(FilterDirection.Inbound, client, listener.Address, listener.Port, service, identity);
+    internal FilterDecision? CheckAfterHandshake(IPAddress client, IPEndPoint listener, string service, ClientIdentity identity, long connectionId = 0) =>
+        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service, identity);
 
     /// <summary>The Outbound checkpoint: before the relay dials <paramref name="upstream"/> for <paramref name="client"/>. Null when no policy is installed.</summary>
-    internal FilterDecision? CheckOutbound(IPAddress client, IPEndPoint upstream, string service) =>
-        Decide(FilterDirection.Outbound, client, upstream.Address, upstream.Port, service);
+    internal FilterDecision? CheckOutbound(IPAddress client, IPEndPoint upstream, string service, long connectionId = 0) =>
+        Decide(connectionId, FilterDirection.Outbound, client, upstream.Address, upstream.Port, service);
 
     /// <summary>Decisions so far by rule label ("Inbound-Proxy rule 0", or "default deny"), for the current policy.</summary>
     public IReadOnlyDictionary<string, long> Hits => _current?.Hits() ?? new Dictionary<string, long>();
 
-    private FilterDecision? Decide(FilterDirection direction, IPAddress source, IPAddress destination, int port, string service, ClientIdentity? identity = null)
+    private FilterDecision? Decide(long connectionId, FilterDirection direction, IPAddress source, IPAddress destination, int port, string service, ClientIdentity? identity = null)
     {
         if (_current is not { } snapshot)
         {
@@ -82,7 +82,7 @@ public sealed class PolicyGate
         var enforced = snapshot.Enforced?.Decide(request);
         if (enforced?.Action != decision.Action)
         {
-            _onDryRunDifference?.Invoke(request, decision, enforced);
+            _onDryRunDifference?.Invoke(connectionId, request, decision, enforced);
         }
 
         return enforced;
@@ -91,6 +91,7 @@ public sealed class PolicyGate
 
 /// <summary>
 /// Told when a dry-run part of the policy decides differently from what is enforced (for the log): the
-/// request, the whole policy's decision, and the enforced one (null: nothing enforced, allowed).
+/// connection id (0 when the caller gave none), the request, the whole policy's decision, and the enforced
+/// one (null: nothing enforced, allowed).
 /// </summary>
-internal delegate void DryRunObserver(in FilterRequest request, FilterDecision wouldBe, FilterDecision? enforced);
+internal delegate void DryRunObserver(long connectionId, in FilterRequest request, FilterDecision wouldBe, FilterDecision? enforced);

@@ -10,12 +10,12 @@ public sealed partial class EdgeServer
     private static partial class Log
     {
         [LoggerMessage(EventId = 503, EventName = nameof(EventIds.DryRunDecision), Level = LogLevel.Information,
-            Message = "Dry run: {Request} would be {WouldBe}; applied: {Enforced} (further ones this second at Debug)")]
-        public static partial void DryRunDecision(ILogger logger, string request, FilterDecision wouldBe, string enforced);
+            Message = "Connection {ConnectionId}: dry run: {Request} would be {WouldBe}; applied: {Enforced} (further ones this second at Debug)")]
+        public static partial void DryRunDecision(ILogger logger, long connectionId, string request, FilterDecision wouldBe, string enforced);
 
         [LoggerMessage(EventId = 504, EventName = nameof(EventIds.DryRunDecisionAgain), Level = LogLevel.Debug,
-            Message = "Dry run: {Request} would be {WouldBe}; applied: {Enforced}")]
-        public static partial void DryRunDecisionAgain(ILogger logger, string request, FilterDecision wouldBe, string enforced);
+            Message = "Connection {ConnectionId}: dry run: {Request} would be {WouldBe}; applied: {Enforced}")]
+        public static partial void DryRunDecisionAgain(ILogger logger, long connectionId, string request, FilterDecision wouldBe, string enforced);
 
         [LoggerMessage(EventId = 2, EventName = nameof(EventIds.Stopping), Level = LogLevel.Information,
             Message = "Stopped accepting; draining {Active} open connections for up to {DrainSeconds} s")]

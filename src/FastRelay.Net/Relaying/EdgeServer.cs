@@ -115,18 +115,18 @@ public sealed partial class EdgeServer : IAsyncDisposable
         var logger = loggerFactory.CreateLogger("FastRelay.Edge");
         var routes = options.Routes.ToDictionary(r => r.Service, r => new TargetSelector(r.Targets), StringComparer.Ordinal);
         var dryRunLog = new OncePerInterval(time, TimeSpan.FromSeconds(1));
-        var gate = new PolicyGate(policy, time, (in FilterRequest request, FilterDecision wouldBe, FilterDecision? enforced) =>
+        var gate = new PolicyGate(policy, time, (long connectionId, in FilterRequest request, FilterDecision wouldBe, FilterDecision? enforced) =>
         {
             // A staged roll-out wants to see these, but a flood of them must not flood the log.
             var what = $"{request.Direction} {request.Tuple}";
             var applied = enforced?.ToString() ?? "nothing enforced (the whole policy is a dry run)";
             if (dryRunLog.TryEnter())
             {
-                Log.DryRunDecision(logger, what, wouldBe, applied);
+                Log.DryRunDecision(logger, connectionId, what, wouldBe, applied);
             }
             else
             {
-                Log.DryRunDecisionAgain(logger, what, wouldBe, applied);
+                Log.DryRunDecisionAgain(logger, connectionId, what, wouldBe, applied);
             }
         });
         var rateLimit = options.ConnectionRate is { } rate ? new ConnectionRateGate(rate, time) : null;

@@ -95,7 +95,7 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         // Step 1: the Inbound checkpoint, before any other work for this client (policy-format.md).
         var inbound = clientEndPoint is not null && localEndPoint is not null
-            ? context.Policy.CheckInbound(clientEndPoint.Address, localEndPoint, listener.Service)
+            ? context.Policy.CheckInbound(clientEndPoint.Address, localEndPoint, listener.Service, Id)
             : null;
         if (inbound is { IsAllowed: false } denied)
         {
@@ -185,7 +185,7 @@ internal sealed partial class RelayedConnection : IDialGuard
     bool IDialGuard.Allows(IPEndPoint upstream)
     {
         _lastDialled = upstream;
-        var decision = _clientAddress is null ? null : _policy?.CheckOutbound(_clientAddress, upstream, _service);
+        var decision = _clientAddress is null ? null : _policy?.CheckOutbound(_clientAddress, upstream, _service, Id);
         if (decision is not { IsAllowed: false } denied)
         {
             _outboundAllowed = decision;
