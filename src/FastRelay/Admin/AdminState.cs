@@ -41,7 +41,8 @@ internal sealed class AdminState
     public List<Func<IEnumerable<GatewayStatus>>> Gateways { get; } = [];
 
     /// <summary>
-    /// The reload steps of POST /reload and SIGHUP, in order: the policy today; certificates with TLS. Each
+    /// The reload steps of POST /reload and SIGHUP, in order: the config check and the policy today;
+    /// certificates with TLS. Each
     /// takes the trigger ("SIGHUP", "POST /reload") and returns whether it succeeded and a one-line message.
     /// </summary>
     public List<Func<string, (bool Succeeded, string Message)>> ReloadSteps { get; } = [];
@@ -49,13 +50,18 @@ internal sealed class AdminState
     /// <summary>What POST /drain does: the same as SIGTERM.</summary>
     public Action<string>? Drain { get; set; }
 
+    /// <summary>Told of every reload's outcome (the host logs it).</summary>
+    public Action<string, ReloadReport>? Reloaded { get; set; }
+
     /// <summary>Runs every reload step; a failed one does not stop the next.</summary>
     public ReloadReport Reload(string trigger)
     {
         var results = ReloadSteps.Select(step => step(trigger)).ToList();
-        return results.Count == 0
-            ? new ReloadReport(true, ["nothing to reload (no --policy)"])
+        var report = results.Count == 0
+            ? new ReloadReport(true, ["nothing to reload"])
             : new ReloadReport(results.All(r => r.Succeeded), [.. results.Select(r => r.Message)]);
+        Reloaded?.Invoke(trigger, report);
+        return report;
     }
 
     /// <summary>True once a drain was asked for (SIGTERM, /drain, handoff).</summary>

@@ -9,7 +9,7 @@ internal static class StatusDocument
     public static byte[] Write(AdminState state)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             var now = state.Time.GetUtcNow();
             var server = state.Server;

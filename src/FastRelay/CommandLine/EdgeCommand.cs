@@ -26,7 +26,7 @@ internal sealed class EdgeCommand : IValidatedCommand
             var (options, policy, errors) = Build(parseResult);
             return options is null
                 ? Task.FromResult(ExitCodes.PrintConfigErrors(errors))
-                : EdgeHost.RunAsync(options, policy, cancellationToken);
+                : EdgeHost.RunAsync(options, policy, () => Rebuild(parseResult), cancellationToken);
         });
     }
 
@@ -34,6 +34,12 @@ internal sealed class EdgeCommand : IValidatedCommand
 
     /// <inheritdoc />
     public IEnumerable<string> Validate(ParseResult parseResult) => Build(parseResult).Errors;
+
+    private (EdgeOptions? Options, IReadOnlyList<string> Errors) Rebuild(ParseResult parseResult)
+    {
+        var (options, _, errors) = Build(parseResult);
+        return (options, errors);
+    }
 
     private (EdgeOptions? Options, LoadedPolicy? Policy, List<string> Errors) Build(ParseResult parseResult)
     {

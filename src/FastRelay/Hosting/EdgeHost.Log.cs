@@ -22,6 +22,10 @@ internal static partial class EdgeHost
             Message = "Stopped; {Connections} connections were served; {BufferBlocks} buffer blocks were created, {Gen0Collections} gen0 GCs ran, {AllocatedKiB} KiB were allocated in all")]
         public static partial void Stopped(ILogger logger, long connections, long bufferBlocks, int gen0Collections, long allocatedKiB);
 
+        [LoggerMessage(EventId = 801, EventName = "AdminReload", Level = LogLevel.Information,
+            Message = "Reload ({Trigger}) {Outcome}: {Messages}")]
+        public static partial void Reloaded(ILogger logger, string trigger, string outcome, string messages);
+
         [LoggerMessage(EventId = 802, EventName = "AdminDrain", Level = LogLevel.Information,
             Message = "Drain requested ({Trigger})")]
         public static partial void DrainRequested(ILogger logger, string trigger);

@@ -20,7 +20,12 @@ namespace FastRelay.Hosting;
 /// </summary>
 internal static partial class EdgeHost
 {
-    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, CancellationToken cancellationToken)
+    /// <param name="options">The validated flags and config file.</param>
+    /// <param name="policy">The policy as first loaded, or null.</param>
+    /// <param name="rebuild">Reads and validates the flags and config file again (the config step of a reload); null for none.</param>
+    /// <param name="cancellationToken">Stops the edge like SIGTERM.</param>
+    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, Func<(EdgeOptions? Options, IReadOnlyList<string> Errors)>? rebuild,
+        CancellationToken cancellationToken)
     {
         using var loggerFactory = Logging.CreateFactory(options.Log);
         var logger = loggerFactory.CreateLogger("FastRelay.Host");
@@ -30,6 +35,7 @@ internal static partial class EdgeHost
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var cancelled = cancellationToken.Register(() => stop.TrySetResult());
 
+        var configured = options;
         options = FitToDescriptorLimit(options, logger);
         var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
         using var metrics = options.Admin is null ? null : new RelayMetrics(version);
@@ -83,6 +89,16 @@ internal static partial class EdgeHost
             stop.TrySetResult();
         };
 
+        state.Reloaded = (trigger, report) =>
+        {
+            var messages = string.Join("; ", report.Messages); // A reload is rare: the join costs nothing that matters.
+            Log.Reloaded(logger, trigger, report.Succeeded ? "done" : "incomplete", messages);
+        };
+        if (rebuild is not null)
+        {
+            state.ReloadSteps.Add(ConfigChanges.Step(configured, rebuild));
+        }
+
         using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
         if (reloader is not null)
         {
@@ -102,7 +118,8 @@ internal static partial class EdgeHost
             context.Cancel = true;
             ThreadPool.QueueUserWorkItem(_ =>
             {
-                if (reloader is null || !state.Reload("SIGHUP").Succeeded)
+                // Every step logs its outcome (Reloaded above); a policy that was not installed is said once more.
+                if (!state.Reload("SIGHUP").Succeeded || reloader is null)
                 {
                     Log.NothingReloaded(logger);
                 }

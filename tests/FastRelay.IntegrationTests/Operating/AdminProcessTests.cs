@@ -95,7 +95,9 @@ public sealed class AdminProcessTests : IDisposable
         using (var body = JsonDocument.Parse(await reload.Content.ReadAsStringAsync()))
         {
             Assert.True(body.RootElement.GetProperty("reloaded").GetBoolean());
-            Assert.Contains("installed", body.RootElement.GetProperty("messages")[0].GetString(), StringComparison.Ordinal);
+            var messages = body.RootElement.GetProperty("messages").EnumerateArray().Select(m => m.GetString()!).ToList();
+            Assert.Contains(messages, m => m.StartsWith("config: valid, unchanged", StringComparison.Ordinal));
+            Assert.Contains(messages, m => m.StartsWith("policy ", StringComparison.Ordinal) && m.Contains("installed", StringComparison.Ordinal));
         }
 
         Assert.True(await CanEchoFromAsync(listen, "127.0.0.3"));
@@ -116,6 +118,38 @@ public sealed class AdminProcessTests : IDisposable
         Assert.True(await CanEchoFromAsync(listen, "127.0.0.3")); // The running policy stays.
         relay.Signal("TERM");
         Assert.Equal(0, await relay.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task PostReload_ConfigFile_ValidatedAgain_ChangesNamed_ErrorsAre422()
+    {
+        var config = _policy + ".edge.json";
+        try
+        {
+            await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+            var listen = FastRelayProcess.FreeEndPoint();
+            await File.WriteAllTextAsync(config, $$"""{"listen": ["echo@{{listen}}"], "route": ["echo={{echo.EndPoint}}"], "idle-timeout": "5m"}""");
+            using var relay = FastRelayProcess.Start("edge", "--config", config);
+            var admin = await relay.AdminEndPointAsync();
+
+            await File.WriteAllTextAsync(config, $$"""{"listen": ["echo@{{listen}}"], "route": ["echo={{echo.EndPoint}}"], "idle-timeout": "7m"}""");
+            var changed = await Http.PostAsync(new Uri($"http://{admin}/reload"), null);
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            Assert.Contains("idle-timeout changed and take effect on a restart", await changed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            await File.WriteAllTextAsync(config, """{"listen": ["nowhere"], "route": ["echo=127.0.0.1:9"]}""");
+            var bad = await Http.PostAsync(new Uri($"http://{admin}/reload"), null);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+            Assert.Contains("'nowhere'", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.True(await CanEchoFromAsync(listen, "127.0.0.1")); // Still serving as before.
+            relay.Signal("TERM");
+            Assert.Equal(0, await relay.WaitForExitAsync());
+            Assert.Contains("Reload (POST /reload) incomplete: config: ", relay.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
     }
 
     [Fact]
