@@ -54,6 +54,14 @@ internal sealed partial class HandoffServer : IAsyncDisposable
             // The previous process's socket file (it was handed off, or it exited): a new file, a new socket.
             File.Delete(path);
             listener.Bind(new UnixDomainSocketEndPoint(path));
+
+            // Only the edge's user may connect (and PeerCredentials checks who did): a handoff takes the
+            // listening sockets and drains this process.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
             listener.Listen(4);
         }
         catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
@@ -112,6 +120,12 @@ internal sealed partial class HandoffServer : IAsyncDisposable
 
     private async Task ConverseAsync(Socket connection)
     {
+        if (!PeerCredentials.IsTrusted(connection))
+        {
+            Log.Aborted(_logger, _path, $"refused a peer running as user {PeerCredentials.PeerUserId(connection)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"} (only this edge's user or root may take over)");
+            return;
+        }
+
         // Step 1: the request.
         var request = await ReadLineAsync(connection, HandoffProtocol.AnswerTimeout);
         if (request != HandoffProtocol.Request)

@@ -59,6 +59,21 @@ public sealed class ListenerHandoffTests
         }
     }
 
+    [Fact]
+    public void PeerCredentials_SameUser_IsTrusted()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fastrelay-cred-{Guid.NewGuid():N}.sock");
+        using var server = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        server.Bind(new UnixDomainSocketEndPoint(path));
+        server.Listen(1);
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        client.Connect(new UnixDomainSocketEndPoint(path));
+        using var accepted = server.Accept();
+
+        Assert.Equal(PeerCredentials.CurrentUserId, PeerCredentials.PeerUserId(accepted));
+        Assert.True(PeerCredentials.IsTrusted(accepted));
+    }
+
     private static Socket Listen()
     {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
