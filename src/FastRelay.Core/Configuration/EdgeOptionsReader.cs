@@ -1,4 +1,5 @@
 using System.Net;
+using FastRelay.Audit;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Configuration;
@@ -15,6 +16,7 @@ public static class EdgeOptionsReader
     {
         "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
         "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
+        "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",
     };
 
     private static readonly string[] Repeatable = ["listen", "route"];
@@ -43,6 +45,7 @@ public static class EdgeOptionsReader
             PolicyFile = scalars.Text("policy"),
             ConnectionRate = RateLimitReader.ConnectionRate(scalars, errors),
             Bandwidth = RateLimitReader.Bandwidth(scalars, errors),
+            Audit = AuditReader.Read(scalars, errors),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),
