@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FastRelay.Audit;
 using FastRelay.Configuration;
 using FastRelay.Filtering;
 using FastRelay.Hosting;
@@ -54,6 +55,14 @@ internal sealed class EdgeCommand : IValidatedCommand
         catch (ConfigException ex)
         {
             errors.AddRange(ex.Errors);
+        }
+
+        // What only the driver can check: the connection string's keywords.
+        if (options is not null && AuditSinks.Validate(options.Audit.Target) is { } auditError
+            && settings.LastOrDefault(s => s.Name == "audit") is { } audit)
+        {
+            errors.Add(new ConfigError(audit.Origin, audit.Value, auditError));
+            options = null;
         }
 
         var lines = errors.Select(e => e.ToString()).ToList();

@@ -23,10 +23,17 @@ internal static partial class EdgeHost
         using var cancelled = cancellationToken.Register(() => stop.TrySetResult());
 
         options = FitToDescriptorLimit(options, logger);
+        if (!TryStartAudit(options.Audit, loggerFactory, out var audit, out var auditError))
+        {
+            await Console.Error.WriteLineAsync($"fastrelay: {auditError}");
+            return ExitCodes.RuntimeFailure;
+        }
+
+        await using var auditLog = audit;
         EdgeServer server;
         try
         {
-            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy);
+            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, audit?.Observer);
         }
         catch (ListenerBindException ex)
         {
@@ -51,6 +58,13 @@ internal static partial class EdgeHost
         });
         await stop.Task;
         await server.StopAsync(options.DrainTimeout);
+
+        // After the drain, so that every connection's last record is queued before the audit log flushes.
+        if (audit is not null)
+        {
+            await audit.StopAsync();
+        }
+
         var (gen0, allocatedKiB) = (GC.CollectionCount(0), GC.GetTotalAllocatedBytes() >> 10);
         Log.Stopped(logger, server.Closed.Total, server.Memory.BlocksCreated, gen0, allocatedKiB);
         return ExitCodes.Success;
