@@ -57,9 +57,10 @@ internal sealed class EdgeCommand : IValidatedCommand
             errors.AddRange(ex.Errors);
         }
 
-        // What only the driver can check: the connection string's keywords.
-        if (options is not null && AuditSinks.Validate(options.Audit.Target) is { } auditError
-            && settings.LastOrDefault(s => s.Name == "audit") is { } audit)
+        // What only the driver can check (a connection string's keywords), from the raw setting so that it is
+        // listed with the other errors.
+        if (settings.LastOrDefault(s => s.Name == "audit") is { } audit && AuditTarget.TryParse(audit.Value, out var target, out _)
+            && AuditSinks.Validate(target!) is { } auditError)
         {
             errors.Add(new ConfigError(audit.Origin, audit.Value, auditError));
             options = null;
