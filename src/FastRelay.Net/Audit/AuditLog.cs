@@ -82,6 +82,7 @@ internal sealed class AuditLog : IAsyncDisposable
             return;
         }
 
+        _writer.Stopping();
         Observer.Close();
         _queue.Writer.TryComplete();
         var finished = await _writer.Done.WaitAsync(_options.FlushTimeout).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
