@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace FastRelay.Audit;
@@ -12,7 +13,7 @@ namespace FastRelay.Audit;
 /// found again). COPY cannot skip conflicting rows itself, hence the staging table: a temporary table (no
 /// WAL) with ON COMMIT DELETE ROWS, so it empties itself; its columns take the types of the real table's.
 /// </remarks>
-internal sealed class PostgresAuditSink : IAuditSink
+internal sealed partial class PostgresAuditSink : IAuditSink
 {
     private const string Staging = "fastrelay_audit_staging";
     private readonly string _connectionString;
@@ -27,7 +28,7 @@ internal sealed class PostgresAuditSink : IAuditSink
 
         // A dead server must fail a batch within seconds, not the default 15/30 s, so records reach the spool
         // soon; pooling is off so a failed connection is really gone.
-        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        if (!ConnectTimeoutGiven().IsMatch(connectionString))
         {
             builder.Timeout = 5;
         }
@@ -94,6 +95,10 @@ internal sealed class PostgresAuditSink : IAuditSink
         _connection = connection;
         return connection;
     }
+
+    // "Timeout=" (the connect timeout), not "Command Timeout=" or "CommandTimeout=".
+    [GeneratedRegex(@"(^|;)\s*timeout\s*=", RegexOptions.IgnoreCase)]
+    private static partial Regex ConnectTimeoutGiven();
 
     private void Close()
     {

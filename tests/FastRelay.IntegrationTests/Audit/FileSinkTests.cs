@@ -60,6 +60,29 @@ public sealed class FileSinkTests : IDisposable
         Assert.Equal(9L, Scalar(connection, "SELECT bytes_to_client FROM access_logs WHERE action = 'close' AND node = 'n1'"));
     }
 
+    [Fact]
+    public void Sqlite_ExistingTableWithTheSixColumns_IsMigrated_ItsRowsKept()
+    {
+        var path = Path.Combine(_directory, "old.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            Scalar(connection, "CREATE TABLE access_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, src_ip TEXT, dest_service VARCHAR(64), action VARCHAR(16), timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, verdict BOOLEAN)");
+            Scalar(connection, "INSERT INTO access_logs (src_ip, dest_service, action, verdict) VALUES ('10.0.0.9', 'legacy', 'accept', 1)");
+        }
+
+        using (var sink = new SqliteAuditSink(path))
+        {
+            sink.Write([AuditRecords.Sample(5)]);
+        }
+
+        using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        check.Open();
+        Assert.Equal(2L, Scalar(check, "SELECT count(*) FROM access_logs"));
+        Assert.Equal("legacy", Scalar(check, "SELECT dest_service FROM access_logs WHERE id = 1"));
+        Assert.Equal(205L, Scalar(check, "SELECT bytes_to_client FROM access_logs WHERE id = 2"));
+    }
+
     private async Task RunEdgeAsync(AuditTarget target)
     {
         var audit = AuditLog.Start(new AuditOptions { Target = target, SpoolDirectory = Path.Combine(_directory, "spool") },
