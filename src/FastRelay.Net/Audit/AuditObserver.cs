@@ -117,7 +117,7 @@ internal sealed class AuditObserver : IConnectionObserver
         {
             _spool.Append(MemoryMarshal.CreateReadOnlySpan(ref record, 1));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
             // The last resort failed too (disk full): counted and logged, never thrown into the data path.
             _stats.AddDropped(1);

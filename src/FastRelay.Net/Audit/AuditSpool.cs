@@ -35,6 +35,7 @@ internal sealed class AuditSpool : IDisposable
     private bool _dirty;
     private long _nextSequence;
     private volatile bool _hasPending;
+    private bool _disposed;
 
     /// <summary>Opens (creating) the spool directory and finds the segments a previous run left.</summary>
     /// <exception cref="IOException">The directory cannot be created or read.</exception>
@@ -91,7 +92,7 @@ internal sealed class AuditSpool : IDisposable
             _hasPending = true;
             _stats.AddSpooled(records.Length);
             _stats.SpoolBytes += _current!.Length - before;
-            if (_current.Length >= SegmentBytes)
+            if (_current.Length >= SegmentBytes || _disposed)
             {
                 CloseCurrent();
             }
@@ -145,13 +146,16 @@ internal sealed class AuditSpool : IDisposable
         return !_hasPending;
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Closes the current segment (fsynced). The spool stays usable: a record that arrives later (a
+    /// connection that outlived the drain) is still appended, in a segment of its own closed at once.
+    /// </summary>
     public void Dispose()
     {
         lock (_lock)
         {
+            _disposed = true;
             CloseCurrent();
-            _buffer.Dispose();
         }
     }
 

@@ -77,6 +77,22 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal(200, count);
     }
 
+    [Fact]
+    public async Task RecordAfterStop_AConnectionThatOutlivedTheDrain_IsStillSpooledDurably()
+    {
+        var sink = new FlakyAuditSink();
+        var audit = Start(sink);
+        await audit.StopAsync();
+        var late = AuditRecords.Sample(77);
+        audit.Observer.Enqueue(late);
+
+        Assert.Equal(1, audit.Stats.Spooled);
+        using var spool = new AuditSpool(_directory, new AuditStats());
+        var replayed = new List<AuditRecord>();
+        Assert.True(spool.Replay(chunk => { replayed.AddRange(chunk.ToArray()); return true; }, new AuditRecord[4]));
+        Assert.Equal([late], replayed);
+    }
+
     private AuditLog Start(FlakyAuditSink sink, TimeSpan? flushTimeout = null) =>
         AuditLog.Start(new AuditOptions { SpoolDirectory = _directory, FlushTimeout = flushTimeout ?? TimeSpan.FromSeconds(10) },
             "node", 7, NullLogger.Instance, TimeProvider.System, sink);
