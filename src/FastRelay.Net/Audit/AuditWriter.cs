@@ -124,11 +124,15 @@ internal sealed class AuditWriter
                     break; // Closed and drained, or abandoned.
                 }
 
-                Deliver(n);
+                if (n > 0)
+                {
+                    Deliver(n);
+                }
             }
 
-            // The queue is drained: one last replay, so a clean stop leaves the spool empty when the sink is up.
-            if (!_abandoned && _spool.HasPending && _stats.SinkAvailable)
+            // The queue is drained: one last replay (if a retry is due), so a clean stop leaves the spool empty
+            // whenever the sink is up. Bounded: the flush deadline abandons it between chunks.
+            if (!_abandoned && _spool.HasPending && (_stats.SinkAvailable || _time.GetTimestamp() >= _retryAt))
             {
                 TryReplay();
             }
