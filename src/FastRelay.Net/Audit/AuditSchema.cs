@@ -40,7 +40,7 @@ internal static class AuditSchema
         new("dest_port", "INTEGER", "INTEGER"),
         new("listener", "VARCHAR(64)", "VARCHAR(64)"),
         new("client_identity", "TEXT", "TEXT"),
-        new("cert_sha256", "VARCHAR(64)", "VARCHAR(64)"),
+        new("cert_sha256", "TEXT", "TEXT"), // Hex; TEXT so a colon-separated form (95 characters) cannot poison a batch.
         new("rule_group", "TEXT", "TEXT"),
         new("rule_index", "INTEGER", "INTEGER"),
         new("close_reason", "VARCHAR(32)", "VARCHAR(32)"),

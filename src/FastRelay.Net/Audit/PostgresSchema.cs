@@ -32,21 +32,21 @@ internal static class PostgresSchema
     {
         importer.StartRow();
         WriteAddress(importer, r.Client);
-        importer.Write(r.Service, NpgsqlDbType.Varchar);
+        importer.Write(Fit(r.Service, 64), NpgsqlDbType.Varchar);
         importer.Write(AuditActions.Name(r.Action), NpgsqlDbType.Varchar);
 
         // `timestamp` has no time zone; Npgsql refuses a UTC DateTime for it, so the UTC value goes in unmarked.
         importer.Write(DateTime.SpecifyKind(r.Timestamp, DateTimeKind.Unspecified), NpgsqlDbType.Timestamp);
         importer.Write(r.Verdict, NpgsqlDbType.Boolean);
         importer.Write(r.RecordId, NpgsqlDbType.Uuid);
-        importer.Write(r.Node, NpgsqlDbType.Varchar);
+        importer.Write(Fit(r.Node, 255), NpgsqlDbType.Varchar);
         importer.Write(r.ConnectionId, NpgsqlDbType.Bigint);
         WriteNullable(importer, r.Client?.Port, NpgsqlDbType.Integer);
         WriteAddress(importer, r.Destination);
         WriteNullable(importer, r.Destination?.Port, NpgsqlDbType.Integer);
-        WriteText(importer, r.Listener?.ToString(), NpgsqlDbType.Varchar);
+        WriteText(importer, r.Listener is { } listener ? Fit(listener.ToString(), 64) : null, NpgsqlDbType.Varchar);
         WriteText(importer, r.Identity, NpgsqlDbType.Text);
-        WriteText(importer, r.CertificateSha256, NpgsqlDbType.Varchar);
+        WriteText(importer, r.CertificateSha256, NpgsqlDbType.Text);
         WriteText(importer, r.RuleGroup, NpgsqlDbType.Text);
         WriteNullable(importer, r.RuleIndex, NpgsqlDbType.Integer);
         WriteText(importer, r.Reason?.ToString(), NpgsqlDbType.Varchar);
@@ -55,6 +55,10 @@ internal static class PostgresSchema
         importer.Write(r.BytesToClient, NpgsqlDbType.Bigint);
         importer.Write(Math.Round(r.Duration.TotalMilliseconds, 3), NpgsqlDbType.Double);
     }
+
+    // A value wider than its VARCHAR would fail the whole batch, again at every retry, and hold every later
+    // record in the spool behind it; the inputs are validated to fit, this is the backstop.
+    private static string Fit(string value, int width) => value.Length <= width ? value : value[..width];
 
     private static void WriteAddress(NpgsqlBinaryImporter importer, IPEndPoint? endPoint)
     {
