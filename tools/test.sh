@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Runs every test FastRelay has, the way CI does (.ci/run calls exactly this).
-# Installs what the tests need first; today that is only the .NET SDK pinned in global.json.
+# Installs what the tests need first: the .NET SDK pinned in global.json (checked), and PostgreSQL, whose
+# server the audit tests start by themselves (tests/FastRelay.TestKit/PostgresServer.cs: initdb + pg_ctl on a
+# free loopback port, run as the postgres user when we are root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "tools/test.sh: the .NET SDK 10.0.401 (global.json) is required: https://dotnet.microsoft.com/download" >&2
   exit 1
+fi
+
+# PostgreSQL's server binaries (initdb, pg_ctl), for the audit tests; they fail, not skip, without them.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || ! compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null; then
+  echo "tools/test.sh: installing PostgreSQL for the audit tests" >&2
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+  else
+    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+  fi
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

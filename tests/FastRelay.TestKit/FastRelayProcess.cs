@@ -10,15 +10,23 @@ namespace FastRelay.TestKit;
 /// The real <c>fastrelay</c> executable as a child process (the copy built next to the tests), with its
 /// output captured, for the behaviour only a process has: exit codes, signals, stderr.
 /// </summary>
+/// <remarks>
+/// Each process runs in a fresh temporary working directory (<see cref="WorkingDirectory"/>, removed on
+/// dispose), so that what the relay writes there by default (the SQLite audit log, its spool) never lands
+/// in the test runner's folder or leaks between tests.
+/// </remarks>
 public sealed class FastRelayProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
+    private readonly bool _ownsDirectory;
 
-    private FastRelayProcess(Process process)
+    private FastRelayProcess(Process process, string workingDirectory, bool ownsDirectory)
     {
         _process = process;
+        WorkingDirectory = workingDirectory;
+        _ownsDirectory = ownsDirectory;
         _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
         _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
         _process.BeginOutputReadLine();
@@ -30,6 +38,9 @@ public sealed class FastRelayProcess : IDisposable
 
     /// <summary>What the process wrote to stderr so far.</summary>
     public string StandardError { get { lock (_stderr) { return _stderr.ToString(); } } }
+
+    /// <summary>The process's working directory (where <c>fastrelay-audit.db</c> goes by default).</summary>
+    public string WorkingDirectory { get; }
 
     /// <summary>True once the process has exited.</summary>
     public bool HasExited => _process.HasExited;
@@ -44,13 +55,29 @@ public sealed class FastRelayProcess : IDisposable
     /// Starts <c>fastrelay</c> with at most <paramref name="maxOpenFiles"/> file descriptors (through
     /// util-linux <c>prlimit</c>, which execs it, so <see cref="Id"/> is the relay's own pid).
     /// </summary>
-    public static FastRelayProcess StartWithFileLimit(int? maxOpenFiles, params string[] args)
+    public static FastRelayProcess StartWithFileLimit(int? maxOpenFiles, params string[] args) => StartCore(maxOpenFiles, null, args);
+
+    /// <summary>Starts <c>fastrelay</c> in <paramref name="workingDirectory"/> (kept on dispose).</summary>
+    public static FastRelayProcess StartIn(string workingDirectory, params string[] args) => StartCore(null, workingDirectory, args);
+
+    /// <summary>Runs <c>fastrelay</c> in <paramref name="workingDirectory"/> to its exit (bounded).</summary>
+    public static async Task<FastRelayProcess> RunInAsync(string workingDirectory, params string[] args)
     {
+        var process = StartIn(workingDirectory, args);
+        await process.WaitForExitAsync();
+        return process;
+    }
+
+    private static FastRelayProcess StartCore(int? maxOpenFiles, string? workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var owns = workingDirectory is null;
+        workingDirectory ??= Directory.CreateTempSubdirectory("fastrelay-process-").FullName;
         var start = new ProcessStartInfo(maxOpenFiles is null ? "dotnet" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
         };
         if (maxOpenFiles is { } limit)
         {
@@ -64,7 +91,7 @@ public sealed class FastRelayProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        return new FastRelayProcess(Process.Start(start)!);
+        return new FastRelayProcess(Process.Start(start)!, workingDirectory, owns);
     }
 
     /// <summary>
@@ -76,22 +103,8 @@ public sealed class FastRelayProcess : IDisposable
         args.Length > 0 && args[0] is "edge" or "demo" && !args.Contains("--admin") && !args.Contains("--help") ? [.. args, "--admin", "127.0.0.1:0"] : args;
 
     /// <summary>Starts <c>fastrelay</c> with <paramref name="environment"/> added to its environment (NOTIFY_SOCKET).</summary>
-    public static FastRelayProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastrelay.dll"));
-        foreach (var arg in WithOwnAdminPort(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        return new FastRelayProcess(Process.Start(start)!);
-    }
+    public static FastRelayProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartCore(null, null, args, environment);
 
     /// <summary>Waits for the "Admin endpoint listening on http://ADDR:PORT" line and returns the address.</summary>
     public async Task<IPEndPoint> AdminEndPointAsync()
@@ -181,6 +194,17 @@ public sealed class FastRelayProcess : IDisposable
         }
 
         _process.Dispose();
+        if (_ownsDirectory)
+        {
+            try
+            {
+                Directory.Delete(WorkingDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a dying child: the OS temp cleaner takes it later.
+            }
+        }
     }
 
     private static void Append(StringBuilder builder, string? line)

@@ -1,3 +1,4 @@
+using FastRelay.Audit;
 using FastRelay.RateLimiting;
 using Microsoft.Extensions.Logging;
 
@@ -68,6 +69,10 @@ public sealed record EdgeOptions
     /// <summary>Per-connection shaping of each direction (<c>--bandwidth</c>); null for none.</summary>
     /// <remarks>Defaults to none.</remarks>
     public BandwidthOptions? Bandwidth { get; init; }
+
+    /// <summary>The audit log (<c>--audit</c> and <c>--audit-*</c>): one record per decision.</summary>
+    /// <remarks>Defaults to SQLite in <c>fastrelay-audit.db</c> in the working directory.</remarks>
+    public AuditOptions Audit { get; init; } = new();
 
     /// <summary>Diagnostic log settings.</summary>
     public LogOptions Log { get; init; } = new();

@@ -1,4 +1,5 @@
 using System.Net;
+using FastRelay.Audit;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Configuration;
@@ -15,6 +16,7 @@ public static class EdgeOptionsReader
     {
         "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
         "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
+        "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",
         "admin", "handoff",
     };
 
@@ -44,6 +46,7 @@ public static class EdgeOptionsReader
             PolicyFile = scalars.Text("policy"),
             ConnectionRate = RateLimitReader.ConnectionRate(scalars, errors),
             Bandwidth = RateLimitReader.Bandwidth(scalars, errors),
+            Audit = AuditReader.Read(scalars, errors),
             Admin = ReadAdmin(scalars, errors),
             HandoffPath = scalars.Text("handoff"),
             Log = new LogOptions(

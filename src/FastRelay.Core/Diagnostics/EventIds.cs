@@ -47,4 +47,12 @@ public static class EventIds
     public static readonly EventId DryRunDecisionAgain = new(504, nameof(DryRunDecisionAgain));
     public static readonly EventId PolicyReloadCrashed = new(505, nameof(PolicyReloadCrashed));
     public static readonly EventId ConnectionRateLimited = new(510, nameof(ConnectionRateLimited));
+
+    public static readonly EventId AuditStarted = new(700, nameof(AuditStarted));
+    public static readonly EventId AuditSinkFailed = new(701, nameof(AuditSinkFailed));
+    public static readonly EventId AuditSinkRecovered = new(702, nameof(AuditSinkRecovered));
+    public static readonly EventId AuditSpoolFailed = new(703, nameof(AuditSpoolFailed));
+    public static readonly EventId AuditStopped = new(704, nameof(AuditStopped));
+    public static readonly EventId AuditFlushDeadlinePassed = new(705, nameof(AuditFlushDeadlinePassed));
+    public static readonly EventId AuditSinkUnexpectedError = new(706, nameof(AuditSinkUnexpectedError));
 }

@@ -45,6 +45,7 @@ public sealed class RelayMetrics : IDisposable
     private volatile Func<long>? _auditQueueDepth;
     private volatile Func<long>? _auditSpoolBytes;
     private volatile Func<IEnumerable<Measurement<double>>>? _certificateExpiry;
+    private volatile Func<IEnumerable<Measurement<long>>>? _auditRecords;
 
     /// <summary>Creates the meter and every instrument.</summary>
     public RelayMetrics(string? version = null)
@@ -66,6 +67,7 @@ public sealed class RelayMetrics : IDisposable
         _tunnelRekeys = Meter.CreateCounter<long>("fastrelay.tunnel.rekeys", "{rekey}", "Tunnel session rekeys, by gateway.");
         Meter.CreateObservableUpDownCounter("fastrelay.audit.queue.depth", () => Observe(_auditQueueDepth), "{record}", "Audit records waiting for the writer.");
         Meter.CreateObservableUpDownCounter("fastrelay.audit.spool", () => Observe(_auditSpoolBytes), "By", "Bytes in the audit spool (records kept while the sink is down).");
+        Meter.CreateObservableCounter("fastrelay.audit.records", () => Observe(_auditRecords), "{record}", "Audit records by outcome: written (to the sink from the queue), spooled, replayed (from the spool), dropped (--audit-overflow drop, or the spool's disk failed), overflowed (met a full queue), write_errors (failed sink batches, retried).");
         Meter.CreateObservableGauge("fastrelay.tls.certificate.expiry", () => Observe(_certificateExpiry), "s", "Time until each certificate's notAfter (negative once expired), by certificate; divide by 86400 for days.");
     }
 
@@ -80,6 +82,9 @@ public sealed class RelayMetrics : IDisposable
 
     /// <summary>The audit log's hook: records queued for the writer, and bytes spooled.</summary>
     public void ObserveAudit(Func<long>? queueDepth, Func<long>? spoolBytes) => (_auditQueueDepth, _auditSpoolBytes) = (queueDepth, spoolBytes);
+
+    /// <summary>The audit log's hook: cumulative record counts by outcome (tag <c>outcome</c>).</summary>
+    public void ObserveAuditRecords(Func<IEnumerable<Measurement<long>>>? source) => _auditRecords = source;
 
     /// <summary>The TLS hook: seconds until expiry per certificate (tag <c>certificate</c>: its subject).</summary>
     public void ObserveCertificateExpiry(Func<IEnumerable<Measurement<double>>>? source) => _certificateExpiry = source;

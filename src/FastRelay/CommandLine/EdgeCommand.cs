@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FastRelay.Audit;
 using FastRelay.Configuration;
 using FastRelay.Filtering;
 using FastRelay.Hosting;
@@ -60,6 +61,15 @@ internal sealed class EdgeCommand : IValidatedCommand
         catch (ConfigException ex)
         {
             errors.AddRange(ex.Errors);
+        }
+
+        // What only the driver can check (a connection string's keywords), from the raw setting so that it is
+        // listed with the other errors.
+        if (settings.LastOrDefault(s => s.Name == "audit") is { } audit && AuditTarget.TryParse(audit.Value, out var target, out _)
+            && AuditSinks.Validate(target!) is { } auditError)
+        {
+            errors.Add(new ConfigError(audit.Origin, audit.Value, auditError));
+            options = null;
         }
 
         var lines = errors.Select(e => e.ToString()).ToList();

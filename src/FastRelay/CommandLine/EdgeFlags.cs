@@ -1,3 +1,4 @@
+using FastRelay.Audit;
 using FastRelay.Configuration;
 
 namespace FastRelay.CommandLine;
@@ -25,6 +26,13 @@ internal static class EdgeFlags
         new("conn-burst", "N", "Connections the bucket grants at once [default: one second of --conn-rate]"),
         new("rate-key", "source-ip|service", "What the connection buckets are keyed by (identity comes with mutual TLS) [default: source-ip]"),
         new("bandwidth", "BYTES/s", "Shape each direction of every connection to this rate, e.g. 10MiB/s; pumps wait, nothing spins [default: off]"),
+        new("audit", "sqlite:PATH|postgres:CONNSTR|jsonl:PATH|off",
+            $"Audit log: one record per decision (README \"Audit log\"). postgres:CONNSTR is an Npgsql connection string (Host=db;Username=relay;Password=...;Database=audit) [default: {AuditTarget.DefaultText}]"),
+        new("audit-node", "NAME", "Node name written to every audit record [default: the host name]"),
+        new("audit-spool", "DIR", $"Local spool: records wait here while the audit database is unreachable, and are replayed in order when it is back [default: {AuditOptions.DefaultSpoolDirectory}]"),
+        new("audit-queue", "N", $"Audit records queued between the connections and the writer [default: {AuditOptions.DefaultQueueCapacity}]"),
+        new("audit-overflow", "spool|drop|block", "When the audit queue is full: spool (write the record to the spool, nothing is lost), drop (count and lose it), block (the connection waits) [default: spool]"),
+        new("audit-flush-timeout", "DURATION", $"On shutdown, time the audit writer gets to flush; what is left stays in the spool for the next start [default: {ValueSyntax.FormatDuration(AuditOptions.DefaultFlushTimeout)}]"),
         new("admin", "ADDR:PORT|off", "Admin HTTP endpoint: GET /metrics (Prometheus), /healthz, /readyz, /status (JSON); POST /reload, /drain (POST from loopback only unless ADDR is not loopback). Port 0 picks a free port (logged) [default: 127.0.0.1:9901]"),
         new("handoff", "PATH", "Unix socket for zero-downtime restarts: a new edge started with the same PATH takes over the listening sockets of the one running, which then drains and exits (README, \"Operating\") [default: off]"),
         new("log-format", "text|json", "Diagnostic log format; json is one object per line, connection lines carry ConnectionId [default: text]"),
@@ -42,7 +50,7 @@ internal static class EdgeFlags
         ["ocsp-staple"] = "mutual TLS",
         ["gateway"] = "the gateway tunnel", ["tunnel-key"] = "the gateway tunnel", ["gateway-key"] = "the gateway tunnel",
         ["tunnel-ca"] = "the gateway tunnel", ["keepalive"] = "the gateway tunnel", ["keepalive-timeout"] = "the gateway tunnel",
-        ["keepalive-requests"] = "the gateway tunnel", ["audit"] = "the audit log",
+        ["keepalive-requests"] = "the gateway tunnel",
     };
 
     /// <summary>The error for a planned flag.</summary>

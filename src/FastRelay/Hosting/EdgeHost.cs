@@ -37,6 +37,12 @@ internal static partial class EdgeHost
 
         var configured = options;
         options = FitToDescriptorLimit(options, logger);
+        if (!TryStartAudit(options.Audit, loggerFactory, out var audit, out var auditError))
+        {
+            return await FailAsync(auditError);
+        }
+
+        await using var auditLog = audit;
         var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
         using var metrics = options.Admin is null ? null : new RelayMetrics(version);
         using var exporter = metrics is null ? null : new PrometheusExporter(metrics.Meter);
@@ -64,8 +70,8 @@ internal static partial class EdgeHost
             try
             {
                 await admin.StartAsync();
-                var observer = metrics is null ? null : new MetricsObserver(metrics);
-                server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, observer, takeover?.Sockets);
+                IConnectionObserver[] observers = [.. new IConnectionObserver?[] { audit?.Observer, metrics is null ? null : new MetricsObserver(metrics) }.OfType<IConnectionObserver>()];
+                server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, new ConnectionObservers(observers), takeover?.Sockets);
             }
             catch (Exception ex) when (ex is AdminBindException or ListenerBindException)
             {
@@ -81,6 +87,12 @@ internal static partial class EdgeHost
         }
 
         metrics?.ObserveActiveConnections(() => server.ActiveConnections);
+        if (audit is not null)
+        {
+            metrics?.ObserveAudit(() => audit.Stats.QueueDepth, () => audit.Stats.SpoolBytes);
+            metrics?.ObserveAuditRecords(() => AuditMeasurements(audit.Stats));
+        }
+
         metrics?.Seed(options.Routes.Select(r => r.Service));
         state.Server = server;
         state.Drain = trigger =>
@@ -128,6 +140,13 @@ internal static partial class EdgeHost
         await stop.Task;
         NotifySystemd(notifier, logger, $"STOPPING=1\nSTATUS=draining {server.ActiveConnections} connections");
         await server.StopAsync(options.DrainTimeout);
+
+        // After the drain, so that every connection's last record is queued before the audit log flushes.
+        if (audit is not null)
+        {
+            await audit.StopAsync();
+        }
+
         var (gen0, allocatedKiB) = (GC.CollectionCount(0), GC.GetTotalAllocatedBytes() >> 10);
         Log.Stopped(logger, server.Closed.Total, server.Memory.BlocksCreated, gen0, allocatedKiB);
         return ExitCodes.Success;

@@ -29,10 +29,10 @@ public sealed class BadFlagsTests
     public async Task Edge_FlagOfALaterPiece_Exit2_SaysItIsNotAvailableYet()
     {
         // Ignoring --tls-cert would run a plaintext relay the user believes is protected.
-        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--tls-cert", "edge.pem", "--audit", "off");
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--tls-cert", "edge.pem", "--gateway", "127.0.0.1:7000");
         Assert.Equal(2, await relay.WaitForExitAsync());
         Assert.Contains("--tls-cert 'edge.pem': not available in this version of FastRelay (it comes with mutual TLS)", relay.StandardError, StringComparison.Ordinal);
-        Assert.Contains("--audit 'off': not available", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--gateway '127.0.0.1:7000': not available", relay.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]

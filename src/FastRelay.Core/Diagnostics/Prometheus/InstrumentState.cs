@@ -18,6 +18,9 @@ internal enum InstrumentKind
 
     /// <summary>Histogram: bucket counts, sum and count; TYPE histogram.</summary>
     Histogram,
+
+    /// <summary>ObservableCounter: each scrape's cumulative measurement replaces the value; TYPE counter.</summary>
+    ObservedCounter,
 }
 
 /// <summary>
@@ -32,7 +35,7 @@ internal sealed class InstrumentState
     public InstrumentState(Instrument instrument, InstrumentKind kind)
     {
         Kind = kind;
-        Name = PrometheusText.MetricName(instrument.Name, instrument.Unit, kind == InstrumentKind.Counter);
+        Name = PrometheusText.MetricName(instrument.Name, instrument.Unit, kind is InstrumentKind.Counter or InstrumentKind.ObservedCounter);
         Help = PrometheusText.EscapeHelp(instrument.Description ?? instrument.Name);
         _bounds = kind == InstrumentKind.Histogram
             ? ((instrument as Histogram<double>)?.Advice?.HistogramBucketBoundaries?.ToArray() ?? RelayMetrics.LatencyBuckets)
@@ -49,7 +52,7 @@ internal sealed class InstrumentState
     public void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var series = Find(tags);
-        if (Kind == InstrumentKind.LastValue)
+        if (Kind is InstrumentKind.LastValue or InstrumentKind.ObservedCounter)
         {
             series.Set(value);
         }
@@ -89,7 +92,7 @@ internal sealed class InstrumentState
             return;
         }
 
-        var type = Kind switch { InstrumentKind.Counter => "counter", InstrumentKind.Histogram => "histogram", _ => "gauge" };
+        var type = Kind switch { InstrumentKind.Counter or InstrumentKind.ObservedCounter => "counter", InstrumentKind.Histogram => "histogram", _ => "gauge" };
         output.Append("# HELP ").Append(Name).Append(' ').Append(Help).Append('\n');
         output.Append("# TYPE ").Append(Name).Append(' ').Append(type).Append('\n');
         foreach (var s in series)

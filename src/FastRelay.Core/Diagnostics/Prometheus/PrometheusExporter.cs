@@ -51,7 +51,7 @@ public sealed class PrometheusExporter : IDisposable
         {
             foreach (var (state, _) in _instruments)
             {
-                if (state.Kind == InstrumentKind.LastValue)
+                if (state.Kind is InstrumentKind.LastValue or InstrumentKind.ObservedCounter)
                 {
                     state.Clear();
                 }
@@ -77,6 +77,7 @@ public sealed class PrometheusExporter : IDisposable
         UpDownCounter<long> => InstrumentKind.Sum,
         Histogram<double> => InstrumentKind.Histogram,
         ObservableUpDownCounter<long> or ObservableGauge<long> or ObservableGauge<double> => InstrumentKind.LastValue,
+        ObservableCounter<long> => InstrumentKind.ObservedCounter,
         _ => null, // Not an instrument type FastRelay creates.
     };
 }

@@ -1,0 +1,55 @@
+using FastRelay.Audit;
+
+namespace FastRelay.Configuration;
+
+/// <summary>
+/// Reads <c>--audit</c>, <c>--audit-node</c>, <c>--audit-spool</c>, <c>--audit-queue</c>,
+/// <c>--audit-overflow</c> and <c>--audit-flush-timeout</c> into <see cref="AuditOptions"/>, adding an error
+/// for each bad value.
+/// </summary>
+internal static class AuditReader
+{
+    /// <summary>The setting names this reader knows.</summary>
+    public static readonly string[] Names = ["audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout"];
+
+    public static AuditOptions Read(ScalarReader settings, List<ConfigError> errors)
+    {
+        var target = AuditTarget.Default;
+        if (settings.Find("audit") is { } audit)
+        {
+            if (AuditTarget.TryParse(audit.Value, out var parsed, out var error))
+            {
+                target = parsed!;
+            }
+            else
+            {
+                errors.Add(new ConfigError(audit.Origin, audit.Value, error));
+            }
+        }
+
+        var node = settings.Find("audit-node");
+        if (node is not null && !IsValidNode(node.Value))
+        {
+            errors.Add(new ConfigError(node.Origin, node.Value, "expected a node name of 1 to 255 printable characters without spaces"));
+        }
+
+        var spool = settings.Find("audit-spool");
+        if (spool is not null && spool.Value.Trim().Length == 0)
+        {
+            errors.Add(new ConfigError(spool.Origin, spool.Value, "expected a directory path"));
+        }
+
+        return new AuditOptions
+        {
+            Target = target,
+            Node = node is not null && IsValidNode(node.Value) ? node.Value : null,
+            SpoolDirectory = spool is { Value.Length: > 0 } ? spool.Value : AuditOptions.DefaultSpoolDirectory,
+            QueueCapacity = (int)settings.Integer("audit-queue", AuditOptions.DefaultQueueCapacity, 16, 16_777_216),
+            Overflow = settings.Enum("audit-overflow", AuditOverflow.Spool),
+            FlushTimeout = settings.Duration("audit-flush-timeout", AuditOptions.DefaultFlushTimeout, allowZero: true),
+        };
+    }
+
+    private static bool IsValidNode(string name) =>
+        name.Length is > 0 and <= 255 && name.All(c => c > ' ' && c != '\u007f');
+}

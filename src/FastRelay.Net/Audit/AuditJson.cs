@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json;
+using FastRelay.Diagnostics;
+
+namespace FastRelay.Audit;
+
+/// <summary>
+/// One <see cref="AuditRecord"/> as a JSON object whose keys are the table's column names (the JSON-lines
+/// sink, the spool, <c>audit query --format json</c>). Absent values are written as null.
+/// </summary>
+/// <remarks>Written by hand with <see cref="Utf8JsonWriter"/>: no reflection, no per-record strings beyond the values.</remarks>
+internal static class AuditJson
+{
+    /// <summary>Writes <paramref name="record"/> as one object.</summary>
+    public static void Write(Utf8JsonWriter json, in AuditRecord record)
+    {
+        json.WriteStartObject();
+        json.WriteString("record_id", record.RecordId);
+        json.WriteString("timestamp", DateTime.SpecifyKind(record.Timestamp, DateTimeKind.Utc));
+        json.WriteString("node", record.Node);
+        json.WriteNumber("connection_id", record.ConnectionId);
+        json.WriteString("action", AuditActions.Name(record.Action));
+        json.WriteBoolean("verdict", record.Verdict);
+        WriteAddress(json, "src_ip", "src_port", record.Client);
+        json.WriteString("dest_service", record.Service);
+        WriteAddress(json, "dest_ip", "dest_port", record.Destination);
+        WriteNullable(json, "listener", record.Listener?.ToString());
+        WriteNullable(json, "client_identity", record.Identity);
+        WriteNullable(json, "cert_sha256", record.CertificateSha256);
+        WriteNullable(json, "rule_group", record.RuleGroup);
+        if (record.RuleIndex is { } index) json.WriteNumber("rule_index", index);
+        else json.WriteNull("rule_index");
+        WriteNullable(json, "close_reason", record.Reason?.ToString());
+        WriteNullable(json, "detail", record.Detail);
+        json.WriteNumber("bytes_from_client", record.BytesFromClient);
+        json.WriteNumber("bytes_to_client", record.BytesToClient);
+        json.WriteNumber("duration_ms", Math.Round(record.Duration.TotalMilliseconds, 3));
+        json.WriteEndObject();
+    }
+
+    /// <summary>Reads one object written by <see cref="Write"/>.</summary>
+    /// <returns>False when it is not JSON or lacks a required field (a torn or foreign line).</returns>
+    public static bool TryRead(ReadOnlySpan<byte> utf8, out AuditRecord record)
+    {
+        record = default;
+        try
+        {
+            using var document = JsonDocument.Parse(utf8.ToArray());
+            var root = document.RootElement;
+            if (!AuditActions.TryParse(root.GetProperty("action").GetString(), out var action))
+            {
+                return false;
+            }
+
+            record = new AuditRecord
+            {
+                RecordId = root.GetProperty("record_id").GetGuid(),
+                Timestamp = DateTime.SpecifyKind(root.GetProperty("timestamp").GetDateTime().ToUniversalTime(), DateTimeKind.Utc),
+                Node = root.GetProperty("node").GetString() ?? "",
+                ConnectionId = root.GetProperty("connection_id").GetInt64(),
+                Action = action,
+                Verdict = root.GetProperty("verdict").GetBoolean(),
+                Client = ReadAddress(root, "src_ip", "src_port"),
+                Service = root.GetProperty("dest_service").GetString() ?? "",
+                Destination = ReadAddress(root, "dest_ip", "dest_port"),
+                Listener = Text(root, "listener") is { } listener && IPEndPoint.TryParse(listener, out var l) ? l : null,
+                Identity = Text(root, "client_identity"),
+                CertificateSha256 = Text(root, "cert_sha256"),
+                RuleGroup = Text(root, "rule_group"),
+                RuleIndex = root.TryGetProperty("rule_index", out var index) && index.ValueKind == JsonValueKind.Number ? index.GetInt32() : null,
+                Reason = Enum.TryParse<CloseReason>(Text(root, "close_reason"), out var reason) ? reason : null,
+                Detail = Text(root, "detail"),
+                BytesFromClient = root.GetProperty("bytes_from_client").GetInt64(),
+                BytesToClient = root.GetProperty("bytes_to_client").GetInt64(),
+                Duration = TimeSpan.FromMilliseconds(root.GetProperty("duration_ms").GetDouble()),
+            };
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // A line that is not one of ours: the caller counts and skips it.
+            return false;
+        }
+    }
+
+    private static void WriteAddress(Utf8JsonWriter json, string ipName, string portName, IPEndPoint? endPoint)
+    {
+        if (endPoint is null)
+        {
+            json.WriteNull(ipName);
+            json.WriteNull(portName);
+            return;
+        }
+
+        Span<char> text = stackalloc char[64];
+        var address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
+        json.WriteString(ipName, address.TryFormat(text, out var written) ? text[..written] : address.ToString());
+        json.WriteNumber(portName, endPoint.Port);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null) json.WriteNull(name);
+        else json.WriteString(name, value);
+    }
+
+    private static IPEndPoint? ReadAddress(JsonElement root, string ipName, string portName) =>
+        Text(root, ipName) is { } ip && IPAddress.TryParse(ip, out var address)
+            ? new IPEndPoint(address, root.TryGetProperty(portName, out var port) && port.ValueKind == JsonValueKind.Number ? port.GetInt32() : 0)
+            : null;
+
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

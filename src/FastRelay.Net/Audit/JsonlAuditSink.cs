@@ -1,0 +1,61 @@
+using System.Buffers;
+
+namespace FastRelay.Audit;
+
+/// <summary>
+/// <c>--audit jsonl:PATH</c>: appends one JSON object per record and line (keys = the table's column
+/// names, <see cref="AuditJson"/>), fsynced once per batch.
+/// </summary>
+/// <remarks>
+/// A file has no unique index: a batch replayed after a failed fsync may appear twice, so readers (and
+/// <c>fastrelay audit query</c>) take each <c>record_id</c> once.
+/// </remarks>
+internal sealed class JsonlAuditSink(string path) : IAuditSink
+{
+    private readonly ArrayBufferWriterPool _buffer = new();
+    private FileStream? _file;
+
+    /// <inheritdoc />
+    public void Write(ReadOnlySpan<AuditRecord> batch)
+    {
+        _file ??= Open(path);
+        try
+        {
+            var (bytes, json) = _buffer.Rent();
+            foreach (ref readonly var record in batch)
+            {
+                AuditJson.Write(json, record);
+                json.Flush();
+                json.Reset();
+                bytes.Write("\n"u8);
+            }
+
+            _file.Write(bytes.WrittenSpan);
+            _file.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            // The next call reopens: a full disk or a removed file must not stick.
+            _file.Dispose();
+            _file = null;
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _file?.Dispose();
+        _buffer.Dispose();
+    }
+
+    private static FileStream Open(string path)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+    }
+}

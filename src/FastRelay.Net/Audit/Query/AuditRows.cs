@@ -1,0 +1,67 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Net;
+using FastRelay.Diagnostics;
+
+namespace FastRelay.Audit.Query;
+
+/// <summary>
+/// Turns a database row of <c>access_logs</c> into an <see cref="AuditRecord"/>, whichever store it came
+/// from (PostgreSQL's inet/uuid/timestamp values or SQLite's text) and even for rows the auditors' own tools
+/// wrote (FastRelay's columns then null).
+/// </summary>
+internal static class AuditRows
+{
+    /// <summary>The columns a query selects, in <see cref="Read"/>'s order.</summary>
+    public static readonly string[] Selected = AuditSchema.Written;
+
+    /// <summary>Reads the current row of <paramref name="row"/> (selected as <see cref="Selected"/>).</summary>
+    public static AuditRecord Read(DbDataReader row)
+    {
+        object? Get(string name)
+        {
+            var value = row.GetValue(Array.IndexOf(Selected, name));
+            return value is DBNull ? null : value;
+        }
+
+        var srcIp = Address(Get("src_ip"));
+        var destIp = Address(Get("dest_ip"));
+        _ = AuditActions.TryParse(Get("action") as string, out var action);
+        return new AuditRecord
+        {
+            RecordId = Get("record_id") switch { Guid g => g, string s when Guid.TryParse(s, out var g) => g, _ => Guid.Empty },
+            Timestamp = Get("timestamp") switch
+            {
+                DateTime t => DateTime.SpecifyKind(t, DateTimeKind.Utc),
+                string s when DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) => t,
+                _ => default,
+            },
+            Node = Get("node") as string ?? "",
+            ConnectionId = Convert.ToInt64(Get("connection_id") ?? 0L, CultureInfo.InvariantCulture),
+            Action = action,
+            Verdict = Get("verdict") switch { bool b => b, long n => n != 0, _ => false },
+            Client = srcIp is null ? null : new IPEndPoint(srcIp, Int(Get("src_port")) ?? 0),
+            Service = Get("dest_service") as string ?? "",
+            Destination = destIp is null ? null : new IPEndPoint(destIp, Int(Get("dest_port")) ?? 0),
+            Listener = Get("listener") is string l && IPEndPoint.TryParse(l, out var listener) ? listener : null,
+            Identity = Get("client_identity") as string,
+            CertificateSha256 = Get("cert_sha256") as string,
+            RuleGroup = Get("rule_group") as string,
+            RuleIndex = Int(Get("rule_index")),
+            Reason = Enum.TryParse<CloseReason>(Get("close_reason") as string, out var reason) ? reason : null,
+            Detail = Get("detail") as string,
+            BytesFromClient = Convert.ToInt64(Get("bytes_from_client") ?? 0L, CultureInfo.InvariantCulture),
+            BytesToClient = Convert.ToInt64(Get("bytes_to_client") ?? 0L, CultureInfo.InvariantCulture),
+            Duration = TimeSpan.FromMilliseconds(Convert.ToDouble(Get("duration_ms") ?? 0.0, CultureInfo.InvariantCulture)),
+        };
+    }
+
+    private static IPAddress? Address(object? value) => value switch
+    {
+        IPAddress a => a,
+        string s when IPAddress.TryParse(s, out var a) => a,
+        _ => null,
+    };
+
+    private static int? Int(object? value) => value is null ? null : Convert.ToInt32(value, CultureInfo.InvariantCulture);
+}

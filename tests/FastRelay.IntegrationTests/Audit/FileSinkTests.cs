@@ -1,0 +1,107 @@
+using System.Net;
+using System.Text.Json;
+using FastRelay.Audit;
+using FastRelay.Backends;
+using FastRelay.TestKit;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastRelay.IntegrationTests.Audit;
+
+/// <summary>
+/// The file sinks through a real edge: JSON lines (one object per record, keys = column names) and SQLite
+/// (same columns and index as PostgreSQL, idempotent by record id).
+/// </summary>
+public sealed class FileSinkTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("fastrelay-filesink-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task JsonLines_OneObjectPerRecord_WithTheColumns()
+    {
+        var path = Path.Combine(_directory, "audit.jsonl");
+        await RunEdgeAsync(new AuditTarget(AuditSinkKind.Jsonl, path));
+
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal(4, lines.Length);
+        var objects = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["inbound", "outbound", "close", "inbound"], objects.Select(o => o.GetProperty("action").GetString()));
+        var close = objects[2];
+        Assert.Equal(9, close.GetProperty("bytes_from_client").GetInt64());
+        Assert.Equal("Completed", close.GetProperty("close_reason").GetString());
+        Assert.Equal("svc", close.GetProperty("dest_service").GetString());
+        Assert.EndsWith("Z", close.GetProperty("timestamp").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, close.GetProperty("cert_sha256").ValueKind);
+        Assert.False(objects[3].GetProperty("verdict").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Sqlite_SameColumnsAndIndex_RowsWritten_ReplayIgnored()
+    {
+        var path = Path.Combine(_directory, "audit.db");
+        await RunEdgeAsync(new AuditTarget(AuditSinkKind.Sqlite, path));
+        using (var sink = new SqliteAuditSink(path))
+        {
+            var batch = AuditRecords.Many(10);
+            sink.Write(batch);
+            sink.Write(batch); // Replayed: ignored by record id.
+        }
+
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        Assert.Equal(14L, Scalar(connection, "SELECT count(*) FROM access_logs"));
+        Assert.Equal(14L, Scalar(connection, "SELECT count(DISTINCT record_id) FROM access_logs"));
+        Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
+        Assert.Equal("CREATE INDEX idx_time_service ON access_logs(timestamp, dest_service)",
+            Scalar(connection, "SELECT sql FROM sqlite_master WHERE name = 'idx_time_service'"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM access_logs WHERE action = 'inbound' AND verdict = 0 AND src_ip = '127.0.0.3' AND rule_group = 'Blocked'"));
+        Assert.Equal(9L, Scalar(connection, "SELECT bytes_to_client FROM access_logs WHERE action = 'close' AND node = 'n1'"));
+    }
+
+    [Fact]
+    public void Sqlite_ExistingTableWithTheSixColumns_IsMigrated_ItsRowsKept()
+    {
+        var path = Path.Combine(_directory, "old.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            Scalar(connection, "CREATE TABLE access_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, src_ip TEXT, dest_service VARCHAR(64), action VARCHAR(16), timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, verdict BOOLEAN)");
+            Scalar(connection, "INSERT INTO access_logs (src_ip, dest_service, action, verdict) VALUES ('10.0.0.9', 'legacy', 'accept', 1)");
+        }
+
+        using (var sink = new SqliteAuditSink(path))
+        {
+            sink.Write([AuditRecords.Sample(5)]);
+        }
+
+        using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        check.Open();
+        Assert.Equal(2L, Scalar(check, "SELECT count(*) FROM access_logs"));
+        Assert.Equal("legacy", Scalar(check, "SELECT dest_service FROM access_logs WHERE id = 1"));
+        Assert.Equal(205L, Scalar(check, "SELECT bytes_to_client FROM access_logs WHERE id = 2"));
+    }
+
+    private async Task RunEdgeAsync(AuditTarget target)
+    {
+        var audit = AuditLog.Start(new AuditOptions { Target = target, SpoolDirectory = Path.Combine(_directory, "spool") },
+            "n1", 1, NullLogger.Instance, TimeProvider.System);
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using (var edge = TestEdge.StartObserved(echo.EndPoint.ToString(), AuditTraffic.Policy, audit.Observer))
+        {
+            await AuditTraffic.ExchangeAsync(edge.EndPoint, "127.0.0.2", 9);
+            await AuditTraffic.DeniedAsync(edge.EndPoint, "127.0.0.3");
+        }
+
+        await audit.StopAsync();
+        Assert.Equal(4, audit.Stats.Written);
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
