@@ -91,6 +91,11 @@ public sealed class FastRelayProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         return new FastRelayProcess(Process.Start(start)!, workingDirectory, owns);
     }
 

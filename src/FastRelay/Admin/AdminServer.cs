@@ -61,6 +61,12 @@ internal sealed partial class AdminServer : IAsyncDisposable
             };
             throw new AdminBindException($"admin endpoint {endPoint} (--admin) {what}; choose another with --admin ADDR:PORT, or --admin off", ex);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Out of descriptors or memory while Kestrel loads and starts: still one line and exit 1, never a crash.
+            await app.DisposeAsync();
+            throw new AdminBindException($"admin endpoint {endPoint} (--admin) cannot start: {ex.Message}", ex);
+        }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(address);

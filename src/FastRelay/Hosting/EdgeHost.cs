@@ -36,7 +36,6 @@ internal static partial class EdgeHost
         using var cancelled = cancellationToken.Register(() => stop.TrySetResult());
 
         var configured = options;
-        options = FitToDescriptorLimit(options, logger);
         if (!TryStartAudit(options.Audit, loggerFactory, out var audit, out var auditError))
         {
             return await FailAsync(auditError);
@@ -70,6 +69,10 @@ internal static partial class EdgeHost
             try
             {
                 await admin.StartAsync();
+
+                // After the audit log and the admin endpoint have opened their files, sockets and threads:
+                // what they hold is not there for connections.
+                options = FitToDescriptorLimit(options, logger);
                 IConnectionObserver[] observers = [.. new IConnectionObserver?[] { audit?.Observer, metrics is null ? null : new MetricsObserver(metrics) }.OfType<IConnectionObserver>()];
                 server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, new ConnectionObservers(observers), takeover?.Sockets);
             }
