@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using FastRelay.Admin;
+using FastRelay.Audit;
 using FastRelay.CommandLine;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
@@ -89,30 +90,12 @@ internal static partial class EdgeHost
             }
         }
 
-        metrics?.ObserveActiveConnections(() => server.ActiveConnections);
-        if (audit is not null)
+        if (metrics is not null)
         {
-            metrics?.ObserveAudit(() => audit.Stats.QueueDepth, () => audit.Stats.SpoolBytes);
-            metrics?.ObserveAuditRecords(() => AuditMeasurements(audit.Stats));
+            ObserveGauges(metrics, server, audit, options);
         }
 
-        metrics?.Seed(options.Routes.Select(r => r.Service));
-        state.Server = server;
-        state.Drain = trigger =>
-        {
-            Log.DrainRequested(logger, trigger);
-            stop.TrySetResult();
-        };
-
-        state.Reloaded = (trigger, report) =>
-        {
-            var messages = string.Join("; ", report.Messages); // A reload is rare: the join costs nothing that matters.
-            Log.Reloaded(logger, trigger, report.Succeeded ? "done" : "incomplete", messages);
-        };
-        if (rebuild is not null)
-        {
-            state.ReloadSteps.Add(ConfigChanges.Step(configured, rebuild));
-        }
+        WireAdminActions(state, server, logger, () => stop.TrySetResult(), rebuild is null ? null : ConfigChanges.Step(configured, rebuild));
 
         using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
         if (reloader is not null)
@@ -123,7 +106,7 @@ internal static partial class EdgeHost
         }
 
         // Step 5: answer the next restart.
-        await using var handoff = StartHandoff(options, new EdgeRestart(server, admin, () => state.Drain("handoff")), logger);
+        await using var handoff = StartHandoff(options, new EdgeRestart(server, admin, () => state.Drain!("handoff")), logger);
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
         NotifySystemd(notifier, logger, $"READY=1\nMAINPID={Environment.ProcessId}\nSTATUS=serving {options.Listeners.Count} listeners");
 
@@ -159,6 +142,39 @@ internal static partial class EdgeHost
             // Keep the runtime from exiting at once: the drain decides when the process ends.
             context.Cancel = true;
             stop.TrySetResult();
+        }
+    }
+
+    // The gauges read at each scrape, and the counters a dashboard should see at zero from the start.
+    private static void ObserveGauges(RelayMetrics metrics, EdgeServer server, AuditLog? audit, EdgeOptions options)
+    {
+        metrics.ObserveActiveConnections(() => server.ActiveConnections);
+        if (audit is not null)
+        {
+            metrics.ObserveAudit(() => audit.Stats.QueueDepth, () => audit.Stats.SpoolBytes);
+            metrics.ObserveAuditRecords(() => AuditMeasurements(audit.Stats));
+        }
+
+        metrics.Seed(options.Routes.Select(r => r.Service));
+    }
+
+    // What POST /drain and /reload do, and the log line of each reload (SIGHUP included).
+    private static void WireAdminActions(AdminState state, EdgeServer server, ILogger logger, Action stop, Func<string, (bool, string)>? configStep)
+    {
+        state.Server = server;
+        state.Drain = trigger =>
+        {
+            Log.DrainRequested(logger, trigger);
+            stop();
+        };
+        state.Reloaded = (trigger, report) =>
+        {
+            var messages = string.Join("; ", report.Messages); // A reload is rare: the join costs nothing that matters.
+            Log.Reloaded(logger, trigger, report.Succeeded ? "done" : "incomplete", messages);
+        };
+        if (configStep is not null)
+        {
+            state.ReloadSteps.Add(configStep);
         }
     }
 
