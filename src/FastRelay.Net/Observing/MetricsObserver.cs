@@ -33,7 +33,7 @@ internal sealed class MetricsObserver(RelayMetrics metrics) : IConnectionObserve
                 CountDecision(e);
                 break;
             case Checkpoint.RateLimit:
-                metrics.RateLimitRejected(e.Service, e.Detail == "bucket table full" ? "table_full" : "bucket_empty");
+                metrics.RateLimitRejected(e.Service, e.Detail == RateLimitDetail.TableFull ? "table_full" : "bucket_empty");
                 break;
             case Checkpoint.Handshake:
                 CountDecision(e);

@@ -118,7 +118,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             _relay.TryClose(CloseReason.RateLimited);
             client.Dispose();
             observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.RateLimit, Allowed: false, clientEndPoint, localEndPoint,
-                listener.Service, Reason: CloseReason.RateLimited, Detail: RateDetail(rate)));
+                listener.Service, Reason: CloseReason.RateLimited, Detail: RateLimitDetail.For(rate)));
             Log.ConnectionRateLimited(context.Logger, Id, listener.Service, clientEndPoint, rate);
             return CloseReason.RateLimited;
         }
@@ -195,14 +195,6 @@ internal sealed partial class RelayedConnection : IDialGuard
         _outboundDenial = denied;
         return false;
     }
-
-    // Constant strings: a refusal allocates nothing.
-    private static string RateDetail(RateDecision decision) => decision switch
-    {
-        RateDecision.Limited => "bucket empty",
-        RateDecision.TableFull => "bucket table full",
-        _ => "allowed",
-    };
 
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
