@@ -22,7 +22,7 @@ internal static class Program
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("gateway", "the gateway tunnel"));
         root.Subcommands.Add(PlannedCommand.Create("keygen", "the gateway tunnel"));
-        root.Subcommands.Add(PlannedCommand.Create("ca", "mutual TLS"));
+        root.Subcommands.Add(CaCommand.Create());
         AddVersionOption(root.Subcommands);
 
         var parseResult = root.Parse(args);
