@@ -69,6 +69,10 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to none.</remarks>
     public BandwidthOptions? Bandwidth { get; init; }
 
+    /// <summary>Revocation checks of client certificates (<c>--revocation</c>, <c>--crl</c>, <c>--ocsp-timeout</c>).</summary>
+    /// <remarks>Defaults to soft-fail, no CRLs, OCSP from the certificate's AIA with a 3s timeout.</remarks>
+    public RevocationOptions Revocation { get; init; } = new();
+
     /// <summary>Diagnostic log settings.</summary>
     public LogOptions Log { get; init; } = new();
 }

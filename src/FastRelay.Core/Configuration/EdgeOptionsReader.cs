@@ -15,9 +15,10 @@ public static class EdgeOptionsReader
     {
         "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
         "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
+        "crl", "revocation", "ocsp-timeout",
     };
 
-    private static readonly string[] Repeatable = ["listen", "route"];
+    private static readonly string[] Repeatable = ["listen", "route", "crl"];
 
     /// <summary>Reads <paramref name="settings"/>.</summary>
     /// <exception cref="ConfigException">Anything is wrong; every problem is listed.</exception>
@@ -43,6 +44,7 @@ public static class EdgeOptionsReader
             PolicyFile = scalars.Text("policy"),
             ConnectionRate = RateLimitReader.ConnectionRate(scalars, errors),
             Bandwidth = RateLimitReader.Bandwidth(scalars, errors),
+            Revocation = RevocationReader.Revocation(settings, scalars, errors),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),
