@@ -72,7 +72,10 @@ internal sealed partial class CertificateAuthority
         var now = _time.GetUtcNow();
         var notAfter = now.AddDays(request.Days);
         var caNotAfter = new DateTimeOffset(Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-        using var issued = csr.Create(Certificate, now.AddMinutes(-5), notAfter < caNotAfter ? notAfter : caNotAfter, SerialNumber.NewRandom());
+        // Signed through a generator for the CA's own key type, so an ECDSA CA can issue RSA keys and back.
+        using var caKey = (AsymmetricAlgorithm?)Certificate.GetECDsaPrivateKey() ?? Certificate.GetRSAPrivateKey()!;
+        var signer = caKey is ECDsa ecdsaCa ? X509SignatureGenerator.CreateForECDsa(ecdsaCa) : X509SignatureGenerator.CreateForRSA((RSA)caKey, RSASignaturePadding.Pkcs1);
+        using var issued = csr.Create(Certificate.SubjectName, signer, now.AddMinutes(-5), notAfter < caNotAfter ? notAfter : caNotAfter, SerialNumber.NewRandom());
         return key switch
         {
             RSA rsa => issued.CopyWithPrivateKey(rsa),
