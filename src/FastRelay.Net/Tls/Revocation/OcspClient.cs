@@ -8,7 +8,6 @@ using Org.BouncyCastle.Ocsp;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 using BcExtension = Org.BouncyCastle.Asn1.X509.X509Extension;
 using BcExtensions = Org.BouncyCastle.Asn1.X509.X509Extensions;
-using BcKeyPurpose = Org.BouncyCastle.Asn1.X509.KeyPurposeID;
 
 namespace FastRelay.Tls.Revocation;
 
@@ -91,7 +90,7 @@ internal sealed class OcspClient(HttpClient http, TimeSpan timeout, TimeProvider
         }
 
         var now = time.GetUtcNow();
-        if (!IsSignedByAuthority(basic, issuer, now.UtcDateTime))
+        if (!OcspSignature.IsSignedByAuthority(basic, issuer, now.UtcDateTime))
         {
             return Failed($"OCSP response from {url} is not signed by the issuer or a responder it delegated (id-kp-OCSPSigning)");
         }
@@ -133,51 +132,6 @@ internal sealed class OcspClient(HttpClient http, TimeSpan timeout, TimeProvider
                 $"revoked per OCSP {url} since {revoked.RevocationTime:u}{(revoked.HasRevocationReason ? $", reason {(CrlReasonName)revoked.RevocationReason}" : "")}"),
             _ => new OcspResult(OcspStatus.Unknown, cacheUntil, $"OCSP responder {url} does not know this certificate (status unknown)"),
         };
-    }
-
-    private static bool IsSignedByAuthority(BasicOcspResp basic, BcCertificate issuer, DateTime now)
-    {
-        if (TryVerify(basic, issuer.GetPublicKey()))
-        {
-            return true;
-        }
-
-        // A delegated responder: its certificate comes with the response, is issued by the same CA and
-        // carries id-kp-OCSPSigning (RFC 6960 4.2.2.2); anything else could be any key at all.
-        foreach (var responder in basic.GetCerts() ?? [])
-        {
-            try
-            {
-                if (responder.IssuerDN.Equivalent(issuer.SubjectDN) && responder.IsValid(now)
-                    && (responder.GetExtendedKeyUsage()?.Contains(BcKeyPurpose.id_kp_OCSPSigning) ?? false))
-                {
-                    responder.Verify(issuer.GetPublicKey());
-                    if (TryVerify(basic, responder.GetPublicKey()))
-                    {
-                        return true;
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Security.Certificates.CertificateException)
-            {
-                // Not signed by the issuer, or unreadable: not an authorized responder; try the next.
-            }
-        }
-
-        return false;
-    }
-
-    private static bool TryVerify(BasicOcspResp basic, Org.BouncyCastle.Crypto.AsymmetricKeyParameter key)
-    {
-        try
-        {
-            return basic.Verify(key);
-        }
-        catch (Exception ex) when (ex is OcspException or InvalidCastException or ArgumentException or Org.BouncyCastle.Security.GeneralSecurityException)
-        {
-            // A key of another algorithm than the signature's (e.g. RSA key, ECDSA signature): not this signer.
-            return false;
-        }
     }
 
     private OcspResult Failed(string detail) => new(OcspStatus.Failed, time.GetUtcNow() + FailureBackoff, detail);
