@@ -53,6 +53,26 @@ public sealed class RevocationCheckerTests
     }
 
     [Fact]
+    public async Task Crl_Lookup_AllocatesNothingPerCheck()
+    {
+        await using var pki = TestPki.Create();
+        var (bob, _) = pki.IssueClient("bob");
+        var crl = Path.Combine(pki.Directory, "ca.crl");
+        pki.WriteCrl(crl);
+        using var checker = RevocationChecker.Create(Options(RevocationMode.HardFail, crl), pki.Bundle, NullLogger.Instance, TimeProvider.System)!;
+        var chain = pki.Chain(bob);
+        Assert.True(CompletedAllowed(checker.CheckAsync(chain, CancellationToken.None))); // Warm up lazy certificate fields.
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.True(CompletedAllowed(checker.CheckAsync(chain, CancellationToken.None)));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public async Task Ocsp_Revoked_Refused_Good_Allowed_SecondCheckFromCache()
     {
         await using var pki = TestPki.Create(ocsp: true);
@@ -176,6 +196,13 @@ public sealed class RevocationCheckerTests
         var ex = Assert.Throws<RevocationLoadException>(() => RevocationChecker.Create(Options(RevocationMode.SoftFail, crl, garbage), pki.Bundle, NullLogger.Instance, TimeProvider.System));
         Assert.Contains($"--crl {crl}: signature does not verify", ex.Message, StringComparison.Ordinal); // Same name "Test CA", other key.
         Assert.Contains($"--crl {garbage}: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The CRL path never waits: the check has completed when it returns.</summary>
+    private static bool CompletedAllowed(ValueTask<RevocationVerdict> check)
+    {
+        Assert.True(check.IsCompletedSuccessfully);
+        return check.Result.Allowed;
     }
 
     private static int ClosedPort()
