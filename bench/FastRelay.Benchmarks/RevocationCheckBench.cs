@@ -40,7 +40,7 @@ public class RevocationCheckBench
         var crl = new CertificateRevocationListBuilder();
         for (var i = 0; i < RevokedCount; i++)
         {
-            crl.AddEntry(RandomNumberGenerator.GetBytes(16), now.AddHours(-1));
+            crl.AddEntry(FastRelay.Pki.SerialNumber.NewRandom(), now.AddHours(-1));
         }
 
         var revokedLeaf = Leaf(ca, "revoked", 7);
