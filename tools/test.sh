@@ -9,6 +9,12 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# The PKI and stapling tests check interop with OpenSSL's own tools (x509, verify, ocsp, s_client).
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "tools/test.sh: installing openssl for the interop tests" >&2
+  apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 ./tools/check-style.sh
 dotnet build FastRelay.sln -c Release

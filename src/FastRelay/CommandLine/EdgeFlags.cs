@@ -26,7 +26,7 @@ internal static class EdgeFlags
         new("rate-key", "source-ip|service", "What the connection buckets are keyed by (identity comes with mutual TLS) [default: source-ip]"),
         new("bandwidth", "BYTES/s", "Shape each direction of every connection to this rate, e.g. 10MiB/s; pumps wait, nothing spins [default: off]"),
         new("crl", "FILE", "A CRL (PEM or DER) signed by a CA of --client-ca; a client certificate it lists is refused. Reloaded when the file changes; a bad file keeps the old CRL. Repeatable [default: none]", Repeatable: true),
-        new("revocation", "off|soft-fail|hard-fail", "When a client certificate's status is unknown (no CRL for its issuer, OCSP responder down, CRL past nextUpdate): soft-fail allows and logs it, hard-fail refuses. Revoked is refused unless off [default: soft-fail]"),
+        new("revocation", "off|soft-fail|hard-fail", "When a client certificate's status is unknown (no CRL for its issuer, OCSP responder down, CRL past nextUpdate): soft-fail allows (the handshake's log line says why), hard-fail refuses. Revoked is refused unless off [default: soft-fail]"),
         new("ocsp-timeout", "DURATION", $"Time for one OCSP request to the responder in a client certificate's AIA (answers are cached until nextUpdate); 0 = no OCSP, CRLs only [default: {ValueSyntax.FormatDuration(RevocationOptions.DefaultOcspTimeout)}]"),
         new("log-format", "text|json", "Diagnostic log format [default: text]"),
         new("log-level", "LEVEL", "trace|debug|information|warning|error|critical|none; debug logs one line per closed connection [default: information]"),
