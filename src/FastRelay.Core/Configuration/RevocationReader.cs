@@ -52,6 +52,11 @@ internal static class RevocationReader
         {
             errors.Add(new ConfigError("--crl", crls[0], "--revocation off turns every check off; remove --crl or choose soft-fail or hard-fail"));
         }
+        else if (mode == RevocationMode.HardFail && crls.Count == 0 && options.OcspTimeout == TimeSpan.Zero)
+        {
+            // Nothing could ever show a certificate good: every client would be refused.
+            errors.Add(new ConfigError("--revocation", "hard-fail", "needs a source of status: add --crl FILE, or allow OCSP (--ocsp-timeout above 0)"));
+        }
 
         return options;
     }

@@ -53,6 +53,13 @@ public sealed class RevocationReaderTests
     }
 
     [Fact]
+    public void HardFailWithNoCrlAndNoOcsp_IsAnError()
+    {
+        var (_, errors) = Read(Flag("client-ca", "ca.pem"), Flag("revocation", "hard-fail"), Flag("ocsp-timeout", "0"));
+        Assert.Contains("needs a source of status", Assert.Single(errors).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OffWithCrl_IsAnError()
     {
         var (_, errors) = Read(Flag("client-ca", "ca.pem"), Flag("revocation", "off"), Flag("crl", "a.crl"));

@@ -43,16 +43,18 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
 
     /// <summary>
     /// Builds the checker for <paramref name="options"/>, loading every CRL now and verifying each against
-    /// <paramref name="trustedCas"/> (the <c>--client-ca</c> bundle). Returns null for <c>--revocation off</c>
-    /// (the TLS path then skips the check).
+    /// <paramref name="trustedCas"/> (the <c>--client-ca</c> bundle). Returns null when nothing could be
+    /// refused (<c>--revocation off</c>, or soft-fail with no CRL and OCSP off); the TLS path then skips the check.
     /// </summary>
     /// <exception cref="RevocationLoadException">A CRL file is missing, malformed or not signed by a CA of the bundle; the message lists each.</exception>
     public static RevocationChecker? Create(RevocationOptions options, X509Certificate2Collection trustedCas, ILogger logger, TimeProvider time, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(trustedCas);
-        if (options.Mode == RevocationMode.Off)
+        if (options.Mode == RevocationMode.Off
+            || (options.Mode == RevocationMode.SoftFail && options.CrlFiles.Count == 0 && options.OcspTimeout == TimeSpan.Zero))
         {
+            // Off, or soft-fail with no CRL and no OCSP: nothing could refuse a certificate, so cost nothing per handshake.
             return null;
         }
 

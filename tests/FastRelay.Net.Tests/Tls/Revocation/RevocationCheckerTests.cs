@@ -178,9 +178,10 @@ public sealed class RevocationCheckerTests
     }
 
     [Fact]
-    public void Off_CreatesNoChecker()
+    public void OffOrNothingToCheck_CreatesNoChecker()
     {
         Assert.Null(RevocationChecker.Create(new RevocationOptions { Mode = RevocationMode.Off }, [], NullLogger.Instance, TimeProvider.System));
+        Assert.Null(RevocationChecker.Create(new RevocationOptions { OcspTimeout = TimeSpan.Zero }, [], NullLogger.Instance, TimeProvider.System));
     }
 
     [Fact]
