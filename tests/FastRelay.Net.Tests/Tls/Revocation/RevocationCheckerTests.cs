@@ -93,6 +93,22 @@ public sealed class RevocationCheckerTests
     }
 
     [Fact]
+    public async Task Ocsp_AnswerSignedByAnotherCa_NotTrusted_HardFailRefuses()
+    {
+        // Another CA (same name, other key) answers for our certificate: a forged "good" must count for nothing.
+        await using var impostor = TestPki.Create(ocsp: true);
+        await using var pki = TestPki.Create(ocspUrl: $"http://127.0.0.1:{impostor.Responder!.EndPoint.Port}");
+        var (alice, _) = pki.IssueClient("alice");
+
+        using var checker = RevocationChecker.Create(Options(RevocationMode.HardFail), pki.Bundle, NullLogger.Instance, TimeProvider.System)!;
+        var verdict = await checker.CheckAsync(pki.Chain(alice), CancellationToken.None);
+
+        Assert.False(verdict.Allowed);
+        Assert.Contains("is not signed by the issuer or a responder it delegated", verdict.Detail, StringComparison.Ordinal);
+        Assert.Equal(1, impostor.Responder.Requests);
+    }
+
+    [Fact]
     public async Task Ocsp_ConcurrentChecksOfOneCertificate_OneHttpRequest()
     {
         await using var pki = TestPki.Create(ocsp: true);
