@@ -4,6 +4,7 @@ using FastRelay.Configuration;
 using FastRelay.Filtering;
 using FastRelay.Listening;
 using FastRelay.Relaying;
+using FastRelay.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Hosting;
@@ -13,7 +14,7 @@ namespace FastRelay.Hosting;
 /// </summary>
 internal static partial class EdgeHost
 {
-    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, TlsMaterialStore? tls, CancellationToken cancellationToken)
     {
         using var loggerFactory = Logging.CreateFactory(options.Log);
         var logger = loggerFactory.CreateLogger("FastRelay.Host");
@@ -26,7 +27,7 @@ internal static partial class EdgeHost
         EdgeServer server;
         try
         {
-            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy);
+            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, observer: null, tls);
         }
         catch (ListenerBindException ex)
         {
@@ -37,13 +38,17 @@ internal static partial class EdgeHost
         var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
         using var reloader = options.PolicyFile is { } path ? new PolicyReloader(path, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
+        using var tlsReloader = server.Tls is { } store ? new TlsReloader(store, logger) : null;
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             // SIGHUP means "reload" to a daemon, never "hang up": without this the runtime would exit.
             context.Cancel = true;
             ThreadPool.QueueUserWorkItem(_ =>
             {
-                if (reloader is null || !reloader.Reload("SIGHUP"))
+                // Both, each on its own: a bad certificate must not keep a good policy out, nor the reverse.
+                var policyReloaded = reloader?.Reload("SIGHUP") ?? false;
+                var tlsReloaded = tlsReloader?.Reload("SIGHUP") ?? false;
+                if (!policyReloaded && !tlsReloaded)
                 {
                     Log.NothingReloaded(logger);
                 }
@@ -85,7 +90,7 @@ internal static partial class EdgeHost
     private static partial class Log
     {
         [LoggerMessage(EventId = 6, EventName = "NothingReloaded", Level = LogLevel.Information,
-            Message = "SIGHUP: nothing new was loaded (no --policy, or the new version was refused; see above)")]
+            Message = "SIGHUP: nothing new was loaded (no --policy or TLS files, or the new versions were refused; see above)")]
         public static partial void NothingReloaded(ILogger logger);
 
         [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,

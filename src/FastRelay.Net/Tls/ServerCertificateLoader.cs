@@ -1,0 +1,80 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using FastRelay.Configuration;
+
+namespace FastRelay.Tls;
+
+/// <summary>
+/// Loads <c>--tls-cert</c> (PEM: leaf first, then intermediates) and <c>--tls-key</c> (PEM: ECDSA or RSA) into a
+/// <see cref="ServerCertificate"/>, checking that the key matches and the certificate is in date. Every
+/// problem becomes a <see cref="TlsLoadException"/> that names the file.
+/// </summary>
+internal static class ServerCertificateLoader
+{
+    /// <summary>Loads both files; <paramref name="trust"/> names the client CAs sent in the CertificateRequest (null: none).</summary>
+    /// <exception cref="TlsLoadException">A file is missing, unreadable, malformed, or the key does not match.</exception>
+    public static ServerCertificate Load(TlsOptions options, SslCertificateTrust? trust, DateTimeOffset now)
+    {
+        var certificates = PemFiles.ReadCertificates("--tls-cert", options.CertificateFile);
+        var leaf = certificates[0];
+        var keyText = PemFiles.ReadText("--tls-key", options.KeyFile);
+        var withKey = AttachKey(leaf, keyText, options);
+        if (withKey.NotAfter.ToUniversalTime() < now.UtcDateTime)
+        {
+            throw new TlsLoadException($"--tls-cert {options.CertificateFile}: the certificate '{leaf.Subject}' expired on {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm}Z");
+        }
+
+        var intermediates = new X509Certificate2Collection();
+        for (var i = 1; i < certificates.Count; i++)
+        {
+            intermediates.Add(certificates[i]);
+        }
+
+        // The one place the context is built (a supplied OCSP response would be attached here too).
+        // offline: false lets .NET fetch the OCSP response from the certificate's responder (AIA) and
+        // refresh it before nextUpdate; offline: true turns that (and any other download) off.
+        var context = SslStreamCertificateContext.Create(withKey, intermediates, offline: options.OcspStaple == OcspStapling.Off, trust);
+        return new ServerCertificate(context, withKey, intermediates.Count);
+    }
+
+    private static X509Certificate2 AttachKey(X509Certificate2 leaf, string keyText, TlsOptions options)
+    {
+        if (keyText.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal))
+        {
+            throw new TlsLoadException($"--tls-key {options.KeyFile}: the key is encrypted; give an unencrypted PEM key (file mode 0600)");
+        }
+
+        try
+        {
+            switch (leaf.GetKeyAlgorithmName())
+            {
+                case "ECDSA":
+                    using (var ecdsa = ECDsa.Create())
+                    {
+                        ecdsa.ImportFromPem(keyText);
+                        return leaf.CopyWithPrivateKey(ecdsa);
+                    }
+
+                case "RSA":
+                    using (var rsa = RSA.Create())
+                    {
+                        rsa.ImportFromPem(keyText);
+                        return leaf.CopyWithPrivateKey(rsa);
+                    }
+
+                default:
+                    throw new TlsLoadException($"--tls-cert {options.CertificateFile}: unsupported key type {leaf.GetKeyAlgorithmName()}; expected an ECDSA or RSA certificate");
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            // ImportFromPem: no key block of the expected type.
+            throw new TlsLoadException($"--tls-key {options.KeyFile}: no {leaf.GetKeyAlgorithmName()} private key found ({ex.Message.TrimEnd('.')}); expected a PEM PRIVATE KEY block matching the certificate in --tls-cert", ex);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new TlsLoadException($"--tls-key {options.KeyFile}: does not match the certificate in --tls-cert {options.CertificateFile} ({ex.Message.TrimEnd('.')})", ex);
+        }
+    }
+}
