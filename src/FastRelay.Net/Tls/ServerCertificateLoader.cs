@@ -45,36 +45,29 @@ internal static class ServerCertificateLoader
             throw new TlsLoadException($"--tls-key {options.KeyFile}: the key is encrypted; give an unencrypted PEM key (file mode 0600)");
         }
 
+        using AsymmetricAlgorithm key = leaf.GetKeyAlgorithmName() switch
+        {
+            "ECDSA" => ECDsa.Create(),
+            "RSA" => RSA.Create(),
+            var other => throw new TlsLoadException($"--tls-cert {options.CertificateFile}: unsupported key type {other}; expected an ECDSA or RSA certificate"),
+        };
         try
         {
-            switch (leaf.GetKeyAlgorithmName())
-            {
-                case "ECDSA":
-                    using (var ecdsa = ECDsa.Create())
-                    {
-                        ecdsa.ImportFromPem(keyText);
-                        return leaf.CopyWithPrivateKey(ecdsa);
-                    }
-
-                case "RSA":
-                    using (var rsa = RSA.Create())
-                    {
-                        rsa.ImportFromPem(keyText);
-                        return leaf.CopyWithPrivateKey(rsa);
-                    }
-
-                default:
-                    throw new TlsLoadException($"--tls-cert {options.CertificateFile}: unsupported key type {leaf.GetKeyAlgorithmName()}; expected an ECDSA or RSA certificate");
-            }
+            key.ImportFromPem(keyText);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
-            // ImportFromPem: no key block of the expected type.
-            throw new TlsLoadException($"--tls-key {options.KeyFile}: no {leaf.GetKeyAlgorithmName()} private key found ({ex.Message.TrimEnd('.')}); expected a PEM PRIVATE KEY block matching the certificate in --tls-cert", ex);
+            // No key block of the certificate's type (an RSA key for an ECDSA certificate, say), or a malformed one.
+            throw new TlsLoadException($"--tls-key {options.KeyFile}: no usable {leaf.GetKeyAlgorithmName()} private key ({ex.Message.TrimEnd('.')}); expected a PEM PRIVATE KEY block for the certificate in --tls-cert", ex);
         }
-        catch (CryptographicException ex)
+
+        try
         {
-            throw new TlsLoadException($"--tls-key {options.KeyFile}: does not match the certificate in --tls-cert {options.CertificateFile} ({ex.Message.TrimEnd('.')})", ex);
+            return key is ECDsa ecdsa ? leaf.CopyWithPrivateKey(ecdsa) : leaf.CopyWithPrivateKey((RSA)key);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            throw new TlsLoadException($"--tls-key {options.KeyFile}: does not match the certificate in --tls-cert {options.CertificateFile} (their public keys differ)", ex);
         }
     }
 }

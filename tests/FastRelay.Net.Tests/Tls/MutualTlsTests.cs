@@ -73,7 +73,7 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
         using var backend = new ManualBackend();
         await using (var edge = TestEdge.StartTls(_pki, backend.Target, observer: observer))
         {
-            await AssertRefusedAsync(edge, certificate);
+            await AssertRefusedAsync(edge, _pki, certificate);
             Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.ClientCertRejected] == 1));
         }
 
@@ -93,9 +93,9 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
         var byUri = _pki.IssueClient("anything", uri: "spiffe://corp/ops/1");
         await using (var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), observer: observer, flags: [("allow-cn", "desk-*"), ("allow-san", "URI:spiffe://corp/ops/*")]))
         {
-            await AssertEchoesAsync(edge, _pki.Client);
-            await AssertEchoesAsync(edge, byUri);
-            await AssertRefusedAsync(edge, other);
+            await AssertEchoesAsync(edge, _pki, _pki.Client);
+            await AssertEchoesAsync(edge, _pki, byUri);
+            await AssertRefusedAsync(edge, _pki, other);
             Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.ClientCertRejected] == 1));
         }
 
@@ -120,29 +120,29 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
         {
             // At accept there is no identity yet, so the Inbound check (no identity) must not deny before TLS:
             // the identity rule is what admits desk-7 after the handshake.
-            await AssertEchoesAsync(edge, _pki.Client);
-            await AssertRefusedAsync(edge, _pki.IssueClient("kiosk-2"));
+            await AssertEchoesAsync(edge, _pki, _pki.Client);
+            await AssertRefusedAsync(edge, _pki, _pki.IssueClient("kiosk-2"));
             Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] >= 1));
         }
 
         Assert.Contains(observer.Events, e => e.Checkpoint == Checkpoint.Handshake && !e.Allowed && e.Reason == CloseReason.FilterDenied && e.Identity!.CommonName == "kiosk-2");
     }
 
-    internal static async Task AssertEchoesAsync(TestEdge edge, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string? serverName = "edge.test")
+    internal static async Task AssertEchoesAsync(TestEdge edge, TestCertificates pki, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? serverName = "edge.test")
     {
-        await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, ((IPkiOwner)PkiFixture.Shared).Pki, certificate, serverName);
+        await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, certificate, serverName);
         await tls.WriteAsync("ping"u8.ToArray());
         var buffer = new byte[4];
         await tls.ReadExactlyAsync(buffer).AsTask().WithTimeout();
         Assert.Equal("ping"u8.ToArray(), buffer);
     }
 
-    internal static async Task AssertRefusedAsync(TestEdge edge, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? serverName = "edge.test")
+    internal static async Task AssertRefusedAsync(TestEdge edge, TestCertificates pki, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? serverName = "edge.test")
     {
         try
         {
             // TLS 1.3: the client's handshake succeeds; the refusal shows on its first read.
-            await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, ((IPkiOwner)PkiFixture.Shared).Pki, certificate, serverName);
+            await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, certificate, serverName);
             await tls.WriteAsync("ping"u8.ToArray());
             Assert.True(await tls.IsClosedByServerAsync());
         }
