@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test FastRelay has, the way CI does (.ci/run calls exactly this).
-# Installs what the tests need first; today that is only the .NET SDK pinned in global.json.
+# Installs what the tests need first: the .NET SDK pinned in global.json, and OpenSSL's command line
+# (the TLS interop tests drive `openssl s_client` against the edge).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "tools/test.sh: the .NET SDK 10.0.401 (global.json) is required: https://dotnet.microsoft.com/download" >&2
   exit 1
+fi
+
+if ! command -v openssl >/dev/null 2>&1; then
+  apt-get install -y openssl >/dev/null || { echo "tools/test.sh: openssl is required for the TLS interop tests (apt-get install openssl)" >&2; exit 1; }
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
