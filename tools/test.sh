@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test FastRelay has, the way CI does (.ci/run calls exactly this).
-# Installs what the tests need first; today that is only the .NET SDK pinned in global.json.
+# Installs what the tests need first: the .NET SDK pinned in global.json, and OpenSSL's command line
+# (the TLS interop tests drive `openssl s_client` against the edge).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,10 +10,10 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# The PKI and stapling tests check interop with OpenSSL's own tools (x509, verify, ocsp, s_client).
+# The TLS, PKI and stapling tests check interop with OpenSSL's own tools (x509, verify, ocsp, s_client).
 if ! command -v openssl >/dev/null 2>&1; then
-  echo "tools/test.sh: installing openssl for the interop tests" >&2
-  apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+  { apt-get update -qq && apt-get install -y -qq openssl >/dev/null; } \
+    || { echo "tools/test.sh: openssl is required for the TLS interop tests (apt-get install openssl)" >&2; exit 1; }
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -4,6 +4,8 @@ using FastRelay.Configuration;
 using FastRelay.Filtering;
 using FastRelay.Listening;
 using FastRelay.Relaying;
+using FastRelay.Tls;
+using FastRelay.Tls.Revocation;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Hosting;
@@ -13,9 +15,10 @@ namespace FastRelay.Hosting;
 /// </summary>
 internal static partial class EdgeHost
 {
-    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, TlsMaterialStore? tls, CancellationToken cancellationToken, ILoggerFactory? loggers = null)
     {
-        using var loggerFactory = Logging.CreateFactory(options.Log);
+        using var loggerFactory = loggers ?? Logging.CreateFactory(options.Log);
+        using var revocation = tls?.Revocation as RevocationChecker;
         var logger = loggerFactory.CreateLogger("FastRelay.Host");
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -26,7 +29,7 @@ internal static partial class EdgeHost
         EdgeServer server;
         try
         {
-            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy);
+            server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, observer: null, tls);
         }
         catch (ListenerBindException ex)
         {
@@ -37,13 +40,26 @@ internal static partial class EdgeHost
         var version = typeof(EdgeHost).Assembly.GetName().Version?.ToString(3) ?? "?";
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
         using var reloader = options.PolicyFile is { } path ? new PolicyReloader(path, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
+        using var tlsReloader = server.Tls is { } store ? new TlsReloader(store, logger) : null;
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             // SIGHUP means "reload" to a daemon, never "hang up": without this the runtime would exit.
             context.Cancel = true;
             ThreadPool.QueueUserWorkItem(_ =>
             {
-                if (reloader is null || !reloader.Reload("SIGHUP"))
+                // Both, each on its own: a bad certificate must not keep a good policy out, nor the reverse.
+                var policyReloaded = reloader?.Reload("SIGHUP") ?? false;
+                var tlsReloaded = tlsReloader?.Reload("SIGHUP") ?? false;
+                if (tlsReloaded && server.Tls?.Current.ClientCa is { } bundle)
+                {
+                    revocation?.Crls?.ReplaceTrust(bundle.Certificates); // Re-reads the CRLs against the new bundle.
+                }
+                else
+                {
+                    _ = revocation?.Crls?.Reload("SIGHUP"); // Failures are logged per file; the old CRLs stay.
+                }
+
+                if (!policyReloaded && !tlsReloaded)
                 {
                     Log.NothingReloaded(logger);
                 }
@@ -85,7 +101,7 @@ internal static partial class EdgeHost
     private static partial class Log
     {
         [LoggerMessage(EventId = 6, EventName = "NothingReloaded", Level = LogLevel.Information,
-            Message = "SIGHUP: nothing new was loaded (no --policy, or the new version was refused; see above)")]
+            Message = "SIGHUP: nothing new was loaded (no --policy or TLS files, or the new versions were refused; see above)")]
         public static partial void NothingReloaded(ILogger logger);
 
         [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,
