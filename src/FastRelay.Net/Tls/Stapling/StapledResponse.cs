@@ -38,7 +38,7 @@ internal static class StapledResponse
     private static readonly Lazy<Fields?> RuntimeFields = new(FindFields);
 
     /// <summary>
-    /// Sets <paramref name="der"/> (already validated: see <see cref="OcspStapleFile"/>) as the response
+    /// Sets <paramref name="der"/> (already validated: see <see cref="OcspStapleValidator"/>) as the response
     /// <paramref name="context"/> staples, until <paramref name="nextUpdate"/>; null <paramref name="der"/> stops stapling.
     /// </summary>
     /// <returns>False with <paramref name="error"/> when this runtime or platform does not allow it.</returns>

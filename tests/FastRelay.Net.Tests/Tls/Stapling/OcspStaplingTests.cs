@@ -2,10 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using FastRelay.Pki;
 using FastRelay.TestKit;
-using FastRelay.Tls.Revocation;
 using FastRelay.Tls.Stapling;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace FastRelay.Net.Tests.Tls.Stapling;
 
@@ -43,10 +40,9 @@ public sealed class OcspStaplingTests
         var staple = Path.Combine(pki.Directory, "web1.ocsp");
         await File.WriteAllBytesAsync(staple, await ResponseFor(pki, "web1"));
 
-        // offline: true alone forbids stapling; the file turns it back on with our bytes.
+        // offline: true alone forbids stapling; the file turns it back on with our bytes (as ServerCertificateLoader does).
         var context = SslStreamCertificateContext.Create(server, [pki.CaCertificate], offline: true);
-        using var file = new OcspStapleFile(staple, NullLogger.Instance, TimeProvider.System);
-        file.Attach(context, pki.CaCertificate);
+        Assert.Null(Attach(context, await File.ReadAllBytesAsync(staple), pki.CaCertificate));
         await using var tls = new TlsStapleServer(context);
 
         var output = await StatusOf(tls.Address, pki.Ca.Files.Certificate);
@@ -56,69 +52,53 @@ public sealed class OcspStaplingTests
     }
 
     [Fact]
-    public async Task File_Changed_NewResponseStapled_BadFileKeepsIt()
+    public async Task Attached_PastNextUpdate_RuntimeStopsStapling_HandshakesStillWork()
     {
+        // Without any timer of ours: once the attached response's nextUpdate passes, the runtime itself
+        // sends no staple (its refetch has no URL to go to) and the handshake is unaffected.
         await using var pki = TestPki.Create();
         var (server, _) = pki.IssueServer("web1");
-        var staple = Path.Combine(pki.Directory, "web1.ocsp");
-        await File.WriteAllBytesAsync(staple, await ResponseFor(pki, "web1"));
+        var request = Path.Combine(pki.Directory, "web1.ocsp-req");
+        await OpenSsl.RunAsync("ocsp", "-issuer", pki.Ca.Files.Certificate, "-cert", pki.Ca.Files.Issued("web1").Certificate, "-no_nonce", "-reqout", request);
+        var der = new OcspResponseBuilder(pki.Ca, TimeSpan.FromSeconds(2), TimeProvider.System).Respond(await File.ReadAllBytesAsync(request), out _);
         var context = SslStreamCertificateContext.Create(server, [pki.CaCertificate], offline: true);
-        using var file = new OcspStapleFile(staple, NullLogger.Instance, TimeProvider.System);
-        file.Attach(context, pki.CaCertificate);
-        var first = file.NextUpdate;
-
-        await Task.Delay(1100); // A new response has a later thisUpdate/nextUpdate (whole seconds).
-        await File.WriteAllBytesAsync(staple, await ResponseFor(pki, "web1"));
-        Assert.True(await TestTimeouts.EventuallyAsync(() => file.NextUpdate > first));
-
-        var stapled = file.NextUpdate;
-        await File.WriteAllTextAsync(staple, "garbage");
-        Assert.False(file.Reload("test"));
-        Assert.Equal(stapled, file.NextUpdate);
+        Assert.True(OcspStapleValidator.TryValidate(der, server, pki.CaCertificate, DateTimeOffset.UtcNow, out var valid, out var nextUpdate, out var error), error);
+        Assert.True(StapledResponse.TryAttach(context, valid, nextUpdate, out error), error);
         await using var tls = new TlsStapleServer(context);
         Assert.Contains("Cert Status: good", await StatusOf(tls.Address, pki.Ca.Files.Certificate), StringComparison.Ordinal);
+
+        await Task.Delay(nextUpdate - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(500));
+        var after = await StatusOf(tls.Address, pki.Ca.Files.Certificate);
+        Assert.Contains("OCSP response: no response sent", after, StringComparison.Ordinal);
+        Assert.Contains("Verify return code: 0 (ok)", after, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task File_PastNextUpdate_StaplingStops()
+    public async Task File_Unfit_RefusedSayingWhy()
     {
         await using var pki = TestPki.Create();
         var (server, _) = pki.IssueServer("web1");
-        var staple = Path.Combine(pki.Directory, "web1.ocsp");
-        await File.WriteAllBytesAsync(staple, await ResponseFor(pki, "web1"));
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        pki.IssueServer("web2");
         var context = SslStreamCertificateContext.Create(server, [pki.CaCertificate], offline: true);
-        using var file = new OcspStapleFile(staple, NullLogger.Instance, time);
-        file.Attach(context, pki.CaCertificate);
 
-        time.Advance(TimeSpan.FromHours(2)); // Responses are good for 1h.
-        Assert.Null(file.NextUpdate);
-        await using var tls = new TlsStapleServer(context);
-        Assert.Contains("OCSP response: no response sent", await StatusOf(tls.Address, pki.Ca.Files.Certificate), StringComparison.Ordinal);
-    }
+        Assert.Contains("has no answer for this certificate", Attach(context, await ResponseFor(pki, "web2"), pki.CaCertificate), StringComparison.Ordinal);
+        Assert.Contains("has no answer for this certificate", Attach(context, await ResponseFor(pki, "web2"), null), StringComparison.Ordinal); // Serial check without the issuer.
 
-    [Fact]
-    public async Task File_Unfit_AttachThrowsSayingWhy()
-    {
-        await using var pki = TestPki.Create();
-        var (server, _) = pki.IssueServer("web1");
-        var (_, otherSerial) = pki.IssueServer("web2");
-        var staple = Path.Combine(pki.Directory, "staple.ocsp");
-        var context = SslStreamCertificateContext.Create(server, [pki.CaCertificate], offline: true);
-        using var file = new OcspStapleFile(staple, NullLogger.Instance, TimeProvider.System);
+        var tampered = await ResponseFor(pki, "web1");
+        tampered[^1] ^= 0x01; // The last byte of the signature: still parses, no longer verifies.
+        Assert.Contains("is not signed by the issuer", Attach(context, tampered, pki.CaCertificate), StringComparison.Ordinal);
 
-        await File.WriteAllBytesAsync(staple, await ResponseFor(pki, "web2"));
-        Assert.Contains("has no answer for this certificate", Assert.Throws<RevocationLoadException>(() => file.Attach(context, pki.CaCertificate)).Message, StringComparison.Ordinal);
-
-        pki.Ca.Revoke(otherSerial, X509RevocationReason.KeyCompromise, out _);
         var web1Serial = pki.Ca.ReadIndex().Single(e => e.Name == "web1").Serial;
         pki.Ca.Revoke(web1Serial, X509RevocationReason.KeyCompromise, out _);
-        await File.WriteAllBytesAsync(staple, await ResponseFor(pki, "web1"));
-        Assert.Contains("REVOKED", Assert.Throws<RevocationLoadException>(() => file.Attach(context, pki.CaCertificate)).Message, StringComparison.Ordinal);
+        Assert.Contains("REVOKED", Attach(context, await ResponseFor(pki, "web1"), pki.CaCertificate), StringComparison.Ordinal);
 
-        await File.WriteAllTextAsync(staple, "not der");
-        Assert.Contains($"--ocsp-staple {staple}: not an OCSP response", Assert.Throws<RevocationLoadException>(() => file.Attach(context)).Message, StringComparison.Ordinal);
+        Assert.Contains("not an OCSP response", Attach(context, "not der"u8.ToArray(), null), StringComparison.Ordinal);
     }
+
+    /// <summary>Validates and attaches like ServerCertificateLoader; returns the error, or null when stapled.</summary>
+    private static string? Attach(SslStreamCertificateContext context, byte[] bytes, X509Certificate2? issuer) =>
+        OcspStapleValidator.TryValidate(bytes, context.TargetCertificate, issuer, DateTimeOffset.UtcNow, out var der, out var nextUpdate, out var error)
+        && StapledResponse.TryAttach(context, der, nextUpdate, out error) ? null : error;
 
     /// <summary>The CA's OCSP answer for DIR/NAME.pem, as <c>openssl ocsp -respout</c> would save it.</summary>
     private static async Task<byte[]> ResponseFor(TestPki pki, string name)
