@@ -13,6 +13,8 @@ namespace FastRelay.Benchmarks;
 /// (<see cref="RevocationChecker.CheckAsync"/> with <c>--crl</c>: issuer lookup, key match, serial lookup),
 /// for a certificate the CRL does not list and one it does. CRL sizes sweep a small site (10), a large one
 /// (10,000) and a CA that never prunes (100,000): the lookup must stay flat and allocate nothing.
+/// <c>OcspCacheHit</c>: the same check answered from the OCSP cache (no CRL; the first lookup went to a
+/// loopback <c>fastrelay ca ocsp</c> in setup), independent of the CRL size.
 /// </summary>
 [MemoryDiagnoser]
 public class RevocationCheckBench
@@ -21,6 +23,10 @@ public class RevocationCheckBench
     private RevocationChecker _checker = null!;
     private X509Certificate2[] _good = null!;
     private X509Certificate2[] _revoked = null!;
+    private RevocationChecker _ocspChecker = null!;
+    private X509Certificate2[] _ocspChain = null!;
+    private FastRelay.Pki.CertificateAuthority _ca = null!;
+    private FastRelay.Pki.OcspResponder _responder = null!;
 
     [Params(10, 10_000, 100_000)]
     public int RevokedCount { get; set; }
@@ -53,12 +59,38 @@ public class RevocationCheckBench
         _checker = RevocationChecker.Create(options, [anchor], NullLogger.Instance, TimeProvider.System)!;
         _good = [Leaf(ca, "good", 9), anchor];
         _revoked = [revokedLeaf, anchor];
+        SetupOcsp();
+    }
+
+    // A `fastrelay ca` CA with its responder on loopback; the checker's cache is warmed once, so the
+    // benchmark measures a cache hit (what every handshake after the first pays until nextUpdate).
+    private void SetupOcsp()
+    {
+        var dir = Path.Combine(_directory, "ca");
+        _ca = FastRelay.Pki.CertificateAuthority.Init(dir, "Bench OCSP CA", FastRelay.Pki.CaKeyType.Ecdsa, 30, new FastRelay.Pki.CaSettings(), TimeProvider.System);
+        _responder = FastRelay.Pki.OcspResponder.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+            new FastRelay.Pki.OcspResponseBuilder(_ca, TimeSpan.FromHours(1), TimeProvider.System), NullLogger.Instance);
+        (_ca.Settings with { OcspUrl = $"http://127.0.0.1:{_responder.EndPoint.Port}" }).Write(_ca.Files.Settings);
+        _ca.Dispose();
+        _ca = FastRelay.Pki.CertificateAuthority.Open(dir, TimeProvider.System);
+        _ca.Issue(new FastRelay.Pki.IssueRequest("client", FastRelay.Pki.CertificateRole.Client, [], [], [], 30, null));
+        var (certificate, _) = _ca.Files.Issued("client");
+        _ocspChain = [X509CertificateLoader.LoadCertificateFromFile(certificate), X509CertificateLoader.LoadCertificate(_ca.Certificate.RawData)];
+        var options = new RevocationOptions { Mode = RevocationMode.HardFail, OcspTimeout = TimeSpan.FromSeconds(2) };
+        _ocspChecker = RevocationChecker.Create(options, [_ocspChain[1]], NullLogger.Instance, TimeProvider.System)!;
+        if (!_ocspChecker.CheckAsync(_ocspChain, CancellationToken.None).AsTask().GetAwaiter().GetResult().Allowed)
+        {
+            throw new InvalidOperationException("the OCSP warm-up was refused");
+        }
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _checker.Dispose();
+        _ocspChecker.Dispose();
+        _responder.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _ca.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -67,6 +99,9 @@ public class RevocationCheckBench
 
     [Benchmark]
     public bool Listed() => Allowed(_checker.CheckAsync(_revoked, CancellationToken.None));
+
+    [Benchmark]
+    public bool OcspCacheHit() => Allowed(_ocspChecker.CheckAsync(_ocspChain, CancellationToken.None));
 
     // The CRL path completes synchronously (no OCSP here); the fallback only guards the benchmark's own correctness.
     private static bool Allowed(ValueTask<FastRelay.Tls.RevocationVerdict> check) =>
