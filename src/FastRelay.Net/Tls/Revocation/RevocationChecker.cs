@@ -25,6 +25,9 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
+    // Soft-fail admissions are a degraded state worth a warning, but not one per handshake: one a minute, the rest at Debug.
+    private readonly Diagnostics.OncePerInterval _unknownWarning;
+
     private RevocationChecker(RevocationMode mode, CrlStore? crls, OcspResponseCache? ocsp, HttpClient? http, ILogger logger, TimeProvider time)
     {
         _mode = mode;
@@ -33,6 +36,7 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
         _http = http;
         _logger = logger;
         _time = time;
+        _unknownWarning = new Diagnostics.OncePerInterval(time, TimeSpan.FromMinutes(1));
     }
 
     /// <summary>The CRLs, for SIGHUP (<see cref="CrlStore.Reload"/>) and CA bundle reloads; null without <c>--crl</c>.</summary>
@@ -79,6 +83,7 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
         var now = _time.GetUtcNow();
         var crls = _crls?.Current ?? CrlSnapshot.Empty;
         string? unknown = null;
+        var degraded = false;
         for (var i = 0; i < chain.Count - 1; i++)
         {
             switch (crls.Check(chain[i], chain[i + 1], now, out var crl, out var revokedAt))
@@ -89,12 +94,13 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
                     continue;
                 case CrlStatus.Stale when _ocsp is null || OcspUrl(chain[i]) is null:
                     unknown ??= $"{Describe(chain[i])}: CRL {crl!.Path} is past its nextUpdate {crl.NextUpdate:u}";
+                    degraded = true;
                     continue;
                 default:
                     if (_ocsp is not null && OcspUrl(chain[i]) is not null)
                     {
                         // At least one certificate needs the network: finish the chain asynchronously.
-                        return CheckWithOcspAsync(chain, i, unknown, now, cancellationToken);
+                        return CheckWithOcspAsync(chain, i, unknown, degraded, now, cancellationToken);
                     }
 
                     unknown ??= $"{Describe(chain[i])}: no CRL from its issuer and no OCSP URL in it";
@@ -102,7 +108,7 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
             }
         }
 
-        return ValueTask.FromResult(Conclude(unknown));
+        return ValueTask.FromResult(Conclude(unknown, degraded));
     }
 
     public void Dispose()
@@ -112,7 +118,7 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
     }
 
     private async ValueTask<RevocationVerdict> CheckWithOcspAsync(
-        IReadOnlyList<X509Certificate2> chain, int from, string? unknown, DateTimeOffset now, CancellationToken cancellationToken)
+        IReadOnlyList<X509Certificate2> chain, int from, string? unknown, bool degraded, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var crls = _crls?.Current ?? CrlSnapshot.Empty;
         for (var i = from; i < chain.Count - 1; i++)
@@ -131,6 +137,7 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
             if (_ocsp is null || OcspUrl(chain[i]) is not { } url)
             {
                 unknown ??= $"{Describe(chain[i])}: no current CRL from its issuer and no OCSP URL in it";
+                degraded |= crlStatus == CrlStatus.Stale;
                 continue;
             }
 
@@ -143,14 +150,17 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
                     continue;
                 default:
                     unknown ??= $"{Describe(chain[i])}: {answer.Detail}";
+                    degraded = true;
                     continue;
             }
         }
 
-        return Conclude(unknown);
+        return Conclude(unknown, degraded);
     }
 
-    private RevocationVerdict Conclude(string? unknown)
+    /// <param name="unknown">Why a status is unknown; null when every certificate was shown good.</param>
+    /// <param name="degraded">A source failed (responder down, CRL stale), rather than none being configured for it.</param>
+    private RevocationVerdict Conclude(string? unknown, bool degraded)
     {
         if (unknown is null)
         {
@@ -163,7 +173,16 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
             return new RevocationVerdict(false, $"revocation status unknown, refused by --revocation hard-fail: {unknown}");
         }
 
-        Log.StatusUnknownAllowed(_logger, unknown);
+        // No source for a certificate is how the site is set up: Debug. A failing source is degraded: warn.
+        if (degraded && _unknownWarning.TryEnter())
+        {
+            Log.StatusUnknownAllowed(_logger, unknown);
+        }
+        else
+        {
+            Log.StatusUnknownAllowedAgain(_logger, unknown);
+        }
+
         return new RevocationVerdict(true, $"revocation status unknown, allowed by --revocation soft-fail: {unknown}");
     }
 
@@ -195,8 +214,11 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
         [LoggerMessage(EventId = 465, EventName = "ClientCertificateRevoked", Level = LogLevel.Information, Message = "Client certificate refused: {Detail}")]
         public static partial void Revoked(ILogger logger, string detail);
 
-        [LoggerMessage(EventId = 466, EventName = "RevocationUnknownAllowed", Level = LogLevel.Debug, Message = "Revocation status unknown, allowed (soft-fail): {Detail}")]
+        [LoggerMessage(EventId = 466, EventName = "RevocationUnknownAllowed", Level = LogLevel.Warning, Message = "Revocation status unknown, allowed by --revocation soft-fail (more within a minute at Debug): {Detail}")]
         public static partial void StatusUnknownAllowed(ILogger logger, string detail);
+
+        [LoggerMessage(EventId = 468, EventName = "RevocationUnknownAllowedAgain", Level = LogLevel.Debug, Message = "Revocation status unknown, allowed by --revocation soft-fail: {Detail}")]
+        public static partial void StatusUnknownAllowedAgain(ILogger logger, string detail);
 
         [LoggerMessage(EventId = 467, EventName = "RevocationUnknownRefused", Level = LogLevel.Information, Message = "Revocation status unknown, refused (hard-fail): {Detail}")]
         public static partial void StatusUnknownRefused(ILogger logger, string detail);
