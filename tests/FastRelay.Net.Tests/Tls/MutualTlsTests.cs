@@ -128,6 +128,30 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
         Assert.Contains(observer.Events, e => e.Checkpoint == Checkpoint.Handshake && !e.Allowed && e.Reason == CloseReason.FilterDenied && e.Identity!.CommonName == "kiosk-2");
     }
 
+    [Fact]
+    public async Task AddressDeniedByPolicy_NeverCostsAHandshake()
+    {
+        const string policy = """
+            {"SecurityGroups": [
+              {"Name": "Blocked", "Rules": [{"Protocol": "TCP", "SourceIP": "127.0.0.2/32", "Action": "Deny", "Priority": 1}]},
+              {"Name": "Desks", "Rules": [{"Protocol": "TCP", "SourceIP": "127.0.0.0/8", "Identity": "CN=desk-*", "Action": "Allow"}]},
+              {"Name": "Backends", "Rules": [{"Protocol": "TCP", "DestinationIP": "127.0.0.1", "Action": "Allow"}]}
+            ]}
+            """;
+        var observer = new RecordingObserver();
+        using var backend = new ManualBackend();
+        await using (var edge = TestEdge.StartTls(_pki, backend.Target, policyJson: policy, observer: observer))
+        {
+            using var blocked = await SocketTestExtensions.ConnectAsync(edge.EndPoint, IPAddress.Parse("127.0.0.2"));
+            Assert.True(await blocked.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == 1));
+        }
+
+        var denied = Assert.Single(observer.Events);
+        Assert.Equal(Checkpoint.Inbound, denied.Checkpoint); // Decided at accept: no Handshake event, no handshake.
+        Assert.Equal("Blocked", denied.Rule!.GroupName);
+    }
+
     internal static async Task AssertEchoesAsync(TestEdge edge, TestCertificates pki, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? serverName = "edge.test")
     {
         await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, certificate, serverName);
