@@ -152,6 +152,26 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
         Assert.Equal("Blocked", denied.Rule!.GroupName);
     }
 
+    [Fact]
+    public async Task RateKeyIdentity_BucketsPerCertificateIdentity_AfterTheHandshake()
+    {
+        var observer = new RecordingObserver();
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var other = _pki.IssueClient("desk-8");
+        await using (var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), observer: observer,
+            flags: [("conn-rate", "1/h"), ("conn-burst", "1"), ("rate-key", "identity")]))
+        {
+            await AssertEchoesAsync(edge, _pki, _pki.Client);
+            await AssertRefusedAsync(edge, _pki, _pki.Client); // Same identity: its one token is spent.
+            await AssertEchoesAsync(edge, _pki, other); // Another identity has its own bucket.
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.RateLimited] == 1));
+        }
+
+        var limited = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.RateLimit);
+        Assert.Equal("desk-7", limited.Identity!.CommonName);
+        Assert.Equal(CloseReason.RateLimited, limited.Reason);
+    }
+
     internal static async Task AssertEchoesAsync(TestEdge edge, TestCertificates pki, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? serverName = "edge.test")
     {
         await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, certificate, serverName);

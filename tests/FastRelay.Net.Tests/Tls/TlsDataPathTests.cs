@@ -118,6 +118,7 @@ public sealed class TlsDataPathTests(PkiFixture fixture) : IClassFixture<PkiFixt
 /// The TLS data path reuses pooled blocks and allocates (almost) nothing per read once warm: SslStream's
 /// async reads and writes use pooled builders, our loops reuse the pipes.
 /// </summary>
+[Collection(nameof(TlsAllocationTests))] // Alone: the count is process-wide, so no other test may run meanwhile.
 public sealed class TlsAllocationTests(PkiFixture fixture) : IClassFixture<PkiFixture>
 {
     [Fact]
@@ -150,3 +151,7 @@ public sealed class TlsAllocationTests(PkiFixture fixture) : IClassFixture<PkiFi
         Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated in the process for 112 MiB through TLS");
     }
 }
+
+/// <summary>Runs <see cref="TlsAllocationTests"/> with nothing else in parallel.</summary>
+[CollectionDefinition(nameof(TlsAllocationTests), DisableParallelization = true)]
+public sealed class TlsAllocationCollection;
