@@ -88,6 +88,9 @@ internal sealed record RunOptions
     /// </summary>
     public bool Tls { get; init; }
 
+    /// <summary><c>--tls-resume</c>: the mTLS client resumes TLS sessions (tickets) instead of full handshakes. Defaults to false.</summary>
+    public bool TlsResume { get; init; }
+
     /// <summary><c>--tls-key-type</c>: the mTLS relay's server key, ECDSA P-256 (default) or RSA 2048.</summary>
     public bool TlsRsaServerKey { get; init; }
 

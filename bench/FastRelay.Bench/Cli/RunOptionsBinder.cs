@@ -48,6 +48,7 @@ internal static class RunOptionsBinder
             SinkBackend = BindAddress(parse, command.SinkBackend, errors)!,
             ChildBackends = parse.ValueOrDefault(command.ChildBackends),
             Tls = parse.ValueOrDefault(command.Tls),
+            TlsResume = parse.ValueOrDefault(command.TlsResume),
             TlsRsaServerKey = TlsKeyType(parse.ValueOrDefault(command.TlsKeyType), errors),
             RelayMode = relay.Mode,
             RelayExe = relay.Exe,

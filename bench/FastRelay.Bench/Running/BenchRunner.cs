@@ -158,7 +158,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
     // Relay CPU time per connection (connect phase): on the mTLS path, the relay's CPU per full handshake.
     private static PhaseResult WithCpuPerConnection(PhaseResult result) =>
         result.Phase == PhaseKind.Connect && result.RelayCpuPercent is { } cpu && result.Operations > 0 && result.Path != BenchTarget.DirectName
-            ? result with { Note = string.Create(CultureInfo.InvariantCulture, $"relay CPU {cpu / 100 * result.ElapsedSeconds / result.Operations * 1000:0.000} ms per connection{(result.Path == BenchTarget.MutualTlsName ? " (full mTLS handshake, exchange, close)" : "")}") }
+            ? result with { Note = string.Create(CultureInfo.InvariantCulture, $"relay CPU {cpu / 100 * result.ElapsedSeconds / result.Operations * 1000:0.000} ms per connection{(result.Path == BenchTarget.MutualTlsName ? " (mTLS handshake, exchange, close)" : "")}") }
             : result;
 
     private static void Settle()

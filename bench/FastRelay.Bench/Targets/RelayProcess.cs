@@ -33,7 +33,7 @@ internal sealed class RelayProcess : IAsyncDisposable
         RunOptions options, IPEndPoint echoBackend, IPEndPoint sinkBackend, CancellationToken cancellationToken, Tls.BenchPki? pki = null)
     {
         var target = new BenchTarget(pki is null ? BenchTarget.RelayName : BenchTarget.MutualTlsName, FreePort.Pick(), FreePort.Pick(),
-            pki is null ? null : new Tls.TlsClient(pki));
+            pki is null ? null : new Tls.TlsClient(pki, options.TlsResume));
         var relay = new RelayProcess(ChildProcess.Start(StartInfo(options, target, echoBackend, sinkBackend, pki)), target);
         var error = await relay.WaitUntilListeningAsync(cancellationToken);
         if (error is null)

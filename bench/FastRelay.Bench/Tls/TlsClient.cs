@@ -9,10 +9,13 @@ namespace FastRelay.Bench.Tls;
 
 /// <summary>
 /// The harness's mTLS client: a new SslStream per connection with the bench client certificate, the bench CA
-/// as the only trust anchor, and no session resumption, so every connection is a full handshake.
+/// as the only trust anchor, and no session resumption (unless <c>--tls-resume</c>), so every connection is a full handshake.
 /// </summary>
-internal sealed class TlsClient(BenchPki pki)
+internal sealed class TlsClient(BenchPki pki, bool resume = false)
 {
+    // A certificate context (not a selection callback): .NET only caches client sessions for resumption then.
+    private readonly SslStreamCertificateContext _certificate = SslStreamCertificateContext.Create(pki.Client, null);
+
     private readonly X509ChainPolicy _trust = new()
     {
         TrustMode = X509ChainTrustMode.CustomRootTrust,
@@ -32,9 +35,8 @@ internal sealed class TlsClient(BenchPki pki)
             {
                 TargetHost = "localhost",
                 EnabledSslProtocols = SslProtocols.Tls13,
-                ClientCertificates = [pki.Client],
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => pki.Client,
-                AllowTlsResume = false, // "Full handshake": no resumption from the client side.
+                ClientCertificateContext = _certificate,
+                AllowTlsResume = resume, // Off by default: "full handshake", no resumption from the client side.
                 CertificateChainPolicy = _trust,
             }, cancellationToken);
             return (socket, stream);

@@ -62,6 +62,7 @@ internal sealed partial class RelayedConnection
         async Task<CloseReason?> RefuseAsync(CloseReason reason, string detail, Checkpoint? checkpoint, Filtering.FilterRule? rule)
         {
             _relay.TryClose(reason);
+            reason = _relay.Reason ?? reason; // Shutdown, if the drain ended the handshake.
             await CloseUnrelayedAsync(client, context);
             context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), checkpoint ?? Checkpoint.Handshake, Allowed: false, clientEndPoint, localEndPoint,
                 service, Rule: rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: reason, Detail: detail, Elapsed: elapsed));

@@ -63,7 +63,11 @@ internal sealed class TlsPipeConnection : IPipeConnection
         _aborted = 0;
 
         // The socket stays ours: closing it gracefully or with a reset is decided here, not by the streams.
+        // NetworkStream is banned for pipes (it closes both directions at once); here it only carries the TLS
+        // records: it does not own the socket, and half-close is Socket.Shutdown in the send loop.
+#pragma warning disable RS0030
         _stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+#pragma warning restore RS0030
         return _stream;
     }
 

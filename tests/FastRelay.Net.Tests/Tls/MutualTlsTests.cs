@@ -128,6 +128,50 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
         Assert.Contains(observer.Events, e => e.Checkpoint == Checkpoint.Handshake && !e.Allowed && e.Reason == CloseReason.FilterDenied && e.Identity!.CommonName == "kiosk-2");
     }
 
+    [Fact]
+    public async Task AddressDeniedByPolicy_NeverCostsAHandshake()
+    {
+        const string policy = """
+            {"SecurityGroups": [
+              {"Name": "Blocked", "Rules": [{"Protocol": "TCP", "SourceIP": "127.0.0.2/32", "Action": "Deny", "Priority": 1}]},
+              {"Name": "Desks", "Rules": [{"Protocol": "TCP", "SourceIP": "127.0.0.0/8", "Identity": "CN=desk-*", "Action": "Allow"}]},
+              {"Name": "Backends", "Rules": [{"Protocol": "TCP", "DestinationIP": "127.0.0.1", "Action": "Allow"}]}
+            ]}
+            """;
+        var observer = new RecordingObserver();
+        using var backend = new ManualBackend();
+        await using (var edge = TestEdge.StartTls(_pki, backend.Target, policyJson: policy, observer: observer))
+        {
+            using var blocked = await SocketTestExtensions.ConnectAsync(edge.EndPoint, IPAddress.Parse("127.0.0.2"));
+            Assert.True(await blocked.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == 1));
+        }
+
+        var denied = Assert.Single(observer.Events);
+        Assert.Equal(Checkpoint.Inbound, denied.Checkpoint); // Decided at accept: no Handshake event, no handshake.
+        Assert.Equal("Blocked", denied.Rule!.GroupName);
+    }
+
+    [Fact]
+    public async Task RateKeyIdentity_BucketsPerCertificateIdentity_AfterTheHandshake()
+    {
+        var observer = new RecordingObserver();
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var other = _pki.IssueClient("desk-8");
+        await using (var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), observer: observer,
+            flags: [("conn-rate", "1/h"), ("conn-burst", "1"), ("rate-key", "identity")]))
+        {
+            await AssertEchoesAsync(edge, _pki, _pki.Client);
+            await AssertRefusedAsync(edge, _pki, _pki.Client); // Same identity: its one token is spent.
+            await AssertEchoesAsync(edge, _pki, other); // Another identity has its own bucket.
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.RateLimited] == 1));
+        }
+
+        var limited = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.RateLimit);
+        Assert.Equal("desk-7", limited.Identity!.CommonName);
+        Assert.Equal(CloseReason.RateLimited, limited.Reason);
+    }
+
     internal static async Task AssertEchoesAsync(TestEdge edge, TestCertificates pki, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? serverName = "edge.test")
     {
         await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, certificate, serverName);

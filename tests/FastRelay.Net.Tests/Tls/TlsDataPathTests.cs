@@ -113,3 +113,45 @@ public sealed class TlsDataPathTests(PkiFixture fixture) : IClassFixture<PkiFixt
         await MutualTlsTests.AssertEchoesAsync(edge, _pki, null!);
     }
 }
+
+/// <summary>
+/// The TLS data path reuses pooled blocks and allocates (almost) nothing per read once warm: SslStream's
+/// async reads and writes use pooled builders, our loops reuse the pipes.
+/// </summary>
+[Collection(nameof(TlsAllocationTests))] // Alone: the count is process-wide, so no other test may run meanwhile.
+public sealed class TlsAllocationTests(PkiFixture fixture) : IClassFixture<PkiFixture>
+{
+    [Fact]
+    public async Task Bulk128MiB_ReusesBlocks_AndAllocatesLittlePerMiB()
+    {
+        var pki = fixture.Pki;
+        await using var sink = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Sink);
+        await using var edge = TestEdge.StartTls(pki, sink.EndPoint.ToString());
+        await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, pki.Client);
+        var chunk = new byte[1 << 20];
+        for (var i = 0; i < 16; i++)
+        {
+            await tls.WriteAsync(chunk); // Warm-up: JIT, pools.
+        }
+
+        // Allocations of the whole process (client, edge and sink share it) over 112 MiB: the edge's part per
+        // 64 KiB read must be ~0, so the total stays far below one allocation per read of any size.
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        for (var i = 0; i < 112; i++)
+        {
+            await tls.WriteAsync(chunk);
+        }
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        await tls.HalfCloseAsync();
+        var count = new byte[8];
+        await tls.ReadExactlyAsync(count).AsTask().WithTimeout();
+        Assert.Equal(128L << 20, BitConverter.ToInt64(count));
+        Assert.True(edge.Server.Memory.BlocksCreated is >= 1 and <= 32, $"{edge.Server.Memory.BlocksCreated} blocks created");
+        Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated in the process for 112 MiB through TLS");
+    }
+}
+
+/// <summary>Runs <see cref="TlsAllocationTests"/> with nothing else in parallel.</summary>
+[CollectionDefinition(nameof(TlsAllocationTests), DisableParallelization = true)]
+public sealed class TlsAllocationCollection;
