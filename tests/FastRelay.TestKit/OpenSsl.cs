@@ -10,7 +10,8 @@ public static class OpenSsl
 
     /// <summary>
     /// Runs <c>openssl</c> with <paramref name="args"/>, writes <paramref name="input"/> (a line) to its stdin,
-    /// waits half a second for the answer, then closes stdin (s_client then sends close_notify and exits).
+    /// waits until the output shows it echoed back (at most 3 s: a refused client never sees it), then
+    /// closes stdin (s_client then sends close_notify and exits).
     /// </summary>
     public static async Task<(int ExitCode, string Output)> RunWithInputAsync(string? input, params string[] args)
     {
@@ -27,16 +28,44 @@ public static class OpenSsl
         }
 
         using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        var stdout = CopyAsync(process.StandardOutput, output);
+        var stderr = process.StandardError.ReadToEndAsync();
         if (input is not null)
         {
             await process.StandardInput.WriteLineAsync(input);
-            await Task.Delay(500);
+            await process.StandardInput.FlushAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(3);
+            while (DateTime.UtcNow < deadline && !Snapshot(output).Contains(input, StringComparison.Ordinal) && !process.HasExited)
+            {
+                await Task.Delay(20);
+            }
         }
 
         process.StandardInput.Close(); // s_client waits for input otherwise.
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
-        return (process.ExitCode, await stdout + await stderr);
+        await stdout;
+        return (process.ExitCode, Snapshot(output) + await stderr);
+    }
+
+    private static async Task CopyAsync(StreamReader reader, System.Text.StringBuilder output)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (output)
+            {
+                output.Append(buffer, 0, read);
+            }
+        }
+    }
+
+    private static string Snapshot(System.Text.StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
     }
 }

@@ -35,7 +35,7 @@ public sealed class TlsReaderTests
         { "cert without key", [Flag("tls-cert", "c")], "--tls-cert 'c': needs --tls-key FILE too" },
         { "client-ca without tls", [Flag("client-ca", "ca")], "--client-ca 'ca': only means something with TLS" },
         { "allow-cn without client-ca", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("allow-cn", "x")], "--allow-cn 'x': checks client certificates, which are only asked for with --client-ca FILE" },
-        { "staple file", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("ocsp-staple", "/x.der")], "--ocsp-staple '/x.der': expected auto or off; stapling a response FILE is not available in this version" },
+        { "empty staple", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("ocsp-staple", "")], "--ocsp-staple '': expected auto, off or the path of a DER OCSP response file" },
         { "bad timeout", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("tls-handshake-timeout", "0")], "--tls-handshake-timeout '0': expected a duration" },
         { "empty san", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("client-ca", "ca"), Flag("allow-san", "DNS:")], "--allow-san 'DNS:': expected a SAN pattern" },
         { "identity key without client-ca", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("conn-rate", "1/s"), Flag("rate-key", "identity")], "--rate-key 'identity': needs client certificates" },
