@@ -36,11 +36,11 @@ internal sealed partial class RelayedConnection
         // The TLS 1.3 trap: a rejected client only sees EOF on its first read, so the reason must be here.
         [LoggerMessage(EventId = 401, EventName = nameof(EventIds.TlsHandshakeRefused), Level = LogLevel.Information,
             Message = "Connection {ConnectionId} closed: {CloseReason}; client {Client}, SNI {ServerName}, certificate {Identity}: {Detail}")]
-        public static partial void HandshakeRefused(ILogger logger, long connectionId, CloseReason closeReason, IPEndPoint? client, string? serverName, Filtering.ClientIdentity? identity, string detail);
+        public static partial void HandshakeRefused(ILogger logger, long connectionId, CloseReason closeReason, IPEndPoint? client, string serverName, object identity, string detail);
 
         [LoggerMessage(EventId = 402, EventName = nameof(EventIds.TlsHandshakeRefusedAgain), Level = LogLevel.Debug,
             Message = "Connection {ConnectionId} closed: {CloseReason}; client {Client}, SNI {ServerName}, certificate {Identity}: {Detail}")]
-        public static partial void HandshakeRefusedAgain(ILogger logger, long connectionId, CloseReason closeReason, IPEndPoint? client, string? serverName, Filtering.ClientIdentity? identity, string detail);
+        public static partial void HandshakeRefusedAgain(ILogger logger, long connectionId, CloseReason closeReason, IPEndPoint? client, string serverName, object identity, string detail);
 
         [LoggerMessage(EventId = 300, EventName = nameof(EventIds.UpstreamDialFailed), Level = LogLevel.Debug,
             Message = "Connection {ConnectionId}: dial to {Upstream} for service {Service} failed: {Failure}")]

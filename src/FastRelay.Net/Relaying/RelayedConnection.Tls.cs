@@ -68,16 +68,18 @@ internal sealed partial class RelayedConnection
                 service, Rule: rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: reason, Detail: detail, Elapsed: elapsed));
             if (context.HandshakeLog.TryEnter())
             {
-                Log.HandshakeRefused(context.Logger, Id, reason, clientEndPoint, _handshake.ServerName, _identity, detail);
+                Log.HandshakeRefused(context.Logger, Id, reason, clientEndPoint, _handshake.ServerName ?? None, _identity ?? (object)None, detail);
             }
             else
             {
-                Log.HandshakeRefusedAgain(context.Logger, Id, reason, clientEndPoint, _handshake.ServerName, _identity, detail);
+                Log.HandshakeRefusedAgain(context.Logger, Id, reason, clientEndPoint, _handshake.ServerName ?? None, _identity ?? (object)None, detail);
             }
 
             return reason;
         }
     }
+
+    private const string None = "(none)";
 
     /// <summary>Closes a client whose relay never started: with TLS, the stream and socket (gracefully); else the socket.</summary>
     private async Task CloseUnrelayedAsync(Socket client, EdgeContext context)
