@@ -3,6 +3,7 @@
 # Installs what the tests need first: the .NET SDK pinned in global.json (checked), and PostgreSQL, whose
 # server the audit tests start by themselves (tests/FastRelay.TestKit/PostgresServer.cs: initdb + pg_ctl on a
 # free loopback port, run as the postgres user when we are root).
+# OpenSSL's command line too: the TLS interop tests drive `openssl s_client` against the edge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,12 @@ if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || ! compgen -G '/
   else
     sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
   fi
+fi
+
+# The TLS, PKI and stapling tests check interop with OpenSSL's own tools (x509, verify, ocsp, s_client).
+if ! command -v openssl >/dev/null 2>&1; then
+  { apt-get update -qq && apt-get install -y -qq openssl >/dev/null; } \
+    || { echo "tools/test.sh: openssl is required for the TLS interop tests (apt-get install openssl)" >&2; exit 1; }
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

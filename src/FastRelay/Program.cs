@@ -23,7 +23,7 @@ internal static class Program
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("gateway", "the gateway tunnel"));
         root.Subcommands.Add(PlannedCommand.Create("keygen", "the gateway tunnel"));
-        root.Subcommands.Add(PlannedCommand.Create("ca", "mutual TLS"));
+        root.Subcommands.Add(CaCommand.Create());
         AddVersionOption(root.Subcommands);
 
         var parseResult = root.Parse(args);

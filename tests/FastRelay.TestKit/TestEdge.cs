@@ -48,6 +48,34 @@ public sealed class TestEdge : IAsyncDisposable
         return new TestEdge(EdgeServer.Start(options, TestLogging.Factory, time ?? TimeProvider.System, dialer, policy, observer));
     }
 
+    /// <summary>
+    /// Starts an edge from raw flags only (<c>("listen", "svc@127.0.0.1:0")</c>, <c>("route", …)</c>, <c>("tls-cert", …)</c>),
+    /// with an optional policy and observer.
+    /// </summary>
+    internal static TestEdge StartWithFlags(IEnumerable<(string Name, string Value)> flags, string? policyJson = null, IConnectionObserver? observer = null,
+        IUpstreamDialer? dialer = null, TimeProvider? time = null)
+    {
+        var options = EdgeOptionsReader.Read([.. flags.Select(f => new RawSetting(f.Name, f.Value, "test"))]);
+        var policy = policyJson is null ? null : FastRelay.Filtering.PolicyLoader.Load(policyJson);
+        return new TestEdge(EdgeServer.Start(options, TestLogging.Factory, time ?? TimeProvider.System, dialer, policy, observer));
+    }
+
+    /// <summary>
+    /// A TLS edge on 127.0.0.1:0 with <paramref name="pki"/>'s server certificate, one route <c>svc</c> to
+    /// <paramref name="targets"/>, client certificates required unless <paramref name="clientCa"/> is false, plus extra flags.
+    /// </summary>
+    internal static TestEdge StartTls(TestCertificates pki, string targets, bool clientCa = true, string? policyJson = null, IConnectionObserver? observer = null,
+        params (string Name, string Value)[] flags)
+    {
+        List<(string, string)> all = [("listen", "svc@127.0.0.1:0"), ("route", "svc=" + targets), ("tls-cert", pki.ServerCertFile), ("tls-key", pki.ServerKeyFile), ("ocsp-staple", "off")];
+        if (clientCa)
+        {
+            all.Add(("client-ca", pki.CaFile));
+        }
+
+        return StartWithFlags([.. all, .. flags], policyJson, observer);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -122,8 +122,24 @@ internal sealed class RunCommand
         Description = "Measure only the direct path (no relay).",
     };
 
+    /// <summary><c>--tls</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<bool> Tls { get; } = new("--tls")
+    {
+        Description = "Also measure a mutual-TLS relay (a second relay process, throwaway certificates) on the bulk, bulk-many and connect phases: path relay-mtls, full handshakes, relay CPU per handshake.",
+    };
+
+    /// <summary><c>--tls-resume</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<bool> TlsResume { get; } = new("--tls-resume")
+    {
+        Description = "With --tls: let the client resume TLS sessions (returning clients) instead of a full handshake per connection.",
+    };
+
+    /// <summary><c>--tls-key-type</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> TlsKeyType { get; } = Text("--tls-key-type", "ecdsa|rsa", "ecdsa", "The mTLS relay's server key: ECDSA P-256 or RSA 2048.");
+
     private IEnumerable<Option> AllOptions() =>
     [
+        Tls, TlsKeyType, TlsResume,
         Sessions, Duration, Rounds, Warmup, MessageBytes, BulkBytes, BulkStreams, ConnectCount, ConnectConcurrency,
         ConnectTimeout, PhaseTimeout, Out, Phases, EchoBackend, SinkBackend, ChildBackends, RelayExe, RelayArgs, RelayEnv, RelayEcho,
         RelaySink, DirectOnly,

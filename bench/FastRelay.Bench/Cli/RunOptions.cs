@@ -82,6 +82,18 @@ internal sealed record RunOptions
     /// <summary>With <see cref="RelayMode.Spawn"/>: environment variables set for the relay (after the harness's own are removed).</summary>
     public IReadOnlyDictionary<string, string> RelayEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// <c>--tls</c>: also start a mutual-TLS relay (throwaway certificates) and run the bulk and connect phases
+    /// through it as a third path, <c>relay-mtls</c>. Defaults to false.
+    /// </summary>
+    public bool Tls { get; init; }
+
+    /// <summary><c>--tls-resume</c>: the mTLS client resumes TLS sessions (tickets) instead of full handshakes. Defaults to false.</summary>
+    public bool TlsResume { get; init; }
+
+    /// <summary><c>--tls-key-type</c>: the mTLS relay's server key, ECDSA P-256 (default) or RSA 2048.</summary>
+    public bool TlsRsaServerKey { get; init; }
+
     /// <summary>With <see cref="RelayMode.Existing"/>: the relay listener that routes to the echo backend.</summary>
     public IPEndPoint? RelayEcho { get; init; }
 

@@ -47,6 +47,9 @@ internal static class RunOptionsBinder
             EchoBackend = BindAddress(parse, command.EchoBackend, errors)!,
             SinkBackend = BindAddress(parse, command.SinkBackend, errors)!,
             ChildBackends = parse.ValueOrDefault(command.ChildBackends),
+            Tls = parse.ValueOrDefault(command.Tls),
+            TlsResume = parse.ValueOrDefault(command.TlsResume),
+            TlsRsaServerKey = TlsKeyType(parse.ValueOrDefault(command.TlsKeyType), errors),
             RelayMode = relay.Mode,
             RelayExe = relay.Exe,
             RelayArgs = relay.Args,
@@ -55,7 +58,24 @@ internal static class RunOptionsBinder
             RelaySink = relay.Sink,
         };
 
+        if (options.Tls && relay.Mode != RelayMode.Spawn)
+        {
+            errors.Add("--tls: needs --relay-exe (the harness starts the mTLS relay itself)");
+        }
+
         return errors.Count == before ? options : null;
+    }
+
+    private static bool TlsKeyType(string? text, List<string> errors)
+    {
+        switch (text?.ToLowerInvariant())
+        {
+            case null or "ecdsa": return false;
+            case "rsa": return true;
+            default:
+                errors.Add($"--tls-key-type: expected ecdsa or rsa (got '{text}')");
+                return false;
+        }
     }
 
     /// <summary>Parses an <c>IP:PORT</c> option; null (and an error) when it is malformed.</summary>

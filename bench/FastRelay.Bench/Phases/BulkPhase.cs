@@ -19,6 +19,11 @@ internal static class BulkPhase
     /// <summary>Runs <paramref name="streamCount"/> streams in parallel on <see cref="PhaseContext.Target"/>.</summary>
     public static async Task<PhaseResult> RunAsync(PhaseContext context, PhaseKind kind, int streamCount, CancellationToken cancellationToken)
     {
+        if (context.Target.Tls is { } tls)
+        {
+            return await RunTlsAsync(context, tls, kind, streamCount, cancellationToken);
+        }
+
         var options = context.Options;
         var result = new PhaseResult { Phase = kind, Path = context.Target.Name };
         var (sockets, error) = await ConnectionOpener.OpenAsync(context.Target.Sink!, streamCount, options.ConnectTimeout, cancellationToken);
@@ -59,6 +64,80 @@ internal static class BulkPhase
             }
 
             ArrayPool<byte>.Shared.Return(payload);
+        }
+    }
+
+    // The mTLS path: handshakes first (not timed), then the same bytes through SslStream; close_notify + FIN.
+    private static async Task<PhaseResult> RunTlsAsync(PhaseContext context, Tls.TlsClient tls, PhaseKind kind, int streamCount, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var result = new PhaseResult { Phase = kind, Path = context.Target.Name };
+        var streams = new List<(Socket Socket, System.Net.Security.SslStream Stream)>();
+        var payload = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.PhaseTimeout);
+        try
+        {
+            for (var i = 0; i < streamCount; i++)
+            {
+                streams.Add(await tls.ConnectAsync(context.Target.Sink!, options.ConnectTimeout, deadline.Token));
+            }
+
+            for (var i = 0; i < ChunkBytes; i++)
+            {
+                payload[i] = (byte)i;
+            }
+
+            var window = MeasuredWindow.Begin(context.Cpu);
+            var errors = await Task.WhenAll(streams.Select(s => SendTlsStreamAsync(s.Socket, s.Stream, options.BulkBytes, payload, deadline.Token)));
+            var totals = window.End();
+            cancellationToken.ThrowIfCancellationRequested();
+            var failed = errors.Where(e => e is not null).ToList();
+            result = result with
+            {
+                Operations = streamCount - failed.Count,
+                Bytes = failed.Count == 0 ? streamCount * options.BulkBytes : 0,
+                Error = failed.Count == 0 ? null : $"{failed.Count} of {streamCount} stream(s) failed; first: {failed[0]}",
+            };
+            return result.WithWindow(totals);
+        }
+        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or SocketException or TimeoutException)
+        {
+            return result with { Error = $"{ex.GetType().Name}: {ex.Message}" };
+        }
+        finally
+        {
+            foreach (var (socket, stream) in streams)
+            {
+                await stream.DisposeAsync();
+                socket.Dispose();
+            }
+
+            ArrayPool<byte>.Shared.Return(payload);
+        }
+    }
+
+    private static async Task<string?> SendTlsStreamAsync(Socket socket, System.Net.Security.SslStream stream, long total, byte[] payload, CancellationToken deadline)
+    {
+        long sent = 0;
+        try
+        {
+            while (sent < total)
+            {
+                var chunk = (int)Math.Min(total - sent, payload.Length);
+                await stream.WriteAsync(payload.AsMemory(0, chunk), deadline);
+                sent += chunk;
+            }
+
+            await Tls.TlsClient.HalfCloseAsync(socket, stream);
+            var answer = new byte[sizeof(long)];
+            await stream.ReadExactlyAsync(answer, deadline);
+            var counted = BinaryPrimitives.ReadInt64LittleEndian(answer);
+            return counted == total ? null : $"sink counted {counted} of {total} bytes";
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+        {
+            return $"{ex.GetType().Name}: {ex.Message}";
         }
     }
 

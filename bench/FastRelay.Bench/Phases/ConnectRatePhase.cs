@@ -74,7 +74,9 @@ internal sealed class ConnectRatePhase
             while (await TryStartConnectionAsync())
             {
                 var start = Stopwatch.GetTimestamp();
-                var error = await ConnectExchangeCloseAsync(send.AsMemory(0, options.MessageBytes), receive, deadline);
+                var error = _context.Target.Tls is { } tls
+                    ? await TlsConnectExchangeCloseAsync(tls, send.AsMemory(0, options.MessageBytes), receive, deadline)
+                    : await ConnectExchangeCloseAsync(send.AsMemory(0, options.MessageBytes), receive, deadline);
                 if (error is not null)
                 {
                     return error;
@@ -120,6 +122,33 @@ internal sealed class ConnectRatePhase
             Stage.Measuring => Interlocked.Increment(ref _measuredIssued) <= _context.Options.ConnectCount,
             _ => false,
         };
+    }
+
+    // The mTLS path: a full handshake (client certificate, no resumption), one exchange, close_notify + FIN,
+    // then the relay's close_notify and FIN.
+    private async Task<string?> TlsConnectExchangeCloseAsync(Tls.TlsClient tls, ReadOnlyMemory<byte> send, byte[] receive, CancellationToken deadline)
+    {
+        var (socket, stream) = await tls.ConnectAsync(_context.Target.Echo!, _context.Options.ConnectTimeout, deadline);
+        using (socket)
+        await using (stream)
+        {
+            await stream.WriteAsync(send, deadline);
+            await stream.ReadExactlyAsync(receive.AsMemory(0, send.Length), deadline);
+            if (!receive.AsSpan(0, send.Length).SequenceEqual(send.Span))
+            {
+                return "echo returned different bytes";
+            }
+
+            await Tls.TlsClient.HalfCloseAsync(socket, stream);
+            var extra = 0;
+            int n;
+            while ((n = await stream.ReadAsync(receive, deadline)) > 0)
+            {
+                extra += n;
+            }
+
+            return extra == 0 ? null : $"{extra} unexpected bytes after the echo";
+        }
     }
 
     private async Task<string?> ConnectExchangeCloseAsync(ReadOnlyMemory<byte> send, byte[] receive, CancellationToken deadline)

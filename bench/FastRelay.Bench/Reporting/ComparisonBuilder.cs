@@ -42,6 +42,26 @@ internal static class ComparisonBuilder
                     break;
             }
 
+            // The mTLS relay, against the same direct path (--tls).
+            if (Find(results, phase, BenchTarget.MutualTlsName) is { } mtls)
+            {
+                void AddTls(string metric, string unit, Func<PhaseResult, double?> value, Comparison comparison) =>
+                    rows.Add(new ComparisonRow(title, metric, unit, Value(direct, value), Value(mtls, value), comparison));
+                if (phase == PhaseKind.Connect)
+                {
+                    AddTls("mTLS connections/s (full handshakes)", "1/s", r => r.OperationsPerSecond, Comparison.Ratio);
+                    AddTls("mTLS connect+handshake+exchange+close p50", "µs", r => r.Latency?.P50Micros, Comparison.AddedMicros);
+                    AddTls("mTLS relay CPU", "%", r => r.RelayCpuPercent, Comparison.None);
+                    AddTls("relay CPU per connection (relay column: mTLS)", "ms", CpuPerConnection, Comparison.None);
+                    Add("relay CPU per connection (plain)", "ms", CpuPerConnection, Comparison.None);
+                }
+                else
+                {
+                    AddTls("mTLS throughput", "MB/s", r => r.MegabytesPerSecond, Comparison.Ratio);
+                    AddTls("mTLS relay CPU", "%", r => r.RelayCpuPercent, Comparison.None);
+                }
+            }
+
             Add("harness CPU", "%", r => r.HarnessCpuPercent, Comparison.None);
             Add("backends CPU", "%", r => r.BackendCpuPercent, Comparison.None);
             Add("relay CPU", "%", r => r.RelayCpuPercent, Comparison.None);
@@ -49,6 +69,10 @@ internal static class ComparisonBuilder
 
         return rows;
     }
+
+    /// <summary>Relay CPU milliseconds per connection in the measured window (null on the direct path).</summary>
+    public static double? CpuPerConnection(PhaseResult r) =>
+        r.Path != BenchTarget.DirectName && r.RelayCpuPercent is { } cpu && r.Operations > 0 ? cpu / 100 * r.ElapsedSeconds / r.Operations * 1000 : null;
 
     /// <summary>The result of <paramref name="phase"/> on the path called <paramref name="path"/>, if it ran.</summary>
     public static PhaseResult? Find(IReadOnlyList<PhaseResult> results, PhaseKind phase, string path) =>

@@ -37,22 +37,48 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                     return ExitCodes.PhaseFailed;
                 }
 
-                var failures = new List<string>();
-                var cpu = new CpuSampler(relayProcess?.Child.Process, backends.Processes);
-                var results = await RunPhasesAsync(direct, relay, relayProcess?.Child, cpu, failures, cancellationToken);
-                return Report(startedAt, description, results, failures);
+                // --tls: a second relay with mutual TLS, measured as a third path with its own CPU counter.
+                using var pki = options.Tls ? Tls.BenchPki.Create(options.TlsRsaServerKey) : null;
+                var (mtls, mtlsError) = pki is null ? (null, null)
+                    : await RelayProcess.StartAsync(options, direct.Echo!, direct.Sink!, cancellationToken, pki);
+                await using (mtls)
+                {
+                    if (mtlsError is not null)
+                    {
+                        progress.WriteLine($"ERROR mTLS relay did not start: {mtlsError}");
+                        return ExitCodes.PhaseFailed;
+                    }
+
+                    var failures = new List<string>();
+                    var paths = new List<(BenchTarget Target, CpuSampler Cpu, ChildProcess? Process)> { (direct, new CpuSampler(relayProcess?.Child.Process, backends.Processes), null) };
+                    if (relay is not null)
+                    {
+                        paths.Add((relay, new CpuSampler(relayProcess?.Child.Process, backends.Processes), relayProcess?.Child));
+                    }
+
+                    if (mtls is not null)
+                    {
+                        paths.Add((mtls.Target, new CpuSampler(mtls.Child.Process, backends.Processes), mtls.Child));
+                        description += $"; mTLS relay ({(options.TlsRsaServerKey ? "RSA 2048" : "ECDSA P-256")} server key): {mtls.Child.CommandLine}";
+                    }
+
+                    var results = await RunPhasesAsync(paths, failures, cancellationToken);
+                    return Report(startedAt, description, results, failures);
+                }
             }
         }
     }
 
     private async Task<List<PhaseResult>> RunPhasesAsync(
-        BenchTarget direct, BenchTarget? relay, ChildProcess? relayProcess, CpuSampler cpu, List<string> failures, CancellationToken cancellationToken)
+        List<(BenchTarget Target, CpuSampler Cpu, ChildProcess? Process)> allPaths, List<string> failures, CancellationToken cancellationToken)
     {
-        BenchTarget[] targets = relay is null ? [direct] : [direct, relay];
         var roundOptions = RoundPlan.ForOneRound(options);
         var results = new List<PhaseResult>();
         foreach (var phase in options.Phases)
         {
+            // The mTLS path takes the phases that measure what TLS costs: bulk throughput and full handshakes.
+            var paths = allPaths.Where(p => p.Target.Tls is null || phase is PhaseKind.Bulk or PhaseKind.BulkMany or PhaseKind.Connect).ToList();
+            var targets = paths.Select(p => p.Target).ToArray();
             // One recorder per path for the whole phase, so the percentiles cover every round.
             var recorders = targets.Select(_ => new LatencyRecorder()).ToArray();
             var rounds = targets.Select(_ => new List<PhaseResult>()).ToArray();
@@ -61,20 +87,20 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                 for (var i = 0; i < targets.Length; i++)
                 {
                     Settle();
-                    var context = new PhaseContext(roundOptions, targets[i], cpu, recorders[i]);
+                    var context = new PhaseContext(roundOptions, targets[i], paths[i].Cpu, recorders[i]);
                     var result = await PhaseDispatcher.RunAsync(phase, context, cancellationToken);
                     rounds[i].Add(result);
                     // Latency is left out per round: the recorder is shared, so its percentiles so far are cumulative.
                     progress.WriteLine($"{Describe(result with { Latency = null })} (round {round}/{options.Rounds})");
                 }
 
-                if (relayProcess?.ExitCode is not null)
+                if (paths.Any(p => p.Process?.ExitCode is not null))
                 {
                     break;
                 }
             }
 
-            foreach (var combined in rounds.Select(RoundPlan.Combine))
+            foreach (var combined in rounds.Select(RoundPlan.Combine).Select(WithCpuPerConnection))
             {
                 results.Add(combined);
                 progress.WriteLine($"{Describe(combined)} (all rounds)");
@@ -84,7 +110,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                 }
             }
 
-            if (relayProcess?.ExitCode is { } code)
+            if (paths.FirstOrDefault(p => p.Process?.ExitCode is not null).Process is { ExitCode: { } code } relayProcess)
             {
                 failures.Add($"relay exited with code {code} during {phase.ToName()}; last output: {string.Join(" | ", relayProcess.LastOutput)}");
                 break; // The remaining relay phases would only fail to connect.
@@ -129,6 +155,12 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
         return failures.Count == 0 ? ExitCodes.Success : ExitCodes.PhaseFailed;
     }
 
+    // Relay CPU time per connection (connect phase): on the mTLS path, the relay's CPU per full handshake.
+    private static PhaseResult WithCpuPerConnection(PhaseResult result) =>
+        result.Phase == PhaseKind.Connect && result.RelayCpuPercent is { } cpu && result.Operations > 0 && result.Path != BenchTarget.DirectName
+            ? result with { Note = string.Create(CultureInfo.InvariantCulture, $"relay CPU {cpu / 100 * result.ElapsedSeconds / result.Operations * 1000:0.000} ms per connection{(result.Path == BenchTarget.MutualTlsName ? " (mTLS handshake, exchange, close)" : "")}") }
+            : result;
+
     private static void Settle()
     {
         // Start every measurement from a clean heap, so one phase's garbage is not collected in the next one's window.
@@ -151,6 +183,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
         var latency = r.Latency is { } l
             ? string.Create(CultureInfo.InvariantCulture, $", p50 {l.P50Micros:0.0} µs, p99 {l.P99Micros:0.0} µs")
             : "";
-        return string.Create(CultureInfo.InvariantCulture, $"{head} {rate}{latency}, harness CPU {r.HarnessCpuPercent:0}%{(r.RelayCpuPercent is { } c ? $", relay CPU {c:0}%" : "")}{(r.BackendCpuPercent is { } b ? $", backends CPU {b:0}%" : "")}");
+        var note = r.Note is null ? "" : $"; {r.Note}";
+        return string.Create(CultureInfo.InvariantCulture, $"{head} {rate}{latency}{note}, harness CPU {r.HarnessCpuPercent:0}%{(r.RelayCpuPercent is { } c ? $", relay CPU {c:0}%" : "")}{(r.BackendCpuPercent is { } b ? $", backends CPU {b:0}%" : "")}");
     }
 }

@@ -6,8 +6,11 @@ namespace FastRelay.Bench.Targets;
 /// One path under test: where the echo and the sink are reached. "direct" is the backends themselves;
 /// "relay" is the relay's listeners that route to those same backends.
 /// </summary>
-internal sealed record BenchTarget(string Name, IPEndPoint? Echo, IPEndPoint? Sink)
+internal sealed record BenchTarget(string Name, IPEndPoint? Echo, IPEndPoint? Sink, Tls.TlsClient? Tls = null)
 {
+    /// <summary>The name of the mutual-TLS relay path (a second relay process with --tls-cert/--client-ca).</summary>
+    public const string MutualTlsName = "relay-mtls";
+
     /// <summary>The name of the direct path in tables, JSON and the chart.</summary>
     public const string DirectName = "direct";
 

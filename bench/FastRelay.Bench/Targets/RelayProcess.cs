@@ -30,10 +30,11 @@ internal sealed class RelayProcess : IAsyncDisposable
     /// Returns null and an error (with the relay's last output) if it does not come up.
     /// </summary>
     public static async Task<(RelayProcess? Relay, string? Error)> StartAsync(
-        RunOptions options, IPEndPoint echoBackend, IPEndPoint sinkBackend, CancellationToken cancellationToken)
+        RunOptions options, IPEndPoint echoBackend, IPEndPoint sinkBackend, CancellationToken cancellationToken, Tls.BenchPki? pki = null)
     {
-        var target = new BenchTarget(BenchTarget.RelayName, FreePort.Pick(), FreePort.Pick());
-        var relay = new RelayProcess(ChildProcess.Start(StartInfo(options, target, echoBackend, sinkBackend)), target);
+        var target = new BenchTarget(pki is null ? BenchTarget.RelayName : BenchTarget.MutualTlsName, FreePort.Pick(), FreePort.Pick(),
+            pki is null ? null : new Tls.TlsClient(pki, options.TlsResume));
+        var relay = new RelayProcess(ChildProcess.Start(StartInfo(options, target, echoBackend, sinkBackend, pki)), target);
         var error = await relay.WaitUntilListeningAsync(cancellationToken);
         if (error is null)
         {
@@ -44,7 +45,7 @@ internal sealed class RelayProcess : IAsyncDisposable
         return (null, $"{error}\n{relay.Child.DescribeOutput()}");
     }
 
-    private static ProcessStartInfo StartInfo(RunOptions options, BenchTarget target, IPEndPoint echo, IPEndPoint sink)
+    private static ProcessStartInfo StartInfo(RunOptions options, BenchTarget target, IPEndPoint echo, IPEndPoint sink, Tls.BenchPki? pki)
     {
         var exe = Path.GetFullPath(options.RelayExe!);
         var isDll = exe.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
@@ -59,7 +60,7 @@ internal sealed class RelayProcess : IAsyncDisposable
             // Its own admin port: the harness may run beside an edge (or another harness) holding 9901.
             "--admin", "127.0.0.1:0",
         ];
-        foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args).Concat(options.RelayArgs))
+        foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args).Concat(pki?.RelayArgs() ?? []).Concat(options.RelayArgs))
         {
             info.ArgumentList.Add(arg);
         }

@@ -74,6 +74,14 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to SQLite in <c>fastrelay-audit.db</c> in the working directory.</remarks>
     public AuditOptions Audit { get; init; } = new();
 
+    /// <summary>TLS on every listener (<c>--tls-cert</c>, <c>--tls-key</c>, <c>--client-ca</c>, …); null for plain TCP.</summary>
+    /// <remarks>Defaults to none.</remarks>
+    public TlsOptions? Tls { get; init; }
+
+    /// <summary>Revocation checks of client certificates (<c>--revocation</c>, <c>--crl</c>, <c>--ocsp-timeout</c>).</summary>
+    /// <remarks>Defaults to soft-fail, no CRLs, OCSP from the certificate's AIA with a 3s timeout.</remarks>
+    public RevocationOptions Revocation { get; init; } = new();
+
     /// <summary>Diagnostic log settings.</summary>
     public LogOptions Log { get; init; } = new();
 
@@ -93,7 +101,8 @@ public sealed record EdgeOptions
 }
 
 /// <summary>A listener: the address to bind and the service its clients are routed to.</summary>
-/// <param name="Service">The route for clients of this listener.</param>
+/// <param name="Service">The route for clients of this listener (with TLS: for clients whose SNI name names no
+/// route); empty for a TLS listener without a default, where the SNI name alone picks the route.</param>
 /// <param name="EndPoint">The address to bind; port 0 lets the OS choose (tests).</param>
 public sealed record ListenerOptions(string Service, System.Net.IPEndPoint EndPoint);
 

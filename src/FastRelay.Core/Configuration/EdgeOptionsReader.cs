@@ -16,11 +16,13 @@ public static class EdgeOptionsReader
     {
         "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
         "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
+        "tls-cert", "tls-key", "client-ca", "ocsp-staple", "allow-cn", "allow-san", "tls-handshake-timeout",
+        "crl", "revocation", "ocsp-timeout",
         "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",
         "admin", "handoff",
     };
 
-    private static readonly string[] Repeatable = ["listen", "route"];
+    private static readonly string[] Repeatable = ["listen", "route", "crl", .. TlsReader.Repeatable];
 
     /// <summary>Reads <paramref name="settings"/>.</summary>
     /// <exception cref="ConfigException">Anything is wrong; every problem is listed.</exception>
@@ -31,8 +33,9 @@ public static class EdgeOptionsReader
         CheckNamesAndRepeats(settings, errors);
 
         var routes = ReadRoutes(settings, errors);
-        var listeners = ReadListeners(settings, routes, errors);
         var scalars = new ScalarReader(settings, errors);
+        var tls = TlsReader.Read(settings, scalars, errors);
+        var listeners = ReadListeners(settings, routes, tls is not null, errors);
         var options = new EdgeOptions
         {
             Listeners = listeners,
@@ -44,11 +47,13 @@ public static class EdgeOptionsReader
             Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
             BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
             PolicyFile = scalars.Text("policy"),
-            ConnectionRate = RateLimitReader.ConnectionRate(scalars, errors),
+            ConnectionRate = RateLimitReader.ConnectionRate(scalars, errors, tls?.ClientCaFile is not null),
             Bandwidth = RateLimitReader.Bandwidth(scalars, errors),
             Audit = AuditReader.Read(scalars, errors),
             Admin = ReadAdmin(scalars, errors),
             HandoffPath = scalars.Text("handoff"),
+            Tls = tls,
+            Revocation = RevocationReader.Revocation(settings, scalars, errors),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),
@@ -122,7 +127,7 @@ public static class EdgeOptionsReader
     }
 
     private static List<ListenerOptions> ReadListeners(
-        IReadOnlyList<RawSetting> settings, List<RouteOptions> routes, List<ConfigError> errors)
+        IReadOnlyList<RawSetting> settings, List<RouteOptions> routes, bool tls, List<ConfigError> errors)
     {
         var listeners = new List<ListenerOptions>();
         var given = settings.Where(s => s.Name == "listen").ToList();
@@ -138,7 +143,7 @@ public static class EdgeOptionsReader
 
         foreach (var s in given)
         {
-            if (TryReadListener(s, routes, out var listener, out var error))
+            if (TryReadListener(s, routes, tls, out var listener, out var error))
             {
                 if (listeners.Any(l => l.EndPoint.Port != 0 && l.EndPoint.Equals(listener!.EndPoint)))
                 {
@@ -158,7 +163,7 @@ public static class EdgeOptionsReader
         return listeners;
     }
 
-    private static bool TryReadListener(RawSetting s, List<RouteOptions> routes, out ListenerOptions? listener, out string? error)
+    private static bool TryReadListener(RawSetting s, List<RouteOptions> routes, bool tls, out ListenerOptions? listener, out string? error)
     {
         listener = null;
         var at = s.Value.IndexOf('@', StringComparison.Ordinal);
@@ -172,15 +177,22 @@ public static class EdgeOptionsReader
 
         if (service is null)
         {
-            if (routes.Count != 1)
+            if (tls && routes.Count > 1)
+            {
+                // With TLS the SNI name picks the route; a client whose name matches none is refused.
+                service = "";
+            }
+            else if (routes.Count != 1)
             {
                 // With no routes the --route error already says what is missing.
                 error = routes.Count == 0 ? null
-                    : $"name the service, as SERVICE@{address}: there are several routes ({string.Join(", ", routes.Select(r => r.Service))})";
+                    : $"name the service, as SERVICE@{address}: there are several routes ({string.Join(", ", routes.Select(r => r.Service))}) (with TLS, the SNI name may pick one instead)";
                 return false;
             }
-
-            service = routes[0].Service;
+            else
+            {
+                service = routes[0].Service;
+            }
         }
         else if (!RouteSyntax.IsValidServiceName(service))
         {

@@ -11,7 +11,7 @@ internal static class RateLimitReader
 {
     private const string RateKeyExpected = "expected source-ip, identity or service";
 
-    public static ConnectionRateOptions? ConnectionRate(ScalarReader settings, List<ConfigError> errors)
+    public static ConnectionRateOptions? ConnectionRate(ScalarReader settings, List<ConfigError> errors, bool clientCertificates)
     {
         var rate = settings.Find("conn-rate");
         var burst = settings.Find("conn-burst");
@@ -48,9 +48,10 @@ internal static class RateLimitReader
             {
                 case "source-ip": rateKey = RateKey.SourceIp; break;
                 case "service": rateKey = RateKey.Service; break;
+                case "identity" when clientCertificates: rateKey = RateKey.Identity; break;
                 case "identity":
                     // The identity comes from the client certificate: without mutual TLS every key would be empty.
-                    errors.Add(new ConfigError(key.Origin, key.Value, "needs client certificates (mutual TLS), which this version does not have yet; use source-ip or service"));
+                    errors.Add(new ConfigError(key.Origin, key.Value, "needs client certificates; add --tls-cert FILE --tls-key FILE --client-ca FILE, or use source-ip or service"));
                     return null;
                 default:
                     errors.Add(new ConfigError(key.Origin, key.Value, RateKeyExpected));

@@ -2,7 +2,7 @@ namespace FastRelay.Diagnostics;
 
 /// <summary>
 /// Why a connection ended: exactly one per connection, set by the first failure (later ones are ignored),
-/// logged once at Debug with the byte counts and, when the audit log lands, written to its row.
+/// logged once at Debug with the byte counts and written to its audit record.
 /// </summary>
 /// <remarks>
 /// The names are public surface (logs, metrics labels, audit rows): add new ones at the end, never rename.

@@ -40,6 +40,13 @@ public static class EventIds
 
     public static readonly EventId UpstreamDialFailed = new(300, nameof(UpstreamDialFailed));
 
+    public static readonly EventId TlsHandshakeCompleted = new(400, nameof(TlsHandshakeCompleted));
+    public static readonly EventId TlsHandshakeRefused = new(401, nameof(TlsHandshakeRefused));
+    public static readonly EventId TlsHandshakeRefusedAgain = new(402, nameof(TlsHandshakeRefusedAgain));
+    public static readonly EventId TlsMaterialReloaded = new(403, nameof(TlsMaterialReloaded));
+    public static readonly EventId TlsMaterialReloadFailed = new(404, nameof(TlsMaterialReloadFailed));
+    public static readonly EventId TlsMaterialLoaded = new(405, nameof(TlsMaterialLoaded));
+
     public static readonly EventId ConnectionDenied = new(500, nameof(ConnectionDenied));
     public static readonly EventId PolicyReloaded = new(501, nameof(PolicyReloaded));
     public static readonly EventId PolicyReloadFailed = new(502, nameof(PolicyReloadFailed));

@@ -12,14 +12,26 @@ internal sealed class ClientIdentity
 
     private readonly string[] _dnsNames;
     private readonly string[] _uris;
+    private readonly string[] _ipAddresses;
 
     /// <summary>Creates an identity from a subject common name and subject alternative names.</summary>
-    public ClientIdentity(string? commonName, IEnumerable<string> dnsNames, IEnumerable<string> uris)
+    public ClientIdentity(string? commonName, IEnumerable<string> dnsNames, IEnumerable<string> uris, IEnumerable<string>? ipAddresses = null)
     {
         CommonName = commonName;
         _dnsNames = [.. dnsNames];
         _uris = [.. uris];
+        _ipAddresses = [.. ipAddresses ?? []];
     }
+
+    /// <summary>
+    /// Stands for "a certificate will be asked for, not seen yet" at the Inbound checkpoint of a mutual-TLS edge:
+    /// every Identity condition holds for it, so a rule with an identity is never ruled out before the
+    /// handshake (PolicyGate decides again with the real identity after it).
+    /// </summary>
+    public static ClientIdentity Unknown { get; } = new(null, [], []) { IsUnknown = true };
+
+    /// <summary>True only for <see cref="Unknown"/>.</summary>
+    public bool IsUnknown { get; private init; }
 
     /// <summary>The subject's CN, or null when it has none.</summary>
     public string? CommonName { get; }
@@ -29,6 +41,16 @@ internal sealed class ClientIdentity
 
     /// <summary>The URIs of the subject alternative name extension (SPIFFE ids among them).</summary>
     public ReadOnlySpan<string> Uris => _uris;
+
+    /// <summary>The IP addresses of the subject alternative name extension, as text (<c>10.0.0.7</c>, <c>fd00::7</c>); for logs,
+    /// audit, <c>--allow-san IP:…</c> and rate keys (policy rules match CN, DNS and URI only, as policy-format.md says).</summary>
+    public ReadOnlySpan<string> IpAddresses => _ipAddresses;
+
+    /// <summary>
+    /// The key <c>--rate-key identity</c> buckets by: the CN, or else the first SAN (URI, DNS, IP), or else
+    /// null (the caller falls back to the certificate fingerprint).
+    /// </summary>
+    public string? RateKey => CommonName ?? (_uris.Length > 0 ? _uris[0] : _dnsNames.Length > 0 ? _dnsNames[0] : _ipAddresses.Length > 0 ? _ipAddresses[0] : null);
 
     /// <summary>
     /// Builds an identity from facts written as in rules without wildcards: <c>CN=…</c>, <c>SAN:DNS=…</c>,
@@ -63,8 +85,10 @@ internal sealed class ClientIdentity
         return true;
     }
 
+    // Built once: the audit log writes it on each of the connection's records (handshake, outbound, close).
+    private string? _text;
+
     /// <inheritdoc />
-    public override string ToString() =>
-        string.Join(", ", new[] { CommonName is null ? null : $"CN={CommonName}" }.Concat(_dnsNames.Select(d => $"SAN:DNS={d}"))
-            .Concat(_uris.Select(u => $"SAN:URI={u}")).OfType<string>());
+    public override string ToString() => _text ??= string.Join(", ", new[] { CommonName is null ? null : $"CN={CommonName}" }.Concat(_dnsNames.Select(d => $"SAN:DNS={d}"))
+            .Concat(_uris.Select(u => $"SAN:URI={u}")).Concat(_ipAddresses.Select(a => $"SAN:IP={a}")).OfType<string>());
 }

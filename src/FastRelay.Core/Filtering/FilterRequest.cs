@@ -16,4 +16,12 @@ internal readonly record struct FilterRequest(
     FiveTuple Tuple,
     DateTimeOffset Time,
     ClientIdentity? Identity = null,
-    string? Service = null);
+    string? Service = null)
+{
+    /// <summary>
+    /// The service of a TLS connection before its handshake (the SNI name may still pick another route): every
+    /// Service condition holds for it, and PolicyGate decides again with the routed service after the handshake.
+    /// Not a valid service name, so no route can be called this.
+    /// </summary>
+    public const string AnyService = "*";
+}

@@ -71,7 +71,7 @@ internal sealed partial class FilterRule
     public bool MatchesConditions(in FilterRequest request) =>
         (TimeWindow is null || TimeWindow.Contains(request.Time))
         && (Identity.Count == 0 || MatchesIdentity(request.Identity))
-        && (Service is null || string.Equals(Service, request.Service, StringComparison.Ordinal));
+        && (Service is null || request.Service is FilterRequest.AnyService || string.Equals(Service, request.Service, StringComparison.Ordinal));
 
     /// <summary>True when the rule's protocol covers <paramref name="protocol"/>.</summary>
     public bool MatchesProtocol(FilterProtocol protocol) => Protocol == FilterProtocol.All || Protocol == protocol;
@@ -81,6 +81,11 @@ internal sealed partial class FilterRule
         if (identity is null)
         {
             return false;
+        }
+
+        if (identity.IsUnknown)
+        {
+            return true; // Before the handshake: the identity may still match (ClientIdentity.Unknown).
         }
 
         // An indexed loop: foreach over IReadOnlyList<T> would box an enumerator on every decision.

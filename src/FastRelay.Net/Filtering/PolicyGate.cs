@@ -48,11 +48,28 @@ public sealed class PolicyGate
         Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service);
 
     /// <summary>
+    /// The Inbound checkpoint of a TLS listener, before the handshake: the identity (<see cref="ClientIdentity.Unknown"/>
+    /// with client certificates) and the route (<see cref="FilterRequest.AnyService"/>, as SNI may pick it) are not
+    /// known yet, so every Identity and Service condition is taken to hold. A denial is final when
+    /// <see cref="IsFinalBeforeHandshake"/> says so; otherwise <see cref="CheckAfterHandshake"/> decides.
+    /// </summary>
+    internal FilterDecision? CheckInboundBeforeHandshake(IPAddress client, IPEndPoint listener, bool clientCertificates, long connectionId = 0) =>
+        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, FilterRequest.AnyService, clientCertificates ? ClientIdentity.Unknown : null);
+
+    /// <summary>
+    /// True when a decision of <see cref="CheckInboundBeforeHandshake"/> holds whatever the identity and route turn
+    /// out to be: it came from a rule without Identity and Service conditions (or the default deny), and with
+    /// every such condition taken to hold no earlier rule matched, so none can match later either.
+    /// </summary>
+    internal static bool IsFinalBeforeHandshake(FilterDecision decision) =>
+        decision.Rule is not { } rule || (rule.Identity.Count == 0 && rule.Service is null);
+
+    /// <summary>
     /// The identity checkpoint, after the TLS handshake: the Inbound rules again, now with the client
     /// certificate's identity, so rules with an <c>Identity</c> can match (before it, they never do).
     /// Null when no policy is installed. The TLS listener (issue 3) calls this once per handshake.
     /// </summary>
-    internal FilterDecision? CheckAfterHandshake(IPAddress client, IPEndPoint listener, string service, ClientIdentity identity, long connectionId = 0) =>
+    internal FilterDecision? CheckAfterHandshake(IPAddress client, IPEndPoint listener, string service, ClientIdentity? identity, long connectionId = 0) =>
         Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service, identity);
 
     /// <summary>The Outbound checkpoint: before the relay dials <paramref name="upstream"/> for <paramref name="client"/>. Null when no policy is installed.</summary>

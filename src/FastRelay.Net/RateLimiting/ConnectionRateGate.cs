@@ -5,8 +5,8 @@ using FastRelay.RateLimiting;
 namespace FastRelay.RateLimiting;
 
 /// <summary>
-/// The token buckets on new connections (<c>--conn-rate</c>), keyed by source address or service
-/// (<c>--rate-key</c>). Lock-free and allocation-free for a key already in the table.
+/// The token buckets on new connections (<c>--conn-rate</c>), keyed by source address, service or client
+/// certificate identity (<c>--rate-key</c>). Lock-free and allocation-free for a key already in the table.
 /// </summary>
 internal sealed class ConnectionRateGate
 {
@@ -17,16 +17,23 @@ internal sealed class ConnectionRateGate
 
     public ConnectionRateGate(ConnectionRateOptions options, TimeProvider time)
     {
-        if (options.Key == RateKey.Service)
+        if (options.Key is RateKey.Service or RateKey.Identity)
         {
+            // Identity keys are strings too (the certificate's CN, first SAN, or fingerprint).
             _byService = new KeyedBucketTable<string>(options.Bucket, options.MaxKeys, time);
+            IsIdentityKeyed = options.Key == RateKey.Identity;
         }
         else
         {
-            // Identity is refused at configuration time until mutual TLS exists; source IP is the default.
             _bySource = new KeyedBucketTable<UInt128>(options.Bucket, options.MaxKeys, time);
         }
     }
+
+    /// <summary>
+    /// True with <c>--rate-key identity</c>: the decision waits for the TLS handshake (<see cref="DecideIdentity"/>),
+    /// since the identity is only known then; <see cref="Decide"/> must not be called.
+    /// </summary>
+    public bool IsIdentityKeyed { get; }
 
     /// <summary>Connections refused because their bucket was empty.</summary>
     public long Limited => Interlocked.Read(ref _limited);
@@ -35,9 +42,14 @@ internal sealed class ConnectionRateGate
     public long TableFull => Interlocked.Read(ref _tableFull);
 
     /// <summary>Takes a token for a new connection from <paramref name="client"/> to <paramref name="service"/>.</summary>
-    public RateDecision Decide(IPAddress client, string service)
+    public RateDecision Decide(IPAddress client, string service) =>
+        Count(_bySource is not null ? _bySource.Decide(AddressKey.From(client)) : _byService!.Decide(service));
+
+    /// <summary>Takes a token for a new connection from the client certificate identity <paramref name="identityKey"/> (after the handshake).</summary>
+    public RateDecision DecideIdentity(string identityKey) => Count(_byService!.Decide(identityKey));
+
+    private RateDecision Count(RateDecision decision)
     {
-        var decision = _bySource is not null ? _bySource.Decide(AddressKey.From(client)) : _byService!.Decide(service);
         if (decision == RateDecision.Limited)
         {
             Interlocked.Increment(ref _limited);

@@ -1,16 +1,18 @@
 using FastRelay.Configuration;
+using FastRelay.Diagnostics;
 using FastRelay.Filtering;
 using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Routing;
+using FastRelay.Tls;
 using FastRelay.Upstreams;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Relaying;
 
 /// <summary>What every connection of an edge shares: options, routes, policy gate, dialer, clock, logger and the
-/// observers of its decisions (audit, metrics). Immutable
-/// (the gate swaps its policy inside).</summary>
+/// observers of its decisions (audit, metrics), and with TLS the certificate store and the SNI router. Immutable
+/// (the gate swaps its policy inside, the store its certificates).</summary>
 internal sealed record EdgeContext(
     EdgeOptions Options,
     PolicyGate Policy,
@@ -19,4 +21,10 @@ internal sealed record EdgeContext(
     IUpstreamDialer Dialer,
     TimeProvider Time,
     ILogger Logger,
-    IConnectionObserver Observer);
+    IConnectionObserver Observer,
+    TlsMaterialStore? Tls = null,
+    SniRouter? Sni = null)
+{
+    /// <summary>Rate-limits the log lines of refused handshakes (one a second at Information, the rest at Debug).</summary>
+    public OncePerInterval HandshakeLog { get; } = new(Time, TimeSpan.FromSeconds(1));
+}

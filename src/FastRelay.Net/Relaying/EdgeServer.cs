@@ -7,6 +7,7 @@ using FastRelay.Listening;
 using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Routing;
+using FastRelay.Tls;
 using FastRelay.Transport;
 using FastRelay.Upstreams;
 using Microsoft.Extensions.Logging;
@@ -93,6 +94,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <summary>The security-group checkpoints (swap the policy with a reload; read the per-rule counts).</summary>
     public PolicyGate Policy => _context.Policy;
 
+    /// <summary>The TLS certificate store (reload it; read its version); null for a plain TCP edge.</summary>
+    internal TlsMaterialStore? Tls => _context.Tls;
+
     /// <summary>Binds every listener and starts accepting.</summary>
     /// <exception cref="ListenerBindException">A listener cannot bind; none is left bound.</exception>
     public static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer = null) =>
@@ -100,15 +104,18 @@ public sealed partial class EdgeServer : IAsyncDisposable
 
     /// <summary>
     /// Binds every listener and starts accepting, filtering by <paramref name="policy"/> (null: no filtering)
-    /// and telling <paramref name="observer"/> (audit, metrics; null: nobody) of every decision.
+    /// and telling <paramref name="observer"/> (audit, metrics; null: nobody) of every decision. With
+    /// <see cref="EdgeOptions.Tls"/>, every listener speaks TLS with the certificates of <paramref name="tls"/>
+    /// (loaded here from the options' files when null).
     /// </summary>
     /// <exception cref="ListenerBindException">A listener cannot bind; none is left bound.</exception>
+    /// <exception cref="TlsLoadException">A TLS file cannot be used (only when <paramref name="tls"/> is null).</exception>
     /// <remarks>
     /// A listener whose address is in <paramref name="inherited"/> (sockets taken over from the process this
     /// one replaces) accepts on that socket instead of binding; the caller keeps the ones not used.
     /// </remarks>
     internal static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer, SecurityPolicy? policy,
-        IConnectionObserver? observer = null, IDictionary<IPEndPoint, Socket>? inherited = null)
+        IConnectionObserver? observer = null, TlsMaterialStore? tls = null, IDictionary<IPEndPoint, Socket>? inherited = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -130,8 +137,17 @@ public sealed partial class EdgeServer : IAsyncDisposable
             }
         });
         var rateLimit = options.ConnectionRate is { } rate ? new ConnectionRateGate(rate, time) : null;
+        if (options.Tls is { } tlsOptions)
+        {
+            tls ??= TlsMaterialStore.Load(tlsOptions, time);
+        }
+        else
+        {
+            tls = null;
+        }
+
         var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(), time, logger,
-            observer ?? ConnectionObservers.None);
+            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Keys));
 
         var listeners = new List<EdgeListener>();
         try

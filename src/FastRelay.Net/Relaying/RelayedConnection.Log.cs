@@ -2,6 +2,8 @@ using System.Net;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
+using System.Net.Security;
+using System.Security.Authentication;
 using FastRelay.RateLimiting;
 using Microsoft.Extensions.Logging;
 
@@ -25,6 +27,20 @@ internal sealed partial class RelayedConnection
         [LoggerMessage(EventId = 510, EventName = nameof(EventIds.ConnectionRateLimited), Level = LogLevel.Debug,
             Message = "Connection {ConnectionId} closed: RateLimited ({Decision}); service {Service}, client {Client}")]
         public static partial void ConnectionRateLimited(ILogger logger, long connectionId, string service, IPEndPoint client, RateDecision decision);
+
+        [LoggerMessage(EventId = 400, EventName = nameof(EventIds.TlsHandshakeCompleted), Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId}: TLS {Protocol} {CipherSuite}, SNI {ServerName}, service {Service}, client certificate {Identity} sha256 {CertificateSha256}, {HandshakeMs:0.0} ms")]
+        public static partial void HandshakeCompleted(ILogger logger, long connectionId, SslProtocols protocol, TlsCipherSuite cipherSuite, string? serverName,
+            string service, Filtering.ClientIdentity? identity, string? certificateSha256, double handshakeMs);
+
+        // The TLS 1.3 trap: a rejected client only sees EOF on its first read, so the reason must be here.
+        [LoggerMessage(EventId = 401, EventName = nameof(EventIds.TlsHandshakeRefused), Level = LogLevel.Information,
+            Message = "Connection {ConnectionId} closed: {CloseReason}; client {Client}, SNI {ServerName}, certificate {Identity}: {Detail}")]
+        public static partial void HandshakeRefused(ILogger logger, long connectionId, CloseReason closeReason, IPEndPoint? client, string serverName, object identity, string detail);
+
+        [LoggerMessage(EventId = 402, EventName = nameof(EventIds.TlsHandshakeRefusedAgain), Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId} closed: {CloseReason}; client {Client}, SNI {ServerName}, certificate {Identity}: {Detail}")]
+        public static partial void HandshakeRefusedAgain(ILogger logger, long connectionId, CloseReason closeReason, IPEndPoint? client, string serverName, object identity, string detail);
 
         [LoggerMessage(EventId = 300, EventName = nameof(EventIds.UpstreamDialFailed), Level = LogLevel.Debug,
             Message = "Connection {ConnectionId}: dial to {Upstream} for service {Service} failed: {Failure}")]

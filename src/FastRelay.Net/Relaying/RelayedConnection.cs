@@ -5,6 +5,8 @@ using FastRelay.Diagnostics;
 using FastRelay.Filtering;
 using FastRelay.Observing;
 using FastRelay.RateLimiting;
+using FastRelay.Relaying;
+using FastRelay.Tls;
 using FastRelay.Transport;
 using Microsoft.Extensions.Logging;
 using FastRelay.Upstreams;
@@ -13,9 +15,10 @@ using Pipelines.Sockets.Unofficial;
 namespace FastRelay.Relaying;
 
 /// <summary>
-/// One client connection through the edge, from accept to close: dial the route's upstream (failing over
-/// across its targets), relay both ways, close both sockets, log the one close line. Pooled: the relay and
-/// both socket transports (with their pipes) are reused by the next connection.
+/// One client connection through the edge, from accept to close: the Inbound policy and the rate limit, the
+/// TLS handshake (when the edge has TLS), dial the route's upstream (failing over across its targets), relay
+/// both ways, close both sockets, log the one close line. Pooled: the relay, the handshake state and the
+/// transports (with their pipes) are reused by the next connection.
 /// </summary>
 /// <remarks>
 /// <see cref="Close"/> and <see cref="CloseIfIdle"/> may be called from any thread (drain, idle
@@ -26,7 +29,12 @@ internal sealed partial class RelayedConnection : IDialGuard
     private readonly DuplexRelay _relay;
     private readonly SocketPipeConnection _client;
     private readonly SocketPipeConnection _upstream;
+    private readonly TlsPipeConnection _tlsClient;
+    private readonly TlsHandshake _handshake = new();
     private volatile bool _relaying;
+    private volatile bool _handshaking;
+    private ClientIdentity? _identity;
+    private string? _certificateSha256;
     private IPAddress? _clientAddress;
     private string _service = "";
     private PolicyGate? _policy;
@@ -40,6 +48,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         _relay = new DuplexRelay(time);
         _client = new SocketPipeConnection(pipeOptions);
         _upstream = new SocketPipeConnection(pipeOptions);
+        _tlsClient = new TlsPipeConnection(pipeOptions);
     }
 
     /// <summary>The table slot; owned by <see cref="ConnectionTable"/>.</summary>
@@ -68,6 +77,11 @@ internal sealed partial class RelayedConnection : IDialGuard
             _client.Abort();
             _upstream.Abort();
         }
+
+        if (_handshaking)
+        {
+            _tlsClient.Abort(); // The relay has not started: end the handshake itself.
+        }
     }
 
     /// <summary>Closes the connection with <see cref="CloseReason.IdleTimeout"/> if no byte moved for <paramref name="idleTimeout"/>.</summary>
@@ -90,14 +104,18 @@ internal sealed partial class RelayedConnection : IDialGuard
         _outboundDenial = null;
         _outboundAllowed = null;
         _lastDialled = null;
+        _identity = null;
+        _certificateSha256 = null;
         var localEndPoint = client.LocalEndPoint as IPEndPoint;
         var observer = context.Observer;
 
         // Step 1: the Inbound checkpoint, before any other work for this client (policy-format.md).
-        var inbound = clientEndPoint is not null && localEndPoint is not null
-            ? context.Policy.CheckInbound(clientEndPoint.Address, localEndPoint, listener.Service, Id)
-            : null;
-        if (inbound is { IsAllowed: false } denied)
+        // With TLS the identity and the SNI route are not known yet: only a denial that holds whatever they
+        // turn out to be ends the connection here; the rest is decided again after the handshake.
+        var inbound = clientEndPoint is null || localEndPoint is null ? null
+            : context.Tls is null ? context.Policy.CheckInbound(clientEndPoint.Address, localEndPoint, listener.Service, Id)
+            : context.Policy.CheckInboundBeforeHandshake(clientEndPoint.Address, localEndPoint, context.Tls.Options.ClientCaFile is not null, Id);
+        if (inbound is { IsAllowed: false } denied && (context.Tls is null || PolicyGate.IsFinalBeforeHandshake(denied)))
         {
             _relay.TryClose(CloseReason.FilterDenied);
             client.Dispose();
@@ -107,13 +125,14 @@ internal sealed partial class RelayedConnection : IDialGuard
             return CloseReason.FilterDenied;
         }
 
-        // Allowed: by a rule, or because no policy is in force (Rule null).
+        // Allowed: by a rule, or because no policy is in force (Rule null). A denial that the TLS handshake may
+        // still overturn is not reported as the rule that allowed it: the after-handshake check decides.
         observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Inbound, Allowed: true, clientEndPoint, localEndPoint,
-            listener.Service, Rule: inbound?.Rule));
+            listener.Service, Rule: inbound is { IsAllowed: true } allowedBy ? allowedBy.Rule : null));
 
         // Step 1b: the connection token bucket, after the policy so a denied source spends no token.
         // Only a refusal is an event: a pass adds nothing to the Inbound allow above.
-        if (clientEndPoint is not null && context.RateLimit?.Decide(clientEndPoint.Address, listener.Service) is { } rate && rate != RateDecision.Allowed)
+        if (clientEndPoint is not null && context.RateLimit is { IsIdentityKeyed: false } && context.RateLimit.Decide(clientEndPoint.Address, listener.Service) is { } rate && rate != RateDecision.Allowed)
         {
             _relay.TryClose(CloseReason.RateLimited);
             client.Dispose();
@@ -125,14 +144,29 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         SocketConnection.SetRecommendedServerOptions(client); // NoDelay: relay small writes at once.
 
+        // Step 1c: the TLS handshake, only now, so a denied or rate-limited address never costs one. It picks
+        // the route (SNI) and learns the client's identity, which the policy and the rate limit see again.
+        IPipeConnection clientSide = _client;
+        if (context.Tls is not null)
+        {
+            if (await HandshakeAsync(client, listener, context, clientEndPoint, localEndPoint) is { } refused)
+            {
+                return refused;
+            }
+
+            clientSide = _tlsClient;
+        }
+
+        var service = _service;
+
         // Step 2: dial the route's upstream (each resolved address through the Outbound checkpoint), trying
         // its other targets if the first one fails.
         var dialStarted = context.Time.GetTimestamp();
-        var (upstream, target) = await DialAsync(listener.Service, context);
+        var (upstream, target) = await DialAsync(service, context);
         if (upstream is null)
         {
             _relay.TryClose(_outboundDenial is null ? CloseReason.UpstreamUnavailable : CloseReason.FilterDenied);
-            client.Dispose(); // A plain close: the client sees EOF before sending or receiving anything.
+            await CloseUnrelayedAsync(client, context); // A plain close: the client sees EOF (after close_notify with TLS).
             var reason = _relay.Reason!.Value; // Shutdown, if the drain closed it while dialling.
             var failedAfter = context.Time.GetElapsedTime(started);
 
@@ -140,14 +174,14 @@ internal sealed partial class RelayedConnection : IDialGuard
             if (reason == CloseReason.FilterDenied && _outboundDenial is { } denial)
             {
                 observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: false, clientEndPoint, localEndPoint,
-                    listener.Service, Destination: _lastDialled, Rule: denial.Rule, Reason: CloseReason.FilterDenied));
-                Log.ConnectionDenied(context.Logger, Id, "Outbound", listener.Service, clientEndPoint, null, denial);
+                    service, Destination: _lastDialled, Rule: denial.Rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: CloseReason.FilterDenied));
+                Log.ConnectionDenied(context.Logger, Id, "Outbound", service, clientEndPoint, null, denial);
             }
             else
             {
                 observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, clientEndPoint, localEndPoint,
-                    listener.Service, Destination: _lastDialled, Reason: reason, Elapsed: failedAfter));
-                Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, null, reason, 0, 0, failedAfter.TotalMilliseconds);
+                    service, Destination: _lastDialled, Identity: _identity, CertificateSha256: _certificateSha256, Reason: reason, Elapsed: failedAfter));
+                Log.ConnectionClosed(context.Logger, Id, service, clientEndPoint, null, reason, 0, 0, failedAfter.TotalMilliseconds);
             }
 
             return reason;
@@ -155,28 +189,37 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         var upstreamEndPoint = upstream.RemoteEndPoint as IPEndPoint;
         observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: true, clientEndPoint, localEndPoint,
-            listener.Service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Elapsed: context.Time.GetElapsedTime(dialStarted)));
+            service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Identity: _identity, CertificateSha256: _certificateSha256,
+            Elapsed: context.Time.GetElapsedTime(dialStarted)));
 
         // Step 3: relay until both directions end (or one fails, or TryClose is called).
-        _client.Start(client);
+        if (context.Tls is null)
+        {
+            _client.Start(client);
+        }
+        else
+        {
+            _tlsClient.Start();
+        }
+
         _upstream.Start(upstream);
         _relaying = true;
         var outcome = context.Options.Bandwidth is { } bandwidth
-            ? await _relay.RunAsync(_client, _upstream, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))
-            : await _relay.RunAsync(_client, _upstream);
+            ? await _relay.RunAsync(clientSide, _upstream, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))
+            : await _relay.RunAsync(clientSide, _upstream);
         _relaying = false;
 
         // Step 4: let the last bytes reach each peer, then close both sockets.
         // A peer that stops reading may hold the last bytes for at most the idle timeout, as any other stall.
         var linger = context.Options.IdleTimeout > TimeSpan.Zero ? context.Options.IdleTimeout : EdgeOptions.DefaultIdleTimeout;
         await _upstream.CloseAsync(linger);
-        await _client.CloseAsync(linger);
+        _ = context.Tls is null ? await _client.CloseAsync(linger) : await _tlsClient.CloseAsync(linger); // False: aborted, already counted by the reason.
 
         var duration = context.Time.GetElapsedTime(started);
         observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, clientEndPoint, localEndPoint,
-            listener.Service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Reason: outcome.Reason,
+            service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: outcome.Reason,
             BytesClientToUpstream: outcome.BytesClientToUpstream, BytesUpstreamToClient: outcome.BytesUpstreamToClient, Elapsed: duration));
-        Log.ConnectionClosed(context.Logger, Id, listener.Service, clientEndPoint, target, outcome.Reason,
+        Log.ConnectionClosed(context.Logger, Id, service, clientEndPoint, target, outcome.Reason,
             outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, duration.TotalMilliseconds);
         return outcome.Reason;
     }

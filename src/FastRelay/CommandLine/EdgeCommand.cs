@@ -3,6 +3,9 @@ using FastRelay.Audit;
 using FastRelay.Configuration;
 using FastRelay.Filtering;
 using FastRelay.Hosting;
+using FastRelay.Tls;
+using FastRelay.Tls.Revocation;
+using Microsoft.Extensions.Logging;
 
 namespace FastRelay.CommandLine;
 
@@ -24,10 +27,10 @@ internal sealed class EdgeCommand : IValidatedCommand
         _flags = new FlagOptions(Command, EdgeFlags.All, EdgeFlags.Planned.Keys);
         Command.SetAction((parseResult, cancellationToken) =>
         {
-            var (options, policy, errors) = Build(parseResult);
+            var (options, policy, tls, errors, loggers) = Build(parseResult);
             return options is null
                 ? Task.FromResult(ExitCodes.PrintConfigErrors(errors))
-                : EdgeHost.RunAsync(options, policy, () => Rebuild(parseResult), cancellationToken);
+                : EdgeHost.RunAsync(options, policy, tls, () => Rebuild(parseResult), cancellationToken, loggers);
         });
     }
 
@@ -36,13 +39,16 @@ internal sealed class EdgeCommand : IValidatedCommand
     /// <inheritdoc />
     public IEnumerable<string> Validate(ParseResult parseResult) => Build(parseResult).Errors;
 
+    // The config step of a reload: the flags and file validated again. The TLS files and the logger factory a
+    // full build loads are not kept: the TLS reload step re-reads the files itself.
     private (EdgeOptions? Options, IReadOnlyList<string> Errors) Rebuild(ParseResult parseResult)
     {
-        var (options, _, errors) = Build(parseResult);
+        var (options, _, _, errors, loggers) = Build(parseResult);
+        loggers?.Dispose();
         return (options, errors);
     }
 
-    private (EdgeOptions? Options, LoadedPolicy? Policy, List<string> Errors) Build(ParseResult parseResult)
+    private (EdgeOptions? Options, LoadedPolicy? Policy, TlsMaterialStore? Tls, List<string> Errors, ILoggerFactory? Loggers) Build(ParseResult parseResult)
     {
         var errors = new List<ConfigError>();
         var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors, EdgeFlags.Planned.Keys) : [];
@@ -86,6 +92,55 @@ internal sealed class EdgeCommand : IValidatedCommand
             lines.AddRange(policyErrors.Select(e => $"--policy {policyPath}: {e}"));
         }
 
-        return (lines.Count == 0 ? options : null, policy, lines);
+        // The TLS files are checked at start like the policy: a missing key or a key that does not match the
+        // certificate is a configuration error (exit 2), each line naming the file.
+        TlsMaterialStore? tls = null;
+        var (revocation, loggers) = BuildRevocation(options, lines);
+        if ((options?.Tls ?? FilesOnly(settings)) is { } tlsOptions)
+        {
+            try
+            {
+                tls = TlsMaterialStore.Load(tlsOptions, TimeProvider.System, revocation);
+            }
+            catch (TlsLoadException ex)
+            {
+                lines.AddRange(ex.Message.Split(Environment.NewLine));
+            }
+        }
+
+        return (lines.Count == 0 ? options : null, policy, tls, lines, loggers);
     }
+
+    // The revocation checker loads every --crl now (a bad one is a config error, exit 2) and verifies each
+    // against the client CA bundle; it logs through the factory the host then runs on.
+    private static (RevocationChecker? Checker, ILoggerFactory? Loggers) BuildRevocation(EdgeOptions? options, List<string> lines)
+    {
+        if (options?.Tls is not { ClientCaFile: { } caFile })
+        {
+            return (null, null);
+        }
+
+        var loggers = Logging.CreateFactory(options.Log);
+        try
+        {
+            var bundle = ClientCaBundle.Load(caFile);
+            return (RevocationChecker.Create(options.Revocation, bundle.Certificates, loggers.CreateLogger("FastRelay.Revocation"), TimeProvider.System), loggers);
+        }
+        catch (TlsLoadException)
+        {
+            // The TLS store's own load reports the bundle's problem; without a bundle there is nothing to check.
+        }
+        catch (RevocationLoadException ex)
+        {
+            lines.AddRange(ex.Message.Split(Environment.NewLine));
+        }
+
+        return (null, loggers);
+    }
+
+    // When other flags are bad, the TLS files are still checked (every error at once), without fetching anything.
+    private static TlsOptions? FilesOnly(List<RawSetting> settings) =>
+        settings.LastOrDefault(s => s.Name == "tls-cert")?.Value is { Length: > 0 } cert && settings.LastOrDefault(s => s.Name == "tls-key")?.Value is { Length: > 0 } key
+            ? new TlsOptions { CertificateFile = cert, KeyFile = key, ClientCaFile = settings.LastOrDefault(s => s.Name == "client-ca")?.Value, OcspStaple = OcspStapling.Off }
+            : null;
 }

@@ -12,7 +12,7 @@ internal static class EdgeFlags
     public static readonly IReadOnlyList<FlagSpec> All =
     [
         new("listen", "[SERVICE@]ADDR:PORT",
-            "A listener; SERVICE is the route for its clients (may be left out when there is one route). Repeatable.", Repeatable: true),
+            "A listener; SERVICE is the route for its clients (may be left out when there is one route). With TLS, the SNI name picks the route (a --route of that name, any case); SERVICE is then the default for clients whose name matches no route or who send none, and a listener without SERVICE refuses them. Repeatable.", Repeatable: true),
         new("route", "SERVICE=HOST:PORT[;weight=N][,...]",
             "A route: the targets that serve SERVICE, picked in weighted round-robin order; a target that fails to connect is skipped for the next. Repeatable.", Repeatable: true),
         new("connect-timeout", "DURATION", $"Time allowed for one upstream connect [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultConnectTimeout)}]"),
@@ -24,8 +24,18 @@ internal static class EdgeFlags
         new("policy", "FILE", "Security groups (policy-format.md): every connection is checked at accept (Inbound) and before each dial (Outbound); no matching rule means Deny. Reloaded when the file changes and on SIGHUP [default: none, everything allowed]"),
         new("conn-rate", "RATE", "Token bucket on new connections, e.g. 100/s or 5000/m; over it a connection is closed at once (RateLimited) [default: off]"),
         new("conn-burst", "N", "Connections the bucket grants at once [default: one second of --conn-rate]"),
-        new("rate-key", "source-ip|service", "What the connection buckets are keyed by (identity comes with mutual TLS) [default: source-ip]"),
+        new("rate-key", "source-ip|identity|service", "What the connection buckets are keyed by; identity (the client certificate's CN, else its first SAN) needs --client-ca and is decided after the handshake [default: source-ip]"),
         new("bandwidth", "BYTES/s", "Shape each direction of every connection to this rate, e.g. 10MiB/s; pumps wait, nothing spins [default: off]"),
+        new("tls-cert", "FILE", "Server certificate (PEM, leaf first, then intermediates); with --tls-key, every listener speaks TLS 1.3/1.2 (AEAD suites only). Reloaded when it changes and on SIGHUP [default: none, plain TCP]"),
+        new("tls-key", "FILE", "The server certificate's private key (PEM, ECDSA or RSA, unencrypted) [default: none]"),
+        new("client-ca", "FILE", "CA bundle (PEM): clients must then present a certificate that chains to it (only it: never the system store), in date, with clientAuth usage. Reloaded when it changes and on SIGHUP [default: none, no client certificates]"),
+        new("allow-cn", "PATTERN", "Client certificates must have a subject CN matching one --allow-cn or --allow-san (* wildcard, case-insensitive). Repeatable [default: any]", Repeatable: true),
+        new("allow-san", "[DNS:|URI:|IP:]PATTERN", "Client certificates must have a SAN matching one --allow-san or --allow-cn (* wildcard; no prefix: any kind). Repeatable [default: any]", Repeatable: true),
+        new("ocsp-staple", "auto|off|FILE", "OCSP stapling of the server certificate: auto fetches from its responder (AIA) and refreshes before nextUpdate; off never staples; FILE staples a DER OCSP response you provide, checked for this certificate and re-read when it changes (Linux) [default: auto]"),
+        new("tls-handshake-timeout", "DURATION", $"Time a client gets to complete the TLS handshake; a silent or slow one is closed (TlsHandshakeFailed) [default: {ValueSyntax.FormatDuration(TlsOptions.DefaultHandshakeTimeout)}]"),
+        new("crl", "FILE", "A CRL (PEM or DER) signed by a CA of --client-ca; a client certificate it lists is refused. Reloaded when the file changes; a bad file keeps the old CRL. Repeatable [default: none]", Repeatable: true),
+        new("revocation", "off|soft-fail|hard-fail", "When a client certificate's status is unknown (no CRL for its issuer, OCSP responder down, CRL past nextUpdate): soft-fail allows and logs why, hard-fail refuses. Revoked is refused unless off [default: soft-fail]"),
+        new("ocsp-timeout", "DURATION", $"Time for one OCSP request to the responder in a client certificate's AIA (answers are cached until nextUpdate); 0 = no OCSP, CRLs only [default: {ValueSyntax.FormatDuration(RevocationOptions.DefaultOcspTimeout)}]"),
         new("audit", "sqlite:PATH|postgres:CONNSTR|jsonl:PATH|off",
             $"Audit log: one record per decision (README \"Audit log\"). postgres:CONNSTR is an Npgsql connection string (Host=db;Username=relay;Password=...;Database=audit) [default: {AuditTarget.DefaultText}]"),
         new("audit-node", "NAME", "Node name written to every audit record [default: the host name]"),
@@ -46,8 +56,6 @@ internal static class EdgeFlags
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Planned = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["tls-cert"] = "mutual TLS", ["tls-key"] = "mutual TLS", ["client-ca"] = "mutual TLS", ["crl"] = "mutual TLS",
-        ["ocsp-staple"] = "mutual TLS",
         ["gateway"] = "the gateway tunnel", ["tunnel-key"] = "the gateway tunnel", ["gateway-key"] = "the gateway tunnel",
         ["tunnel-ca"] = "the gateway tunnel", ["keepalive"] = "the gateway tunnel", ["keepalive-timeout"] = "the gateway tunnel",
         ["keepalive-requests"] = "the gateway tunnel",

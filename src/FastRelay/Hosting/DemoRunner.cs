@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using FastRelay.Admin;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using FastRelay.Backends;
 using FastRelay.CommandLine;
 using FastRelay.Configuration;
@@ -21,7 +24,10 @@ internal sealed record DemoSettings(int Sessions = 100, TimeSpan Duration = defa
     public TimeSpan Duration { get; init; } = Duration == default ? TimeSpan.FromSeconds(3) : Duration;
 }
 
-/// <summary>Runs the demo: backends, an in-process edge, echo sessions and a bulk transfer, all verified.</summary>
+/// <summary>
+/// Runs the demo: backends, an in-process edge with mutual TLS (throwaway certificates), echo sessions and a bulk
+/// transfer through it, all verified, and a client without a certificate that is refused.
+/// </summary>
 internal static class DemoRunner
 {
     private const int MessageBytes = 64;
@@ -31,23 +37,27 @@ internal static class DemoRunner
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);
         await using var echo = LoopbackBackend.Start(loopback, BackendMode.Echo);
         await using var sink = LoopbackBackend.Start(loopback, BackendMode.Sink);
+        using var pki = DemoCertificates.Create();
         var options = EdgeOptionsReader.Read(
         [
             new("listen", "echo@127.0.0.1:0", "demo"), new("listen", "sink@127.0.0.1:0", "demo"),
             new("route", $"echo={echo.EndPoint}", "demo"), new("route", $"sink={sink.EndPoint}", "demo"),
+            new("tls-cert", pki.ServerCertFile, "demo"), new("tls-key", pki.ServerKeyFile, "demo"),
+            new("client-ca", pki.CaFile, "demo"), new("ocsp-staple", "off", "demo"),
         ]);
         using var loggerFactory = Logging.CreateFactory(new LogOptions(LogFormat.Text, LogLevel.Warning));
         using var metrics = new RelayMetrics();
         using var exporter = new PrometheusExporter(metrics.Meter);
         await using var edge = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy: null, new MetricsObserver(metrics));
         metrics.ObserveActiveConnections(() => edge.ActiveConnections);
-        Console.WriteLine($"backends: echo {echo.EndPoint}, sink {sink.EndPoint}; edge: echo {edge.EndPoints[0]}, sink {edge.EndPoints[1]}");
+        Console.WriteLine($"backends: echo {echo.EndPoint}, sink {sink.EndPoint}; edge (mutual TLS, throwaway CA in {pki.Directory}): echo {edge.EndPoints[0]}, sink {edge.EndPoints[1]}");
         await using var admin = await StartAdminAsync(settings, options, edge, exporter, loggerFactory);
+        var client = new DemoClient(pki);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(settings.Duration);
         var started = Stopwatch.GetTimestamp();
-        var sessions = Enumerable.Range(0, settings.Sessions).Select(_ => EchoSessionAsync(edge.EndPoints[0], stop.Token)).ToArray();
+        var sessions = Enumerable.Range(0, settings.Sessions).Select(_ => EchoSessionAsync(client, edge.EndPoints[0], stop.Token)).ToArray();
         long exchanges = 0;
         foreach (var session in sessions)
         {
@@ -55,10 +65,10 @@ internal static class DemoRunner
         }
 
         var echoSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Console.WriteLine($"echo: {settings.Sessions} sessions, {exchanges} verified exchanges of {MessageBytes} B in {echoSeconds:0.0} s ({exchanges / echoSeconds:N0}/s)");
+        Console.WriteLine($"echo: {settings.Sessions} mTLS sessions (client certificate CN=demo-desk-1), {exchanges} verified exchanges of {MessageBytes} B in {echoSeconds:0.0} s ({exchanges / echoSeconds:N0}/s)");
 
         started = Stopwatch.GetTimestamp();
-        var counted = await BulkAsync(edge.EndPoints[1], settings.BulkBytes);
+        var counted = await BulkAsync(client, edge.EndPoints[1], settings.BulkBytes);
         var bulkSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         Console.WriteLine($"bulk: {settings.BulkBytes:N0} B sent, sink counted {counted:N0} B, {settings.BulkBytes / bulkSeconds / 1e6:N0} MB/s");
 
@@ -67,7 +77,16 @@ internal static class DemoRunner
             Console.WriteLine($"metrics: {line}");
         }
 
-        var ok = counted == settings.BulkBytes && exchanges > 0;
+        // A client without a certificate: its TLS 1.3 handshake may even succeed, but the edge closes it and says why.
+        var refused = await WithoutCertificateIsRefusedAsync(pki, edge.EndPoints[0]);
+        for (var waited = 0; waited < 100 && edge.Closed[CloseReason.ClientCertRejected] == 0; waited++)
+        {
+            await Task.Delay(20, CancellationToken.None); // The client sees EOF a moment before the edge counts the close.
+        }
+
+        Console.WriteLine($"no client certificate: {(refused ? "refused" : "NOT refused")} (close reason ClientCertRejected: {edge.Closed[CloseReason.ClientCertRejected]})");
+
+        var ok = counted == settings.BulkBytes && exchanges > 0 && refused;
         Console.WriteLine(ok ? "demo: OK, every byte arrived" : "demo: FAILED, bytes were lost");
         Console.WriteLine("For measurements (direct vs relay, percentiles, SVG), run tools/demo.sh.");
         return ok ? ExitCodes.Success : ExitCodes.RuntimeFailure;
@@ -97,21 +116,20 @@ internal static class DemoRunner
         }
     }
 
-    private static async Task<long> EchoSessionAsync(IPEndPoint endPoint, CancellationToken stop)
+    private static async Task<long> EchoSessionAsync(DemoClient client, IPEndPoint endPoint, CancellationToken stop)
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(endPoint, CancellationToken.None);
+        await using var tls = await client.ConnectAsync(endPoint, withCertificate: true);
         var send = new byte[MessageBytes];
         var receive = new byte[MessageBytes];
         long exchanges = 0;
         while (!stop.IsCancellationRequested)
         {
             BitConverter.TryWriteBytes(send, exchanges);
-            await socket.SendAsync(send, SocketFlags.None);
+            await tls.WriteAsync(send, CancellationToken.None);
             var got = 0;
             while (got < MessageBytes)
             {
-                var n = await socket.ReceiveAsync(receive.AsMemory(got), SocketFlags.None, CancellationToken.None);
+                var n = await tls.ReadAsync(receive.AsMemory(got), CancellationToken.None);
                 if (n == 0)
                 {
                     throw new IOException("the relay closed an echo session early");
@@ -131,17 +149,63 @@ internal static class DemoRunner
         return exchanges;
     }
 
-    private static async Task<long> BulkAsync(IPEndPoint endPoint, long bytes)
+    private static async Task<long> BulkAsync(DemoClient client, IPEndPoint endPoint, long bytes)
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(endPoint);
-        var chunk = new byte[64 * 1024];
+        await using var tls = await client.ConnectAsync(endPoint, withCertificate: true);
+        var chunk = new byte[256 * 1024];
         for (var sent = 0L; sent < bytes; sent += chunk.Length)
         {
-            await socket.SendAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, bytes - sent)), SocketFlags.None);
+            await tls.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, bytes - sent)));
         }
 
-        socket.Shutdown(SocketShutdown.Send);
-        return await LoopbackBackend.ReadSinkCountAsync(socket);
+        await tls.ShutdownAsync(); // close_notify: the edge sends the sink a FIN; the sink answers with its count.
+        DemoClient.SocketOf(tls).Shutdown(SocketShutdown.Send);
+        var count = new byte[sizeof(long)];
+        await tls.ReadExactlyAsync(count);
+        return BitConverter.ToInt64(count);
+    }
+
+    private static async Task<bool> WithoutCertificateIsRefusedAsync(DemoCertificates pki, IPEndPoint endPoint)
+    {
+        try
+        {
+            await using var tls = await new DemoClient(pki).ConnectAsync(endPoint, withCertificate: false);
+            await tls.WriteAsync(new byte[] { 1 });
+            return await tls.ReadAsync(new byte[1]) == 0;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            return true; // Refused in the handshake (TLS 1.2) or with an alert on the first read (TLS 1.3).
+        }
+    }
+
+    /// <summary>The demo's TLS client: trusts only the demo CA, offers the demo client certificate.</summary>
+    private sealed class DemoClient(DemoCertificates pki)
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SslStream, Socket> Sockets = new();
+
+        public static Socket SocketOf(SslStream stream) => Sockets.TryGetValue(stream, out var socket) ? socket : throw new InvalidOperationException("not a demo stream");
+
+        public async Task<SslStream> ConnectAsync(IPEndPoint endPoint, bool withCertificate)
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(endPoint);
+            var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
+            Sockets.Add(tls, socket);
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ClientCertificates = withCertificate ? [pki.Client] : null,
+                LocalCertificateSelectionCallback = withCertificate ? (_, _, _, _, _) => pki.Client : null,
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { pki.Ca },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                    DisableCertificateDownloads = true,
+                },
+            });
+            return tls;
+        }
     }
 }

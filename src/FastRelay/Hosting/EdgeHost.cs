@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using FastRelay.Admin;
 using FastRelay.Audit;
@@ -10,6 +11,8 @@ using FastRelay.Handoff;
 using FastRelay.Listening;
 using FastRelay.Observing;
 using FastRelay.Relaying;
+using FastRelay.Tls;
+using FastRelay.Tls.Revocation;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Hosting;
@@ -23,12 +26,15 @@ internal static partial class EdgeHost
 {
     /// <param name="options">The validated flags and config file.</param>
     /// <param name="policy">The policy as first loaded, or null.</param>
+    /// <param name="tls">The certificates as first loaded (with the revocation checker), or null for plain TCP.</param>
     /// <param name="rebuild">Reads and validates the flags and config file again (the config step of a reload); null for none.</param>
     /// <param name="cancellationToken">Stops the edge like SIGTERM.</param>
-    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, Func<(EdgeOptions? Options, IReadOnlyList<string> Errors)>? rebuild,
-        CancellationToken cancellationToken)
+    /// <param name="loggers">The logger factory the revocation checker already logs to; null makes one.</param>
+    public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, TlsMaterialStore? tls, Func<(EdgeOptions? Options, IReadOnlyList<string> Errors)>? rebuild,
+        CancellationToken cancellationToken, ILoggerFactory? loggers = null)
     {
-        using var loggerFactory = Logging.CreateFactory(options.Log);
+        using var loggerFactory = loggers ?? Logging.CreateFactory(options.Log);
+        using var revocation = tls?.Revocation as RevocationChecker;
         var logger = loggerFactory.CreateLogger("FastRelay.Host");
         var notifier = SystemdNotifier.FromEnvironment();
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -75,7 +81,7 @@ internal static partial class EdgeHost
                 // what they hold is not there for connections.
                 options = FitToDescriptorLimit(options, logger);
                 IConnectionObserver[] observers = [.. new IConnectionObserver?[] { audit?.Observer, metrics is null ? null : new MetricsObserver(metrics) }.OfType<IConnectionObserver>()];
-                server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, new ConnectionObservers(observers), takeover?.Sockets);
+                server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, new ConnectionObservers(observers), tls, takeover?.Sockets);
             }
             catch (Exception ex) when (ex is AdminBindException or ListenerBindException)
             {
@@ -105,6 +111,14 @@ internal static partial class EdgeHost
                 : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays (errors in the log)"));
         }
 
+        using var tlsReloader = server.Tls is { } store ? new TlsReloader(store, logger) : null;
+        if (tlsReloader is not null)
+        {
+            state.ReloadSteps.Add(trigger => ReloadTls(tlsReloader, server, revocation, trigger));
+            state.Certificates.Add(() => Certificates(server));
+            metrics?.ObserveCertificateExpiry(() => CertificateExpiry(server));
+        }
+
         // Step 5: answer the next restart.
         await using var handoff = StartHandoff(options, new EdgeRestart(server, admin, () => state.Drain!("handoff")), logger);
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
@@ -116,8 +130,8 @@ internal static partial class EdgeHost
             context.Cancel = true;
             ThreadPool.QueueUserWorkItem(_ =>
             {
-                // Every step logs its outcome (Reloaded above); a policy that was not installed is said once more.
-                if (!state.Reload("SIGHUP").Succeeded || reloader is null)
+                // Every step logs its outcome (Reloaded above); when none loaded anything new, that is said once more.
+                if (!state.Reload("SIGHUP").Succeeded || (reloader is null && tlsReloader is null))
                 {
                     Log.NothingReloaded(logger);
                 }
@@ -142,6 +156,52 @@ internal static partial class EdgeHost
             // Keep the runtime from exiting at once: the drain decides when the process ends.
             context.Cancel = true;
             stop.TrySetResult();
+        }
+    }
+
+    // Certificates and CRLs, each on its own: a bad certificate must not keep a good CRL out, nor the reverse.
+    private static (bool, string) ReloadTls(TlsReloader reloader, EdgeServer server, RevocationChecker? revocation, string trigger)
+    {
+        var reloaded = reloader.Reload(trigger);
+        if (reloaded && server.Tls?.Current.ClientCa is { } bundle)
+        {
+            revocation?.Crls?.ReplaceTrust(bundle.Certificates); // Re-reads the CRLs against the new bundle.
+        }
+        else
+        {
+            _ = revocation?.Crls?.Reload(trigger); // Failures are logged per file; the old CRLs stay.
+        }
+
+        var version = server.Tls?.Version ?? 0;
+        return reloaded
+            ? (true, $"certificates: version {version} installed")
+            : (false, $"certificates: refused, version {version} stays (errors in the log)");
+    }
+
+    // The server certificate and the client CAs, for /status.
+    private static IEnumerable<CertificateStatus> Certificates(EdgeServer server)
+    {
+        if (server.Tls?.Current is not { } material)
+        {
+            yield break;
+        }
+
+        var leaf = material.Server.Leaf;
+        yield return new CertificateStatus("server", leaf.Subject, leaf.NotAfter.ToUniversalTime());
+        foreach (var ca in material.ClientCa?.Certificates ?? [])
+        {
+            yield return new CertificateStatus("client-ca", ca.Subject, ca.NotAfter.ToUniversalTime());
+        }
+    }
+
+    // fastrelay_tls_certificate_expiry_seconds{certificate="..."}: seconds left, per certificate of /status.
+    private static IEnumerable<Measurement<double>> CertificateExpiry(EdgeServer server)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var certificate in Certificates(server))
+        {
+            yield return new Measurement<double>((certificate.NotAfter - now).TotalSeconds,
+                new KeyValuePair<string, object?>("certificate", $"{certificate.Name}: {certificate.Subject}"));
         }
     }
 

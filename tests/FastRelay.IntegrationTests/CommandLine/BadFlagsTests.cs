@@ -28,17 +28,16 @@ public sealed class BadFlagsTests
     [Fact]
     public async Task Edge_FlagOfALaterPiece_Exit2_SaysItIsNotAvailableYet()
     {
-        // Ignoring --tls-cert would run a plaintext relay the user believes is protected.
-        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--tls-cert", "edge.pem", "--gateway", "127.0.0.1:7000");
+        // Ignoring --crl without client certificates would let the user believe revoked clients are shut out.
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--crl", "corp.crl", "--gateway", "127.0.0.1:7000");
         Assert.Equal(2, await relay.WaitForExitAsync());
-        Assert.Contains("--tls-cert 'edge.pem': not available in this version of FastRelay (it comes with mutual TLS)", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--crl 'corp.crl': only means something with client certificates; add --client-ca FILE", relay.StandardError, StringComparison.Ordinal);
         Assert.Contains("--gateway '127.0.0.1:7000': not available", relay.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("gateway", "--listen", "0.0.0.0:7000")]
     [InlineData("keygen", "--out", "edge.key")]
-    [InlineData("ca", "init", "--dir", "ca")]
     public async Task CommandOfALaterPiece_Exit2_SaysItIsNotAvailableYet(params string[] args)
     {
         using var relay = await FastRelayProcess.RunAsync(args);

@@ -59,7 +59,15 @@ public sealed class MetricsObserverTests
         await EchoAsync(edge, Desk, 1000);
         Assert.False(await TryEchoAsync(edge, Desk));
         Assert.False(await TryEchoAsync(edge, Stranger));
-        Assert.True(await TestTimeouts.EventuallyAsync(() => Value(exporter.Scrape(), "fastrelay_connections_closed_total{reason=\"Completed\"}") == 5));
+        // The refused clients see their close a moment before the edge has counted it: wait for every count.
+        Assert.True(await TestTimeouts.EventuallyAsync(() =>
+        {
+            var scrape = exporter.Scrape();
+            return Value(scrape, "fastrelay_connections_closed_total{reason=\"Completed\"}") == 5
+                && Value(scrape, "fastrelay_connections_accepted_total{service=\"svc\"}") == 7
+                && Value(scrape, "fastrelay_connections_closed_total{reason=\"FilterDenied\"}") == 1
+                && Value(scrape, "fastrelay_connections_closed_total{reason=\"RateLimited\"}") == 1;
+        }));
 
         var after = exporter.Scrape();
         Assert.Equal(7, Value(after, "fastrelay_connections_accepted_total{service=\"svc\"}"));

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+
+namespace FastRelay.Pki;
+
+/// <summary>
+/// The files of a CA directory and how they are written: private keys are created with mode 0600 from the
+/// first byte (never written and then chmod-ed, which leaves a window where others may read them), and
+/// changes to the database are serialised by a lock file so two <c>ca issue</c> runs cannot lose a line.
+/// </summary>
+internal sealed class CaFiles(string directory)
+{
+    public string Directory { get; } = Path.GetFullPath(directory);
+
+    public string Certificate => Path.Combine(Directory, "ca.pem");
+
+    public string Key => Path.Combine(Directory, "ca.key");
+
+    public string Index => Path.Combine(Directory, "index.txt");
+
+    public string Settings => Path.Combine(Directory, "ca.json");
+
+    public string CrlNumber => Path.Combine(Directory, "crlnumber");
+
+    private string LockFile => Path.Combine(Directory, ".lock");
+
+    /// <summary>DIR/NAME.pem and DIR/NAME.key of an issued certificate.</summary>
+    public (string Certificate, string Key) Issued(string name) =>
+        (Path.Combine(Directory, name + ".pem"), Path.Combine(Directory, name + ".key"));
+
+    /// <summary>Writes a private key in PKCS#8 PEM to a new file with mode 0600; fails if the file exists.</summary>
+    public static void WritePrivateKey(string path, AsymmetricAlgorithm key)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>
+    /// Holds the directory's lock until disposed. Another holder makes this wait up to 10 s, then fail with
+    /// a message saying so (flock through FileShare.None on Unix).
+    /// </summary>
+    public IDisposable Lock()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 100)
+            {
+                // Held by another 'fastrelay ca' run: wait for it.
+                Thread.Sleep(100);
+            }
+            catch (IOException ex)
+            {
+                throw new PkiException($"{Directory}: another 'fastrelay ca' command holds {LockFile} for more than 10s", ex);
+            }
+        }
+    }
+}

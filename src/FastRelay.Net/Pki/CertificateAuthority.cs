@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace FastRelay.Pki;
+
+/// <summary>
+/// The enterprise CA of <c>fastrelay ca</c>: one self-signed root in a directory (ca.pem, ca.key mode 0600,
+/// ca.json, index.txt, crlnumber) that issues server and client certificates, revokes them, signs CRLs and
+/// (through <see cref="OcspResponseBuilder"/>) OCSP responses. Meant for small sites and tests; large ones
+/// use their own PKI and give FastRelay only the CA bundle.
+/// </summary>
+/// <remarks>
+/// Lives in FastRelay.Net rather than the exe so that tests and the OCSP responder use the same code the
+/// command does, and not in Core because it reads and writes files (STYLE.md H2). Every failure is a
+/// <see cref="PkiException"/> whose message names the directory or file and what was expected.
+/// Not thread-safe; the database is protected across processes by <see cref="CaFiles.Lock"/>.
+/// </remarks>
+internal sealed partial class CertificateAuthority : IDisposable
+{
+    private readonly TimeProvider _time;
+
+    private CertificateAuthority(CaFiles files, X509Certificate2 certificate, CaSettings settings, TimeProvider time)
+    {
+        Files = files;
+        Certificate = certificate;
+        Settings = settings;
+        _time = time;
+    }
+
+    /// <summary>The CA's files.</summary>
+    public CaFiles Files { get; }
+
+    /// <summary>The CA certificate, with its private key.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>What <c>ca init</c> recorded.</summary>
+    public CaSettings Settings { get; }
+
+    /// <summary>
+    /// Creates a CA in <paramref name="directory"/> (created if missing; must not already hold a CA).
+    /// </summary>
+    public static CertificateAuthority Init(string directory, string name, CaKeyType keyType, int days, CaSettings settings, TimeProvider time)
+    {
+        var files = new CaFiles(directory);
+        if (File.Exists(files.Certificate) || File.Exists(files.Key))
+        {
+            throw new PkiException($"{files.Directory}: already holds a CA (ca.pem or ca.key exists); choose another --dir or remove it");
+        }
+
+        try
+        {
+            System.IO.Directory.CreateDirectory(files.Directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PkiException($"{files.Directory}: cannot create the directory ({ex.Message})", ex);
+        }
+
+        using var key = CreateKey(keyType);
+        var request = CreateRequest(new X500DistinguishedName("CN=" + name), key);
+
+        // RFC 5280 4.2.1.9/4.2.1.3: a CA certificate has BasicConstraints cA=TRUE (critical) and keyCertSign,
+        // cRLSign; digitalSignature lets the CA key sign OCSP responses itself (RFC 6960 4.2.2.2).
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+        var ski = new X509SubjectKeyIdentifierExtension(request.PublicKey, false);
+        request.CertificateExtensions.Add(ski);
+
+        var now = time.GetUtcNow();
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(days));
+        using (files.Lock())
+        {
+            CaFiles.WritePrivateKey(files.Key, key);
+            File.WriteAllText(files.Certificate, certificate.ExportCertificatePem() + "\n");
+            CaIndex.Write(files.Index, []);
+            File.WriteAllText(files.CrlNumber, "1\n");
+            (settings with { KeyType = keyType }).Write(files.Settings);
+        }
+
+        return Open(directory, time);
+    }
+
+    /// <summary>Opens the CA in <paramref name="directory"/>; throws naming what is missing or bad.</summary>
+    public static CertificateAuthority Open(string directory, TimeProvider time)
+    {
+        var files = new CaFiles(directory);
+        if (!System.IO.Directory.Exists(files.Directory))
+        {
+            throw new PkiException($"{files.Directory}: no such directory; create a CA there with 'fastrelay ca init --dir {directory}'");
+        }
+
+        foreach (var required in new[] { files.Certificate, files.Key, files.Index, files.Settings })
+        {
+            if (!File.Exists(required))
+            {
+                throw new PkiException($"{files.Directory}: no CA here ({Path.GetFileName(required)} is missing); create one with 'fastrelay ca init --dir {directory}'");
+            }
+        }
+
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPemFile(files.Certificate, files.Key);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new PkiException($"{files.Certificate} / {files.Key}: not a PEM certificate with its private key ({ex.Message})", ex);
+        }
+
+        return new CertificateAuthority(files, certificate, CaSettings.Read(files.Settings), time);
+    }
+
+    /// <summary>The database's entries.</summary>
+    public List<CaIndexEntry> ReadIndex() => CaIndex.Read(Files.Index);
+
+    public void Dispose() => Certificate.Dispose();
+
+    internal static AsymmetricAlgorithm CreateKey(CaKeyType type) =>
+        type == CaKeyType.Rsa ? RSA.Create(3072) : ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    internal static CertificateRequest CreateRequest(X500DistinguishedName subject, AsymmetricAlgorithm key) => key switch
+    {
+        RSA rsa => new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+        ECDsa ecdsa => new CertificateRequest(subject, ecdsa, HashAlgorithmName.SHA256),
+        _ => throw new PkiException($"unsupported key type {key.GetType().Name}"),
+    };
+}

@@ -1,0 +1,86 @@
+using System.Text;
+
+namespace FastRelay.Pki;
+
+/// <summary>
+/// The two HTTP forms of an OCSP request (RFC 6960 A.1): <c>POST</c> with the DER request as the body
+/// (application/ocsp-request), and <c>GET {url}/{url-encoded base64 of the DER}</c> (what .NET's own
+/// stapling and many clients send for small requests). Parsed from one HTTP/1.x request head and body.
+/// </summary>
+internal static class OcspHttpRequest
+{
+    /// <summary>Headers longer than this are refused: an OCSP request head is a few hundred bytes.</summary>
+    public const int MaxHeadBytes = 16 * 1024;
+
+    /// <summary>Bodies longer than this are refused: a request for one certificate is about 100 bytes.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>
+    /// Parses the head (up to and including the blank line). On success gives the method, the DER request
+    /// for a GET, or the body length a POST announces; otherwise the reason, for a 400 answer.
+    /// </summary>
+    public static bool TryParseHead(ReadOnlySpan<byte> head, out string method, out byte[]? getRequest, out int contentLength, out string error)
+    {
+        method = "";
+        getRequest = null;
+        contentLength = 0;
+        var lines = Encoding.ASCII.GetString(head).Split("\r\n");
+        var requestLine = lines[0].Split(' ');
+        if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
+        {
+            error = "expected an HTTP/1.x request line";
+            return false;
+        }
+
+        method = requestLine[0];
+        if (method == "GET")
+        {
+            return TryDecodeGetPath(requestLine[1], out getRequest, out error);
+        }
+
+        if (method != "POST")
+        {
+            error = $"method {method} not supported; use POST or GET (RFC 6960 A.1)";
+            return false;
+        }
+
+        foreach (var line in lines.Skip(1))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line[..colon].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!int.TryParse(line[(colon + 1)..].Trim(), out contentLength) || contentLength is < 1 or > MaxBodyBytes)
+                {
+                    error = $"Content-Length must be 1..{MaxBodyBytes}";
+                    return false;
+                }
+
+                error = "";
+                return true;
+            }
+        }
+
+        error = "POST without Content-Length (chunked bodies are not supported)";
+        return false;
+    }
+
+    private static bool TryDecodeGetPath(string target, out byte[]? request, out string error)
+    {
+        request = null;
+        var last = target[(target.LastIndexOf('/') + 1)..];
+        try
+        {
+            // Base64 in a path: '+', '/' and '=' arrive percent-encoded, and some clients send the URL-safe alphabet.
+            var base64 = Uri.UnescapeDataString(last).Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            request = Convert.FromBase64String(base64);
+            error = "";
+            return request.Length > 0;
+        }
+        catch (FormatException)
+        {
+            error = "GET path does not end in a base64 OCSP request";
+            return false;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Configuration;
+using FastRelay.Diagnostics;
+using FastRelay.Observing;
+using FastRelay.RateLimiting;
+using FastRelay.Tls;
+
+namespace FastRelay.Relaying;
+
+internal sealed partial class RelayedConnection
+{
+    /// <summary>
+    /// Step 1c: the TLS handshake and what depends on it. Returns null to go on (with <c>_service</c> set to the
+    /// SNI route and the identity recorded), or the close reason after closing the client and reporting why:
+    /// one event, one log line.
+    /// </summary>
+    private async Task<CloseReason?> HandshakeAsync(Socket client, ListenerOptions listener, EdgeContext context, IPEndPoint? clientEndPoint, IPEndPoint? localEndPoint)
+    {
+        var started = context.Time.GetTimestamp();
+        var stream = _tlsClient.Attach(client);
+        _handshaking = true;
+        var outcome = _relay.Reason is null
+            ? await _handshake.RunAsync(stream, context.Tls!, context.Sni!, listener.Service, context.Time)
+            : HandshakeOutcome.Failed("closed before the handshake"); // Drain started while we were on our way.
+        _handshaking = false;
+        var elapsed = context.Time.GetElapsedTime(started);
+        var verdict = _handshake.Verdict;
+        _identity = verdict?.Identity;
+        _certificateSha256 = verdict?.Sha256;
+        var service = _handshake.Service ?? listener.Service;
+        if (!outcome.Succeeded)
+        {
+            return await RefuseAsync(outcome.Reason!.Value, outcome.Detail!, null, null);
+        }
+
+        // The identity rate key: only known now (the other keys were decided before the handshake).
+        if (context.RateLimit is { IsIdentityKeyed: true } rateLimit)
+        {
+            var key = _identity?.RateKey ?? _certificateSha256 ?? clientEndPoint?.Address.ToString() ?? "";
+            if (rateLimit.DecideIdentity(key) is var rate && rate != RateDecision.Allowed)
+            {
+                return await RefuseAsync(CloseReason.RateLimited, rate == RateDecision.Limited ? "bucket empty" : "bucket table full", Checkpoint.RateLimit, null);
+            }
+        }
+
+        // The Inbound rules again, now with the identity and the SNI route, so Identity and Service rules decide.
+        if (clientEndPoint is not null && localEndPoint is not null && context.Policy.IsFiltering
+            && context.Policy.CheckAfterHandshake(clientEndPoint.Address, localEndPoint, service, _identity, Id) is { IsAllowed: false } denied)
+        {
+            _ = await RefuseAsync(CloseReason.FilterDenied, denied.ToString(), null, denied.Rule);
+            return CloseReason.FilterDenied;
+        }
+
+        _service = service;
+        context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, clientEndPoint, localEndPoint,
+            service, Identity: _identity, CertificateSha256: _certificateSha256, Detail: _handshake.ServerName, Elapsed: elapsed));
+        Log.HandshakeCompleted(context.Logger, Id, stream.SslProtocol, stream.NegotiatedCipherSuite, _handshake.ServerName, service,
+            _identity, _certificateSha256, elapsed.TotalMilliseconds);
+        return null;
+
+        async Task<CloseReason?> RefuseAsync(CloseReason reason, string detail, Checkpoint? checkpoint, Filtering.FilterRule? rule)
+        {
+            _relay.TryClose(reason);
+            reason = _relay.Reason ?? reason; // Shutdown, if the drain ended the handshake.
+            await CloseUnrelayedAsync(client, context);
+            context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), checkpoint ?? Checkpoint.Handshake, Allowed: false, clientEndPoint, localEndPoint,
+                service, Rule: rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: reason, Detail: detail, Elapsed: elapsed));
+            if (context.HandshakeLog.TryEnter())
+            {
+                Log.HandshakeRefused(context.Logger, Id, reason, clientEndPoint, _handshake.ServerName ?? None, _identity ?? (object)None, detail);
+            }
+            else
+            {
+                Log.HandshakeRefusedAgain(context.Logger, Id, reason, clientEndPoint, _handshake.ServerName ?? None, _identity ?? (object)None, detail);
+            }
+
+            return reason;
+        }
+    }
+
+    private const string None = "(none)";
+
+    /// <summary>Closes a client whose relay never started: with TLS, the stream and socket (gracefully); else the socket.</summary>
+    private async Task CloseUnrelayedAsync(Socket client, EdgeContext context)
+    {
+        if (context.Tls is null)
+        {
+            client.Dispose();
+            return;
+        }
+
+        // A graceful end of the TLS stream where the handshake finished (close_notify, then FIN), so the
+        // client sees a clean EOF; after a failed handshake, the socket is just closed.
+        if (_tlsClient.Stream is { IsAuthenticated: true } stream)
+        {
+            try
+            {
+                await stream.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(1), context.Time);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or TimeoutException or InvalidOperationException or SocketException)
+            {
+                // The client is gone or not reading: the close below still ends the connection.
+            }
+        }
+
+        _ = await _tlsClient.CloseAsync(TimeSpan.Zero); // No loops ran: nothing can be left unsent.
+    }
+}

@@ -1,0 +1,60 @@
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Security.Certificates;
+using Org.BouncyCastle.X509;
+
+namespace FastRelay.Tls.Revocation;
+
+/// <summary>
+/// Reads a CRL file (PEM or DER), finds the CA of the bundle that issued it (by name) and verifies its
+/// signature with that CA's key: a CRL nobody in the bundle signed could otherwise "unrevoke" nothing but
+/// would still be trusted to say "good" under hard-fail.
+/// </summary>
+internal static class CrlLoader
+{
+    /// <summary>Loads <paramref name="path"/>; throws <see cref="RevocationLoadException"/> naming the file and the problem.</summary>
+    public static LoadedCrl Load(string path, X509Certificate2Collection trustedCas)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RevocationLoadException($"--crl {path}: cannot read ({ex.Message})", ex);
+        }
+
+        X509Crl crl;
+        try
+        {
+            // X509CrlParser takes DER and PEM ("-----BEGIN X509 CRL-----") alike.
+            crl = new X509CrlParser().ReadCrl(bytes) ?? throw new RevocationLoadException($"--crl {path}: empty; expected a CRL in PEM or DER");
+        }
+        catch (Exception ex) when (ex is not RevocationLoadException)
+        {
+            throw new RevocationLoadException($"--crl {path}: not a CRL in PEM or DER ({ex.Message})", ex);
+        }
+
+        var issuerName = crl.IssuerDN.GetEncoded();
+        var issuer = trustedCas.FirstOrDefault(ca => ca.SubjectName.RawData.AsSpan().SequenceEqual(issuerName))
+            ?? throw new RevocationLoadException($"--crl {path}: issued by '{crl.IssuerDN}', which is not a CA of the --client-ca bundle");
+        try
+        {
+            crl.Verify(new X509CertificateParser().ReadCertificate(issuer.RawData).GetPublicKey());
+        }
+        catch (Exception ex) when (ex is InvalidKeyException or SignatureException or CertificateException or InvalidOperationException)
+        {
+            throw new RevocationLoadException($"--crl {path}: signature does not verify with the key of '{issuer.Subject}' (tampered, or from another CA with the same name)", ex);
+        }
+
+        var revoked = new Dictionary<byte[], DateTimeOffset>(ByteKeyComparer.Instance);
+        foreach (var entry in crl.GetRevokedCertificates() ?? new HashSet<X509CrlEntry>())
+        {
+            revoked[entry.SerialNumber.ToByteArray()] = new DateTimeOffset(entry.RevocationDate, TimeSpan.Zero);
+        }
+
+        return new LoadedCrl(path, issuerName, issuer.PublicKey.EncodedKeyValue.RawData, new DateTimeOffset(crl.ThisUpdate, TimeSpan.Zero),
+            crl.NextUpdate is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null, revoked);
+    }
+}

@@ -1,0 +1,257 @@
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using FastRelay.Relaying;
+using FastRelay.Transport;
+
+namespace FastRelay.Tls;
+
+/// <summary>
+/// A TLS connection as a pair of pipes, the counterpart of <see cref="SocketPipeConnection"/>: a receive
+/// loop decrypts into <see cref="Input"/> (64 KiB pooled blocks), a send loop encrypts <see cref="Output"/>.
+/// Reusable: <see cref="Attach"/> wraps a socket in a new SslStream (the handshake runs on <see cref="Stream"/>),
+/// <see cref="Start"/> starts the loops, <see cref="CloseAsync"/> detaches and resets the pipes.
+/// </summary>
+/// <remarks>
+/// <para>Half-close both ways (the <see cref="IPipeConnection"/> contract): the client's close_notify or FIN
+/// completes <see cref="Input"/> cleanly while the other direction keeps flowing; completing
+/// <see cref="Output"/> sends close_notify and then a FIN. A reset completes <see cref="Input"/> with an error
+/// and <see cref="Abort"/> resets the client.</para>
+/// <para>An idle connection holds no block: a zero-byte read waits for data first (SslStream passes it to
+/// the socket when it has nothing buffered and releases its own buffer while idle).</para>
+/// <para><see cref="Abort"/> is thread-safe; the rest is for the one owner of the connection.</para>
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Pooled: the stream lives from Attach to CloseAsync, which disposes it")]
+internal sealed class TlsPipeConnection : IPipeConnection
+{
+    /// <summary>The largest TLS record payload: a read this big means more is probably buffered (RFC 8446 section 5.1).</summary>
+    private const int MaxRecordBytes = 16 * 1024;
+
+    private readonly Pipe _receive;
+    private readonly Pipe _send;
+    private readonly int _readBytes;
+    private Socket? _socket;
+    private SslStream? _stream;
+    private Task _receiveLoop = Task.CompletedTask;
+    private Task _sendLoop = Task.CompletedTask;
+    private int _aborted;
+    private bool _started;
+
+    /// <summary>Creates the pipes; <paramref name="options"/> come from <see cref="TransportOptions.Create"/>.</summary>
+    public TlsPipeConnection(PipeOptions options)
+    {
+        _receive = new Pipe(options);
+        _send = new Pipe(options);
+        _readBytes = options.MinimumSegmentSize;
+    }
+
+    /// <inheritdoc />
+    public PipeReader Input => _receive.Reader;
+
+    /// <inheritdoc />
+    public PipeWriter Output => _send.Writer;
+
+    /// <summary>The TLS stream of the attached socket, for the handshake (null between uses).</summary>
+    public SslStream? Stream => _stream;
+
+    /// <summary>Wraps <paramref name="socket"/> in a new SslStream; <see cref="Abort"/> works from here on.</summary>
+    public SslStream Attach(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        _socket = socket;
+        _aborted = 0;
+
+        // The socket stays ours: closing it gracefully or with a reset is decided here, not by the streams.
+        // NetworkStream is banned for pipes (it closes both directions at once); here it only carries the TLS
+        // records: it does not own the socket, and half-close is Socket.Shutdown in the send loop.
+#pragma warning disable RS0030
+        _stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+#pragma warning restore RS0030
+        return _stream;
+    }
+
+    /// <summary>Starts both loops after a successful handshake.</summary>
+    public void Start()
+    {
+        var stream = _stream ?? throw new InvalidOperationException("Attach first");
+        _started = true;
+        _receiveLoop = ReceiveLoopAsync(stream, _socket!);
+        _sendLoop = SendLoopAsync(stream, _socket!);
+    }
+
+    /// <inheritdoc />
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0 || _socket is not { } socket)
+        {
+            return;
+        }
+
+        try
+        {
+            // Linger 0 makes Close send RST: the peer learns at once that the stream did not end well.
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the other side or by CloseAsync: nothing left to reset.
+        }
+
+        socket.Dispose();
+        _receive.Writer.CancelPendingFlush();
+        _send.Reader.CancelPendingRead();
+    }
+
+    /// <summary>
+    /// Waits until every byte written to <see cref="Output"/> has been sent (or <paramref name="lingerTimeout"/>
+    /// passes, then aborts), closes the stream and the socket and resets the pipes for reuse. Also ends a
+    /// connection whose handshake failed (the loops never started).
+    /// </summary>
+    /// <returns>False when the send did not finish in time and the connection was aborted.</returns>
+    public async Task<bool> CloseAsync(TimeSpan lingerTimeout)
+    {
+        var sentAll = true;
+        try
+        {
+            await _sendLoop.WaitAsync(lingerTimeout);
+        }
+        catch (TimeoutException)
+        {
+            sentAll = false; // The peer stopped reading: give up on the unsent bytes rather than hold the slot.
+            Abort();
+        }
+
+        if (Interlocked.Exchange(ref _aborted, 1) == 0)
+        {
+            // Graceful: close_notify and the FIN already went out (or the handshake failed); queued bytes still arrive.
+            _socket?.Dispose();
+            _receive.Writer.CancelPendingFlush();
+        }
+
+        await _sendLoop;
+        await _receiveLoop;
+        _stream?.Dispose();
+        _stream = null;
+        if (!_started)
+        {
+            // The handshake failed: nobody used the pipes, but Reset wants every end completed.
+            _receive.Writer.Complete();
+            _receive.Reader.Complete();
+            _send.Writer.Complete();
+            _send.Reader.Complete();
+        }
+
+        _started = false;
+        _receiveLoop = Task.CompletedTask;
+        _sendLoop = Task.CompletedTask;
+        _receive.Reset();
+        _send.Reset();
+        _socket = null;
+        return sentAll;
+    }
+
+    private async Task ReceiveLoopAsync(SslStream stream, Socket socket)
+    {
+        var writer = _receive.Writer;
+        Exception? error = null;
+        try
+        {
+            var moreLikely = false;
+            while (true)
+            {
+                if (!moreLikely)
+                {
+                    // Wait for data without holding a block (an idle connection costs no buffer memory).
+                    _ = await stream.ReadAsync(Memory<byte>.Empty); // Returns 0 by design: it only waits.
+                }
+
+                var memory = writer.GetMemory(_readBytes);
+                var received = await stream.ReadAsync(memory);
+                if (received == 0)
+                {
+                    break; // close_notify or FIN from the client: complete Input without an error.
+                }
+
+                // SslStream returns at most one 16 KiB record per read. When a full record came and more bytes
+                // are already waiting in the socket, fill the rest of the block before flushing, so the upstream
+                // gets 64 KiB sends as on the plain path rather than one per record (bench/README.md, "mTLS").
+                var last = received;
+                var ended = false;
+                while (last >= MaxRecordBytes && memory.Length - received >= MaxRecordBytes && socket.Available > 0)
+                {
+                    last = await stream.ReadAsync(memory[received..]);
+                    ended = last == 0;
+                    if (ended)
+                    {
+                        break;
+                    }
+
+                    received += last;
+                }
+
+                writer.Advance(received);
+                moreLikely = last >= MaxRecordBytes;
+                var flush = await writer.FlushAsync();
+                if (ended || flush.IsCompleted || flush.IsCanceled)
+                {
+                    break; // EOF after the bytes above, the reader is gone, or we were aborted.
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or AuthenticationException)
+        {
+            error = ex;
+        }
+
+        if (error is null && Volatile.Read(ref _aborted) != 0)
+        {
+            error = new ConnectionAbortedException();
+        }
+
+        await writer.CompleteAsync(error);
+    }
+
+    private async Task SendLoopAsync(SslStream stream, Socket socket)
+    {
+        var reader = _send.Reader;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync();
+                var buffer = read.Buffer;
+                foreach (var segment in buffer)
+                {
+                    await stream.WriteAsync(segment);
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (read.IsCanceled)
+                {
+                    error = new ConnectionAbortedException();
+                    break;
+                }
+
+                if (read.IsCompleted)
+                {
+                    // Every byte is encrypted and with the kernel: close_notify (RFC 8446 section 6.1), then
+                    // the FIN, so the client sees a clean end of this direction and may keep sending.
+                    await stream.ShutdownAsync();
+                    socket.Shutdown(SocketShutdown.Send);
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // A send failed (the client reset), or the writer was completed with an error (the upstream
+            // failed): either way this connection must not end with a clean close_notify.
+            error = ex;
+            Abort();
+        }
+
+        await reader.CompleteAsync(error);
+    }
+}

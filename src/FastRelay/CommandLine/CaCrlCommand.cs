@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using FastRelay.Configuration;
+using FastRelay.Pki;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>
+/// <c>fastrelay ca crl --dir DIR --out FILE [--days N] [--format pem|der]</c>: signs a CRL of every revoked
+/// certificate with nextUpdate N days ahead, written atomically (a temp file renamed over FILE) so a relay
+/// watching FILE (<c>edge --crl FILE</c>) never reads half a CRL.
+/// </summary>
+internal sealed class CaCrlCommand
+{
+    private readonly Option<string> _dir = CaCommand.DirOption();
+    private readonly Option<string> _out = new("--out") { Description = "Where to write the CRL (required)", HelpName = "FILE" };
+    private readonly Option<string> _days = new("--days") { Description = $"Days until nextUpdate; publish a new one before then [default: {CertificateAuthority.DefaultCrlDays}]", HelpName = "N" };
+    private readonly Option<string> _format = new("--format") { Description = "pem or der [default: pem]", HelpName = "FORMAT" };
+
+    public CaCrlCommand()
+    {
+        Command = new Command("crl", "Sign a CRL listing every revoked certificate, with nextUpdate; for 'fastrelay edge --crl FILE'.");
+        foreach (var option in new[] { _dir, _out, _days, _format })
+        {
+            Command.Options.Add(option);
+        }
+
+        Command.SetAction(Run);
+    }
+
+    public Command Command { get; }
+
+    private int Run(ParseResult parseResult)
+    {
+        var errors = new List<string>();
+        var dir = CaCommand.Required(parseResult, _dir, "the CA directory made by 'fastrelay ca init'", errors);
+        var output = CaCommand.Required(parseResult, _out, "the file to write the CRL to", errors);
+        var days = CaInitCommand.ReadDays(parseResult, _days, CertificateAuthority.DefaultCrlDays, 3650, errors);
+        var format = parseResult.GetValue(_format)?.ToLowerInvariant() ?? "pem";
+        if (format is not ("pem" or "der"))
+        {
+            errors.Add(new ConfigError("--format", format, "expected pem or der").ToString());
+        }
+
+        if (errors.Count > 0)
+        {
+            return ExitCodes.PrintConfigErrors(errors);
+        }
+
+        return CaCommand.Run("crl", () =>
+        {
+            using var ca = CertificateAuthority.Open(dir!, TimeProvider.System);
+            var crl = ca.BuildCrl(TimeSpan.FromDays(days));
+            var bytes = format == "der" ? crl : System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n");
+            var full = Path.GetFullPath(output!);
+            var temp = full + ".tmp";
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, full, overwrite: true);
+            var revoked = ca.ReadIndex().Count(e => e.IsRevoked);
+            Console.WriteLine($"CRL written to {full}: {revoked} revoked certificate{(revoked == 1 ? "" : "s")}, next update in {days} day{(days == 1 ? "" : "s")}");
+            return ExitCodes.Success;
+        });
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.RegularExpressions;
+using FastRelay.TestKit;
+
+namespace FastRelay.IntegrationTests.CommandLine;
+
+/// <summary>
+/// The README's <c>fastrelay ca</c> workflow through the real executable: exit codes, the serial on stdout,
+/// key modes, errors that name their input, and a live <c>ca ocsp</c> that sees <c>ca revoke</c> at once.
+/// </summary>
+public sealed partial class CaCommandTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "fastrelay-ca-cli-" + Guid.NewGuid().ToString("N"));
+
+    private string Dir => Path.Combine(_root, "ca");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task InitIssueRevokeCrl_Workflow_OpenSslAgrees()
+    {
+        await RunOk("ca", "init", "--dir", Dir, "--name", "Acme Edge CA");
+        var server = await RunOk("ca", "issue", "--dir", Dir, "--name", "edge", "--server", "--dns", "edge.acme.internal", "--ip", "127.0.0.1");
+        var alice = await RunOk("ca", "issue", "--dir", Dir, "--name", "alice", "--client");
+        Assert.Matches(SerialLine(), server);
+        Assert.Matches(SerialLine(), alice);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Dir, "alice.key")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Dir, "ca.key")));
+        }
+
+        Assert.Contains("revoked " + alice.Trim(), await RunOk("ca", "revoke", "--dir", Dir, "--serial", alice.Trim(), "--reason", "keyCompromise"), StringComparison.Ordinal);
+        var crl = Path.Combine(_root, "ca.crl");
+        Assert.Contains("1 revoked certificate", await RunOk("ca", "crl", "--dir", Dir, "--out", crl), StringComparison.Ordinal);
+
+        var ca = Path.Combine(Dir, "ca.pem");
+        Assert.Equal(0, (await OpenSsl.RunAsync("verify", "-crl_check", "-CAfile", ca, "-CRLfile", crl, Path.Combine(Dir, "edge.pem"))).ExitCode);
+        var revoked = await OpenSsl.RunAsync("verify", "-crl_check", "-CAfile", ca, "-CRLfile", crl, Path.Combine(Dir, "alice.pem"));
+        Assert.Contains("certificate revoked", revoked.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Issue_BadFlags_Exit2_EveryErrorNamed()
+    {
+        using var relay = await FastRelayProcess.RunAsync("ca", "issue", "--dir", Dir, "--name", "../x", "--server", "--client", "--dns", "bad_name!", "--ip", "300.1.1.1", "--days", "0");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        var stderr = relay.StandardError;
+        Assert.Contains("--name '../x': expected 1-64 characters", stderr, StringComparison.Ordinal);
+        Assert.Contains("--server, --client: mutually exclusive", stderr, StringComparison.Ordinal);
+        Assert.Contains("--dns 'bad_name!': expected a DNS name", stderr, StringComparison.Ordinal);
+        Assert.Contains("--ip '300.1.1.1': expected an IPv4 or IPv6 address", stderr, StringComparison.Ordinal);
+        Assert.Contains("--days '0': expected a whole number of days", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+
+        using var missing = await FastRelayProcess.RunAsync("ca", "revoke");
+        Assert.Equal(2, await missing.WaitForExitAsync());
+        Assert.Contains("--dir: required", missing.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--serial: required", missing.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoCaOrUnknownSerial_Exit1_OneLineNamingTheInput()
+    {
+        Directory.CreateDirectory(_root);
+        using var noCa = await FastRelayProcess.RunAsync("ca", "issue", "--dir", _root, "--name", "alice", "--client");
+        Assert.Equal(1, await noCa.WaitForExitAsync());
+        Assert.Contains($"fastrelay ca issue: {_root}: no CA here (ca.pem is missing)", noCa.StandardError, StringComparison.Ordinal);
+
+        await RunOk("ca", "init", "--dir", Dir);
+        using var unknown = await FastRelayProcess.RunAsync("ca", "revoke", "--dir", Dir, "--serial", "0xABCDEF");
+        Assert.Equal(1, await unknown.WaitForExitAsync());
+        Assert.Contains("--serial 0xABCDEF: no certificate with this serial", unknown.StandardError, StringComparison.Ordinal);
+
+        using var again = await FastRelayProcess.RunAsync("ca", "init", "--dir", Dir);
+        Assert.Equal(1, await again.WaitForExitAsync());
+        Assert.Contains("already holds a CA", again.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ocsp_Responder_AnswersGood_ThenRevokedRightAfterCaRevoke()
+    {
+        await RunOk("ca", "init", "--dir", Dir);
+        var serial = (await RunOk("ca", "issue", "--dir", Dir, "--name", "alice", "--client")).Trim();
+        using var responder = FastRelayProcess.Start("ca", "ocsp", "--dir", Dir, "--listen", "127.0.0.1:0");
+        string url = "";
+        Assert.True(await TestTimeouts.EventuallyAsync(() => (url = UrlLine().Match(responder.StandardOutput).Groups[1].Value).Length > 0), responder.StandardError);
+
+        var ca = Path.Combine(Dir, "ca.pem");
+        var cert = Path.Combine(Dir, "alice.pem");
+        var good = await OpenSsl.RunAsync("ocsp", "-issuer", ca, "-cert", cert, "-url", url, "-CAfile", ca);
+        Assert.Contains("Response verify OK", good.Output, StringComparison.Ordinal);
+        Assert.Contains("alice.pem: good", good.Output, StringComparison.Ordinal);
+
+        await RunOk("ca", "revoke", "--dir", Dir, "--serial", serial);
+        var revoked = await OpenSsl.RunAsync("ocsp", "-issuer", ca, "-cert", cert, "-url", url, "-CAfile", ca);
+        Assert.Contains("alice.pem: revoked", revoked.Output, StringComparison.Ordinal);
+
+        responder.Signal("TERM");
+        Assert.Equal(0, await responder.WaitForExitAsync());
+    }
+
+    private static async Task<string> RunOk(params string[] args)
+    {
+        using var process = await FastRelayProcess.RunAsync(args);
+        var exit = await process.WaitForExitAsync();
+        Assert.True(exit == 0, $"fastrelay {string.Join(' ', args)} exited {exit}: {process.StandardError}");
+        return process.StandardOutput;
+    }
+
+    [GeneratedRegex(@"^[0-9A-F]{32}\s*$")]
+    private static partial Regex SerialLine();
+
+    [GeneratedRegex(@"on (http://127\.0\.0\.1:\d+)/")]
+    private static partial Regex UrlLine();
+}

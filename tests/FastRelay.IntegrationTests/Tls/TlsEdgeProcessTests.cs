@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using FastRelay.Backends;
+using FastRelay.IntegrationTests.Operating;
+using FastRelay.TestKit;
+
+namespace FastRelay.IntegrationTests.Tls;
+
+/// <summary>
+/// <c>fastrelay edge --tls-cert … --client-ca …</c> as operators run it: bad TLS flags and files fail at start
+/// with exit 2 and every problem named; a running edge serves mTLS, says why it refused a client (the TLS 1.3
+/// trap: that client only sees EOF), reloads its certificate on SIGHUP, and interoperates with OpenSSL.
+/// </summary>
+public sealed class TlsEdgeProcessTests : IDisposable
+{
+    private readonly TestCertificates _pki = TestCertificates.Create();
+
+    [Fact]
+    public async Task BadTlsFlags_Exit2_EveryProblemNamed()
+    {
+        var missing = Path.Combine(_pki.Directory, "missing.key");
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", _pki.ServerCertFile, "--tls-key", missing, "--client-ca", _pki.ServerCertFile, "--ocsp-staple", "",
+            "--tls-handshake-timeout", "forever");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        var stderr = relay.StandardError;
+        Assert.Contains($"--tls-key {missing}: file not found", stderr, StringComparison.Ordinal);
+        Assert.Contains($"--client-ca {_pki.ServerCertFile}: 'CN=edge.test' is not a CA certificate", stderr, StringComparison.Ordinal);
+        Assert.Contains("--ocsp-staple '': expected auto, off or the path of a DER OCSP response file", stderr, StringComparison.Ordinal);
+        Assert.Contains("--tls-handshake-timeout 'forever'", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KeyNotMatchingCertificate_Exit2()
+    {
+        var stranger = _pki.WriteKey("stranger.key", _pki.IssueServer("stranger.test"));
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", _pki.ServerCertFile, "--tls-key", stranger);
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains($"--tls-key {stranger}: does not match the certificate in --tls-cert {_pki.ServerCertFile}", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--client-ca", "only means something with TLS; add --tls-cert FILE --tls-key FILE")]
+    [InlineData("--allow-cn", "only means something with TLS")]
+    [InlineData("--tls-key", "needs --tls-cert FILE too")]
+    public async Task TlsFlagWithoutTheRest_Exit2(string flag, string expected)
+    {
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", flag, "x");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains($"{flag} 'x': {expected}", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AllowListWithoutClientCa_AndIdentityKeyWithoutIt_Exit2()
+    {
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", _pki.ServerCertFile, "--tls-key", _pki.ServerKeyFile, "--allow-san", "DNS:*.corp", "--conn-rate", "10/s", "--rate-key", "identity");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("--allow-san 'DNS:*.corp': checks client certificates, which are only asked for with --client-ca FILE", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--rate-key 'identity': needs client certificates", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_ServesMutualTls_LogsRefusalReason_ReloadsOnSighup()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}",
+            "--tls-cert", _pki.ServerCertFile, "--tls-key", _pki.ServerKeyFile, "--client-ca", _pki.CaFile, "--ocsp-staple", "off",
+            "--conn-rate", "100/s", "--rate-key", "identity", "--log-level", "debug");
+        await relay.WaitUntilListeningAsync(listen);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("TLS on every listener", StringComparison.Ordinal)), relay.StandardOutput);
+
+        await using (var tls = await TlsTestClient.ConnectAsync(listen, _pki, _pki.Client))
+        {
+            await tls.WriteAsync(Encoding.ASCII.GetBytes("hello"));
+            var buffer = new byte[5];
+            await tls.ReadExactlyAsync(buffer).AsTask().WithTimeout();
+            Assert.Equal("hello", Encoding.ASCII.GetString(buffer));
+        }
+
+        // An expired client: its TLS 1.3 handshake call may succeed, but our log says exactly why it was closed.
+        try
+        {
+            await using var expired = await TlsTestClient.ConnectAsync(listen, _pki, _pki.ExpiredClient);
+            Assert.True(await expired.IsClosedByServerAsync());
+        }
+        catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException)
+        {
+            // Refused within the handshake: fine too.
+        }
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("closed: ClientCertRejected", StringComparison.Ordinal)), relay.StandardOutput);
+        Assert.Contains("the certificate expired on", relay.StandardOutput, StringComparison.Ordinal);
+
+        // The admin endpoint sees the TLS side: handshakes and refusals in /metrics, the certificates in /status.
+        var admin = await relay.AdminEndPointAsync();
+        var metrics = (await AdminProcessTests.GetAsync(admin, "/metrics")).Body;
+        Assert.Equal(1, AdminProcessTests.Value(metrics, "fastrelay_tls_handshake_duration_seconds_count{service=\"echo\"}"));
+        Assert.Equal(1, AdminProcessTests.Value(metrics, "fastrelay_connections_closed_total{reason=\"ClientCertRejected\"}"));
+        Assert.Contains("fastrelay_tls_certificate_expiry_seconds{certificate=\"server: CN=edge.test\"}", metrics, StringComparison.Ordinal);
+        using (var status = System.Text.Json.JsonDocument.Parse((await AdminProcessTests.GetAsync(admin, "/status")).Body))
+        {
+            var certificates = status.RootElement.GetProperty("certificates").EnumerateArray().ToList();
+            Assert.Contains(certificates, c => c.GetProperty("name").GetString() == "server" && c.GetProperty("subject").GetString() == "CN=edge.test");
+            Assert.Contains(certificates, c => c.GetProperty("name").GetString() == "client-ca");
+        }
+
+        // SIGHUP reloads the TLS files (a renewed certificate is served to new clients).
+        var renewed = _pki.IssueServer("edge-renewed.test");
+        _pki.Write("server.pem", renewed, _pki.Intermediate);
+        _pki.WriteKey("server.key", renewed);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("TLS files reloaded", StringComparison.Ordinal)), relay.StandardOutput);
+        relay.Signal("HUP");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("TLS files reloaded (SIGHUP)", StringComparison.Ordinal)), relay.StandardOutput);
+        await using (var after = await TlsTestClient.ConnectAsync(listen, _pki, _pki.Client))
+        {
+            Assert.Contains("edge-renewed.test", after.RemoteCertificate!.Subject, StringComparison.Ordinal);
+        }
+
+        relay.Signal("TERM");
+        Assert.Equal(0, await relay.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task OpenSslClient_Interop_ValidAndWithoutCertificate()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}",
+            "--tls-cert", _pki.ServerCertFile, "--tls-key", _pki.ServerKeyFile, "--client-ca", _pki.CaFile, "--ocsp-staple", "off", "--log-level", "debug");
+        await relay.WaitUntilListeningAsync(listen);
+
+        foreach (var version in new[] { "-tls1_3", "-tls1_2" })
+        {
+            var (code, output) = await OpenSslAsync(version, "-connect", listen.ToString(), "-servername", "edge.test", "-CAfile", _pki.ServerRootFile,
+                "-verify_return_error", "-cert", _pki.ClientCertFile, "-key", _pki.ClientKeyFile, "-quiet");
+            Assert.True(code == 0, output);
+            Assert.Contains("ping from openssl", output, StringComparison.Ordinal); // Echoed through the relay.
+        }
+
+        // No certificate: OpenSSL sees the connection end; our log names the reason.
+        _ = await OpenSslAsync("-tls1_3", "-connect", listen.ToString(), "-servername", "edge.test", "-CAfile", _pki.ServerRootFile, "-quiet");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("the client sent no certificate", StringComparison.Ordinal)), relay.StandardOutput);
+
+        // TLS 1.1 is refused in the handshake.
+        var (oldCode, _) = await OpenSslAsync("-tls1_1", "-connect", listen.ToString(), "-cert", _pki.ClientCertFile, "-key", _pki.ClientKeyFile, "-quiet");
+        Assert.NotEqual(0, oldCode);
+    }
+
+    private static async Task<(int Code, string Output)> OpenSslAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("openssl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("s_client");
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.ArgumentList.Add("-no_ign_eof"); // After -quiet, which implies -ign_eof: without this, EOF on stdin would not end it.
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteLineAsync("ping from openssl");
+        await Task.Delay(500);
+        process.StandardInput.Close(); // EOF on stdin: s_client sends close_notify and exits after the echo.
+        await process.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public void Dispose() => _pki.Dispose();
+}

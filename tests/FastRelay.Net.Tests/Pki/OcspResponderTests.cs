@@ -1,0 +1,71 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using FastRelay.TestKit;
+using Org.BouncyCastle.Ocsp;
+
+namespace FastRelay.Net.Tests.Pki;
+
+/// <summary>
+/// <c>fastrelay ca ocsp</c> answers as RFC 6960 says, checked by OpenSSL's own OCSP client (signature,
+/// nonce, status) and by raw HTTP for the GET form and malformed input.
+/// </summary>
+public sealed class OcspResponderTests
+{
+    [Fact]
+    public async Task OpenSslOcsp_GoodRevokedUnknown_VerifiedWithTheCa()
+    {
+        await using var pki = TestPki.Create(ocsp: true);
+        pki.IssueClient("good");
+        var (_, revokedSerial) = pki.IssueClient("revoked");
+        pki.Ca.Revoke(revokedSerial, X509RevocationReason.KeyCompromise, out _);
+        var url = $"http://127.0.0.1:{pki.Responder!.EndPoint.Port}";
+        var ca = pki.Ca.Files.Certificate;
+
+        var good = await OpenSsl.RunAsync("ocsp", "-issuer", ca, "-cert", pki.Ca.Files.Issued("good").Certificate, "-url", url, "-CAfile", ca, "-resp_text");
+        Assert.Contains("Response verify OK", good.Output, StringComparison.Ordinal);
+        Assert.Contains("good.pem: good", good.Output, StringComparison.Ordinal);
+        Assert.Contains("OCSP Nonce", good.Output, StringComparison.Ordinal); // Echoed: OpenSSL checks it matches.
+        Assert.Contains("Next Update:", good.Output, StringComparison.Ordinal);
+
+        var revoked = await OpenSsl.RunAsync("ocsp", "-issuer", ca, "-cert", pki.Ca.Files.Issued("revoked").Certificate, "-url", url, "-CAfile", ca);
+        Assert.Contains("Response verify OK", revoked.Output, StringComparison.Ordinal);
+        Assert.Contains("revoked.pem: revoked", revoked.Output, StringComparison.Ordinal);
+        Assert.Contains("Reason: keyCompromise", revoked.Output, StringComparison.Ordinal);
+
+        var unknown = await OpenSsl.RunAsync("ocsp", "-issuer", ca, "-serial", "0x1234", "-url", url, "-CAfile", ca);
+        Assert.Contains("Response verify OK", unknown.Output, StringComparison.Ordinal);
+        Assert.Contains("0x1234: unknown", unknown.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_Base64Path_AnsweredLikePost()
+    {
+        await using var pki = TestPki.Create(ocsp: true);
+        pki.IssueClient("alice");
+        var requestFile = Path.Combine(pki.Directory, "req.der");
+        await OpenSsl.RunAsync("ocsp", "-issuer", pki.Ca.Files.Certificate, "-cert", pki.Ca.Files.Issued("alice").Certificate, "-no_nonce", "-reqout", requestFile);
+        var path = Uri.EscapeDataString(Convert.ToBase64String(await File.ReadAllBytesAsync(requestFile)));
+
+        using var http = new HttpClient();
+        var bytes = await http.GetByteArrayAsync($"http://127.0.0.1:{pki.Responder!.EndPoint.Port}/{path}").WithTimeout();
+        var response = new OcspResp(bytes);
+        Assert.Equal(OcspRespStatus.Successful, response.Status);
+        Assert.Null(((BasicOcspResp)response.GetResponseObject()).Responses[0].GetCertStatus()); // null = good
+    }
+
+    [Fact]
+    public async Task Post_Garbage_MalformedRequestStatus_AndBadHttp400()
+    {
+        await using var pki = TestPki.Create(ocsp: true);
+        using var http = new HttpClient();
+        var url = $"http://127.0.0.1:{pki.Responder!.EndPoint.Port}/";
+        using var garbage = new ByteArrayContent([1, 2, 3, 4]);
+        garbage.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
+        using var answer = await http.PostAsync(url, garbage).WithTimeout();
+        Assert.Equal(OcspRespStatus.MalformedRequest, new OcspResp(await answer.Content.ReadAsByteArrayAsync()).Status);
+
+        using var put = await http.PutAsync(url, new ByteArrayContent([1])).WithTimeout();
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Contains("use POST or GET", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}

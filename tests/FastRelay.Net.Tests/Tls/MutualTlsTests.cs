@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Text;
+using FastRelay.Backends;
+using FastRelay.Diagnostics;
+using FastRelay.TestKit;
+
+namespace FastRelay.Net.Tests.Tls;
+
+/// <summary>
+/// Real handshakes on loopback against <c>--client-ca</c>: who gets through, who is refused, and that the
+/// refusal is visible on our side (close reason, Handshake event with the exact reason) even where TLS 1.3
+/// lets the client's own handshake call succeed.
+/// </summary>
+public sealed class MutualTlsTests : IClassFixture<PkiFixture>
+{
+    private readonly TestCertificates _pki;
+
+    public MutualTlsTests(PkiFixture fixture) => _pki = fixture.Pki;
+
+    [Theory]
+    [InlineData(SslProtocols.Tls13)]
+    [InlineData(SslProtocols.Tls12)]
+    public async Task ValidClient_Echoes_AndHandshakeEventCarriesIdentity(SslProtocols protocol)
+    {
+        var observer = new RecordingObserver();
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using (var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), observer: observer))
+        {
+            await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, _pki, _pki.Client, protocols: protocol);
+            Assert.Equal(protocol, tls.SslProtocol);
+            await tls.WriteAsync(Encoding.ASCII.GetBytes("hello"));
+            var buffer = new byte[5];
+            await tls.ReadExactlyAsync(buffer).AsTask().WithTimeout();
+            Assert.Equal("hello", Encoding.ASCII.GetString(buffer));
+            await tls.HalfCloseAsync();
+            Assert.Empty(await tls.ReadToEndAsync());
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.Completed] == 1));
+        }
+
+        var handshake = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Handshake);
+        Assert.True(handshake.Allowed);
+        Assert.Equal("desk-7", handshake.Identity!.CommonName);
+        Assert.Contains("desk-7.corp", handshake.Identity.DnsNames.ToArray());
+        Assert.Contains("spiffe://corp/desk/7", handshake.Identity.Uris.ToArray());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_pki.Client.RawData)), handshake.CertificateSha256);
+        Assert.True(handshake.Elapsed > TimeSpan.Zero);
+        var close = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Close);
+        Assert.Equal("desk-7", close.Identity!.CommonName);
+    }
+
+    public static TheoryData<string, string> RejectedClients => new()
+    {
+        { "none", "sent no certificate" },
+        { "expired", "expired on" },
+        { "wrong-ca", "does not chain to a CA in --client-ca" },
+        { "wrong-eku", "does not include clientAuth" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RejectedClients))]
+    public async Task RejectedClient_IsClosed_WithReasonOnOurSide(string which, string expectedDetail)
+    {
+        var certificate = which switch
+        {
+            "expired" => _pki.ExpiredClient,
+            "wrong-ca" => _pki.WrongCaClient,
+            "wrong-eku" => _pki.WrongEkuClient,
+            _ => null,
+        };
+        var observer = new RecordingObserver();
+        using var backend = new ManualBackend();
+        await using (var edge = TestEdge.StartTls(_pki, backend.Target, observer: observer))
+        {
+            await AssertRefusedAsync(edge, _pki, certificate);
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.ClientCertRejected] == 1));
+        }
+
+        var refused = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Handshake);
+        Assert.False(refused.Allowed);
+        Assert.Equal(CloseReason.ClientCertRejected, refused.Reason);
+        Assert.Contains(expectedDetail, refused.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(observer.Events, e => e.Checkpoint is Checkpoint.Outbound or Checkpoint.Close);
+    }
+
+    [Fact]
+    public async Task AllowList_AdmitsMatchingCn_RefusesOthers()
+    {
+        var observer = new RecordingObserver();
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var other = _pki.IssueClient("kiosk-1");
+        var byUri = _pki.IssueClient("anything", uri: "spiffe://corp/ops/1");
+        await using (var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), observer: observer, flags: [("allow-cn", "desk-*"), ("allow-san", "URI:spiffe://corp/ops/*")]))
+        {
+            await AssertEchoesAsync(edge, _pki, _pki.Client);
+            await AssertEchoesAsync(edge, _pki, byUri);
+            await AssertRefusedAsync(edge, _pki, other);
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.ClientCertRejected] == 1));
+        }
+
+        var refused = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Handshake && !e.Allowed);
+        Assert.Contains("'CN=kiosk-1", refused.Detail, StringComparison.Ordinal);
+        Assert.Contains("is not allowed by --allow-cn desk-*, --allow-san URI:spiffe://corp/ops/*", refused.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PolicyIdentityRule_DecidesAfterHandshake()
+    {
+        // Inbound allows anyone from loopback only with CN desk-*; backends are allowed outbound.
+        const string policy = """
+            {"SecurityGroups": [
+              {"Name": "Desks", "Rules": [{"Protocol": "TCP", "SourceIP": "127.0.0.0/8", "Identity": "CN=desk-*", "Action": "Allow"}]},
+              {"Name": "Backends", "Rules": [{"Protocol": "TCP", "DestinationIP": "127.0.0.1", "Action": "Allow"}]}
+            ]}
+            """;
+        var observer = new RecordingObserver();
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using (var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), policyJson: policy, observer: observer))
+        {
+            // At accept there is no identity yet, so the Inbound check (no identity) must not deny before TLS:
+            // the identity rule is what admits desk-7 after the handshake.
+            await AssertEchoesAsync(edge, _pki, _pki.Client);
+            await AssertRefusedAsync(edge, _pki, _pki.IssueClient("kiosk-2"));
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] >= 1));
+        }
+
+        Assert.Contains(observer.Events, e => e.Checkpoint == Checkpoint.Handshake && !e.Allowed && e.Reason == CloseReason.FilterDenied && e.Identity!.CommonName == "kiosk-2");
+    }
+
+    [Fact]
+    public async Task AddressDeniedByPolicy_NeverCostsAHandshake()
+    {
+        const string policy = """
+            {"SecurityGroups": [
+              {"Name": "Blocked", "Rules": [{"Protocol": "TCP", "SourceIP": "127.0.0.2/32", "Action": "Deny", "Priority": 1}]},
+              {"Name": "Desks", "Rules": [{"Protocol": "TCP", "SourceIP": "127.0.0.0/8", "Identity": "CN=desk-*", "Action": "Allow"}]},
+              {"Name": "Backends", "Rules": [{"Protocol": "TCP", "DestinationIP": "127.0.0.1", "Action": "Allow"}]}
+            ]}
+            """;
+        var observer = new RecordingObserver();
+        using var backend = new ManualBackend();
+        await using (var edge = TestEdge.StartTls(_pki, backend.Target, policyJson: policy, observer: observer))
+        {
+            using var blocked = await SocketTestExtensions.ConnectAsync(edge.EndPoint, IPAddress.Parse("127.0.0.2"));
+            Assert.True(await blocked.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == 1));
+        }
+
+        var denied = Assert.Single(observer.Events);
+        Assert.Equal(Checkpoint.Inbound, denied.Checkpoint); // Decided at accept: no Handshake event, no handshake.
+        Assert.Equal("Blocked", denied.Rule!.GroupName);
+    }
+
+    [Fact]
+    public async Task RateKeyIdentity_BucketsPerCertificateIdentity_AfterTheHandshake()
+    {
+        var observer = new RecordingObserver();
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var other = _pki.IssueClient("desk-8");
+        await using (var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), observer: observer,
+            flags: [("conn-rate", "1/h"), ("conn-burst", "1"), ("rate-key", "identity")]))
+        {
+            await AssertEchoesAsync(edge, _pki, _pki.Client);
+            await AssertRefusedAsync(edge, _pki, _pki.Client); // Same identity: its one token is spent.
+            await AssertEchoesAsync(edge, _pki, other); // Another identity has its own bucket.
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.RateLimited] == 1));
+        }
+
+        var limited = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.RateLimit);
+        Assert.Equal("desk-7", limited.Identity!.CommonName);
+        Assert.Equal(CloseReason.RateLimited, limited.Reason);
+    }
+
+    internal static async Task AssertEchoesAsync(TestEdge edge, TestCertificates pki, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? serverName = "edge.test")
+    {
+        await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, certificate, serverName);
+        await tls.WriteAsync("ping"u8.ToArray());
+        var buffer = new byte[4];
+        await tls.ReadExactlyAsync(buffer).AsTask().WithTimeout();
+        Assert.Equal("ping"u8.ToArray(), buffer);
+    }
+
+    internal static async Task AssertRefusedAsync(TestEdge edge, TestCertificates pki, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? serverName = "edge.test")
+    {
+        try
+        {
+            // TLS 1.3: the client's handshake succeeds; the refusal shows on its first read.
+            await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, certificate, serverName);
+            await tls.WriteAsync("ping"u8.ToArray());
+            Assert.True(await tls.IsClosedByServerAsync());
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            // TLS 1.2, or a refusal before the client finished: the handshake itself failed.
+        }
+    }
+}
