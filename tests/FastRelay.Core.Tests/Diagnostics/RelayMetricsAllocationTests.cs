@@ -16,13 +16,22 @@ public sealed class RelayMetricsAllocationTests
         using var exporter = new PrometheusExporter(metrics.Meter);
         RecordAll(metrics); // Creates the series; JITs the paths.
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        // The fewest bytes of a few rounds: a one-off allocation by the runtime (a method tiering up, another
+        // test's MeterListener publishing instruments meanwhile) is not the recording path's, and a per-call
+        // allocation would show in every round.
+        long fewest = long.MaxValue;
+        for (var round = 0; round < 5; round++)
         {
-            RecordAll(metrics);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 200; i++)
+            {
+                RecordAll(metrics);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
         Assert.Contains("fastrelay_connections_accepted_total{service=\"crm\"} 1001", exporter.Scrape(), StringComparison.Ordinal);
     }
 
