@@ -35,6 +35,9 @@ public sealed class RecordBuilder
     /// <summary>The records sealed so far, ready to send.</summary>
     public ReadOnlyMemory<byte> Sealed => _buffer.AsMemory(0, _sealedEnd);
 
+    /// <summary>Records sealed in this batch.</summary>
+    public int RecordsInBatch { get; private set; }
+
     /// <summary>True when no frame is waiting (sealed or not).</summary>
     public bool IsEmpty => _sealedEnd == 0 && _recordStart < 0;
 
@@ -86,6 +89,7 @@ public sealed class RecordBuilder
         if (plaintext > 0)
         {
             _sealedEnd = _recordStart + RecordCodec.Seal(cipher, _buffer.AsSpan(_recordStart), plaintext);
+            RecordsInBatch++;
         }
 
         _recordStart = -1;
@@ -96,5 +100,6 @@ public sealed class RecordBuilder
     {
         _sealedEnd = 0;
         _recordStart = -1;
+        RecordsInBatch = 0;
     }
 }

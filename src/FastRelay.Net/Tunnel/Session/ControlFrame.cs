@@ -18,7 +18,7 @@ internal readonly record struct ControlFrame(FrameType Type, byte Flags, uint St
     /// <summary>GOAWAY: the last stream id processed.</summary>
     public uint LastStreamId { get; init; }
 
-    /// <summary>OPEN: the stream, so the write loop can mark that its OPEN left (then a failure is not retryable).</summary>
+    /// <summary>OPEN or OPEN_OK: the stream, so the write loop can mark that the frame left (<see cref="TunnelStream.OpenSent"/>).</summary>
     public TunnelStream? Stream { get; init; }
 
     /// <summary>REKEY RESP/DONE: the new send key, switched to right after this frame's record is sealed (§4.8 steps 2-3).</summary>

@@ -8,7 +8,7 @@ namespace FastRelay.Tunnel.Session;
 /// <remarks>
 /// Called on a task of its own per OPEN (the read loop never waits for it). It owns the stream for its whole
 /// life: returning before accepting or rejecting rejects with INTERNAL; an exception does too, and is logged.
-/// <paramref name="ct"/> fires when the edge resets the OPEN or the connection closes: cancel the dial then
+/// The token fires when the edge resets the OPEN or the connection closes: cancel the dial then
 /// (Rapid Reset, CVE-2023-44487: a reset OPEN must not leave a dial running).
 /// </remarks>
 public interface ITunnelStreamAcceptor

@@ -365,7 +365,7 @@ public sealed partial class TunnelConnection
         return null;
     }
 
-    private void CompleteInbound(TunnelStream stream, Exception? error)
+    private static void CompleteInbound(TunnelStream stream, Exception? error)
     {
         if (!stream.InboundDone)
         {

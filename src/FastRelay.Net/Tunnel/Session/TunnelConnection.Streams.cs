@@ -76,7 +76,7 @@ public sealed partial class TunnelConnection
             }
         }
 
-        EnqueueControl(new ControlFrame(FrameType.OpenOk, 0, stream.Id, 0));
+        EnqueueControl(new ControlFrame(FrameType.OpenOk, 0, stream.Id, 0) { Stream = stream });
         return true;
     }
 
@@ -199,7 +199,7 @@ public sealed partial class TunnelConnection
         }
     }
 
-    private void CancelAccept(TunnelStream stream)
+    private static void CancelAccept(TunnelStream stream)
     {
         if (stream.AcceptCancellation is { } cancellation)
         {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using FastRelay.Tunnel.Frames;
 using FastRelay.Tunnel.Records;
 
@@ -32,6 +34,7 @@ public sealed partial class TunnelConnection
                 if (!builder.IsEmpty)
                 {
                     await _socket.SendAsync(builder.Sealed, SocketFlags.None, ct);
+                    _recordsSent += (ulong)builder.RecordsInBatch;
                 }
             }
 
@@ -93,6 +96,10 @@ public sealed partial class TunnelConnection
         if (frame.Stream is { } opened)
         {
             opened.OpenSent = true;
+            if (frame.Type == FrameType.OpenOk)
+            {
+                SignalReady(opened); // Data the gateway's relay wrote meanwhile may go now, after the OPEN_OK.
+            }
         }
 
         if (frame.SwitchSendTo is { } next)
@@ -121,7 +128,7 @@ public sealed partial class TunnelConnection
                 return true;
             }
 
-            if (!stream.Lifecycle.IsOpen)
+            if (!stream.Lifecycle.IsOpen || !stream.OpenSent)
             {
                 return true; // No DATA before OPEN_OK (§4.5); OPEN_OK signals the stream again.
             }
@@ -137,10 +144,9 @@ public sealed partial class TunnelConnection
                 return true; // Nothing yet: the next flush queues the stream again.
             }
         }
-        catch (Exception ex)
+        catch (Exception)
         {
-            // The relay completed Output with an error: StreamOutput already sent RST(CANCEL).
-            _ = ex;
+            // The relay completed Output with an error (TryRead rethrows it): StreamOutput already sent RST(CANCEL).
             CompleteOutbound(stream);
             return true;
         }
@@ -169,7 +175,7 @@ public sealed partial class TunnelConnection
         builder.Commit(FrameHeader.Size + take);
         stream.OutboundReader.AdvanceTo(buffer.GetPosition(take));
         _rekey.CountSent(take);
-        AfterDataWritten(stream, take, fin, buffer.Length > take || !read.IsCompleted);
+        AfterDataWritten(stream, take, fin, buffer.Length > take);
         return true;
     }
 

@@ -70,7 +70,10 @@ public sealed partial class TunnelStream : IPipeConnection
     /// <summary>Gateway side: cancelled when the edge resets the OPEN or the connection closes.</summary>
     internal CancellationTokenSource? AcceptCancellation { get; set; }
 
-    /// <summary>Edge side: true once the OPEN was written to the socket (a later failure may have dialled the target).</summary>
+    /// <summary>
+    /// True once our OPEN (edge) or OPEN_OK (gateway) was written. The edge then knows a failure may have dialled
+    /// the target (not retryable); the gateway sends no DATA before it, even if the relay writes first.
+    /// </summary>
     internal bool OpenSent { get; set; }
 
     /// <summary>True while the write loop parked this stream until a WINDOW_UPDATE.</summary>
