@@ -23,6 +23,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     private readonly TunnelPoolEvents _events;
     private readonly RedialBackoff _backoff;
     private readonly Lock _lock = new();
+    private readonly Lock _maintainLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private volatile PooledLink[] _links = [];
     private int _dialsInFlight;
@@ -99,9 +100,9 @@ internal sealed partial class GatewayPool : IAsyncDisposable
             {
                 if (best.Slots.IsSpent)
                 {
-                    // --keepalive-requests reached: this was its last stream. Drain it (its streams finish) and
-                    // replace it in the background, before anyone has to wait for it.
-                    Recycle(best);
+                    // --keepalive-requests reached: this is its last stream. Dial the replacement now, so nobody
+                    // waits for it; the GOAWAY goes after this stream's OPEN (RecycleIfSpent), or it would refuse it.
+                    Maintain();
                 }
 
                 return best;
@@ -122,6 +123,16 @@ internal sealed partial class GatewayPool : IAsyncDisposable
             return;
         }
 
+        // One step at a time: two steps racing (the timer and a session that found no room) would both see the
+        // same deficit and both dial. A step is a few comparisons; it never waits on I/O.
+        lock (_maintainLock)
+        {
+            MaintainLocked();
+        }
+    }
+
+    private void MaintainLocked()
+    {
         var links = _links;
         Span<PooledConnectionView> views = links.Length <= 64 ? stackalloc PooledConnectionView[links.Length] : new PooledConnectionView[links.Length];
         for (var i = 0; i < links.Length; i++)
@@ -192,6 +203,15 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>After the OPEN of a link's last stream (<c>--keepalive-requests</c>): drain it; its streams finish, then it closes.</summary>
+    public void RecycleIfSpent(PooledLink link)
+    {
+        if (link.Slots.IsSpent)
+        {
+            Recycle(link);
+        }
+    }
+
     private void Recycle(PooledLink link)
     {
         if (link.TryDrain(TunnelErrorCode.NoError, "recycled after --keepalive-requests streams"))
@@ -215,7 +235,10 @@ internal sealed partial class GatewayPool : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _handshakes);
-            var pooled = new PooledLink(link, Name, Interlocked.Increment(ref _nextLinkId), new StreamSlots(_policy.MaxStreams, _policy.KeepaliveRequests), _time, _events.CapacityFreed);
+            var pooled = new PooledLink(link, Name, Interlocked.Increment(ref _nextLinkId), new StreamSlots(_policy.MaxStreams, _policy.KeepaliveRequests), _time, _events.CapacityFreed)
+            {
+                Owner = this,
+            };
             lock (_lock)
             {
                 _links = [.. _links, pooled];

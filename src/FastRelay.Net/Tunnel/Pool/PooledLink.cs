@@ -24,6 +24,9 @@ internal sealed class PooledLink
 
     public ITunnelLink Link { get; }
 
+    /// <summary>The gateway pool it belongs to (recycling goes through it).</summary>
+    public GatewayPool? Owner { get; init; }
+
     public string Gateway { get; }
 
     /// <summary>Numbers the pool's connections in logs.</summary>

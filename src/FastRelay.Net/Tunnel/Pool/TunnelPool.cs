@@ -85,6 +85,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             attempt++;
             lastGateway = link.Gateway;
             var opened = await link.Link.OpenStreamAsync(target, openTimeout, cancellationToken);
+            link.Owner?.RecycleIfSpent(link); // Its last stream's OPEN is answered: now it may drain.
             if (opened.Stream is { } stream)
             {
                 _events.StreamOpened?.Invoke(link.Gateway);
