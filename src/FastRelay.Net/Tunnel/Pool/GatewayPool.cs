@@ -70,6 +70,9 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     /// <summary>The smallest recent ping round trip among its connections, when measured.</summary>
     public TimeSpan? PingRtt => _links.Select(l => l.Link.LastPingRtt).Where(r => r is not null).DefaultIfEmpty(null).Min();
 
+    // A link closed this soon after its handshake, before any stream, was refused rather than lost.
+    private static readonly TimeSpan YoungLinkLifetime = TimeSpan.FromSeconds(2);
+
     private long _handshakes;
     private long _failedDials;
 
@@ -138,6 +141,11 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         for (var i = 0; i < links.Length; i++)
         {
             views[i] = links[i].View();
+            if (views[i].Usable && _time.GetElapsedTime(links[i].CreatedTimestamp) >= YoungLinkLifetime)
+            {
+                MarkHealthy();
+            }
+
             if (links[i].Link.Epoch != links[i].SeenEpoch)
             {
                 links[i].SeenEpoch = links[i].Link.Epoch;
@@ -242,8 +250,6 @@ internal sealed partial class GatewayPool : IAsyncDisposable
             lock (_lock)
             {
                 _links = [.. _links, pooled];
-                _backoff.Reset();
-                Volatile.Write(ref _lastFailure, null);
                 Volatile.Write(ref _nextDialTimestamp, 0);
             }
 
@@ -253,21 +259,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         }
         catch (TunnelDialException ex)
         {
-            Interlocked.Increment(ref _failedDials);
-            TimeSpan delay;
-            lock (_lock)
-            {
-                delay = _backoff.NextDelay();
-                Volatile.Write(ref _nextDialTimestamp, _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency));
-            }
-
-            Volatile.Write(ref _lastFailure, ex.Message);
-            Log.DialFailed(_logger, Name, ex.Message, _backoff.Failures, delay.TotalMilliseconds);
-            _events.DialFailed(Name);
-            if (!_stopping.IsCancellationRequested)
-            {
-                _ = RetryAfterAsync(delay); // The next Maintain after the delay dials again.
-            }
+            Failed(ex.Message);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -276,6 +268,40 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref _dialsInFlight);
+        }
+    }
+
+    /// <summary>A link proved itself (a stream opened, or it outlived the young-link window): dial failures are forgiven.</summary>
+    public void MarkHealthy()
+    {
+        if (Volatile.Read(ref _lastFailure) is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _backoff.Reset();
+            Volatile.Write(ref _lastFailure, null);
+        }
+    }
+
+    private void Failed(string reason)
+    {
+        Interlocked.Increment(ref _failedDials);
+        TimeSpan delay;
+        lock (_lock)
+        {
+            delay = _backoff.NextDelay();
+            Volatile.Write(ref _nextDialTimestamp, _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency));
+        }
+
+        Volatile.Write(ref _lastFailure, reason);
+        Log.DialFailed(_logger, Name, reason, _backoff.Failures, delay.TotalMilliseconds);
+        _events.DialFailed(Name);
+        if (!_stopping.IsCancellationRequested)
+        {
+            _ = RetryAfterAsync(delay); // The next Maintain after the delay dials again.
         }
     }
 
@@ -294,24 +320,24 @@ internal sealed partial class GatewayPool : IAsyncDisposable
 
     private async Task WatchAsync(PooledLink link)
     {
-        try
-        {
-            await link.Link.Completion;
-        }
-        catch (Exception ex)
-        {
-            // The session reports its own close reason; here only the pool's view matters.
-            Log.LinkFailed(_logger, Name, link.Id, ex.Message);
-        }
-
+        var reason = await link.Link.Completion;
         var wasListed = Remove(link);
         if (wasListed && !link.IsDraining)
         {
-            Log.Lost(_logger, Name, link.Id, _links.Length);
+            if (link.Slots.Reserved == 0 && _time.GetElapsedTime(link.CreatedTimestamp) < YoungLinkLifetime)
+            {
+                // Closed right after the handshake without carrying a stream: the gateway refused us after msg3
+                // (GOAWAY AUTH_FAILED) or is broken. Back off as for a failed dial, or the pool would redial in a loop.
+                Failed(reason);
+            }
+            else
+            {
+                Log.Lost(_logger, Name, link.Id, reason, _links.Length);
+            }
         }
 
         await link.Link.DisposeAsync();
-        Maintain(); // Replace it (with backoff if the gateway is gone).
+        Maintain(); // Replace it (after the backoff when it was refused).
     }
 
     private bool Remove(PooledLink link)

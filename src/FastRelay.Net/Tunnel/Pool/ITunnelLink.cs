@@ -13,8 +13,8 @@ internal interface ITunnelLink : IAsyncDisposable
     /// <summary>False after a GOAWAY either way, once dead, or when stream ids run out.</summary>
     bool CanOpenStreams { get; }
 
-    /// <summary>Completes when the connection is closed (dead, drained, or disposed).</summary>
-    Task Completion { get; }
+    /// <summary>Completes, never faulted, when the connection is closed (dead, drained, or disposed); the result is the close reason.</summary>
+    Task<string> Completion { get; }
 
     /// <summary>The last keepalive round trip, when one was measured.</summary>
     TimeSpan? LastPingRtt { get; }

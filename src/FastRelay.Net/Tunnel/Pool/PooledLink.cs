@@ -20,7 +20,11 @@ internal sealed class PooledLink
         _time = time;
         _onReleased = onReleased;
         _idleSince = time.GetTimestamp();
+        CreatedTimestamp = _idleSince;
     }
+
+    /// <summary>When it joined the pool (a link that dies young without a stream counts as a failed dial).</summary>
+    public long CreatedTimestamp { get; }
 
     public ITunnelLink Link { get; }
 

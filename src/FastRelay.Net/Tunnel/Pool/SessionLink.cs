@@ -10,7 +10,7 @@ internal sealed class SessionLink(TunnelConnection connection) : ITunnelLink
     public bool CanOpenStreams => connection.CanOpenStreams;
 
     /// <inheritdoc />
-    public Task Completion => connection.Completion;
+    public Task<string> Completion => connection.Completion;
 
     /// <inheritdoc />
     public TimeSpan? LastPingRtt => connection.LastPingRtt;

@@ -27,8 +27,8 @@ internal sealed partial class GatewayPool
         public static partial void DialFailed(ILogger logger, string gateway, string reason, int failures, double delayMs);
 
         [LoggerMessage(EventId = 682, EventName = "TunnelLost", Level = LogLevel.Information,
-            Message = "Tunnel to {Gateway}: connection {LinkId} closed ({Connections} left); replacing it")]
-        public static partial void Lost(ILogger logger, string gateway, long linkId, int connections);
+            Message = "Tunnel to {Gateway}: connection {LinkId} closed ({Reason}; {Connections} left); replacing it")]
+        public static partial void Lost(ILogger logger, string gateway, long linkId, string reason, int connections);
 
         [LoggerMessage(EventId = 683, EventName = "TunnelRecycled", Level = LogLevel.Debug,
             Message = "Tunnel to {Gateway}: connection {LinkId} drained after {Streams} streams (--keepalive-requests); replacing it")]
@@ -37,9 +37,5 @@ internal sealed partial class GatewayPool
         [LoggerMessage(EventId = 684, EventName = "TunnelReaped", Level = LogLevel.Debug,
             Message = "Tunnel to {Gateway}: idle connection {LinkId} closed after {IdleSeconds:0.0} s")]
         public static partial void Reaped(ILogger logger, string gateway, long linkId, double idleSeconds);
-
-        [LoggerMessage(EventId = 685, EventName = "TunnelLinkFailed", Level = LogLevel.Debug,
-            Message = "Tunnel to {Gateway}: connection {LinkId} ended with an error: {Error}")]
-        public static partial void LinkFailed(ILogger logger, string gateway, long linkId, string error);
     }
 }

@@ -88,6 +88,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             link.Owner?.RecycleIfSpent(link); // Its last stream's OPEN is answered: now it may drain.
             if (opened.Stream is { } stream)
             {
+                link.Owner?.MarkHealthy();
                 _events.StreamOpened?.Invoke(link.Gateway);
                 return new TunnelPoolOpen(new TunnelLease(stream, link), TunnelErrorCode.NoError, link.Gateway, null);
             }
