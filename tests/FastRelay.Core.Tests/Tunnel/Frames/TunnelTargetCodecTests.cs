@@ -1,4 +1,5 @@
 using System.Net;
+using CsCheck;
 
 namespace FastRelay.Tunnel.Frames;
 
@@ -80,7 +81,7 @@ public sealed class TunnelTargetCodecTests
     [Fact]
     public void TryRead_RandomBytes_NeverThrows()
     {
-        CsCheck.Gen.Byte.Array[0, 1100].Sample(bytes =>
+        Gen.Byte.Array[0, 1100].Sample(bytes =>
         {
             if (TunnelTargetCodec.TryRead(bytes, out var target, out var reason))
             {

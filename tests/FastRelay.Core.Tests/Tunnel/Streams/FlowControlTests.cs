@@ -51,13 +51,13 @@ public sealed class FlowControlTests
         Assert.True(window.TryReceive(1000));
 
         // Drained within 2 RTT of the last update: the window doubles (1000 more reserved).
-        Assert.Equal(2000u, window.OnConsumed(1000, now: 5, rttTimestampTicks: 10));
+        Assert.Equal(2000u, window.OnConsumed(1000, nowTimestamp: 5, rttTimestampTicks: 10));
         Assert.Equal(2000, window.Window);
-        Assert.Equal(3000, budget.Reserved);
+        Assert.Equal(2000, budget.Reserved);
         Assert.True(window.TryReceive(2000));
 
-        // No room left in the budget: no growth, the plain update only.
-        Assert.Equal(2000u, window.OnConsumed(2000, now: 6, rttTimestampTicks: 10));
+        // Doubling again would need 2000 more of the 1000 left: no growth, the plain update only.
+        Assert.Equal(2000u, window.OnConsumed(2000, nowTimestamp: 6, rttTimestampTicks: 10));
         Assert.Equal(2000, window.Window);
     }
 
