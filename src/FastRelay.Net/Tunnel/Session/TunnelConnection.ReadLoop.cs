@@ -196,17 +196,13 @@ public sealed partial class TunnelConnection
             return Fail(TunnelErrorCode.FlowControl, $"DATA of {frame.Body.Length} bytes on stream {stream.Id} exceeds its credit");
         }
 
-        if (!stream.InboundDone && !frame.Body.IsEmpty)
+        if (!stream.InboundDone && !stream.InputCompleted && !frame.Body.IsEmpty)
         {
             stream.InboundWriter.Write(frame.Body);
 
             // Never waits: the inbound pipe has no pause threshold; the credit bounds it.
             var flush = stream.InboundWriter.FlushAsync();
             System.Diagnostics.Debug.Assert(flush.IsCompleted, "the inbound pipe never pauses its writer");
-        }
-        else if (stream.InboundDone)
-        {
-            stream.Receive.DiscardBuffered(); // The consumer left: these bytes are dropped, and leave the budget.
         }
 
         if (fin)

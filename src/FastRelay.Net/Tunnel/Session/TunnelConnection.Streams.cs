@@ -109,7 +109,9 @@ public sealed partial class TunnelConnection
         }
         else
         {
-            // Only the read loop writes the inbound pipe; it completes this one at its next turn.
+            // Only the read loop writes the inbound pipe; it completes this one at its next turn. The reader
+            // learns now.
+            stream.FailInputLocally(error);
             _inboundToComplete.Enqueue((stream, error));
         }
 
@@ -140,6 +142,7 @@ public sealed partial class TunnelConnection
     /// <summary>The consumer completed Input: reading stops, so a stream still receiving is reset (as a socket closed early resets).</summary>
     internal void OnInputCompleted(TunnelStream stream)
     {
+        stream.InputCompleted = true;
         bool stillReceiving;
         lock (stream.Sync)
         {
