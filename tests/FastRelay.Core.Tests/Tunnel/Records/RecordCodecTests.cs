@@ -31,6 +31,27 @@ public sealed class RecordCodecTests
         Assert.Equal(3ul, receive.Nonce);
     }
 
+    /// <summary>
+    /// Golden transcript: key 00..1f, records n = 0 and 1 each carrying PING(01..08). The expected bytes come
+    /// from an independent implementation (pyca/cryptography's ChaCha20Poly1305, nonce 0^4 ‖ LE64(n), ad = the
+    /// length prefix), so a layout or nonce mistake on both our sides cannot cancel out.
+    /// </summary>
+    [Theory]
+    [InlineData(0, "00201db84239ade6a6d112635f65aa45492f72ff905c38895a412c1b481eee331c3a")]
+    [InlineData(1, "00209a57f357b52aaf1828b4ad5857939e8f8352f6cb366a255dc2a7c5c7e0e13ab4")]
+    public void Seal_FixedKey_MatchesGoldenRecord(int n, string expectedHex)
+    {
+        using var send = new CipherState(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+        var record = new byte[2 + 16 + 16];
+        for (var i = 0; i <= n; i++)
+        {
+            FrameWriter.WritePing(record.AsSpan(2), ack: false, 0x0102030405060708);
+            RecordCodec.Seal(send, record, 16);
+        }
+
+        Assert.Equal(expectedHex, Convert.ToHexStringLower(record));
+    }
+
     [Fact]
     public void Open_AnyBitFlipped_Fails()
     {

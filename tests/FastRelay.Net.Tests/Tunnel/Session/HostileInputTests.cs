@@ -97,6 +97,10 @@ public sealed class HostileInputTests
         { "REKEY with two flags", RawPeer.Raw(FrameType.Rekey, 3, 0, new byte[4]), TunnelErrorCode.ProtocolError, "exactly one of INIT, RESP, DONE" },
         { "WINDOW_UPDATE of 0", RawPeer.Raw(FrameType.WindowUpdate, 0, 1, new byte[4]), TunnelErrorCode.FlowControl, "increment 0" },
         { "RESP to the gateway", RawPeer.Raw(FrameType.Rekey, FrameFlags.RekeyResp, 0, new byte[52]), TunnelErrorCode.RekeyError, "sent to the gateway" },
+        { "INIT for a wrong epoch", RawPeer.Raw(FrameType.Rekey, FrameFlags.RekeyInit, 0, [0, 0, 0, 5, .. new byte[48]]), TunnelErrorCode.RekeyError, "REKEY INIT for epoch 5 (expected 1)" },
+        { "INIT failing KK", RawPeer.Raw(FrameType.Rekey, FrameFlags.RekeyInit, 0, [0, 0, 0, 1, .. new byte[48]]), TunnelErrorCode.RekeyError, "failed KK authentication" },
+        { "DONE without INIT", RawPeer.Raw(FrameType.Rekey, FrameFlags.RekeyDone, 0, [0, 0, 0, 1]), TunnelErrorCode.RekeyError, "DONE for epoch 1 without a matching INIT" },
+        { "OPEN_OK to the gateway", RawPeer.Raw(FrameType.OpenOk, 0, 1, []), TunnelErrorCode.ProtocolError, "sent to the gateway" },
     };
 
     [Theory]

@@ -28,6 +28,59 @@ public sealed class LivenessAndRekeyTests
     }
 
     [Fact]
+    public async Task Rekey_PeerNeverAnswersInit_RekeyErrorAfterStepTimeout()
+    {
+        var options = new TunnelConnectionOptions { RekeyInterval = TimeSpan.FromMilliseconds(200), RekeyStepTimeout = TimeSpan.FromMilliseconds(300), PingInterval = TimeSpan.FromMilliseconds(100), PingMissLimit = 50 };
+        await using var peer = await RawPeer.StartAsync(realIsGateway: false, options, rawSettings: new TunnelSettings(PingIntervalMs: 100));
+        Assert.NotNull(await peer.ReadUntilAsync(FrameType.Rekey));
+
+        Assert.Contains("REKEY RESP not received", await peer.Connection.Completion.WithTimeout(), StringComparison.Ordinal);
+        Assert.True(peer.Log.Has(652, "RekeyError"));
+    }
+
+    [Fact]
+    public async Task Gateway_EdgeNeverRekeys_ClosedPastMaxEpochAge()
+    {
+        var options = new TunnelConnectionOptions { RekeyInterval = TimeSpan.FromMilliseconds(300), MaxEpochAge = TimeSpan.FromMilliseconds(500), PingInterval = TimeSpan.FromMilliseconds(100), PingMissLimit = 50 };
+        await using var peer = await RawPeer.StartAsync(realIsGateway: true, options, rawSettings: new TunnelSettings(PingIntervalMs: 100));
+
+        Assert.Contains("older than the max epoch age", await peer.Connection.Completion.WithTimeout(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GoAway_StreamOutlivesDrainTimeout_ResetWithShuttingDown()
+    {
+        var options = new TunnelConnectionOptions { DrainTimeout = TimeSpan.FromMilliseconds(300), PingInterval = TimeSpan.FromMilliseconds(100) };
+        var acceptor = new ManualAcceptor();
+        await using var pair = await TunnelPair.StartAsync(acceptor, options, options);
+        var (edge, _) = await TunnelConnectionTests.OpenAcceptedAsync(pair, acceptor);
+
+        pair.Edge.GoAway(TunnelErrorCode.NoError, "recycling");
+        Assert.False(pair.Edge.CanOpenStreams);
+
+        var error = await Assert.ThrowsAsync<TunnelStreamResetException>(async () => await StreamIo.ReadToEndAsync(edge.Input).WithTimeout());
+        Assert.Equal(TunnelErrorCode.ShuttingDown, error.Code);
+        Assert.Equal("drain deadline passed", await pair.Edge.Completion.WithTimeout());
+        Assert.True(pair.EdgeLog.Has(661, "drain deadline passed"));
+    }
+
+    [Fact]
+    public async Task Start_OnLinux_SetsNotSentLowWaterAndUserTimeout()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // The options are Linux-only (§4.6, §4.7).
+        }
+
+        await using var pair = await TunnelPair.StartAsync(new EchoAcceptor());
+        var value = new byte[4];
+        pair.EdgeSocket.GetRawSocketOption(6, 25, value);
+        Assert.Equal(16 * 1024, BitConverter.ToInt32(value));
+        pair.EdgeSocket.GetRawSocketOption(6, 18, value);
+        Assert.Equal(3000, BitConverter.ToInt32(value));
+    }
+
+    [Fact]
     public async Task Pings_Answered_RttMeasuredAndConnectionStaysUp()
     {
         var options = new TunnelConnectionOptions { PingInterval = TimeSpan.FromMilliseconds(100) };

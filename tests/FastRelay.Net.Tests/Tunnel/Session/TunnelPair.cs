@@ -25,6 +25,9 @@ internal sealed class TunnelPair : IAsyncDisposable
 
     public ListLogger GatewayLog { get; }
 
+    /// <summary>The edge's socket (owned by <see cref="Edge"/>; for reading socket options only).</summary>
+    public System.Net.Sockets.Socket EdgeSocket { get; private init; } = null!;
+
     public static async Task<TunnelPair> StartAsync(ITunnelStreamAcceptor acceptor, TunnelConnectionOptions? edgeOptions = null, TunnelConnectionOptions? gatewayOptions = null)
     {
         edgeOptions ??= new TunnelConnectionOptions();
@@ -40,7 +43,7 @@ internal sealed class TunnelPair : IAsyncDisposable
         var (edgeLog, gatewayLog) = (new ListLogger(), new ListLogger());
         var edge = TunnelConnection.Start(edgeSocket, edgeResult, isInitiator: true, edgeOptions, null, edgeLog, TimeProvider.System);
         var gateway = TunnelConnection.Start(gatewaySocket, gatewayResult, isInitiator: false, gatewayOptions, acceptor, gatewayLog, TimeProvider.System);
-        return new TunnelPair(edge, gateway, edgeLog, gatewayLog);
+        return new TunnelPair(edge, gateway, edgeLog, gatewayLog) { EdgeSocket = edgeSocket };
     }
 
     public static async Task<(Socket Client, Socket Server)> ConnectedSocketsAsync()
