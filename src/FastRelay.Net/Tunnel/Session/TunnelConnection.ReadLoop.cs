@@ -16,9 +16,10 @@ public sealed partial class TunnelConnection
     /// </summary>
     private async Task<string?> ReadLoopAsync(CancellationToken ct)
     {
-        // Two maximum records: the length check (below) runs before a record's body is awaited, and this one
-        // pooled buffer is all a connection ever holds for input (§4.10: nothing is sized by the claimed length).
-        var buffer = ArrayPool<byte>.Shared.Rent(2 * (FrameLimits.RecordLengthSize + FrameLimits.MaxRecordLength));
+        // 128 KiB: a maximum record (65,537 bytes) plus as much read-ahead. The length check (below) runs before a
+        // record's body is awaited, and this one pooled buffer is all a connection holds for input (§4.10:
+        // nothing is sized by the claimed length).
+        var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
         var (start, end) = (0, 0);
         try
         {

@@ -24,6 +24,12 @@ public sealed partial class TunnelConnection
                 return new TunnelOpenResult(null, TunnelErrorCode.RefusedStream, Retryable: true);
             }
 
+            if (_ids.Allocated >= (StreamIdAllocator.MaxId / 2) - 1)
+            {
+                // §4.5: ids near 2^31: drain this connection; the pool opens a new one.
+                _ = Task.Run(() => GoAway(TunnelErrorCode.NoError, "stream ids exhausted"));
+            }
+
             var window = ReceiveWindow.TryCreate(_budget, _options.InitialWindowBytes, _time.GetTimestamp());
             if (window is null || !_ids.TryAllocate(out var id))
             {
