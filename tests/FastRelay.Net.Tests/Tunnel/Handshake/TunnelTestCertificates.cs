@@ -32,8 +32,9 @@ internal sealed class TunnelTestCertificates : IDisposable
             : new CertificateRequest($"CN={name}", (ECDsa)key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(eku ?? (isEdge ? ClientAuth : ServerAuth))], false));
         var serial = RandomNumberGenerator.GetBytes(8);
-        using var issued = request.Create(Ca, notBefore ?? DateTimeOffset.UtcNow.AddHours(-1),
-            notAfter ?? DateTimeOffset.UtcNow.AddDays(30), serial);
+        using var caKey = Ca.GetECDsaPrivateKey()!;
+        using var issued = request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey),
+            notBefore ?? DateTimeOffset.UtcNow.AddHours(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(30), serial);
         return key is RSA rsaKey ? issued.CopyWithPrivateKey(rsaKey) : issued.CopyWithPrivateKey((ECDsa)key);
     }
 
