@@ -17,6 +17,7 @@ internal static class KeygenCommand
         {
             Description = "Where to write the private key (created with mode 0600; an existing file is refused unless --force).",
             Required = true,
+            HelpName = "FILE",
         };
         var force = new Option<bool>("--force") { Description = "Overwrite FILE if it exists." };
         var command = new Command("keygen", "Make a tunnel key pair: write the X25519 private key to FILE (mode 0600) and print the public key (base64) on stdout.")
