@@ -22,7 +22,7 @@ internal static class Program
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("gateway", "the gateway tunnel"));
-        root.Subcommands.Add(PlannedCommand.Create("keygen", "the gateway tunnel"));
+        root.Subcommands.Add(KeygenCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("ca", "mutual TLS"));
         AddVersionOption(root.Subcommands);
 

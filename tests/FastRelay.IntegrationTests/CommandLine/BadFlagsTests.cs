@@ -37,7 +37,6 @@ public sealed class BadFlagsTests
 
     [Theory]
     [InlineData("gateway", "--listen", "0.0.0.0:7000")]
-    [InlineData("keygen", "--out", "edge.key")]
     [InlineData("ca", "init", "--dir", "ca")]
     public async Task CommandOfALaterPiece_Exit2_SaysItIsNotAvailableYet(params string[] args)
     {
