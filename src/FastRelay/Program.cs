@@ -21,7 +21,7 @@ internal static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
-        root.Subcommands.Add(PlannedCommand.Create("keygen", "the gateway tunnel"));
+        root.Subcommands.Add(KeygenCommand.Create());
         root.Subcommands.Add(CaCommand.Create());
         AddVersionOption(root.Subcommands);
 

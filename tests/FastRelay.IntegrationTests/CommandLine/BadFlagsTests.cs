@@ -34,15 +34,6 @@ public sealed class BadFlagsTests
         Assert.Contains("--crl 'corp.crl': only means something with client certificates; add --client-ca FILE", relay.StandardError, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("keygen", "--out", "edge.key")]
-    public async Task CommandOfALaterPiece_Exit2_SaysItIsNotAvailableYet(params string[] args)
-    {
-        using var relay = await FastRelayProcess.RunAsync(args);
-        Assert.Equal(2, await relay.WaitForExitAsync());
-        Assert.Contains($"fastrelay {args[0]}: not available in this version of FastRelay", relay.StandardError, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Edge_BadRateFlags_Exit2_EachNamed()
     {

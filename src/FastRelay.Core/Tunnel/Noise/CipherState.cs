@@ -28,6 +28,8 @@ public sealed class CipherState : IDisposable
     public const ulong MaxNonce = 1UL << 62;
 
     private readonly ChaCha20Poly1305 _aead;
+    private readonly uint _noncePrefix;
+    private readonly ulong _nonceLimit;
     private ulong _nonce;
     private bool _disposed;
 
@@ -41,6 +43,15 @@ public sealed class CipherState : IDisposable
 
     /// <summary>Test seam: starts at nonce <paramref name="nonce"/> (the 2^62 cap is tested without 2^62 calls).</summary>
     internal CipherState(ReadOnlySpan<byte> key, ulong nonce)
+        : this(key, 0, nonce, MaxNonce)
+    {
+    }
+
+    /// <summary>
+    /// Test seam for published AEAD vectors with arbitrary 96-bit nonces: <c>LE32(prefix) ‖ LE64(n)</c> and another limit.
+    /// Production always has prefix 0 and limit <see cref="MaxNonce"/>.
+    /// </summary>
+    internal CipherState(ReadOnlySpan<byte> key, uint noncePrefix, ulong nonce, ulong nonceLimit)
     {
         if (key.Length != KeySize)
         {
@@ -48,7 +59,9 @@ public sealed class CipherState : IDisposable
         }
 
         _aead = new ChaCha20Poly1305(key);
+        _noncePrefix = noncePrefix;
         _nonce = nonce;
+        _nonceLimit = nonceLimit;
     }
 
     /// <summary>The nonce of the next call (the number of records processed so far).</summary>
@@ -130,13 +143,13 @@ public sealed class CipherState : IDisposable
     private void NextNonce(Span<byte> nonce)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_nonce >= MaxNonce)
+        if (_nonce >= _nonceLimit)
         {
             // Noise §5.1: the nonce must never wrap. We stop far earlier (tunnel.md §4.8).
             throw new InvalidOperationException($"nonce limit 2^62 reached after {_nonce} records: the connection must close");
         }
 
-        nonce[..4].Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(nonce, _noncePrefix);
         BinaryPrimitives.WriteUInt64LittleEndian(nonce[4..], _nonce);
     }
 }

@@ -75,7 +75,11 @@ internal sealed class ReceiveWindow
             }
 
             _outstanding -= bytes;
-            _buffered += bytes;
+            if (!_closed)
+            {
+                _buffered += bytes; // After Close the credit already left the budget: these bytes are dropped unbuffered.
+            }
+
             return true;
         }
     }

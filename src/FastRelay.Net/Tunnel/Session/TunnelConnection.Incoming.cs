@@ -80,6 +80,19 @@ public sealed partial class TunnelConnection
     /// <summary>REKEY frames (§4.8): INIT and DONE reach the gateway, RESP the edge.</summary>
     private string? OnRekey(in Frame frame)
     {
+        try
+        {
+            return OnRekeyCore(frame);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // RekeyHandshake.WriteMessage: an all-zero DH output (a low-order point) — the peer is hostile.
+            return Fail(TunnelErrorCode.RekeyError, "rekey failed: " + ex.Message);
+        }
+    }
+
+    private string? OnRekeyCore(in Frame frame)
+    {
         var epoch = frame.FirstWord;
         var now = _time.GetTimestamp();
         string? failure;

@@ -43,7 +43,14 @@ public sealed partial class TunnelConnection
         _rekey.Dispose();
         Log.Closed(_logger, _peer, reason, StreamsOpened, Epoch, _recordsSent, _recordsReceived);
         _completion.TrySetResult(reason);
-        Closed?.Invoke(this, reason);
+        try
+        {
+            Closed?.Invoke(this, reason);
+        }
+        catch (Exception ex)
+        {
+            Log.UnexpectedError(_logger, _peer, "Closed handler", ex);
+        }
     }
 
     /// <summary>

@@ -16,9 +16,10 @@ public sealed partial class TunnelConnection
     /// </summary>
     private async Task<string?> ReadLoopAsync(CancellationToken ct)
     {
-        // Two maximum records: the length check (below) runs before a record's body is awaited, and this one
-        // pooled buffer is all a connection ever holds for input (§4.10: nothing is sized by the claimed length).
-        var buffer = ArrayPool<byte>.Shared.Rent(2 * (FrameLimits.RecordLengthSize + FrameLimits.MaxRecordLength));
+        // 128 KiB: a maximum record (65,537 bytes) plus as much read-ahead. The length check (below) runs before a
+        // record's body is awaited, and this one pooled buffer is all a connection holds for input (§4.10:
+        // nothing is sized by the claimed length).
+        var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
         var (start, end) = (0, 0);
         try
         {
@@ -196,17 +197,13 @@ public sealed partial class TunnelConnection
             return Fail(TunnelErrorCode.FlowControl, $"DATA of {frame.Body.Length} bytes on stream {stream.Id} exceeds its credit");
         }
 
-        if (!stream.InboundDone && !frame.Body.IsEmpty)
+        if (!stream.InboundDone && !stream.InputCompleted && !frame.Body.IsEmpty)
         {
             stream.InboundWriter.Write(frame.Body);
 
             // Never waits: the inbound pipe has no pause threshold; the credit bounds it.
             var flush = stream.InboundWriter.FlushAsync();
             System.Diagnostics.Debug.Assert(flush.IsCompleted, "the inbound pipe never pauses its writer");
-        }
-        else if (stream.InboundDone)
-        {
-            stream.Receive.DiscardBuffered(); // The consumer left: these bytes are dropped, and leave the budget.
         }
 
         if (fin)

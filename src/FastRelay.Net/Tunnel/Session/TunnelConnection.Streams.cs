@@ -24,6 +24,12 @@ public sealed partial class TunnelConnection
                 return new TunnelOpenResult(null, TunnelErrorCode.RefusedStream, Retryable: true);
             }
 
+            if (_ids.Allocated >= (StreamIdAllocator.MaxId / 2) - 1)
+            {
+                // §4.5: ids near 2^31: drain this connection; the pool opens a new one.
+                _ = Task.Run(() => GoAway(TunnelErrorCode.NoError, "stream ids exhausted"));
+            }
+
             var window = ReceiveWindow.TryCreate(_budget, _options.InitialWindowBytes, _time.GetTimestamp());
             if (window is null || !_ids.TryAllocate(out var id))
             {
@@ -109,7 +115,9 @@ public sealed partial class TunnelConnection
         }
         else
         {
-            // Only the read loop writes the inbound pipe; it completes this one at its next turn.
+            // Only the read loop writes the inbound pipe; it completes this one at its next turn. The reader
+            // learns now.
+            stream.FailInputLocally(error);
             _inboundToComplete.Enqueue((stream, error));
         }
 
@@ -140,6 +148,7 @@ public sealed partial class TunnelConnection
     /// <summary>The consumer completed Input: reading stops, so a stream still receiving is reset (as a socket closed early resets).</summary>
     internal void OnInputCompleted(TunnelStream stream)
     {
+        stream.InputCompleted = true;
         bool stillReceiving;
         lock (stream.Sync)
         {

@@ -29,6 +29,11 @@ public sealed partial class TunnelConnection
         {
             // The connection is closing: the loops' owner records the reason.
         }
+        catch (Exception ex)
+        {
+            Log.UnexpectedError(_logger, _peer, "timer loop", ex);
+            Fail(TunnelErrorCode.Internal, "timer loop failed: " + ex.Message);
+        }
     }
 
     /// <summary>Dead after ping_miss_limit × the longer interval without any record (§4.7); true when it closed.</summary>

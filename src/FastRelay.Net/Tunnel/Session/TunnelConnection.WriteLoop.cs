@@ -46,6 +46,12 @@ public sealed partial class TunnelConnection
             // The connection is closing (or the peer reset it): the read loop or Terminate names the reason.
             Drop("send failed: " + ex.Message);
         }
+        catch (Exception ex)
+        {
+            // A bug or the 2^62 nonce limit (CipherState throws): never leave a connection half-running.
+            Log.UnexpectedError(_logger, _peer, "write loop", ex);
+            Drop("write loop failed: " + ex.Message);
+        }
         finally
         {
             builder.Reset();

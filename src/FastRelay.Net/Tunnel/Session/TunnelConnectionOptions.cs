@@ -52,8 +52,8 @@ public sealed record TunnelConnectionOptions
         MaxStreams: MaxStreams,
         PingIntervalMs: (int)PingInterval.TotalMilliseconds,
         PingMissLimit: PingMissLimit,
-        RekeyIntervalSeconds: (int)RekeyInterval.TotalSeconds,
-        MaxEpochAgeSeconds: (int)EffectiveMaxEpochAge.TotalSeconds);
+        RekeyIntervalSeconds: (int)Math.Max(1, Math.Ceiling(RekeyInterval.TotalSeconds)), // Whole seconds on the wire; tests rekey faster.
+        MaxEpochAgeSeconds: (int)Math.Ceiling(EffectiveMaxEpochAge.TotalSeconds));
 
     /// <summary>Every problem with these values, each naming the setting and what is expected (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -74,9 +74,9 @@ public sealed record TunnelConnectionOptions
             errors.Add($"receive budget: {ReceiveBudgetBytes} bytes (expected ≥ the initial window, {InitialWindowBytes})");
         }
 
-        if (PingInterval < TimeSpan.FromMilliseconds(100) || PingInterval > TimeSpan.FromMinutes(10))
+        if (PingInterval < TimeSpan.FromMilliseconds(100) || PingInterval > TimeSpan.FromMinutes(1))
         {
-            errors.Add($"ping interval: {PingInterval.TotalMilliseconds} ms (expected 100 ms to 10 min)");
+            errors.Add($"ping interval: {PingInterval.TotalMilliseconds} ms (expected 100 ms to 60 s)");
         }
 
         if (PingMissLimit is < 1 or > 255)
@@ -94,9 +94,9 @@ public sealed record TunnelConnectionOptions
             errors.Add($"max epoch age: {EffectiveMaxEpochAge} (expected above the rekey interval and at most 72 h)");
         }
 
-        if (MaxRecordBytes is < 1024 or > 65535)
+        if (MaxRecordBytes is < 2048 or > 65535)
         {
-            errors.Add($"max record: {MaxRecordBytes} bytes (expected 1024-65535)");
+            errors.Add($"max record: {MaxRecordBytes} bytes (expected 2048-65535)");
         }
 
         return errors;

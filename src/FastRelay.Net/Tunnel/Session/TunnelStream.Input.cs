@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using FastRelay.Transport;
 
 namespace FastRelay.Tunnel.Session;
 
@@ -80,9 +79,9 @@ public sealed partial class TunnelStream
 
         private void ThrowIfAborted()
         {
-            if (stream.IsAborted)
+            if (stream.LocalReset is { } error)
             {
-                throw new ConnectionAbortedException();
+                throw error;
             }
         }
     }

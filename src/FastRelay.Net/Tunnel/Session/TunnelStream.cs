@@ -25,6 +25,7 @@ public sealed partial class TunnelStream : IPipeConnection
     private readonly StreamOutput _output;
     private int _readyQueued;
     private int _aborted;
+    private Exception? _localReset;
 
     internal TunnelStream(TunnelConnection connection, uint id, int sendCredit, ReceiveWindow receiveWindow, PipeOptions inbound, PipeOptions outbound)
     {
@@ -91,7 +92,8 @@ public sealed partial class TunnelStream : IPipeConnection
     /// <summary>The reader of bytes to send (write loop only).</summary>
     internal PipeReader OutboundReader => _outbound.Reader;
 
-    internal bool IsAborted => Volatile.Read(ref _aborted) != 0;
+    /// <summary>The error reads of <see cref="Input"/> throw after a local reset, or null.</summary>
+    internal Exception? LocalReset => Volatile.Read(ref _localReset);
 
     /// <inheritdoc />
     /// <remarks>Sends RST(CANCEL); pending and later reads of <see cref="Input"/> throw <see cref="ConnectionAbortedException"/>.</remarks>
@@ -102,10 +104,23 @@ public sealed partial class TunnelStream : IPipeConnection
             return;
         }
 
+        Interlocked.CompareExchange(ref _localReset, new ConnectionAbortedException(), null);
         Connection.ResetStream(this, TunnelErrorCode.Cancel, "aborted locally");
-        _inbound.Reader.CancelPendingRead();
         _outbound.Writer.CancelPendingFlush();
     }
+
+    /// <summary>
+    /// Reset from this side (any thread): pending and later reads of <see cref="Input"/> throw <paramref name="error"/>
+    /// at once, without waiting for the read loop to complete the pipe.
+    /// </summary>
+    internal void FailInputLocally(Exception error)
+    {
+        Interlocked.CompareExchange(ref _localReset, error, null);
+        _inbound.Reader.CancelPendingRead();
+    }
+
+    /// <summary>True once the consumer completed <see cref="Input"/>: DATA for it is dropped.</summary>
+    internal bool InputCompleted { get; set; }
 
     /// <summary>Marks the stream reset with <paramref name="code"/> (first code wins).</summary>
     internal void MarkReset(TunnelErrorCode code) => ResetCode ??= code;

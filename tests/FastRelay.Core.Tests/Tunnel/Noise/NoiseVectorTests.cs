@@ -33,7 +33,7 @@ public sealed class NoiseVectorTests
     [Fact]
     public void Vectors_CoverXxAndKkFromBothGenerators()
     {
-        var names = Vectors().Select(row => NameOf((string)row[0], (int)row[1])).ToList();
+        var names = ((IEnumerable<object[]>)Vectors()).Select(row => NameOf((string)row[0], (int)row[1])).ToList();
         Assert.Equal(2, names.Count(n => n == "Noise_XX_25519_ChaChaPoly_SHA256"));
         Assert.Equal(2, names.Count(n => n == "Noise_KK_25519_ChaChaPoly_SHA256"));
         Assert.Equal(14, names.Count);
