@@ -36,10 +36,14 @@ internal static class TunnelIdentityLoader
     public static LoadedTunnelIdentity? TryLoad(TunnelIdentityOptions options, TunnelRole role, List<string> errors)
     {
         var before = errors.Count;
-        var keyPair = TunnelKeyFile.TryRead(options.KeyFile, out var keyError);
-        if (keyPair is null)
+        // fastrelay keygen's format (TunnelKeyFile). A file others may read is refused, as ssh refuses such keys:
+        // a warning at start is easy to miss, and the key is the node's whole identity.
+        TunnelKeyFile.TryLoad(options.KeyFile, out var keyPair, out var keyError, out var exposed);
+        if (keyPair is null || exposed is not null)
         {
-            errors.Add($"--tunnel-key '{options.KeyFile}': {keyError}");
+            errors.Add($"--tunnel-key '{options.KeyFile}': {keyError ?? exposed}");
+            keyPair?.Dispose();
+            keyPair = null;
         }
 
         TunnelAuthentication? peers = null;
