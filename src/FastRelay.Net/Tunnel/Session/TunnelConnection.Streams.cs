@@ -27,7 +27,7 @@ public sealed partial class TunnelConnection
             if (_ids.Allocated >= (StreamIdAllocator.MaxId / 2) - 1)
             {
                 // §4.5: ids near 2^31: drain this connection; the pool opens a new one.
-                _ = Task.Run(() => GoAway(TunnelErrorCode.NoError, "stream ids exhausted"));
+                _ = Task.Run(() => GoAway(TunnelErrorCode.NoError, "stream ids exhausted"), CancellationToken.None);
             }
 
             var window = ReceiveWindow.TryCreate(_budget, _options.InitialWindowBytes, _time.GetTimestamp());
