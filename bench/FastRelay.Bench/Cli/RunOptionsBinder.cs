@@ -50,6 +50,7 @@ internal static class RunOptionsBinder
             Tls = parse.ValueOrDefault(command.Tls),
             TlsResume = parse.ValueOrDefault(command.TlsResume),
             Tunnel = parse.ValueOrDefault(command.Tunnel),
+            TunnelKeepaliveRequests = Count(parse, command.TunnelKeepaliveRequests, 0, 1_000_000_000, errors),
             TlsRsaServerKey = TlsKeyType(parse.ValueOrDefault(command.TlsKeyType), errors),
             RelayMode = relay.Mode,
             RelayExe = relay.Exe,

@@ -20,6 +20,7 @@ internal sealed partial class BenchTunnel : IAsyncDisposable
     private readonly string _directory;
     private readonly string _edgePublicKey;
     private readonly string _gatewayPublicKey;
+    private int _keepaliveRequests = 100;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     private BenchTunnel(string directory, string edgePublicKey, string gatewayPublicKey, IPEndPoint gateway, int edgeAdminPort)
@@ -46,7 +47,7 @@ internal sealed partial class BenchTunnel : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("fastrelay-bench-tunnel-").FullName;
         var edge = WriteKey(directory, "edge.key");
         var gateway = WriteKey(directory, "gateway.key");
-        var tunnel = new BenchTunnel(directory, edge, gateway, FreePort.Pick(), FreePort.Pick().Port);
+        var tunnel = new BenchTunnel(directory, edge, gateway, FreePort.Pick(), FreePort.Pick().Port) { _keepaliveRequests = options.TunnelKeepaliveRequests };
         tunnel.Process = ChildProcess.Start(tunnel.GatewayStartInfo(options), line => line.Contains("gateway running", StringComparison.Ordinal));
         var waited = Stopwatch.StartNew();
         while (!tunnel.Process.AwaitedLine.IsCompleted)
@@ -68,7 +69,7 @@ internal sealed partial class BenchTunnel : IAsyncDisposable
     public IEnumerable<string> EdgeArgs() =>
     [
         "--gateway", Gateway.ToString(), "--tunnel-key", Path.Combine(_directory, "edge.key"), "--gateway-key", _gatewayPublicKey,
-        "--tunnel-prewarm", "4", "--keepalive", "8",
+        "--tunnel-prewarm", "4", "--keepalive", "8", "--keepalive-requests", _keepaliveRequests.ToString(CultureInfo.InvariantCulture),
     ];
 
     /// <summary>Successful tunnel handshakes the edge has made so far (from its /metrics); null when unreadable.</summary>
