@@ -119,7 +119,7 @@ internal sealed class EdgeCommand : IValidatedCommand
         // The tunnel key files are checked with everything else (exit 2, every error at once).
         if (options?.Tunnel is { } tunnelOptions)
         {
-            TunnelIdentityLoader.TryLoad(tunnelOptions.Identity, TunnelRole.Edge, lines)?.Dispose();
+            TunnelIdentityLoader.TryLoad(tunnelOptions.Identity, TunnelRole.Edge, lines, warn: false)?.Dispose();
         }
 
         return (lines.Count == 0 ? options : null, policy, tls, lines, loggers);

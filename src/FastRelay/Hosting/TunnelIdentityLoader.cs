@@ -33,17 +33,22 @@ internal sealed class LoadedTunnelIdentity(KeyPair localStatic, TunnelAuthentica
 internal static class TunnelIdentityLoader
 {
     /// <summary>The identity, or null with one line per problem added to <paramref name="errors"/>.</summary>
-    public static LoadedTunnelIdentity? TryLoad(TunnelIdentityOptions options, TunnelRole role, List<string> errors)
+    /// <param name="options">The identity flags.</param>
+    /// <param name="role">Which end this node is.</param>
+    /// <param name="errors">Problems, one line each.</param>
+    /// <param name="warn">Print the key-permission warning (once per run: the validation pass does not).</param>
+    public static LoadedTunnelIdentity? TryLoad(TunnelIdentityOptions options, TunnelRole role, List<string> errors, bool warn = true)
     {
         var before = errors.Count;
-        // fastrelay keygen's format (TunnelKeyFile). A file others may read is refused, as ssh refuses such keys:
-        // a warning at start is easy to miss, and the key is the node's whole identity.
+        // fastrelay keygen's format (TunnelKeyFile). A file others may read still loads, with a warning (README "Tunnel keys").
         TunnelKeyFile.TryLoad(options.KeyFile, out var keyPair, out var keyError, out var exposed);
-        if (keyPair is null || exposed is not null)
+        if (keyPair is null)
         {
-            errors.Add($"--tunnel-key '{options.KeyFile}': {keyError ?? exposed}");
-            keyPair?.Dispose();
-            keyPair = null;
+            errors.Add($"--tunnel-key '{options.KeyFile}': {keyError}");
+        }
+        else if (exposed is not null && warn)
+        {
+            Console.Error.WriteLine($"fastrelay: warning: {exposed}");
         }
 
         TunnelAuthentication? peers = null;
