@@ -44,6 +44,28 @@ public sealed class TunnelFlagsTests
     }
 
     [Fact]
+    public async Task Gateway_ConfigFile_ErrorsNameTheJsonKey()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fastrelay-gateway-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, """{"listen": "127.0.0.1:0", "tunnelKey": "/nonexistent.key", "edge-key": ["AAAA"], "maxHandshakes": "lots", "allowAnyTarget": true, "keepalive": 3}""");
+        try
+        {
+            using var gateway = await FastRelayProcess.RunAsync("gateway", "--config", path);
+
+            Assert.Equal(2, await gateway.WaitForExitAsync());
+            var stderr = gateway.StandardError;
+            var file = Path.GetFileName(path);
+            Assert.Contains($"{file}: edge-key[0] 'AAAA'", stderr, StringComparison.Ordinal);
+            Assert.Contains($"{file}: maxHandshakes 'lots'", stderr, StringComparison.Ordinal);
+            Assert.Contains($"{file}: keepalive", stderr, StringComparison.Ordinal); // An edge flag: unknown to the gateway.
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Gateway_Help_ListsEveryFlagWithItsDefault()
     {
         using var help = await FastRelayProcess.RunAsync("gateway", "--help");
