@@ -101,6 +101,7 @@ internal static partial class GatewayHost
     // /readyz, /status, the gauges, and what POST /drain does.
     private static void Wire(AdminState state, GatewayServer server, RelayMetrics? metrics, AuditLog? audit, ILogger logger, Action stop)
     {
+        state.Role = (server.Policy, () => server.IsStopping);
         state.ReadinessChecks.Add(new DelegateReadinessCheck("tunnels", () => server.IsStopping ? (false, "draining") : (true, $"listening on {server.EndPoint}, {server.Stats.Connections} edges connected")));
         state.Gateways.Add(() => server.Edges.Select(e => new GatewayStatus($"edge {e.Edge}", true, $"{e.Peer}, {e.Streams} streams, epoch {e.Epoch}")));
         state.Drain = trigger =>
