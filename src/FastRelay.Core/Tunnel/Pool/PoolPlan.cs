@@ -16,8 +16,10 @@ public static class PoolPlan
     /// <summary>
     /// How many connections to dial now: up to the warm count (pre-warm, and replacing dead, drained and recycled
     /// ones), plus one more when every usable connection is full and no dial is on its way (growth on demand).
+    /// <paramref name="sessionWaiting"/> says a session found no room: then a pool with no usable connection at all
+    /// (<c>--tunnel-prewarm 0</c>, or every one drained) grows too.
     /// </summary>
-    public static int DialsNeeded(ReadOnlySpan<PooledConnectionView> connections, int dialsInFlight, PoolPolicyOptions options)
+    public static int DialsNeeded(ReadOnlySpan<PooledConnectionView> connections, int dialsInFlight, PoolPolicyOptions options, bool sessionWaiting = false)
     {
         var usable = 0;
         var withRoom = 0;
@@ -35,7 +37,7 @@ public static class PoolPlan
 
         // Growth: sessions are waiting or would wait. One dial at a time per gateway keeps a burst from
         // opening dozens of connections at once; each one brings max-streams more slots.
-        return withRoom == 0 && dialsInFlight == 0 && usable > 0 ? 1 : 0;
+        return withRoom == 0 && dialsInFlight == 0 && (usable > 0 || sessionWaiting) ? 1 : 0;
     }
 
     /// <summary>

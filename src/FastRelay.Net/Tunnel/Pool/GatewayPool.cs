@@ -64,6 +64,9 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     /// <summary>Dials that failed since start.</summary>
     public long FailedDials => Interlocked.Read(ref _failedDials);
 
+    /// <summary>True while its last dial failed and no new one is on its way (it is backing off).</summary>
+    public bool IsDown => Volatile.Read(ref _lastFailure) is not null && Volatile.Read(ref _dialsInFlight) == 0 && UsableConnections == 0;
+
     /// <summary>Why the last dial failed; null after a success.</summary>
     public string? LastFailure => Volatile.Read(ref _lastFailure);
 
@@ -119,7 +122,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     /// One maintenance step: replace dead links, dial to the warm count (or one more when all are full), reap
     /// idle ones, count rekeys. Called by the pool's timer, after each change, and when a session finds no room.
     /// </summary>
-    public void Maintain()
+    public void Maintain(bool sessionWaiting = false)
     {
         if (_stopping.IsCancellationRequested)
         {
@@ -130,11 +133,11 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         // same deficit and both dial. A step is a few comparisons; it never waits on I/O.
         lock (_maintainLock)
         {
-            MaintainLocked();
+            MaintainLocked(sessionWaiting);
         }
     }
 
-    private void MaintainLocked()
+    private void MaintainLocked(bool sessionWaiting)
     {
         var links = _links;
         Span<PooledConnectionView> views = links.Length <= 64 ? stackalloc PooledConnectionView[links.Length] : new PooledConnectionView[links.Length];
@@ -171,7 +174,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
             }
         }
 
-        var dials = PoolPlan.DialsNeeded(views, Volatile.Read(ref _dialsInFlight), _policy);
+        var dials = PoolPlan.DialsNeeded(views, Volatile.Read(ref _dialsInFlight), _policy, sessionWaiting);
         if (dials > 0 && _time.GetTimestamp() >= Volatile.Read(ref _nextDialTimestamp))
         {
             for (var i = 0; i < dials; i++)

@@ -74,7 +74,8 @@ internal sealed partial class TunnelPool : IAsyncDisposable
         {
             if (TryReserve() is not { } link)
             {
-                if (!await WaitForRoomAsync(deadline, cancellationToken))
+                // Every gateway failed its last dial and is backing off: say so now rather than after the timeout.
+                if (_gateways.All(g => g.IsDown) || !await WaitForRoomAsync(deadline, cancellationToken))
                 {
                     return new TunnelPoolOpen(null, lastGateway is null ? TunnelErrorCode.Unreachable : lastError, lastGateway, NoRoomReason());
                 }
@@ -148,7 +149,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
         try
         {
             // Growth: every full gateway dials one more connection (one at a time per gateway).
-            MaintainAll();
+            MaintainAll(sessionWaiting: true);
             if (TryPeekRoom())
             {
                 return true;
@@ -192,11 +193,11 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             : $"every tunnel connection is full and no new one came up within {Configuration.ValueSyntax.FormatDuration(_waitForRoom)}";
     }
 
-    private void MaintainAll()
+    private void MaintainAll(bool sessionWaiting = false)
     {
         foreach (var gateway in _gateways)
         {
-            gateway.Maintain();
+            gateway.Maintain(sessionWaiting);
         }
     }
 }

@@ -40,6 +40,16 @@ public sealed class PoolPlanTests
     }
 
     [Fact]
+    public void DialsNeeded_NoWarmConnections_DialsOnlyWhenASessionWaits()
+    {
+        var options = Options with { Warm = 0 };
+
+        Assert.Equal(0, PoolPlan.DialsNeeded([], 0, options));
+        Assert.Equal(1, PoolPlan.DialsNeeded([], 0, options, sessionWaiting: true));
+        Assert.Equal(0, PoolPlan.DialsNeeded([], 1, options, sessionWaiting: true));
+    }
+
+    [Fact]
     public void DialsNeeded_RoomLeft_DialsNothing() =>
         Assert.Equal(0, PoolPlan.DialsNeeded([Busy(4, room: false), Busy(3)], 0, Options));
 

@@ -118,6 +118,20 @@ public sealed class TunnelPoolTests
     }
 
     [Fact]
+    public async Task OpenStream_NoPrewarm_DialsOnDemand()
+    {
+        await using var echo = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway();
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 0);
+        await Task.Delay(300);
+        Assert.Equal(0, gateway.Stats.Handshakes);
+
+        Assert.Equal([3], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [3]).WithTimeout());
+        Assert.Equal(1, gateway.Stats.Handshakes);
+    }
+
+    [Fact]
     public async Task OpenStream_NoGatewayReachable_FailsWithTheReason()
     {
         await using var tunnel = new TunnelFixture();
