@@ -48,11 +48,12 @@ public sealed class TunnelHandshakeTests
         Assert.Equal(run.EdgeKey.PublicKeyBase64, exit.Error!.PeerFingerprint);
         Assert.NotNull(edge.Result);
 
-        // The edge's first record from the exit: GOAWAY(last_stream_id 0, AUTH_FAILED = 9), then EOF.
+        // The edge's first record from the exit: GOAWAY(last_stream_id 0, AUTH_FAILED = 9), then EOF. Frame header as the
+        // mux reads it: type 6, flags 0, body length 8, stream 0.
         var header = await edge.Socket.ReceiveExactlyAsync(2);
         var record = await edge.Socket.ReceiveExactlyAsync(BinaryPrimitives.ReadUInt16BigEndian(header));
         Assert.True(edge.Result!.Keys.Receive.TryDecrypt(header, record));
-        Assert.Equal(new byte[] { 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 }, record[..^CipherState.TagSize]);
+        Assert.Equal(new byte[] { 6, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 }, record[..^CipherState.TagSize]);
         Assert.True(await edge.Socket.IsClosedByPeerAsync(TestTimeouts.Default));
         edge.Socket.Dispose();
     }
