@@ -56,9 +56,12 @@ internal static class TunnelIdentityLoader
         {
             peers = TunnelAuthentication.Pinned(options.PeerKeys);
         }
-        else if (LoadCa(options.CaFile, errors) is { } roots && LoadCredential(options, errors) is { } credential)
+        else
         {
-            peers = TunnelAuthentication.CertificateAuthority(roots, credential);
+            // Both loaded, so a bad CA bundle and a bad certificate are listed together.
+            var roots = LoadCa(options.CaFile, errors);
+            var credential = LoadCredential(options, errors);
+            peers = roots is not null && credential is not null ? TunnelAuthentication.CertificateAuthority(roots, credential) : null;
         }
 
         if (errors.Count > before || keyPair is null || peers is null)

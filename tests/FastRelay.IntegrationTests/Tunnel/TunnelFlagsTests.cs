@@ -44,6 +44,18 @@ public sealed class TunnelFlagsTests
     }
 
     [Fact]
+    public async Task Gateway_CaModeFilesMissing_Exit2_NamesEachFile()
+    {
+        using var nodes = new TunnelNodes();
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", nodes.GatewayKeyFile, "--allow-any-target",
+            "--tunnel-ca", "/nonexistent/ca.pem", "--tunnel-cert", "/nonexistent/gw.pem", "--tunnel-cert-key", "/nonexistent/gw.key");
+
+        Assert.Equal(2, await gateway.WaitForExitAsync());
+        Assert.Contains("--tunnel-ca '/nonexistent/ca.pem'", gateway.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--tunnel-cert '/nonexistent/gw.pem'", gateway.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Gateway_ConfigFile_ErrorsNameTheJsonKey()
     {
         var path = Path.Combine(Path.GetTempPath(), $"fastrelay-gateway-{Guid.NewGuid():N}.json");
