@@ -211,7 +211,8 @@ internal sealed partial class GatewayPool : IAsyncDisposable
             await link.Link.DisposeAsync();
         }
 
-        _stopping.Dispose();
+        // _stopping is not disposed: a dial or a backoff timer finishing after this still reads its token, and a
+        // cancelled source without a timer holds nothing that needs disposing.
     }
 
     /// <summary>After the OPEN of a link's last stream (<c>--keepalive-requests</c>): drain it; its streams finish, then it closes.</summary>
