@@ -14,16 +14,22 @@ namespace FastRelay.Tunnel.Handshake;
 /// <see cref="LocalCredential"/> is what this side sends when the peer is in CA mode; it is independent of how this side
 /// checks the peer (an edge may pin the gateway's key yet present a certificate to a CA-mode gateway).
 /// </summary>
-/// <remarks>Immutable and thread-safe. Revocation (CRL/OCSP) is not checked in this version.</remarks>
+/// <remarks>
+/// Immutable and thread-safe. Revocation is not checked by this type itself: in CA mode the caller may pass a
+/// <c>revocationCheck</c> (for example over the edge's CRL store) that sees every validated chain.
+/// </remarks>
 public sealed class TunnelAuthentication
 {
     private const int KeySize = 32;
     private readonly byte[][] _pinnedKeys;
     private readonly X509Certificate2Collection? _roots;
     private readonly TimeProvider _time;
+    private readonly Func<IReadOnlyList<X509Certificate2>, string?>? _revocationCheck;
 
-    private TunnelAuthentication(byte[][] pinnedKeys, X509Certificate2Collection? roots, TunnelCredential? localCredential, TimeProvider time)
+    private TunnelAuthentication(byte[][] pinnedKeys, X509Certificate2Collection? roots, TunnelCredential? localCredential, TimeProvider time,
+        Func<IReadOnlyList<X509Certificate2>, string?>? revocationCheck = null)
     {
+        _revocationCheck = revocationCheck;
         _pinnedKeys = pinnedKeys;
         _roots = roots;
         LocalCredential = localCredential;
@@ -54,10 +60,17 @@ public sealed class TunnelAuthentication
         return new TunnelAuthentication(keys, null, localCredential, time ?? TimeProvider.System);
     }
 
-    /// <summary>CA mode: the peer's chain must end at one of <paramref name="trustedRoots"/> (and only those).</summary>
+    /// <summary>
+    /// CA mode: the peer's chain must end at one of <paramref name="trustedRoots"/> (and only those).
+    /// <paramref name="revocationCheck"/>, when given, is called with every chain that validated (leaf first, up to the
+    /// root; the certificates are borrowed: do not dispose or keep them) and returns null for "not revoked" or the
+    /// reason to reject. It runs inside the handshake (5 s timeout) and at each <see cref="Recheck"/>, so it must be
+    /// quick and must not throw (a CRL lookup, not a network fetch).
+    /// </summary>
     /// <exception cref="ArgumentException">No roots.</exception>
     public static TunnelAuthentication CertificateAuthority(X509Certificate2Collection trustedRoots,
-        TunnelCredential? localCredential = null, TimeProvider? time = null)
+        TunnelCredential? localCredential = null, TimeProvider? time = null,
+        Func<IReadOnlyList<X509Certificate2>, string?>? revocationCheck = null)
     {
         ArgumentNullException.ThrowIfNull(trustedRoots);
         if (trustedRoots.Count == 0)
@@ -65,7 +78,7 @@ public sealed class TunnelAuthentication
             throw new ArgumentException("need at least one CA certificate", nameof(trustedRoots));
         }
 
-        return new TunnelAuthentication([], trustedRoots, localCredential, time ?? TimeProvider.System);
+        return new TunnelAuthentication([], trustedRoots, localCredential, time ?? TimeProvider.System, revocationCheck);
     }
 
     /// <summary>
@@ -110,7 +123,7 @@ public sealed class TunnelAuthentication
             return IsPinned(remoteStatic) ? null : "static key not in the allowlist";
         }
 
-        return CertificateCheck.Run(remoteStatic, identity, peerRole, _roots, _time.GetUtcNow());
+        return CertificateCheck.Run(remoteStatic, identity, peerRole, _roots, _time.GetUtcNow(), _revocationCheck);
     }
 
     private bool IsPinned(ReadOnlySpan<byte> remoteStatic)

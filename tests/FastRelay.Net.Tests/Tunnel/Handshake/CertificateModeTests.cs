@@ -109,6 +109,25 @@ public sealed class CertificateModeTests
     }
 
     [Fact]
+    public async Task Handshake_RevocationCheckRejects_ExitRefusesTheEdge()
+    {
+        using var ca = new TunnelTestCertificates();
+        using var run = new HandshakeRun();
+        var seen = new List<string>();
+        run.ExitAuth = TunnelAuthentication.CertificateAuthority(ca.Roots, revocationCheck: chain =>
+        {
+            seen.AddRange(chain.Select(c => c.Subject));
+            return "revoked by CRL (serial 01)";
+        });
+        run.EdgeAuth = TunnelAuthentication.Pinned([run.ExitKey.PublicKey.ToArray()], ca.Credential("edge-1", isEdge: true));
+        var (edge, exit) = await run.RunAsync();
+
+        Assert.Equal("edge identity rejected: certificate 'CN=edge-1' rejected: revoked by CRL (serial 01)", exit.Reason);
+        Assert.Equal(["CN=edge-1", "CN=Tunnel Test CA"], seen);
+        Dispose(edge, exit);
+    }
+
+    [Fact]
     public async Task Recheck_AfterTheBindingExpires_RejectsThePeer()
     {
         using var ca = new TunnelTestCertificates();
