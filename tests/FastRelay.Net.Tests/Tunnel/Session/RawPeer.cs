@@ -15,6 +15,7 @@ namespace FastRelay.Tunnel.Session;
 internal sealed class RawPeer : IAsyncDisposable
 {
     private readonly byte[] _readBuffer = new byte[2 * 65537];
+    private readonly Queue<(FrameHeader Header, byte[] Body)> _frames = new();
     private int _readStart;
     private int _readEnd;
 
@@ -86,6 +87,14 @@ internal sealed class RawPeer : IAsyncDisposable
     {
         while (true)
         {
+            while (_frames.TryDequeue(out var pending))
+            {
+                if (pending.Header.Type == type)
+                {
+                    return pending;
+                }
+            }
+
             while (_readEnd - _readStart >= 2)
             {
                 var length = (_readBuffer[_readStart] << 8) | _readBuffer[_readStart + 1];
@@ -100,11 +109,18 @@ internal sealed class RawPeer : IAsyncDisposable
                 var reader = new FrameReader(RecordCodec.Plaintext(record));
                 while (reader.TryReadNext(out var frame, out _) == FrameReadStatus.Frame)
                 {
-                    if (frame.Type == type)
-                    {
-                        return (frame.Header, frame.Body.ToArray());
-                    }
+                    _frames.Enqueue((frame.Header, frame.Body.ToArray())); // Records coalesce frames: keep the rest.
                 }
+
+                if (_frames.Count > 0)
+                {
+                    break;
+                }
+            }
+
+            if (_frames.Count > 0)
+            {
+                continue; // Look at the frames just opened before reading more.
             }
 
             if (_readStart > 0)
