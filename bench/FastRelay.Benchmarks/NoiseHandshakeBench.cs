@@ -56,6 +56,10 @@ public class NoiseHandshakeBench
         kkResponder.WriteMessage(_kk2);
     }
 
+    /// <summary>One X25519 agreement through <see cref="IDh"/>: the unit of handshake cost.</summary>
+    [Benchmark(Baseline = true)]
+    public bool X25519Agree() => Dh.TryAgree(_edgeStatic.PrivateKey, _exitStatic.PublicKey, _read.AsSpan(0, 32));
+
     [Benchmark]
     public byte[] XxInitiator()
     {
@@ -76,6 +80,17 @@ public class NoiseHandshakeBench
         state.TryWriteMessage(_payload, _message, out _);
         state.TryReadMessage(_msg3, _read, out _);
         return Finish(state);
+    }
+
+    [Benchmark]
+    public byte[] RekeyResponder()
+    {
+        using var fresh = Dh.GenerateKeyPair();
+        using var rekey = RekeyHandshake.CreateWithFixedEphemeral(false, _exitStatic, _edgeStatic.PublicKey, 1, new byte[32], Dh, _exitEphemeral);
+        rekey.TryReadMessage(_kk1);
+        rekey.WriteMessage(_message.AsSpan(0, RekeyHandshake.MessageSize));
+        using var keys = rekey.Split();
+        return keys.HandshakeHash;
     }
 
     [Benchmark]

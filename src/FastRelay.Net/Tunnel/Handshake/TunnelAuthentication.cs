@@ -89,6 +89,17 @@ public sealed class TunnelAuthentication
     }
 
     /// <summary>
+    /// Re-checks an authenticated peer now (tunnel.md §4.8: in CA mode, the chain's validity and binding_not_after at each
+    /// rekey; in pinned mode, whether the key is still allowed). Null when still accepted, else the reason
+    /// (close with GOAWAY(REKEY_ERROR) or AUTH_FAILED). Thread-safe.
+    /// </summary>
+    public string? Recheck(TunnelHandshakeResult handshake)
+    {
+        ArgumentNullException.ThrowIfNull(handshake);
+        return Check(handshake.RemoteStatic, handshake.PeerIdentity, handshake.PeerRole);
+    }
+
+    /// <summary>
     /// Checks the peer: null when accepted, else the reason to log. <paramref name="peerRole"/> is the role byte the
     /// peer must have signed ('I' when we are the exit, 'R' when we are the edge).
     /// </summary>

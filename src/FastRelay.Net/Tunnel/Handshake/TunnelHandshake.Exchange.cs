@@ -54,7 +54,7 @@ public static partial class TunnelHandshake
             await HandshakeSocket.SendAsync(socket, _buffer.AsMemory(0, 2 + written), ct);
             var (c1, c2) = _state.Split();
             var keys = new TransportKeys(c1, c2, _state.GetHandshakeHash());
-            return new TunnelHandshakeResult(keys, localStatic, remoteStatic, settings, identity!.NodeName);
+            return new TunnelHandshakeResult(keys, localStatic, remoteStatic, settings, identity!, StaticKeyBinding.ResponderRole);
         }
 
         public async Task<TunnelHandshakeResult> RespondAsync()
@@ -131,7 +131,7 @@ public static partial class TunnelHandshake
                 throw new TunnelHandshakeException("edge identity rejected: " + reason, Convert.ToBase64String(remoteStatic));
             }
 
-            return new TunnelHandshakeResult(keys, localStatic, remoteStatic, settings, identity!.NodeName);
+            return new TunnelHandshakeResult(keys, localStatic, remoteStatic, settings, identity!, StaticKeyBinding.InitiatorRole);
         }
 
         public void Dispose() => _state?.Dispose();

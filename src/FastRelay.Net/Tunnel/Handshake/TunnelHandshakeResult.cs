@@ -1,3 +1,4 @@
+using FastRelay.Tunnel.Identity;
 using FastRelay.Tunnel.Noise;
 
 namespace FastRelay.Tunnel.Handshake;
@@ -7,14 +8,23 @@ namespace FastRelay.Tunnel.Handshake;
 public sealed class TunnelHandshakeResult
 {
     internal TunnelHandshakeResult(TransportKeys keys, KeyPair localStatic, byte[] remoteStatic, TunnelSettings peerSettings,
-        string? peerName)
+        IdentityPayload peerIdentity, byte peerRole)
     {
         Keys = keys;
         LocalStatic = localStatic;
         RemoteStatic = remoteStatic;
         PeerSettings = peerSettings;
-        PeerName = peerName;
+        PeerIdentity = peerIdentity;
+        PeerRole = peerRole;
+        PeerName = peerIdentity.NodeName;
         PeerFingerprint = Convert.ToBase64String(remoteStatic);
+    }
+
+    /// <summary>For tests that need a result without a socket: a pinned-mode peer (no certificate) in the exit's role.</summary>
+    internal TunnelHandshakeResult(TransportKeys keys, KeyPair localStatic, byte[] remoteStatic, TunnelSettings peerSettings,
+        string? peerName)
+        : this(keys, localStatic, remoteStatic, peerSettings, new IdentityPayload(peerName, [], null, null, null), StaticKeyBinding.ResponderRole)
+    {
     }
 
     /// <summary>Epoch 0 keys, oriented for this side; HandshakeHash is h_0 (the first rekey's prologue input).</summary>
@@ -34,4 +44,15 @@ public sealed class TunnelHandshakeResult
 
     /// <summary>The peer's static key in base64 (the form --edge-key/--gateway-key take), for logs.</summary>
     public string PeerFingerprint { get; }
+
+    /// <summary>In CA mode, when the peer's static-key binding expires (a rekey after it must fail); else null.</summary>
+    public DateTimeOffset? PeerBindingNotAfter => PeerIdentity.BindingNotAfter is { } seconds && seconds <= 253402300799
+        ? DateTimeOffset.FromUnixTimeSeconds((long)seconds)
+        : null;
+
+    /// <summary>The identity the peer sent at epoch 0 (re-checked at each rekey in CA mode).</summary>
+    internal IdentityPayload PeerIdentity { get; }
+
+    /// <summary>The role byte the peer signed ('I' edge, 'R' exit).</summary>
+    internal byte PeerRole { get; }
 }

@@ -109,6 +109,24 @@ public sealed class CertificateModeTests
     }
 
     [Fact]
+    public async Task Recheck_AfterTheBindingExpires_RejectsThePeer()
+    {
+        using var ca = new TunnelTestCertificates();
+        using var run = new HandshakeRun();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        run.EdgeAuth = TunnelAuthentication.CertificateAuthority(ca.Roots, time: clock);
+        run.ExitAuth = TunnelAuthentication.Pinned([run.EdgeKey.PublicKey.ToArray()],
+            ca.Credential("exit-1", isEdge: false, bindingLifetime: TimeSpan.FromHours(1)));
+        var (edge, exit) = await run.RunAsync();
+
+        Assert.Null(run.EdgeAuth.Recheck(edge.Result!));
+        Assert.NotNull(edge.Result!.PeerBindingNotAfter);
+        clock.Advance(TimeSpan.FromHours(2));
+        Assert.StartsWith("static-key binding expired at ", run.EdgeAuth.Recheck(edge.Result), StringComparison.Ordinal);
+        Dispose(edge, exit);
+    }
+
+    [Fact]
     public void Credential_WithoutPrivateKey_Throws()
     {
         using var ca = new TunnelTestCertificates();
