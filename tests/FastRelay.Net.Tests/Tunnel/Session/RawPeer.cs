@@ -41,21 +41,21 @@ internal sealed class RawPeer : IAsyncDisposable
 
     /// <summary>A real gateway (or edge, when <paramref name="realIsGateway"/> is false) facing this raw peer.</summary>
     public static async Task<RawPeer> StartAsync(bool realIsGateway, TunnelConnectionOptions? options = null,
-        ITunnelStreamAcceptor? acceptor = null, TunnelSettings? rawSettings = null)
+        ITunnelStreamAcceptor? acceptor = null, TunnelSettings? rawSettings = null, ulong firstNonce = 0)
     {
         var (client, server) = await TunnelPair.ConnectedSocketsAsync();
         var (realSocket, rawSocket) = realIsGateway ? (server, client) : (client, server);
         var edgeToGateway = RandomNumberGenerator.GetBytes(32);
         var gatewayToEdge = RandomNumberGenerator.GetBytes(32);
         var (realSend, realReceive) = realIsGateway ? (gatewayToEdge, edgeToGateway) : (edgeToGateway, gatewayToEdge);
-        var keys = new TransportKeys(new CipherState(realSend), new CipherState(realReceive), RandomNumberGenerator.GetBytes(32));
+        var keys = new TransportKeys(new CipherState(realSend, firstNonce), new CipherState(realReceive, firstNonce), RandomNumberGenerator.GetBytes(32));
         var local = X25519Dh.Instance.GenerateKeyPair();
         var remote = X25519Dh.Instance.GenerateKeyPair();
         var handshake = new TunnelHandshakeResult(keys, local, remote.PublicKey.ToArray(), rawSettings ?? new TunnelSettings(), "raw");
         var log = new ListLogger();
         var connection = TunnelConnection.Start(realSocket, handshake, isInitiator: !realIsGateway, options ?? new TunnelConnectionOptions(),
             realIsGateway ? acceptor ?? new EchoAcceptor() : null, log, TimeProvider.System);
-        return new RawPeer(rawSocket, new CipherState(realReceive), new CipherState(realSend), connection, log);
+        return new RawPeer(rawSocket, new CipherState(realReceive, firstNonce), new CipherState(realSend, firstNonce), connection, log);
     }
 
     /// <summary>One record holding <paramref name="frames"/> (each a whole frame), sealed with the next nonce.</summary>
