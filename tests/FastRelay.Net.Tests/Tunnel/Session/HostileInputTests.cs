@@ -178,6 +178,47 @@ public sealed class HostileInputTests
         Assert.True(peer.Log.Has(659, "UselessFrames"));
     }
 
+    /// <summary>
+    /// The peer stops reading (its receive buffer and our send buffer fill with echoed DATA, so our write loop
+    /// blocks) and keeps provoking answers (RST for OPENs the full budget refuses): past 1024 queued answers, ENHANCE_YOUR_CALM.
+    /// </summary>
+    [Fact]
+    public async Task Answers_PeerNeverReads_ControlQueueCappedAt1024()
+    {
+        // The budget refuses stream 101; max streams (300) keeps the reset-flood limit (1200/s) above 1024 answers.
+        var options = new TunnelConnectionOptions { MaxStreams = 300, ReceiveBudgetBytes = 100 * 256 * 1024 };
+        await using var peer = await RawPeer.StartAsync(realIsGateway: true, options, new EchoAcceptor(), new TunnelSettings(InitialWindow: 1 << 30));
+        var chunk = new byte[16384];
+        for (uint id = 1; id < 200; id += 2)
+        {
+            await peer.SendAsync(peer.Seal(RawPeer.Open(id)));
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.NotNull(await peer.ReadUntilAsync(FrameType.OpenOk)); // No DATA before OPEN_OK (§4.5).
+        }
+
+        // 100 streams × 256 KiB (each stream's full credit) come back as echo that nobody reads.
+        for (var round = 0; round < 16; round++)
+        {
+            for (uint id = 1; id < 200; id += 2)
+            {
+                await peer.SendAsync(peer.Seal(RawPeer.Frame(b => FrameWriter.WriteDataHeader(b, id, chunk.Length, false)).Concat(chunk).ToArray()));
+            }
+        }
+
+        // Refused OPENs, each answered with an RST that cannot leave.
+        for (uint id = 201; id < 201 + (2 * 1100); id += 200)
+        {
+            await peer.SendAsync(peer.Seal([.. Enumerable.Range(0, 100).Select(k => RawPeer.Open(id + (2 * (uint)k)))]));
+        }
+
+        var reason = await peer.Connection.Completion.WithTimeout();
+        Assert.True(reason.Contains("more than 1024 answers queued", StringComparison.Ordinal), reason);
+        Assert.True(peer.Log.Has(652, "EnhanceYourCalm"));
+    }
+
     [Fact]
     public async Task OpenThenReset_RapidReset_EnhanceYourCalm()
     {

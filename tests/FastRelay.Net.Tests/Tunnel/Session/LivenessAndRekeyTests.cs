@@ -39,6 +39,19 @@ public sealed class LivenessAndRekeyTests
     }
 
     [Fact]
+    public async Task Rekey_NonceReaches2To32_InitiatedLongBeforeTheInterval()
+    {
+        // Keys that already counted 2^32 records: the volume trigger of §4.8, not the 120 s interval, starts the rekey.
+        var options = new TunnelConnectionOptions { PingInterval = TimeSpan.FromMilliseconds(100) };
+        await using var peer = await RawPeer.StartAsync(realIsGateway: false, options, rawSettings: new TunnelSettings(PingIntervalMs: 100), firstNonce: 1UL << 32);
+
+        var init = await peer.ReadUntilAsync(FrameType.Rekey);
+
+        Assert.Equal(FrameFlags.RekeyInit, init!.Value.Header.Flags);
+        Assert.Equal(1u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(init.Value.Body));
+    }
+
+    [Fact]
     public async Task Gateway_EdgeNeverRekeys_ClosedPastMaxEpochAge()
     {
         var options = new TunnelConnectionOptions { RekeyInterval = TimeSpan.FromMilliseconds(300), MaxEpochAge = TimeSpan.FromMilliseconds(500), PingInterval = TimeSpan.FromMilliseconds(100), PingMissLimit = 50 };

@@ -15,6 +15,7 @@ namespace FastRelay.Tunnel.Session;
 internal sealed class RawPeer : IAsyncDisposable
 {
     private readonly byte[] _readBuffer = new byte[2 * 65537];
+    private readonly Queue<(FrameHeader Header, byte[] Body)> _frames = new();
     private int _readStart;
     private int _readEnd;
 
@@ -40,21 +41,21 @@ internal sealed class RawPeer : IAsyncDisposable
 
     /// <summary>A real gateway (or edge, when <paramref name="realIsGateway"/> is false) facing this raw peer.</summary>
     public static async Task<RawPeer> StartAsync(bool realIsGateway, TunnelConnectionOptions? options = null,
-        ITunnelStreamAcceptor? acceptor = null, TunnelSettings? rawSettings = null)
+        ITunnelStreamAcceptor? acceptor = null, TunnelSettings? rawSettings = null, ulong firstNonce = 0)
     {
         var (client, server) = await TunnelPair.ConnectedSocketsAsync();
         var (realSocket, rawSocket) = realIsGateway ? (server, client) : (client, server);
         var edgeToGateway = RandomNumberGenerator.GetBytes(32);
         var gatewayToEdge = RandomNumberGenerator.GetBytes(32);
         var (realSend, realReceive) = realIsGateway ? (gatewayToEdge, edgeToGateway) : (edgeToGateway, gatewayToEdge);
-        var keys = new TransportKeys(new CipherState(realSend), new CipherState(realReceive), RandomNumberGenerator.GetBytes(32));
+        var keys = new TransportKeys(new CipherState(realSend, firstNonce), new CipherState(realReceive, firstNonce), RandomNumberGenerator.GetBytes(32));
         var local = X25519Dh.Instance.GenerateKeyPair();
         var remote = X25519Dh.Instance.GenerateKeyPair();
         var handshake = new TunnelHandshakeResult(keys, local, remote.PublicKey.ToArray(), rawSettings ?? new TunnelSettings(), "raw");
         var log = new ListLogger();
         var connection = TunnelConnection.Start(realSocket, handshake, isInitiator: !realIsGateway, options ?? new TunnelConnectionOptions(),
             realIsGateway ? acceptor ?? new EchoAcceptor() : null, log, TimeProvider.System);
-        return new RawPeer(rawSocket, new CipherState(realReceive), new CipherState(realSend), connection, log);
+        return new RawPeer(rawSocket, new CipherState(realReceive, firstNonce), new CipherState(realSend, firstNonce), connection, log);
     }
 
     /// <summary>One record holding <paramref name="frames"/> (each a whole frame), sealed with the next nonce.</summary>
@@ -86,6 +87,14 @@ internal sealed class RawPeer : IAsyncDisposable
     {
         while (true)
         {
+            while (_frames.TryDequeue(out var pending))
+            {
+                if (pending.Header.Type == type)
+                {
+                    return pending;
+                }
+            }
+
             while (_readEnd - _readStart >= 2)
             {
                 var length = (_readBuffer[_readStart] << 8) | _readBuffer[_readStart + 1];
@@ -100,11 +109,18 @@ internal sealed class RawPeer : IAsyncDisposable
                 var reader = new FrameReader(RecordCodec.Plaintext(record));
                 while (reader.TryReadNext(out var frame, out _) == FrameReadStatus.Frame)
                 {
-                    if (frame.Type == type)
-                    {
-                        return (frame.Header, frame.Body.ToArray());
-                    }
+                    _frames.Enqueue((frame.Header, frame.Body.ToArray())); // Records coalesce frames: keep the rest.
                 }
+
+                if (_frames.Count > 0)
+                {
+                    break;
+                }
+            }
+
+            if (_frames.Count > 0)
+            {
+                continue; // Look at the frames just opened before reading more.
             }
 
             if (_readStart > 0)
