@@ -24,6 +24,27 @@ internal sealed record GatewayContext(
 
     private long _nextStreamId;
 
+    /// <summary>The per-stream relay parts, reused by the next stream (64 KiB blocks come from the memory pool either way).</summary>
+    public Microsoft.Extensions.ObjectPool.ObjectPool<GatewayRelayParts> Relays { get; } =
+        new Microsoft.Extensions.ObjectPool.DefaultObjectPool<GatewayRelayParts>(new GatewayRelayParts.Policy(PipeOptions, Time), maximumRetained: 1024);
+
     /// <summary>A process-wide id per stream: the ConnectionId of its log lines and audit records.</summary>
     public long NextStreamId() => Interlocked.Increment(ref _nextStreamId);
+}
+
+/// <summary>What relaying one stream needs besides the stream: the upstream socket's transport and the relay.</summary>
+internal sealed class GatewayRelayParts(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
+{
+    public Transport.SocketPipeConnection Upstream { get; } = new(pipeOptions);
+
+    public Relaying.DuplexRelay Relay { get; } = new(time);
+
+    internal sealed class Policy(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
+        : Microsoft.Extensions.ObjectPool.PooledObjectPolicy<GatewayRelayParts>
+    {
+        public override GatewayRelayParts Create() => new(pipeOptions, time);
+
+        // Reusable once CloseAsync has reset the transport's pipes; a stream that threw before that is not returned.
+        public override bool Return(GatewayRelayParts obj) => obj.Upstream.Socket is null;
+    }
 }

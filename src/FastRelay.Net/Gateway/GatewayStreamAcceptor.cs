@@ -53,11 +53,13 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
 
         // Step 4: relay until both directions end; then the socket's last bytes, and one close record.
         context.Stats.StreamStarted();
-        var upstream = new SocketPipeConnection(context.PipeOptions);
+        var parts = context.Relays.Get(); // Pooled like the edge's connections: the transport, its pipes and the relay.
+        var upstream = parts.Upstream;
         try
         {
             upstream.Start(socket);
-            var relay = new DuplexRelay(context.Time);
+            var relay = parts.Relay;
+            relay.Reset();
             var outcome = await relay.RunAsync(stream, upstream);
             _ = await upstream.CloseAsync(RelayLinger); // False: aborted, already counted by the reason.
             var elapsed = context.Time.GetElapsedTime(started);
@@ -69,6 +71,7 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         finally
         {
             context.Stats.StreamEnded();
+            context.Relays.Return(parts);
         }
     }
 
