@@ -23,9 +23,11 @@ echo "building..."
 build src/FastRelay
 build bench/FastRelay.Bench
 
-# A 5-second in-process check first, over mutual TLS with throwaway certificates: every byte verified end to end.
+# An in-process check first, over mutual TLS with throwaway certificates and through the tunnel with throwaway
+# keys: every byte verified end to end.
 dotnet src/FastRelay/bin/Release/net10.0/fastrelay.dll demo --duration 2s --bulk-size 256MiB
 
-# Then the measurement: direct path vs relay path vs the mutual-TLS relay (--tls), same run.
+# Then the measurement: direct path vs relay path vs the mutual-TLS relay (--tls) vs the tunnel through a
+# gateway process (--tunnel), same run.
 exec bench/FastRelay.Bench/bin/Release/net10.0/fastrelay-bench run \
-  --relay-exe src/FastRelay/bin/Release/net10.0/fastrelay.dll --tls --out artifacts/bench "$@"
+  --relay-exe src/FastRelay/bin/Release/net10.0/fastrelay.dll --tls --tunnel --out artifacts/bench "$@"

@@ -12,7 +12,7 @@ internal static class Program
     {
         SocketEngineSettings.Apply(); // Before any socket exists: the runtime reads it once.
         var root = new RootCommand("FastRelay: a high-performance TCP relay for the edge VM. See README.md and docs/.");
-        IValidatedCommand[] validated = [new EdgeCommand()];
+        IValidatedCommand[] validated = [new EdgeCommand(), new GatewayCommand()];
         foreach (var command in validated)
         {
             root.Subcommands.Add(command.Command);
@@ -21,8 +21,7 @@ internal static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
-        root.Subcommands.Add(PlannedCommand.Create("gateway", "the gateway tunnel"));
-        root.Subcommands.Add(PlannedCommand.Create("keygen", "the gateway tunnel"));
+        root.Subcommands.Add(KeygenCommand.Create());
         root.Subcommands.Add(CaCommand.Create());
         AddVersionOption(root.Subcommands);
 

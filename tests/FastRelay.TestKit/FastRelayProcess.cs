@@ -105,7 +105,7 @@ public sealed class FastRelayProcess : IDisposable
     /// colliding on the default 127.0.0.1:9901.
     /// </summary>
     private static string[] WithOwnAdminPort(string[] args) =>
-        args.Length > 0 && args[0] is "edge" or "demo" && !args.Contains("--admin") && !args.Contains("--help") ? [.. args, "--admin", "127.0.0.1:0"] : args;
+        args.Length > 0 && args[0] is "edge" or "demo" or "gateway" && !args.Contains("--admin") && !args.Contains("--help") ? [.. args, "--admin", "127.0.0.1:0"] : args;
 
     /// <summary>Starts <c>fastrelay</c> with <paramref name="environment"/> added to its environment (NOTIFY_SOCKET).</summary>
     public static FastRelayProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>

@@ -128,6 +128,16 @@ internal sealed class RunCommand
         Description = "Also measure a mutual-TLS relay (a second relay process, throwaway certificates) on the bulk, bulk-many and connect phases: path relay-mtls, full handshakes, relay CPU per handshake.",
     };
 
+    /// <summary><c>--tunnel</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<bool> Tunnel { get; } = new("--tunnel")
+    {
+        Description = "Also measure the tunnel: an edge whose routes are tunnel: targets through a fastrelay gateway child process (throwaway keys), on every phase: path relay-tunnel; each phase notes the tunnel handshakes it cost (0: every session rode the warm pool).",
+    };
+
+    /// <summary><c>--tunnel-keepalive-requests</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<string> TunnelKeepaliveRequests { get; } = Text("--tunnel-keepalive-requests", "N", "100",
+        "With --tunnel: the tunnel edge's --keepalive-requests (streams per tunnel connection before it is recycled with a new handshake; 0 = never).");
+
     /// <summary><c>--tls-resume</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<bool> TlsResume { get; } = new("--tls-resume")
     {
@@ -139,7 +149,7 @@ internal sealed class RunCommand
 
     private IEnumerable<Option> AllOptions() =>
     [
-        Tls, TlsKeyType, TlsResume,
+        Tls, TlsKeyType, TlsResume, Tunnel, TunnelKeepaliveRequests,
         Sessions, Duration, Rounds, Warmup, MessageBytes, BulkBytes, BulkStreams, ConnectCount, ConnectConcurrency,
         ConnectTimeout, PhaseTimeout, Out, Phases, EchoBackend, SinkBackend, ChildBackends, RelayExe, RelayArgs, RelayEnv, RelayEcho,
         RelaySink, DirectOnly,

@@ -88,6 +88,15 @@ internal sealed record RunOptions
     /// </summary>
     public bool Tls { get; init; }
 
+    /// <summary>
+    /// <c>--tunnel</c>: also start a gateway and an edge routing through it, and run every phase through them as the
+    /// <c>relay-tunnel</c> path. Defaults to false.
+    /// </summary>
+    public bool Tunnel { get; init; }
+
+    /// <summary><c>--tunnel-keepalive-requests</c>: the tunnel edge's <c>--keepalive-requests</c>. Defaults to 100 (the edge's default).</summary>
+    public int TunnelKeepaliveRequests { get; init; } = 100;
+
     /// <summary><c>--tls-resume</c>: the mTLS client resumes TLS sessions (tickets) instead of full handshakes. Defaults to false.</summary>
     public bool TlsResume { get; init; }
 

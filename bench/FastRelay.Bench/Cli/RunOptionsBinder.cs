@@ -49,6 +49,8 @@ internal static class RunOptionsBinder
             ChildBackends = parse.ValueOrDefault(command.ChildBackends),
             Tls = parse.ValueOrDefault(command.Tls),
             TlsResume = parse.ValueOrDefault(command.TlsResume),
+            Tunnel = parse.ValueOrDefault(command.Tunnel),
+            TunnelKeepaliveRequests = Count(parse, command.TunnelKeepaliveRequests, 0, 1_000_000_000, errors),
             TlsRsaServerKey = TlsKeyType(parse.ValueOrDefault(command.TlsKeyType), errors),
             RelayMode = relay.Mode,
             RelayExe = relay.Exe,
@@ -57,6 +59,11 @@ internal static class RunOptionsBinder
             RelayEcho = relay.Echo,
             RelaySink = relay.Sink,
         };
+
+        if (options.Tunnel && relay.Mode != RelayMode.Spawn)
+        {
+            errors.Add("--tunnel: needs --relay-exe (the harness starts the gateway and the tunnel edge itself)");
+        }
 
         if (options.Tls && relay.Mode != RelayMode.Spawn)
         {

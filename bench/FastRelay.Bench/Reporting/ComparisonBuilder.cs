@@ -62,6 +62,30 @@ internal static class ComparisonBuilder
                 }
             }
 
+            // The tunnel path (--tunnel): edge + gateway against the direct path, and new sessions against the plain relay.
+            if (Find(results, phase, BenchTarget.TunnelName) is { } tunnel)
+            {
+                void AddTunnel(string metric, string unit, Func<PhaseResult, double?> value, Comparison comparison, PhaseResult? baseline = null) =>
+                    rows.Add(new ComparisonRow(title, metric, unit, Value(baseline ?? direct, value), Value(tunnel, value), comparison));
+                switch (phase)
+                {
+                    case PhaseKind.Latency or PhaseKind.Sessions:
+                        AddTunnel("tunnel exchanges/s", "1/s", r => r.OperationsPerSecond, Comparison.Ratio);
+                        AddTunnel("tunnel RTT p50", "µs", r => r.Latency?.P50Micros, Comparison.AddedMicros);
+                        AddTunnel("tunnel RTT p99", "µs", r => r.Latency?.P99Micros, Comparison.AddedMicros);
+                        break;
+                    case PhaseKind.Bulk or PhaseKind.BulkMany:
+                        AddTunnel("tunnel throughput (edge + gateway)", "MB/s", r => r.MegabytesPerSecond, Comparison.Ratio);
+                        break;
+                    case PhaseKind.Connect:
+                        AddTunnel("tunnel connections/s", "1/s", r => r.OperationsPerSecond, Comparison.Ratio);
+                        AddTunnel("tunnel connections/s (direct column: plain relay)", "1/s", r => r.OperationsPerSecond, Comparison.Ratio, relay);
+                        break;
+                }
+
+                AddTunnel("tunnel edge CPU", "%", r => r.RelayCpuPercent, Comparison.None);
+            }
+
             Add("harness CPU", "%", r => r.HarnessCpuPercent, Comparison.None);
             Add("backends CPU", "%", r => r.BackendCpuPercent, Comparison.None);
             Add("relay CPU", "%", r => r.RelayCpuPercent, Comparison.None);

@@ -13,6 +13,8 @@ namespace FastRelay.Bench.Running;
 /// </summary>
 internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWriter progress)
 {
+    private Tunnel.BenchTunnel? _tunnel;
+
     /// <summary>Runs everything; returns the process exit code (see <see cref="ExitCodes"/>).</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -49,6 +51,17 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                         return ExitCodes.PhaseFailed;
                     }
 
+                    // --tunnel: a gateway process and an edge whose routes go through it, measured as one more path.
+                    var (tunnel, tunnelEdge, tunnelError) = await StartTunnelAsync(direct, cancellationToken);
+                    await using var tunnelProcess = tunnelEdge;
+                    await using var gateway = tunnel;
+                    if (tunnelError is not null)
+                    {
+                        progress.WriteLine($"ERROR tunnel path did not start: {tunnelError}");
+                        return ExitCodes.PhaseFailed;
+                    }
+
+                    _tunnel = tunnel;
                     var failures = new List<string>();
                     var paths = new List<(BenchTarget Target, CpuSampler Cpu, ChildProcess? Process)> { (direct, new CpuSampler(relayProcess?.Child.Process, backends.Processes), null) };
                     if (relay is not null)
@@ -60,6 +73,12 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                     {
                         paths.Add((mtls.Target, new CpuSampler(mtls.Child.Process, backends.Processes), mtls.Child));
                         description += $"; mTLS relay ({(options.TlsRsaServerKey ? "RSA 2048" : "ECDSA P-256")} server key): {mtls.Child.CommandLine}";
+                    }
+
+                    if (tunnelEdge is not null)
+                    {
+                        paths.Add((tunnelEdge.Target, new CpuSampler(tunnelEdge.Child.Process, backends.Processes), tunnelEdge.Child));
+                        description += $"; tunnel edge: {tunnelEdge.Child.CommandLine}; gateway: {tunnel!.Process!.CommandLine}";
                     }
 
                     var results = await RunPhasesAsync(paths, failures, cancellationToken);
@@ -82,6 +101,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
             // One recorder per path for the whole phase, so the percentiles cover every round.
             var recorders = targets.Select(_ => new LatencyRecorder()).ToArray();
             var rounds = targets.Select(_ => new List<PhaseResult>()).ToArray();
+            var handshakesBefore = _tunnel is null ? null : await _tunnel.EdgeHandshakesAsync(cancellationToken);
             for (var round = 1; round <= options.Rounds && rounds.All(r => r.All(x => x.Succeeded)); round++)
             {
                 for (var i = 0; i < targets.Length; i++)
@@ -100,7 +120,8 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                 }
             }
 
-            foreach (var combined in rounds.Select(RoundPlan.Combine).Select(WithCpuPerConnection))
+            var handshakesAfter = _tunnel is null ? null : await _tunnel.EdgeHandshakesAsync(cancellationToken);
+            foreach (var combined in rounds.Select(RoundPlan.Combine).Select(WithCpuPerConnection).Select(r => WithTunnelHandshakes(r, handshakesBefore, handshakesAfter)))
             {
                 results.Add(combined);
                 progress.WriteLine($"{Describe(combined)} (all rounds)");
@@ -153,6 +174,41 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
         }
 
         return failures.Count == 0 ? ExitCodes.Success : ExitCodes.PhaseFailed;
+    }
+
+    // The tunnel path's note: the handshakes its edge made during the phase (0: every session rode the warm pool).
+    private static PhaseResult WithTunnelHandshakes(PhaseResult result, long? before, long? after) =>
+        result.Path == BenchTarget.TunnelName
+            ? result with { Note = string.Create(CultureInfo.InvariantCulture, $"{(result.Note is null ? "" : result.Note + "; ")}tunnel handshakes during the phase: {(after - before)?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} ({after?.ToString(CultureInfo.InvariantCulture) ?? "?"} since start, the pre-warmed pool)") }
+            : result;
+
+    private async Task<(Tunnel.BenchTunnel? Gateway, RelayProcess? Edge, string? Error)> StartTunnelAsync(BenchTarget direct, CancellationToken cancellationToken)
+    {
+        if (!options.Tunnel)
+        {
+            return (null, null, null);
+        }
+
+        var (gateway, error) = await Tunnel.BenchTunnel.StartAsync(options, cancellationToken);
+        if (gateway is null)
+        {
+            return (null, null, error);
+        }
+
+        var (edge, edgeError) = await RelayProcess.StartAsync(options, direct.Echo!, direct.Sink!, cancellationToken, pki: null, gateway);
+        if (edge is null)
+        {
+            await gateway.DisposeAsync();
+            return (null, null, edgeError);
+        }
+
+        // The pool pre-warms in the background: give it its handshakes before the first phase (bounded).
+        for (var waited = 0; waited < 100 && (await gateway.EdgeHandshakesAsync(cancellationToken) ?? 0) < 4; waited++)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return (gateway, edge, null);
     }
 
     // Relay CPU time per connection (connect phase): on the mTLS path, the relay's CPU per full handshake.

@@ -11,6 +11,9 @@ internal sealed record BenchTarget(string Name, IPEndPoint? Echo, IPEndPoint? Si
     /// <summary>The name of the mutual-TLS relay path (a second relay process with --tls-cert/--client-ca).</summary>
     public const string MutualTlsName = "relay-mtls";
 
+    /// <summary>The name of the tunnel path: an edge whose routes go through a gateway process (--tunnel).</summary>
+    public const string TunnelName = "relay-tunnel";
+
     /// <summary>The name of the direct path in tables, JSON and the chart.</summary>
     public const string DirectName = "direct";
 

@@ -30,11 +30,12 @@ internal sealed class RelayProcess : IAsyncDisposable
     /// Returns null and an error (with the relay's last output) if it does not come up.
     /// </summary>
     public static async Task<(RelayProcess? Relay, string? Error)> StartAsync(
-        RunOptions options, IPEndPoint echoBackend, IPEndPoint sinkBackend, CancellationToken cancellationToken, Tls.BenchPki? pki = null)
+        RunOptions options, IPEndPoint echoBackend, IPEndPoint sinkBackend, CancellationToken cancellationToken, Tls.BenchPki? pki = null,
+        Tunnel.BenchTunnel? tunnel = null)
     {
-        var target = new BenchTarget(pki is null ? BenchTarget.RelayName : BenchTarget.MutualTlsName, FreePort.Pick(), FreePort.Pick(),
-            pki is null ? null : new Tls.TlsClient(pki, options.TlsResume));
-        var relay = new RelayProcess(ChildProcess.Start(StartInfo(options, target, echoBackend, sinkBackend, pki)), target);
+        var name = tunnel is not null ? BenchTarget.TunnelName : pki is null ? BenchTarget.RelayName : BenchTarget.MutualTlsName;
+        var target = new BenchTarget(name, FreePort.Pick(), FreePort.Pick(), pki is null ? null : new Tls.TlsClient(pki, options.TlsResume));
+        var relay = new RelayProcess(ChildProcess.Start(StartInfo(options, target, echoBackend, sinkBackend, pki, tunnel)), target);
         var error = await relay.WaitUntilListeningAsync(cancellationToken);
         if (error is null)
         {
@@ -45,8 +46,10 @@ internal sealed class RelayProcess : IAsyncDisposable
         return (null, $"{error}\n{relay.Child.DescribeOutput()}");
     }
 
-    private static ProcessStartInfo StartInfo(RunOptions options, BenchTarget target, IPEndPoint echo, IPEndPoint sink, Tls.BenchPki? pki)
+    private static ProcessStartInfo StartInfo(RunOptions options, BenchTarget target, IPEndPoint echo, IPEndPoint sink, Tls.BenchPki? pki, Tunnel.BenchTunnel? tunnel)
     {
+        // --tunnel: the same routes as tunnel: targets, through the gateway (which dials the backends).
+        var via = tunnel is null ? "" : "tunnel:";
         var exe = Path.GetFullPath(options.RelayExe!);
         var isDll = exe.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var info = new ProcessStartInfo(isDll ? "dotnet" : exe);
@@ -54,13 +57,14 @@ internal sealed class RelayProcess : IAsyncDisposable
         [
             "edge",
             "--listen", $"echo@{target.Echo}", "--listen", $"sink@{target.Sink}",
-            "--route", $"echo={echo}", "--route", $"sink={sink}",
+            "--route", $"echo={via}{echo}", "--route", $"sink={via}{sink}",
             "--log-level", "warning",
 
-            // Its own admin port: the harness may run beside an edge (or another harness) holding 9901.
-            "--admin", "127.0.0.1:0",
+            // Its own admin port: the harness may run beside an edge (or another harness) holding 9901. The tunnel
+            // edge's is known, for its handshake count.
+            "--admin", $"127.0.0.1:{tunnel?.EdgeAdminPort ?? 0}",
         ];
-        foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args).Concat(pki?.RelayArgs() ?? []).Concat(options.RelayArgs))
+        foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args).Concat(pki?.RelayArgs() ?? []).Concat(tunnel?.EdgeArgs() ?? []).Concat(options.RelayArgs))
         {
             info.ArgumentList.Add(arg);
         }

@@ -85,6 +85,10 @@ public sealed record EdgeOptions
     /// <summary>Diagnostic log settings.</summary>
     public LogOptions Log { get; init; } = new();
 
+    /// <summary>The tunnel to the gateways (<c>--gateway</c>, <c>--tunnel-key</c>, <c>--keepalive*</c>, …); null without one.</summary>
+    /// <remarks>Defaults to none. Required by any route with a <c>tunnel:</c> target.</remarks>
+    public EdgeTunnelOptions? Tunnel { get; init; }
+
     /// <summary>Default for <see cref="Admin"/>: loopback port 9901 (Envoy's admin port).</summary>
     public static readonly System.Net.IPEndPoint DefaultAdmin = new(System.Net.IPAddress.Loopback, 9901);
 
@@ -113,10 +117,14 @@ public sealed record RouteOptions(string Service, IReadOnlyList<TargetOptions> T
 /// <param name="Host">An IP literal or a DNS name (resolved at dial time).</param>
 /// <param name="Port">1..65535.</param>
 /// <param name="Weight">Relative share of new sessions, 1..100 (<c>;weight=N</c>, default 1).</param>
-public sealed record TargetOptions(string Host, int Port, int Weight)
+/// <param name="ViaTunnel">True for <c>tunnel:HOST:PORT</c>: a stream through the gateway pool, which dials it.</param>
+public sealed record TargetOptions(string Host, int Port, int Weight, bool ViaTunnel = false)
 {
+    /// <summary>HOST:PORT without the tunnel prefix (IPv6 in brackets).</summary>
+    public string Address => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+
     /// <inheritdoc />
-    public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+    public override string ToString() => ViaTunnel ? RouteSyntax.TunnelPrefix + Address : Address;
 }
 
 /// <summary>The diagnostic log's shape (the audit log is separate).</summary>

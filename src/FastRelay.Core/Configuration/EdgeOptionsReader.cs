@@ -12,17 +12,18 @@ namespace FastRelay.Configuration;
 public static class EdgeOptionsReader
 {
     /// <summary>The setting names this reader knows, as written after <c>--</c>.</summary>
-    public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(StringComparer.Ordinal)
-    {
+    public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
+    [
         "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
         "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
         "tls-cert", "tls-key", "client-ca", "ocsp-staple", "allow-cn", "allow-san", "tls-handshake-timeout",
         "crl", "revocation", "ocsp-timeout",
         "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",
         "admin", "handoff",
-    };
+        .. TunnelReader.SharedNames, .. TunnelReader.EdgeNames,
+    ], StringComparer.Ordinal);
 
-    private static readonly string[] Repeatable = ["listen", "route", "crl", .. TlsReader.Repeatable];
+    private static readonly string[] Repeatable = ["listen", "route", "crl", "gateway", "gateway-key", .. TlsReader.Repeatable];
 
     /// <summary>Reads <paramref name="settings"/>.</summary>
     /// <exception cref="ConfigException">Anything is wrong; every problem is listed.</exception>
@@ -53,6 +54,7 @@ public static class EdgeOptionsReader
             Admin = ReadAdmin(scalars, errors),
             HandoffPath = scalars.Text("handoff"),
             Tls = tls,
+            Tunnel = TunnelReader.ReadEdge(settings, scalars, [.. routes.Where(r => r.Targets.Any(t => t.ViaTunnel)).Select(r => r.Service)], errors),
             Revocation = RevocationReader.Revocation(settings, scalars, errors),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
@@ -67,11 +69,12 @@ public static class EdgeOptionsReader
         return options;
     }
 
-    private static IPEndPoint? ReadAdmin(ScalarReader scalars, List<ConfigError> errors)
+    /// <summary><c>--admin ADDR:PORT|off</c>, or <paramref name="fallback"/> (the edge's default when null) when not given.</summary>
+    internal static IPEndPoint? ReadAdmin(ScalarReader scalars, List<ConfigError> errors, IPEndPoint? fallback = null)
     {
         if (scalars.Find("admin") is not { } s)
         {
-            return EdgeOptions.DefaultAdmin;
+            return fallback ?? EdgeOptions.DefaultAdmin;
         }
 
         if (string.Equals(s.Value, "off", StringComparison.Ordinal))
@@ -88,16 +91,19 @@ public static class EdgeOptionsReader
         return endPoint;
     }
 
-    private static void CheckNamesAndRepeats(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
+    /// <summary>Unknown names and repeats of single-valued settings, against <paramref name="known"/> (the edge's when null).</summary>
+    internal static void CheckNamesAndRepeats(IReadOnlyList<RawSetting> settings, List<ConfigError> errors, IReadOnlySet<string>? known = null, IReadOnlyCollection<string>? repeatable = null)
     {
+        known ??= KnownNames;
+        repeatable ??= Repeatable;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in settings)
         {
-            if (!KnownNames.Contains(s.Name))
+            if (!known.Contains(s.Name))
             {
-                errors.Add(new ConfigError(s.Origin, s.Value, $"unknown setting; expected one of {string.Join(", ", KnownNames)}"));
+                errors.Add(new ConfigError(s.Origin, s.Value, $"unknown setting; expected one of {string.Join(", ", known)}"));
             }
-            else if (!seen.Add(s.Name) && !Repeatable.Contains(s.Name))
+            else if (!seen.Add(s.Name) && !repeatable.Contains(s.Name))
             {
                 errors.Add(new ConfigError(s.Origin, s.Value, "given more than once; give it once"));
             }
@@ -138,7 +144,7 @@ public static class EdgeOptionsReader
 
         if (routes.Count == 0 && !settings.Any(s => s.Name == "route"))
         {
-            errors.Add(new ConfigError("--route", null, "at least one route is required: --route SERVICE=HOST:PORT[,HOST:PORT]"));
+            errors.Add(new ConfigError("--route", null, "at least one route is required: --route SERVICE=[tunnel:]HOST:PORT[,HOST:PORT]"));
         }
 
         foreach (var s in given)

@@ -3,13 +3,17 @@ using System.Globalization;
 namespace FastRelay.Configuration;
 
 /// <summary>
-/// Parses <c>SERVICE=TARGET[,TARGET...]</c> where TARGET is <c>HOST:PORT[;weight=N]</c> (cli.md).
+/// Parses <c>SERVICE=TARGET[,TARGET...]</c> where TARGET is <c>HOST:PORT[;weight=N]</c> (a direct target) or
+/// <c>tunnel:HOST:PORT[;weight=N]</c> (the gateway dials it; cli.md). A route may mix both kinds.
 /// </summary>
 public static class RouteSyntax
 {
     /// <summary>What a service name looks like, for error messages.</summary>
     public const string ServiceNameExpected =
         "a service name is 1 to 64 letters, digits, '.', '_' or '-' (it is stored in the audit table's VARCHAR(64))";
+
+    /// <summary>The prefix of a target the gateway dials (<c>tunnel:HOST:PORT</c>).</summary>
+    public const string TunnelPrefix = "tunnel:";
 
     /// <summary>True for 1..64 characters of <c>[A-Za-z0-9._-]</c>.</summary>
     public static bool IsValidServiceName(string name) =>
@@ -22,7 +26,7 @@ public static class RouteSyntax
         var eq = text.IndexOf('=', StringComparison.Ordinal);
         if (eq <= 0 || eq == text.Length - 1)
         {
-            error = "expected SERVICE=HOST:PORT[;weight=N][,HOST:PORT...]";
+            error = "expected SERVICE=[tunnel:]HOST:PORT[;weight=N][,[tunnel:]HOST:PORT...]";
             return false;
         }
 
@@ -68,11 +72,12 @@ public static class RouteSyntax
             }
         }
 
-        if (address.StartsWith("tunnel:", StringComparison.OrdinalIgnoreCase))
+        // tunnel:HOST:PORT is sent through the gateway pool, which resolves nothing: the gateway resolves and
+        // dials HOST (so a name that only the exit's network knows works), after its own Outbound check.
+        var viaTunnel = address.StartsWith(TunnelPrefix, StringComparison.OrdinalIgnoreCase);
+        if (viaTunnel)
         {
-            // The tunnel (issue 5) is not built yet: refusing is better than silently dialling directly.
-            error = "tunnel targets need the gateway tunnel, which this version does not have yet; use HOST:PORT";
-            return false;
+            address = address[TunnelPrefix.Length..];
         }
 
         if (!EndPointSyntax.TrySplit(address, allowPortZero: false, out var host, out var port, out error))
@@ -86,7 +91,13 @@ public static class RouteSyntax
             return false;
         }
 
-        target = new TargetOptions(host, port, weight);
+        if (viaTunnel && host.Length > 255)
+        {
+            error = "a tunnel target's name is at most 255 bytes (the OPEN frame carries it with a one-byte length)";
+            return false;
+        }
+
+        target = new TargetOptions(host, port, weight, viaTunnel);
         return true;
     }
 }

@@ -40,6 +40,7 @@ public sealed class RelayMetrics : IDisposable
     private readonly Histogram<double> _tunnelPingRtt;
     private readonly Counter<long> _tunnelStreams;
     private readonly Counter<long> _tunnelRekeys;
+    private readonly Counter<long> _tunnelHandshakes;
     private volatile Func<long>? _activeConnections;
     private volatile Func<IEnumerable<Measurement<long>>>? _tunnelConnections;
     private volatile Func<long>? _auditQueueDepth;
@@ -65,6 +66,7 @@ public sealed class RelayMetrics : IDisposable
         Meter.CreateObservableUpDownCounter("fastrelay.tunnel.connections", () => Observe(_tunnelConnections), "{connection}", "Tunnel connections open now, by gateway.");
         _tunnelStreams = Meter.CreateCounter<long>("fastrelay.tunnel.streams", "{stream}", "Streams opened over tunnel connections, by gateway.");
         _tunnelRekeys = Meter.CreateCounter<long>("fastrelay.tunnel.rekeys", "{rekey}", "Tunnel session rekeys, by gateway.");
+        _tunnelHandshakes = Meter.CreateCounter<long>("fastrelay.tunnel.handshakes", "{handshake}", "Tunnel (Noise XX) handshakes, by gateway and outcome (ok, failed); a new session over a warm pool adds none.");
         Meter.CreateObservableUpDownCounter("fastrelay.audit.queue.depth", () => Observe(_auditQueueDepth), "{record}", "Audit records waiting for the writer.");
         Meter.CreateObservableUpDownCounter("fastrelay.audit.spool", () => Observe(_auditSpoolBytes), "By", "Bytes in the audit spool (records kept while the sink is down).");
         Meter.CreateObservableCounter("fastrelay.audit.records", () => Observe(_auditRecords), "{record}", "Audit records by outcome: written (to the sink from the queue), spooled, replayed (from the spool), dropped (--audit-overflow drop, or the spool's disk failed), overflowed (met a full queue), write_errors (failed sink batches, retried).");
@@ -133,6 +135,10 @@ public sealed class RelayMetrics : IDisposable
 
     /// <summary>The tunnel's hook: a session was rekeyed.</summary>
     public void TunnelRekeyed(string gateway) => _tunnelRekeys.Add(1, new KeyValuePair<string, object?>("gateway", gateway));
+
+    /// <summary>The tunnel's hook: a handshake with a gateway (edge) or from an edge (gateway) ended.</summary>
+    public void TunnelHandshake(string gateway, bool succeeded) => _tunnelHandshakes.Add(1,
+        new KeyValuePair<string, object?>("gateway", gateway), new KeyValuePair<string, object?>("outcome", succeeded ? "ok" : "failed"));
 
     /// <summary>Starts the counters of <paramref name="services"/> at zero, so a dashboard sees them before the first connection.</summary>
     public void Seed(IEnumerable<string> services)

@@ -11,7 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace FastRelay.Relaying;
 
 /// <summary>What every connection of an edge shares: options, routes, policy gate, dialer, clock, logger and the
-/// observers of its decisions (audit, metrics), and with TLS the certificate store and the SNI router. Immutable
+/// observers of its decisions (audit, metrics), with TLS the certificate store and the SNI router, and with
+/// <c>tunnel:</c> routes the gateway pool. Immutable
 /// (the gate swaps its policy inside, the store its certificates).</summary>
 internal sealed record EdgeContext(
     EdgeOptions Options,
@@ -23,7 +24,8 @@ internal sealed record EdgeContext(
     ILogger Logger,
     IConnectionObserver Observer,
     TlsMaterialStore? Tls = null,
-    SniRouter? Sni = null)
+    SniRouter? Sni = null,
+    FastRelay.Tunnel.Pool.TunnelPool? Tunnel = null)
 {
     /// <summary>Rate-limits the log lines of refused handshakes (one a second at Information, the rest at Debug).</summary>
     public OncePerInterval HandshakeLog { get; } = new(Time, TimeSpan.FromSeconds(1));

@@ -111,11 +111,13 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <exception cref="ListenerBindException">A listener cannot bind; none is left bound.</exception>
     /// <exception cref="TlsLoadException">A TLS file cannot be used (only when <paramref name="tls"/> is null).</exception>
     /// <remarks>
+    /// Routes with <c>tunnel:</c> targets open streams through <paramref name="tunnel"/> (the caller starts and
+    /// disposes it, after <see cref="StopAsync"/>).
     /// A listener whose address is in <paramref name="inherited"/> (sockets taken over from the process this
     /// one replaces) accepts on that socket instead of binding; the caller keeps the ones not used.
     /// </remarks>
     internal static EdgeServer Start(EdgeOptions options, ILoggerFactory loggerFactory, TimeProvider time, IUpstreamDialer? dialer, SecurityPolicy? policy,
-        IConnectionObserver? observer = null, TlsMaterialStore? tls = null, IDictionary<IPEndPoint, Socket>? inherited = null)
+        IConnectionObserver? observer = null, TlsMaterialStore? tls = null, IDictionary<IPEndPoint, Socket>? inherited = null, Tunnel.Pool.TunnelPool? tunnel = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -147,7 +149,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         }
 
         var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(), time, logger,
-            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Keys));
+            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Keys), tunnel);
 
         var listeners = new List<EdgeListener>();
         try

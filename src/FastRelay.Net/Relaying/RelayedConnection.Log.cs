@@ -24,6 +24,10 @@ internal sealed partial class RelayedConnection
         public static partial void ConnectionDenied(ILogger logger, long connectionId, string checkpoint, string service, IPEndPoint? client,
             IPEndPoint? listener, FilterDecision decision);
 
+        [LoggerMessage(EventId = 686, EventName = "TunnelTargetDenied", Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId} closed: FilterDenied at the gateway; service {Service}, client {Client}: {Refusal}")]
+        public static partial void TunnelDenied(ILogger logger, long connectionId, string service, IPEndPoint? client, string refusal);
+
         [LoggerMessage(EventId = 510, EventName = nameof(EventIds.ConnectionRateLimited), Level = LogLevel.Debug,
             Message = "Connection {ConnectionId} closed: RateLimited ({Decision}); service {Service}, client {Client}")]
         public static partial void ConnectionRateLimited(ILogger logger, long connectionId, string service, IPEndPoint client, RateDecision decision);

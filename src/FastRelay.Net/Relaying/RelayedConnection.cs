@@ -8,6 +8,7 @@ using FastRelay.RateLimiting;
 using FastRelay.Relaying;
 using FastRelay.Tls;
 using FastRelay.Transport;
+using FastRelay.Tunnel.Pool;
 using Microsoft.Extensions.Logging;
 using FastRelay.Upstreams;
 using Pipelines.Sockets.Unofficial;
@@ -36,11 +37,14 @@ internal sealed partial class RelayedConnection : IDialGuard
     private ClientIdentity? _identity;
     private string? _certificateSha256;
     private IPAddress? _clientAddress;
+    private IPEndPoint? _clientEndPoint;
     private string _service = "";
     private PolicyGate? _policy;
     private FilterDecision? _outboundDenial;
     private FilterDecision? _outboundAllowed;
     private IPEndPoint? _lastDialled;
+    private TunnelLease? _tunnelStream;
+    private string? _tunnelRefusal;
 
     /// <summary>Creates the reusable parts.</summary>
     public RelayedConnection(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
@@ -76,6 +80,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             // Idempotent, and harmless on a transport with no socket attached.
             _client.Abort();
             _upstream.Abort();
+            _tunnelStream?.Abort();
         }
 
         if (_handshaking)
@@ -99,11 +104,14 @@ internal sealed partial class RelayedConnection : IDialGuard
         var started = context.Time.GetTimestamp();
         var clientEndPoint = client.RemoteEndPoint as IPEndPoint;
         _clientAddress = clientEndPoint?.Address;
+        _clientEndPoint = clientEndPoint;
         _service = listener.Service;
         _policy = context.Policy;
         _outboundDenial = null;
         _outboundAllowed = null;
         _lastDialled = null;
+        _tunnelStream = null;
+        _tunnelRefusal = null;
         _identity = null;
         _certificateSha256 = null;
         var localEndPoint = client.LocalEndPoint as IPEndPoint;
@@ -163,15 +171,22 @@ internal sealed partial class RelayedConnection : IDialGuard
         // its other targets if the first one fails.
         var dialStarted = context.Time.GetTimestamp();
         var (upstream, target) = await DialAsync(service, context);
-        if (upstream is null)
+        if (upstream is null && _tunnelStream is null)
         {
-            _relay.TryClose(_outboundDenial is null ? CloseReason.UpstreamUnavailable : CloseReason.FilterDenied);
+            _relay.TryClose(_outboundDenial is null && _tunnelRefusal is null ? CloseReason.UpstreamUnavailable : CloseReason.FilterDenied);
             await CloseUnrelayedAsync(client, context); // A plain close: the client sees EOF (after close_notify with TLS).
             var reason = _relay.Reason!.Value; // Shutdown, if the drain closed it while dialling.
             var failedAfter = context.Time.GetElapsedTime(started);
 
             // One line per connection: the denial line names the rule, the close line the dial failures.
-            if (reason == CloseReason.FilterDenied && _outboundDenial is { } denial)
+            if (reason == CloseReason.FilterDenied && _tunnelRefusal is { } refusal)
+            {
+                // The gateway's Outbound rules refused the target (RST FORBIDDEN_TARGET): its audit row names the rule.
+                observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: false, clientEndPoint, localEndPoint,
+                    service, Destination: _lastDialled, Identity: _identity, CertificateSha256: _certificateSha256, Reason: CloseReason.FilterDenied, Detail: refusal));
+                Log.TunnelDenied(context.Logger, Id, service, clientEndPoint, refusal);
+            }
+            else if (reason == CloseReason.FilterDenied && _outboundDenial is { } denial)
             {
                 observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: false, clientEndPoint, localEndPoint,
                     service, Destination: _lastDialled, Rule: denial.Rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: CloseReason.FilterDenied));
@@ -187,10 +202,11 @@ internal sealed partial class RelayedConnection : IDialGuard
             return reason;
         }
 
-        var upstreamEndPoint = upstream.RemoteEndPoint as IPEndPoint;
+        var upstreamEndPoint = upstream?.RemoteEndPoint as IPEndPoint ?? _lastDialled;
+        var via = _tunnelStream is { } opened ? $"{target} via gateway {opened.Gateway}" : null;
         observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: true, clientEndPoint, localEndPoint,
             service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Identity: _identity, CertificateSha256: _certificateSha256,
-            Elapsed: context.Time.GetElapsedTime(dialStarted)));
+            Detail: via, Elapsed: context.Time.GetElapsedTime(dialStarted)));
 
         // Step 3: relay until both directions end (or one fails, or TryClose is called).
         if (context.Tls is null)
@@ -202,17 +218,34 @@ internal sealed partial class RelayedConnection : IDialGuard
             _tlsClient.Start();
         }
 
-        _upstream.Start(upstream);
+        // A tunnel stream is relayed exactly like a socket: it is an IPipeConnection too.
+        IPipeConnection upstreamSide = _upstream;
+        if (upstream is not null)
+        {
+            _upstream.Start(upstream);
+        }
+        else
+        {
+            upstreamSide = _tunnelStream!;
+        }
+
         _relaying = true;
         var outcome = context.Options.Bandwidth is { } bandwidth
-            ? await _relay.RunAsync(clientSide, _upstream, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))
-            : await _relay.RunAsync(clientSide, _upstream);
+            ? await _relay.RunAsync(clientSide, upstreamSide, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))
+            : await _relay.RunAsync(clientSide, upstreamSide);
         _relaying = false;
 
         // Step 4: let the last bytes reach each peer, then close both sockets.
         // A peer that stops reading may hold the last bytes for at most the idle timeout, as any other stall.
         var linger = context.Options.IdleTimeout > TimeSpan.Zero ? context.Options.IdleTimeout : EdgeOptions.DefaultIdleTimeout;
-        await _upstream.CloseAsync(linger);
+        if (upstream is not null)
+        {
+            await _upstream.CloseAsync(linger);
+        }
+        else
+        {
+            _tunnelStream!.Dispose(); // The relay completed the stream's pipes (FIN or RST sent); its slot is free.
+        }
         _ = context.Tls is null ? await _client.CloseAsync(linger) : await _tlsClient.CloseAsync(linger); // False: aborted, already counted by the reason.
 
         var duration = context.Time.GetElapsedTime(started);
@@ -243,8 +276,8 @@ internal sealed partial class RelayedConnection : IDialGuard
     {
         var selector = context.Routes[service];
         var first = selector.Next();
-        var result = await context.Dialer.DialAsync(first, context.Options.ConnectTimeout, this, CancellationToken.None);
-        if (result.Connected)
+        var result = await DialOneAsync(first, context);
+        if (result.Connected || _tunnelStream is not null)
         {
             return (result.Socket, first);
         }
@@ -252,13 +285,13 @@ internal sealed partial class RelayedConnection : IDialGuard
         Log.UpstreamDialFailed(context.Logger, Id, service, first, result.Failure);
         foreach (var target in selector.Targets)
         {
-            if (ReferenceEquals(target, first) || _relay.Reason is not null)
+            if (ReferenceEquals(target, first) || _relay.Reason is not null || _tunnelRefusal is not null)
             {
                 continue;
             }
 
-            result = await context.Dialer.DialAsync(target, context.Options.ConnectTimeout, this, CancellationToken.None);
-            if (result.Connected)
+            result = await DialOneAsync(target, context);
+            if (result.Connected || _tunnelStream is not null)
             {
                 return (result.Socket, target);
             }

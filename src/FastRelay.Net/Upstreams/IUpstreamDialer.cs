@@ -30,8 +30,31 @@ public interface IDialGuard
 /// <param name="Socket">The connected socket (NoDelay set), or null.</param>
 /// <param name="Failure">Why the dial failed, in words for the log (for example "connection refused").</param>
 /// <param name="Denied">True when every address was refused by the <see cref="IDialGuard"/> (no packet was sent).</param>
-public readonly record struct DialResult(Socket? Socket, string? Failure, bool Denied = false)
+/// <param name="Kind">What kind of failure, for the gateway's RST code (tunnel.md §4.4 target errors).</param>
+public readonly record struct DialResult(Socket? Socket, string? Failure, bool Denied = false, DialFailureKind Kind = DialFailureKind.None)
 {
     /// <summary>True when <see cref="Socket"/> is connected.</summary>
     public bool Connected => Socket is not null;
+}
+
+/// <summary>Why a dial failed, as a value (the gateway answers each with its own RST code).</summary>
+public enum DialFailureKind
+{
+    /// <summary>No failure, or one not classified.</summary>
+    None,
+
+    /// <summary>The target answered with a reset (nothing listens there).</summary>
+    Refused,
+
+    /// <summary>No answer within the connect timeout.</summary>
+    TimedOut,
+
+    /// <summary>No route to the host or network.</summary>
+    Unreachable,
+
+    /// <summary>The name did not resolve.</summary>
+    NameNotResolved,
+
+    /// <summary>Every address was denied by the guard (the Outbound rules).</summary>
+    Denied,
 }

@@ -29,11 +29,13 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException)
             {
-                return new DialResult(null, $"cannot resolve '{target.Host}': {Describe(ex, timeout)}");
+                return new DialResult(null, $"cannot resolve '{target.Host}': {Describe(ex, timeout)}",
+                    Kind: ex is OperationCanceledException ? DialFailureKind.TimedOut : DialFailureKind.NameNotResolved);
             }
         }
 
         string failure = "no addresses";
+        var kind = DialFailureKind.NameNotResolved;
         var denied = 0;
         foreach (var mapped in addresses)
         {
@@ -61,6 +63,7 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
             {
                 socket?.Dispose();
                 failure = Describe(ex, timeout);
+                kind = Classify(ex);
                 if (deadline.IsCancellationRequested)
                 {
                     break;
@@ -68,8 +71,17 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
             }
         }
 
-        return new DialResult(null, failure, Denied: addresses.Length > 0 && denied == addresses.Length);
+        var allDenied = addresses.Length > 0 && denied == addresses.Length;
+        return new DialResult(null, failure, Denied: allDenied, Kind: allDenied ? DialFailureKind.Denied : kind);
     }
+
+    private static DialFailureKind Classify(Exception ex) => ex switch
+    {
+        OperationCanceledException => DialFailureKind.TimedOut,
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => DialFailureKind.Refused,
+        SocketException { SocketErrorCode: SocketError.TimedOut } => DialFailureKind.TimedOut,
+        _ => DialFailureKind.Unreachable,
+    };
 
     private static string Describe(Exception ex, TimeSpan timeout) => ex switch
     {

@@ -28,6 +28,12 @@ internal sealed class AdminState
     /// <summary>The running edge, once its listeners are bound; null before.</summary>
     public EdgeServer? Server { get => _server; set => _server = value; }
 
+    /// <summary>
+    /// For a process without an <see cref="EdgeServer"/> (the gateway): its policy gate and whether it drains,
+    /// so /status reports its state and policy rather than "starting". Null on the edge.
+    /// </summary>
+    public (Filtering.PolicyGate Policy, Func<bool> IsStopping)? Role { get; set; }
+
     /// <summary>The address the admin endpoint is bound to (with the real port when 0 was asked for).</summary>
     public IPEndPoint? AdminEndPoint { get; set; }
 
@@ -65,7 +71,7 @@ internal sealed class AdminState
     }
 
     /// <summary>True once a drain was asked for (SIGTERM, /drain, handoff).</summary>
-    public bool Draining => Server is { IsStopping: true };
+    public bool Draining => Server is { IsStopping: true } || Role?.IsStopping() == true;
 }
 
 /// <summary>A certificate the edge serves or trusts, for /status.</summary>

@@ -18,7 +18,7 @@ internal static class StatusDocument
             json.WriteNumber("pid", Environment.ProcessId);
             json.WriteString("startedAt", Timestamp(state.StartedAt));
             json.WriteNumber("uptimeSeconds", Math.Round((now - state.StartedAt).TotalSeconds, 3));
-            json.WriteString("state", server is null ? "starting" : server.IsStopping ? "draining" : "running");
+            json.WriteString("state", state.Draining ? "draining" : server is null && state.Role is null ? "starting" : "running");
             json.WriteString("admin", state.AdminEndPoint?.ToString());
 
             json.WriteStartArray("listeners");
@@ -54,8 +54,9 @@ internal static class StatusDocument
 
             json.WriteStartObject("policy");
             json.WriteString("file", state.Options.PolicyFile);
-            json.WriteBoolean("filtering", server?.Policy.IsFiltering ?? false);
-            json.WriteNumber("version", server?.Policy.Version ?? 0);
+            var policy = server?.Policy ?? state.Role?.Policy;
+            json.WriteBoolean("filtering", policy?.IsFiltering ?? false);
+            json.WriteNumber("version", policy?.Version ?? 0);
             json.WriteEndObject();
 
             WriteGateways(json, state);

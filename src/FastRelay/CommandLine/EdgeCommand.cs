@@ -28,9 +28,17 @@ internal sealed class EdgeCommand : IValidatedCommand
         Command.SetAction((parseResult, cancellationToken) =>
         {
             var (options, policy, tls, errors, loggers) = Build(parseResult);
-            return options is null
-                ? Task.FromResult(ExitCodes.PrintConfigErrors(errors))
-                : EdgeHost.RunAsync(options, policy, tls, () => Rebuild(parseResult), cancellationToken, loggers);
+            if (options is null)
+            {
+                return Task.FromResult(ExitCodes.PrintConfigErrors(errors));
+            }
+
+            // The tunnel key files, read once for the run (a reload's config check does not re-read them).
+            var tunnelErrors = new List<string>();
+            var tunnel = options.Tunnel is { } t ? TunnelIdentityLoader.TryLoad(t.Identity, TunnelRole.Edge, tunnelErrors) : null;
+            return tunnelErrors.Count > 0
+                ? Task.FromResult(ExitCodes.PrintConfigErrors(tunnelErrors))
+                : EdgeHost.RunAsync(options, policy, tls, () => Rebuild(parseResult), cancellationToken, loggers, tunnel);
         });
     }
 
@@ -106,6 +114,12 @@ internal sealed class EdgeCommand : IValidatedCommand
             {
                 lines.AddRange(ex.Message.Split(Environment.NewLine));
             }
+        }
+
+        // The tunnel key files are checked with everything else (exit 2, every error at once).
+        if (options?.Tunnel is { } tunnelOptions)
+        {
+            TunnelIdentityLoader.TryLoad(tunnelOptions.Identity, TunnelRole.Edge, lines, warn: false)?.Dispose();
         }
 
         return (lines.Count == 0 ? options : null, policy, tls, lines, loggers);

@@ -13,8 +13,8 @@ internal static class EdgeFlags
     [
         new("listen", "[SERVICE@]ADDR:PORT",
             "A listener; SERVICE is the route for its clients (may be left out when there is one route). With TLS, the SNI name picks the route (a --route of that name, any case); SERVICE is then the default for clients whose name matches no route or who send none, and a listener without SERVICE refuses them. Repeatable.", Repeatable: true),
-        new("route", "SERVICE=HOST:PORT[;weight=N][,...]",
-            "A route: the targets that serve SERVICE, picked in weighted round-robin order; a target that fails to connect is skipped for the next. Repeatable.", Repeatable: true),
+        new("route", "SERVICE=[tunnel:]HOST:PORT[;weight=N][,...]",
+            "A route: the targets that serve SERVICE, picked in weighted round-robin order; a target that fails to connect is skipped for the next. tunnel:HOST:PORT goes through a --gateway, which resolves and dials HOST. Repeatable.", Repeatable: true),
         new("connect-timeout", "DURATION", $"Time allowed for one upstream connect [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultConnectTimeout)}]"),
         new("idle-timeout", "DURATION", $"Close a connection after this long with no bytes either way; 0 = never [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultIdleTimeout)}]"),
         new("max-connections", "N", $"Connections open at once; more are accepted and closed at once [default: {EdgeOptions.DefaultMaxConnections}]"),
@@ -36,6 +36,15 @@ internal static class EdgeFlags
         new("crl", "FILE", "A CRL (PEM or DER) signed by a CA of --client-ca; a client certificate it lists is refused. Reloaded when the file changes; a bad file keeps the old CRL. Repeatable [default: none]", Repeatable: true),
         new("revocation", "off|soft-fail|hard-fail", "When a client certificate's status is unknown (no CRL for its issuer, OCSP responder down, CRL past nextUpdate): soft-fail allows and logs why, hard-fail refuses. Revoked is refused unless off [default: soft-fail]"),
         new("ocsp-timeout", "DURATION", $"Time for one OCSP request to the responder in a client certificate's AIA (answers are cached until nextUpdate); 0 = no OCSP, CRLs only [default: {ValueSyntax.FormatDuration(RevocationOptions.DefaultOcspTimeout)}]"),
+        new("gateway", "ADDR:PORT", "An exit node (fastrelay gateway) for the routes' tunnel:HOST:PORT targets; all are active, new streams are spread across them. Repeatable [default: none]", Repeatable: true),
+        new("tunnel-key", "FILE", "This node's static X25519 private key, written by fastrelay keygen --out FILE [default: none; required with --gateway]"),
+        new("gateway-key", "BASE64", "A pinned gateway public key (what fastrelay keygen printed for it); a gateway whose key is not listed is refused. Repeatable; or use --tunnel-ca [default: none]", Repeatable: true),
+        .. TunnelFlags.Shared,
+        new("keepalive", "N", $"Idle tunnel connections kept per gateway; idle ones beyond it are closed at once [default: {EdgeTunnelOptions.DefaultKeepalive}]"),
+        new("keepalive-timeout", "DURATION", $"Idle tunnel connection lifetime: one with no stream for this long is closed, down to --tunnel-prewarm [default: {ValueSyntax.FormatDuration(EdgeTunnelOptions.DefaultKeepaliveTimeout)}]"),
+        new("keepalive-requests", "N", $"Streams one tunnel connection carries before it is drained (GOAWAY, its streams finish) and replaced in the background; 0 = no limit [default: {EdgeTunnelOptions.DefaultKeepaliveRequests}]"),
+        new("tunnel-prewarm", "N", $"Tunnel connections dialled per gateway at start and kept ready, so no new session waits for a handshake (at most --keepalive) [default: {EdgeTunnelOptions.DefaultPrewarm}]"),
+        new("tunnel-connect-timeout", "DURATION", $"Time for one tunnel connection: TCP connect plus the Noise handshake; a failed gateway is redialled with backoff (100ms doubling to 10s, jittered) [default: {ValueSyntax.FormatDuration(EdgeTunnelOptions.DefaultConnectTimeout)}]"),
         new("audit", "sqlite:PATH|postgres:CONNSTR|jsonl:PATH|off",
             $"Audit log: one record per decision (README \"Audit log\"). postgres:CONNSTR is an Npgsql connection string (Host=db;Username=relay;Password=...;Database=audit) [default: {AuditTarget.DefaultText}]"),
         new("audit-node", "NAME", "Node name written to every audit record [default: the host name]"),
@@ -56,9 +65,7 @@ internal static class EdgeFlags
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Planned = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["gateway"] = "the gateway tunnel", ["tunnel-key"] = "the gateway tunnel", ["gateway-key"] = "the gateway tunnel",
-        ["tunnel-ca"] = "the gateway tunnel", ["keepalive"] = "the gateway tunnel", ["keepalive-timeout"] = "the gateway tunnel",
-        ["keepalive-requests"] = "the gateway tunnel",
+        // Empty since the tunnel (issue 5): every flag of cli.md's edge is built. Kept for the next piece.
     };
 
     /// <summary>The error for a planned flag.</summary>

@@ -23,7 +23,7 @@ internal sealed class FlagOptions
             {
                 Description = flag.Description,
                 HelpName = flag.ValueName,
-                Arity = ArgumentArity.OneOrMore,
+                Arity = flag.Switch ? ArgumentArity.ZeroOrOne : ArgumentArity.OneOrMore,
                 Hidden = hidden,
 
                 // One value per occurrence: "--listen a --listen b", never "--listen a b".
@@ -43,6 +43,10 @@ internal sealed class FlagOptions
             if (parseResult.GetResult(option) is { Implicit: false } result)
             {
                 settings.AddRange(result.Tokens.Select(t => new RawSetting(spec.Name, t.Value, "--" + spec.Name)));
+                if (spec.Switch && result.Tokens.Count == 0)
+                {
+                    settings.Add(new RawSetting(spec.Name, "true", "--" + spec.Name));
+                }
             }
         }
 

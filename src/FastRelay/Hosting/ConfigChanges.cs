@@ -42,5 +42,8 @@ internal static class ConfigChanges
         ["admin"] = o.Admin?.ToString() ?? "off",
         ["handoff"] = o.HandoffPath ?? "",
         ["log"] = o.Log.ToString(),
+        ["tunnel"] = o.Tunnel is not { } t ? "" : string.Join(";", t.Gateways.Select(g => g.ToString()))
+            + $"|{t.Identity.KeyFile}|{string.Join(",", t.Identity.PeerKeys.Select(Convert.ToBase64String))}|{t.Identity.CaFile}|{t.Identity.CertificateFile}"
+            + $"|{t.Keepalive}|{t.KeepaliveTimeout}|{t.KeepaliveRequests}|{t.Prewarm}|{t.ConnectTimeout}|{t.Session}",
     };
 }

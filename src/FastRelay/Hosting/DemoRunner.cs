@@ -26,7 +26,8 @@ internal sealed record DemoSettings(int Sessions = 100, TimeSpan Duration = defa
 
 /// <summary>
 /// Runs the demo: backends, an in-process edge with mutual TLS (throwaway certificates), echo sessions and a bulk
-/// transfer through it, all verified, and a client without a certificate that is refused.
+/// transfer through it, all verified, and a client without a certificate that is refused; then the same through
+/// the tunnel: client -> mTLS edge -> tunnel -> gateway -> backend, with throwaway tunnel keys (<see cref="DemoTunnel"/>).
 /// </summary>
 internal static class DemoRunner
 {
@@ -38,17 +39,20 @@ internal static class DemoRunner
         await using var echo = LoopbackBackend.Start(loopback, BackendMode.Echo);
         await using var sink = LoopbackBackend.Start(loopback, BackendMode.Sink);
         using var pki = DemoCertificates.Create();
+        using var loggerFactory = Logging.CreateFactory(new LogOptions(LogFormat.Text, LogLevel.Warning));
+        await using var tunnel = DemoTunnel.Start(echo.EndPoint, sink.EndPoint, loggerFactory);
         var options = EdgeOptionsReader.Read(
         [
             new("listen", "echo@127.0.0.1:0", "demo"), new("listen", "sink@127.0.0.1:0", "demo"),
             new("route", $"echo={echo.EndPoint}", "demo"), new("route", $"sink={sink.EndPoint}", "demo"),
             new("tls-cert", pki.ServerCertFile, "demo"), new("tls-key", pki.ServerKeyFile, "demo"),
             new("client-ca", pki.CaFile, "demo"), new("ocsp-staple", "off", "demo"),
+            .. tunnel.EdgeSettings,
         ]);
-        using var loggerFactory = Logging.CreateFactory(new LogOptions(LogFormat.Text, LogLevel.Warning));
         using var metrics = new RelayMetrics();
         using var exporter = new PrometheusExporter(metrics.Meter);
-        await using var edge = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy: null, new MetricsObserver(metrics));
+        await using var pool = await tunnel.StartPoolAsync(options.Tunnel!, loggerFactory, metrics);
+        await using var edge = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy: null, new MetricsObserver(metrics), tunnel: pool);
         metrics.ObserveActiveConnections(() => edge.ActiveConnections);
         Console.WriteLine($"backends: echo {echo.EndPoint}, sink {sink.EndPoint}; edge (mutual TLS, throwaway CA in {pki.Directory}): echo {edge.EndPoints[0]}, sink {edge.EndPoints[1]}");
         await using var admin = await StartAdminAsync(settings, options, edge, exporter, loggerFactory);
@@ -86,7 +90,9 @@ internal static class DemoRunner
 
         Console.WriteLine($"no client certificate: {(refused ? "refused" : "NOT refused")} (close reason ClientCertRejected: {edge.Closed[CloseReason.ClientCertRejected]})");
 
-        var ok = counted == settings.BulkBytes && exchanges > 0 && refused;
+        var tunnelOk = await tunnel.RunAsync(pool, edge, (ip, stop) => EchoSessionAsync(client, ip, stop), (ip, bytes) => BulkAsync(client, ip, bytes),
+            ip => ClosedWithoutAnswerAsync(client, ip), settings);
+        var ok = counted == settings.BulkBytes && exchanges > 0 && refused && tunnelOk;
         Console.WriteLine(ok ? "demo: OK, every byte arrived" : "demo: FAILED, bytes were lost");
         Console.WriteLine("For measurements (direct vs relay, percentiles, SVG), run tools/demo.sh.");
         return ok ? ExitCodes.Success : ExitCodes.RuntimeFailure;
@@ -163,6 +169,21 @@ internal static class DemoRunner
         var count = new byte[sizeof(long)];
         await tls.ReadExactlyAsync(count);
         return BitConverter.ToInt64(count);
+    }
+
+    // A client with a good certificate whose target the gateway refuses: the edge closes it without an answer.
+    private static async Task<bool> ClosedWithoutAnswerAsync(DemoClient client, IPEndPoint endPoint)
+    {
+        try
+        {
+            await using var tls = await client.ConnectAsync(endPoint, withCertificate: true);
+            await tls.WriteAsync(new byte[] { 1 });
+            return await tls.ReadAsync(new byte[1]) == 0;
+        }
+        catch (IOException)
+        {
+            return true; // Reset rather than a clean close: closed all the same.
+        }
     }
 
     private static async Task<bool> WithoutCertificateIsRefusedAsync(DemoCertificates pki, IPEndPoint endPoint)

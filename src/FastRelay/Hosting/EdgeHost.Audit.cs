@@ -12,7 +12,7 @@ internal static partial class EdgeHost
     /// Starts the audit log unless it is off. False (with a one-line reason) only when the spool directory is
     /// unusable: an unreachable database is not a reason to refuse to start, records wait in the spool.
     /// </summary>
-    private static bool TryStartAudit(AuditOptions options, ILoggerFactory loggerFactory, out AuditLog? audit, out string error)
+    internal static bool TryStartAudit(AuditOptions options, ILoggerFactory loggerFactory, out AuditLog? audit, out string error)
     {
         audit = null;
         error = "";
@@ -38,7 +38,7 @@ internal static partial class EdgeHost
     }
 
     // The audit log's counters as fastrelay_audit_records_total{outcome}: read at each scrape.
-    private static IEnumerable<Measurement<long>> AuditMeasurements(AuditStats stats) =>
+    internal static IEnumerable<Measurement<long>> AuditMeasurements(AuditStats stats) =>
     [
         new(stats.Written, new KeyValuePair<string, object?>("outcome", "written")),
         new(stats.Spooled, new KeyValuePair<string, object?>("outcome", "spooled")),

@@ -30,8 +30,9 @@ internal static partial class EdgeHost
     /// <param name="rebuild">Reads and validates the flags and config file again (the config step of a reload); null for none.</param>
     /// <param name="cancellationToken">Stops the edge like SIGTERM.</param>
     /// <param name="loggers">The logger factory the revocation checker already logs to; null makes one.</param>
+    /// <param name="tunnel">The tunnel key and gateway authentication, for an edge with <c>--gateway</c>; null otherwise.</param>
     public static async Task<int> RunAsync(EdgeOptions options, LoadedPolicy? policy, TlsMaterialStore? tls, Func<(EdgeOptions? Options, IReadOnlyList<string> Errors)>? rebuild,
-        CancellationToken cancellationToken, ILoggerFactory? loggers = null)
+        CancellationToken cancellationToken, ILoggerFactory? loggers = null, LoadedTunnelIdentity? tunnel = null)
     {
         using var loggerFactory = loggers ?? Logging.CreateFactory(options.Log);
         using var revocation = tls?.Revocation as RevocationChecker;
@@ -54,6 +55,8 @@ internal static partial class EdgeHost
         using var exporter = metrics is null ? null : new PrometheusExporter(metrics.Meter);
         var state = new AdminState { Version = version, Time = TimeProvider.System, StartedAt = TimeProvider.System.GetUtcNow(), Options = options, Metrics = exporter };
         state.ReadinessChecks.Add(new ListenersReadinessCheck(state));
+        using var tunnelKeys = tunnel;
+        await using var tunnelPool = CreateTunnelPool(options, tunnel, loggerFactory, metrics, state);
         await using var admin = new AdminLifetime(options.Admin, state, loggerFactory);
 
         // Step 1: a zero-downtime restart takes the listening sockets of the process serving on --handoff
@@ -81,7 +84,8 @@ internal static partial class EdgeHost
                 // what they hold is not there for connections.
                 options = FitToDescriptorLimit(options, logger);
                 IConnectionObserver[] observers = [.. new IConnectionObserver?[] { audit?.Observer, metrics is null ? null : new MetricsObserver(metrics) }.OfType<IConnectionObserver>()];
-                server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, new ConnectionObservers(observers), tls, takeover?.Sockets);
+                tunnelPool?.Start(); // Pre-warm before the first client: new sessions never wait for a handshake.
+                server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, new ConnectionObservers(observers), tls, takeover?.Sockets, tunnelPool);
             }
             catch (Exception ex) when (ex is AdminBindException or ListenerBindException)
             {
@@ -140,6 +144,7 @@ internal static partial class EdgeHost
         await stop.Task;
         NotifySystemd(notifier, logger, $"STOPPING=1\nSTATUS=draining {server.ActiveConnections} connections");
         await server.StopAsync(options.DrainTimeout);
+        tunnelPool?.DrainAll(); // After the drain: the streams have ended; GOAWAY tells the gateways we are leaving.
 
         // After the drain, so that every connection's last record is queued before the audit log flushes.
         if (audit is not null)

@@ -65,7 +65,7 @@ public sealed class EdgeOptionsReaderTests
     [InlineData("127.0.0.1:80", "a=1.1.1.1:1,b=x", "target 'b=x'")]
     [InlineData("127.0.0.1:80", "a=host:0", "port must be")]
     [InlineData("127.0.0.1:80", "a=host:1;weight=0", "weight")]
-    [InlineData("127.0.0.1:80", "a=tunnel:api.example:443", "tunnel")]
+    [InlineData("127.0.0.1:80", "a=tunnel:api.example:443", "route 'a' has tunnel: targets, which need at least one gateway")]
     [InlineData("127.0.0.1:80", "bad name=h:1", "service name")]
     [InlineData("x@127.0.0.1:80", "a=h:1", "no --route for service 'x'")]
     [InlineData("crm.internal:80", "a=h:1", "IP literal")]

@@ -1,0 +1,137 @@
+using System.Globalization;
+using FastRelay.RateLimiting;
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Configuration;
+
+/// <summary>
+/// Turns the raw settings of <c>fastrelay gateway</c> into <see cref="GatewayOptions"/>, collecting every error
+/// before failing (like <see cref="EdgeOptionsReader"/>).
+/// </summary>
+/// <remarks>Pure: no files, no sockets. Thread-safe.</remarks>
+public static class GatewayOptionsReader
+{
+    /// <summary>The setting names this reader knows, as written after <c>--</c>.</summary>
+    public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
+    [
+        "listen", "edge-key", "policy", "allow-any-target", "connect-timeout", "max-handshakes", "handshake-rate", "handshake-burst",
+        "drain-timeout", "admin", "node-name", "log-format", "log-level",
+        .. TunnelReader.SharedNames, .. AuditReader.Names,
+    ], StringComparer.Ordinal);
+
+    private static readonly string[] Repeatable = ["edge-key"];
+
+    /// <summary>Reads <paramref name="settings"/>.</summary>
+    /// <exception cref="ConfigException">Anything is wrong; every problem is listed.</exception>
+    public static GatewayOptions Read(IReadOnlyList<RawSetting> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var errors = new List<ConfigError>();
+        EdgeOptionsReader.CheckNamesAndRepeats(settings, errors, KnownNames, Repeatable);
+        var scalars = new ScalarReader(settings, errors);
+
+        System.Net.IPEndPoint? listen = null;
+        if (scalars.Find("listen") is not { } l)
+        {
+            errors.Add(new ConfigError("--listen", null, "the address edges connect to is required: --listen ADDR:PORT"));
+        }
+        else if (!EndPointSyntax.TryParseIPEndPoint(l.Value, out listen, out var error))
+        {
+            errors.Add(new ConfigError(l.Origin, l.Value, $"expected ADDR:PORT: {error}"));
+        }
+
+        var identity = TunnelReader.ReadIdentity(settings, scalars, "edge-key", errors);
+        var allowAny = ReadSwitch(scalars, "allow-any-target", errors);
+        var policy = scalars.Text("policy");
+        if (policy is null && !allowAny)
+        {
+            // An exit that dials whatever an authenticated edge names reaches everything behind it (SSRF,
+            // tunnel.md §4.5): the user must say which targets, or say "any" in so many words.
+            errors.Add(new ConfigError("--policy", null,
+                "a gateway needs Outbound rules for the targets it may dial: --policy FILE (or --allow-any-target to dial anything, which lets every authenticated edge reach every address this host can)"));
+        }
+        else if (policy is not null && allowAny)
+        {
+            errors.Add(new ConfigError("--allow-any-target", "true", "--allow-any-target and --policy are mutually exclusive: the policy's Outbound rules decide"));
+        }
+
+        var options = new GatewayOptions
+        {
+            Listen = listen ?? new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+            Identity = identity ?? new TunnelIdentityOptions { KeyFile = "" },
+            Session = TunnelReader.ReadSession(scalars, errors),
+            PolicyFile = policy,
+            AllowAnyTarget = allowAny,
+            ConnectTimeout = scalars.Duration("connect-timeout", EdgeOptions.DefaultConnectTimeout, allowZero: false),
+            MaxHandshakes = (int)scalars.Integer("max-handshakes", GatewayOptions.DefaultMaxHandshakes, 1, 100_000),
+            HandshakeRate = ReadHandshakeRate(scalars, errors),
+            DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
+            Audit = ReadAudit(settings, scalars, errors),
+            Admin = EdgeOptionsReader.ReadAdmin(scalars, errors, GatewayOptions.DefaultAdmin),
+            NodeName = scalars.Text("node-name"),
+            Log = new LogOptions(scalars.Enum("log-format", LogFormat.Text), scalars.Enum("log-level", LogLevel.Information)),
+        };
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(errors);
+        }
+
+        return options;
+    }
+
+    private static Audit.AuditOptions ReadAudit(IReadOnlyList<RawSetting> settings, ScalarReader scalars, List<ConfigError> errors)
+    {
+        // The gateway's own defaults, applied as if given, so that the shared reader validates them the same way.
+        var withDefaults = new List<RawSetting>();
+        if (!settings.Any(s => s.Name == "audit"))
+        {
+            withDefaults.Add(new RawSetting("audit", GatewayOptions.DefaultAuditText, "default"));
+        }
+
+        if (!settings.Any(s => s.Name == "audit-spool"))
+        {
+            withDefaults.Add(new RawSetting("audit-spool", GatewayOptions.DefaultAuditSpool, "default"));
+        }
+
+        return withDefaults.Count == 0 ? AuditReader.Read(scalars, errors) : AuditReader.Read(new ScalarReader([.. settings, .. withDefaults], errors), errors);
+    }
+
+    private static bool ReadSwitch(ScalarReader scalars, string name, List<ConfigError> errors)
+    {
+        if (scalars.Find(name) is not { } s)
+        {
+            return false;
+        }
+
+        // From the command line a switch may come without a value ("true" is filled in by the parser).
+        if (bool.TryParse(s.Value, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new ConfigError(s.Origin, s.Value, "expected true or false"));
+        return false;
+    }
+
+    private static TokenBucketOptions ReadHandshakeRate(ScalarReader scalars, List<ConfigError> errors)
+    {
+        var rate = scalars.Find("handshake-rate");
+        var burst = scalars.Find("handshake-burst");
+        var perSecond = GatewayOptions.DefaultHandshakeRate.RefillPerSecond;
+        if (rate is not null && (!RateSyntax.TryParseRate(rate.Value, out perSecond) || !double.IsFinite(perSecond) || perSecond <= 0))
+        {
+            errors.Add(new ConfigError(rate.Origin, rate.Value, $"expected {RateSyntax.RateExpected}, greater than zero"));
+            perSecond = GatewayOptions.DefaultHandshakeRate.RefillPerSecond;
+        }
+
+        var burstCount = rate is null ? GatewayOptions.DefaultHandshakeRate.Burst : Math.Max(1, TokenBucketOptions.DefaultBurst(perSecond) * 2);
+        if (burst is not null && (!long.TryParse(burst.Value, NumberStyles.None, CultureInfo.InvariantCulture, out burstCount) || burstCount is < 1 or > 1_000_000))
+        {
+            errors.Add(new ConfigError(burst.Origin, burst.Value, "expected a whole number of handshakes from 1 to 1000000"));
+            burstCount = GatewayOptions.DefaultHandshakeRate.Burst;
+        }
+
+        return new TokenBucketOptions(perSecond, burstCount);
+    }
+}

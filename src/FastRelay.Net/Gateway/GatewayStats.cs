@@ -1,0 +1,79 @@
+namespace FastRelay.Gateway;
+
+/// <summary>
+/// The gateway's counters, for /status, the metrics and the tests (a new session over a warm pool shows up as a
+/// stream here and not as a handshake). Thread-safe: each is one atomic word.
+/// </summary>
+internal sealed class GatewayStats
+{
+    private long _handshakes;
+    private long _handshakesFailed;
+    private long _handshakesLimited;
+    private long _handshakesRateLimited;
+    private long _streamsAccepted;
+    private long _streamsRejected;
+    private int _connections;
+    private int _handshaking;
+    private int _activeStreams;
+
+    /// <summary>Tunnels authenticated since start.</summary>
+    public long Handshakes => Interlocked.Read(ref _handshakes);
+
+    /// <summary>Handshakes that failed (bad preamble, wrong key, timeout, …).</summary>
+    public long HandshakesFailed => Interlocked.Read(ref _handshakesFailed);
+
+    /// <summary>Connections closed at once because <c>--max-handshakes</c> were in flight.</summary>
+    public long HandshakesLimited => Interlocked.Read(ref _handshakesLimited);
+
+    /// <summary>Connections closed at once by the per-source <c>--handshake-rate</c>.</summary>
+    public long HandshakesRateLimited => Interlocked.Read(ref _handshakesRateLimited);
+
+    /// <summary>Streams whose target was dialled (OPEN_OK).</summary>
+    public long StreamsAccepted => Interlocked.Read(ref _streamsAccepted);
+
+    /// <summary>Streams refused (RST: forbidden, refused, timed out, …).</summary>
+    public long StreamsRejected => Interlocked.Read(ref _streamsRejected);
+
+    /// <summary>Authenticated tunnel connections open now.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Handshakes in flight now.</summary>
+    public int Handshaking => Volatile.Read(ref _handshaking);
+
+    /// <summary>Streams being relayed now.</summary>
+    public int ActiveStreams => Volatile.Read(ref _activeStreams);
+
+    public bool TryStartHandshake(int max)
+    {
+        if (Interlocked.Increment(ref _handshaking) <= max)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _handshaking);
+        Interlocked.Increment(ref _handshakesLimited);
+        return false;
+    }
+
+    public void HandshakeEnded(bool succeeded)
+    {
+        Interlocked.Decrement(ref _handshaking);
+        Interlocked.Increment(ref succeeded ? ref _handshakes : ref _handshakesFailed);
+    }
+
+    public void RateLimited() => Interlocked.Increment(ref _handshakesRateLimited);
+
+    public void ConnectionOpened() => Interlocked.Increment(ref _connections);
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
+
+    public void StreamRejected() => Interlocked.Increment(ref _streamsRejected);
+
+    public void StreamStarted()
+    {
+        Interlocked.Increment(ref _streamsAccepted);
+        Interlocked.Increment(ref _activeStreams);
+    }
+
+    public void StreamEnded() => Interlocked.Decrement(ref _activeStreams);
+}

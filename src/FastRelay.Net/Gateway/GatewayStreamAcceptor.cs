@@ -1,0 +1,101 @@
+using System.Net;
+using FastRelay.Diagnostics;
+using FastRelay.Observing;
+using FastRelay.Relaying;
+using FastRelay.Transport;
+using FastRelay.Tunnel.Frames;
+using FastRelay.Tunnel.Session;
+
+namespace FastRelay.Gateway;
+
+/// <summary>
+/// The gateway's answer to each OPEN on one tunnel connection (tunnel.md §4.5): check the target against the
+/// Outbound rules, dial it, answer OPEN_OK or RST with the target error code, then relay stream &lt;-&gt; socket
+/// with the relay core, exactly as the edge relays client &lt;-&gt; upstream. One audit record per decision and
+/// one per close, like the edge's connections.
+/// </summary>
+/// <remarks>One per tunnel connection; <see cref="AcceptAsync"/> runs once per OPEN, concurrently.</remarks>
+internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEndPoint edge) : ITunnelStreamAcceptor
+{
+    /// <inheritdoc />
+    public async Task AcceptAsync(TunnelStreamRequest request, CancellationToken ct)
+    {
+        var id = context.NextStreamId();
+        var target = request.Target;
+        var started = context.Time.GetTimestamp();
+
+        // Step 1: whose connection this is. The edge names the original client in OPEN; without it, the edge.
+        var client = target.ClientAddress ?? edge;
+        var dial = new GatewayTargetDial(context.Policy, client.Address, GatewayContext.Service, id);
+
+        // Step 2: the Outbound rules on every resolved address, then the dial (cancelled if the edge resets the OPEN).
+        var (socket, error, failure) = await dial.DialAsync(target, context.Dialer, context.ConnectTimeout, ct);
+        if (socket is null)
+        {
+            request.Reject(error);
+            context.Stats.StreamRejected();
+            Refused(id, target, client, dial, error, failure, context.Time.GetElapsedTime(started));
+            return;
+        }
+
+        // Step 3: OPEN_OK. Null when the edge reset the stream while we dialled: nothing to relay.
+        if (request.Accept() is not { } stream)
+        {
+            socket.Dispose();
+            context.Stats.StreamRejected();
+            Log.StreamCancelled(context.Logger, id, target, edge);
+            return;
+        }
+
+        var destination = socket.RemoteEndPoint as IPEndPoint ?? dial.Destination;
+        context.Observer.OnEvent(new ConnectionEvent(id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: true, client, context.ListenEndPoint,
+            GatewayContext.Service, Destination: destination, Rule: dial.Allowed?.Rule, Detail: Describe(target), Elapsed: context.Time.GetElapsedTime(started)));
+
+        // Step 4: relay until both directions end; then the socket's last bytes, and one close record.
+        context.Stats.StreamStarted();
+        var parts = context.Relays.Get(); // Pooled like the edge's connections: the transport, its pipes and the relay.
+        var upstream = parts.Upstream;
+        try
+        {
+            upstream.Start(socket);
+            var relay = parts.Relay;
+            relay.Reset();
+            var outcome = await relay.RunAsync(stream, upstream);
+            _ = await upstream.CloseAsync(RelayLinger); // False: aborted, already counted by the reason.
+            var elapsed = context.Time.GetElapsedTime(started);
+            context.Observer.OnEvent(new ConnectionEvent(id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, client, context.ListenEndPoint,
+                GatewayContext.Service, Destination: destination, Rule: dial.Allowed?.Rule, Reason: outcome.Reason, Detail: Describe(target),
+                BytesClientToUpstream: outcome.BytesClientToUpstream, BytesUpstreamToClient: outcome.BytesUpstreamToClient, Elapsed: elapsed));
+            Log.StreamClosed(context.Logger, id, outcome.Reason, target, destination, edge, client, outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, elapsed.TotalMilliseconds);
+        }
+        finally
+        {
+            context.Stats.StreamEnded();
+            context.Relays.Return(parts);
+        }
+    }
+
+    // A peer that stops reading holds the last bytes at most this long (the edge's idle timeout plays this part there).
+    private static readonly TimeSpan RelayLinger = TimeSpan.FromSeconds(30);
+
+    private static string Describe(TunnelTarget target) => target.ToString();
+
+    private void Refused(long id, TunnelTarget target, IPEndPoint client, GatewayTargetDial dial, TunnelErrorCode error, string? failure, TimeSpan elapsed)
+    {
+        var denied = error == TunnelErrorCode.ForbiddenTarget;
+        var reason = denied ? CloseReason.FilterDenied : CloseReason.UpstreamUnavailable;
+        var detail = $"{Describe(target)}: {error}{(failure is null ? "" : " (" + failure + ")")}";
+        context.Observer.OnEvent(new ConnectionEvent(id, context.Time.GetUtcNow(), denied ? Checkpoint.Outbound : Checkpoint.Close, Allowed: !denied,
+            client, context.ListenEndPoint, GatewayContext.Service, Destination: dial.Destination, Rule: dial.Denied?.Rule, Reason: reason, Detail: detail, Elapsed: elapsed));
+        if (denied)
+        {
+            // The deciding rule (or "default deny"); without a policy decision, the dialer's words.
+            var why = (object?)dial.Denied ?? failure ?? "forbidden";
+            Log.StreamDenied(context.Logger, id, target, edge, client, why);
+        }
+        else
+        {
+            Log.StreamRefused(context.Logger, id, error, target, edge, failure ?? "");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Net;
+using FastRelay.Configuration;
+using FastRelay.Tunnel.Frames;
+using FastRelay.Upstreams;
+
+namespace FastRelay.Relaying;
+
+internal sealed partial class RelayedConnection
+{
+    /// <summary>
+    /// Step 2 for one target: a direct target is dialled over TCP; a <c>tunnel:</c> target becomes a stream through
+    /// the gateway pool (OPEN with the client's address), which sets <c>_tunnelStream</c> on success. Never throws.
+    /// </summary>
+    private ValueTask<DialResult> DialOneAsync(TargetOptions target, EdgeContext context) =>
+        target.ViaTunnel
+            ? OpenTunnelStreamAsync(target, context)
+            : context.Dialer.DialAsync(target, context.Options.ConnectTimeout, this, CancellationToken.None);
+
+    private async ValueTask<DialResult> OpenTunnelStreamAsync(TargetOptions target, EdgeContext context)
+    {
+        if (context.Tunnel is not { } pool)
+        {
+            return new DialResult(null, "no gateway is configured for tunnel: targets"); // The options reader refuses this; kept for safety.
+        }
+
+        // The edge's own Outbound check, as far as it can: on an IP literal. A name is resolved by the gateway,
+        // in the exit's network, and checked there against the gateway's Outbound rules on every address.
+        if (IPAddress.TryParse(target.Host, out var literal) && !((IDialGuard)this).Allows(new IPEndPoint(literal, target.Port)))
+        {
+            return new DialResult(null, "denied by the security-group policy", Denied: true, Kind: DialFailureKind.Denied);
+        }
+
+        var opened = await pool.OpenStreamAsync(TunnelTarget.ForHost(target.Host, target.Port, _clientEndPoint), context.Options.ConnectTimeout, CancellationToken.None);
+        if (opened.Stream is { } stream)
+        {
+            if (_relay.Reason is not null)
+            {
+                // Closed (drain) while the stream was being opened: give it back at once.
+                stream.Abort();
+                stream.Dispose();
+                return new DialResult(null, "closed while the stream was being opened");
+            }
+
+            _tunnelStream = stream;
+            return default;
+        }
+
+        var failure = opened.Detail ?? $"gateway {opened.Gateway} refused the stream: {opened.Error}";
+        if (opened.Error == TunnelErrorCode.ForbiddenTarget)
+        {
+            // A denial ends the dial: the other targets are not tried (as for the edge's own Outbound denial).
+            _tunnelRefusal = $"{target} refused by gateway {opened.Gateway}: FORBIDDEN_TARGET (its Outbound rules)";
+        }
+
+        return new DialResult(null, failure);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+using FastRelay.Tunnel.Noise;
+
+namespace FastRelay.Tunnel.Handshake;
+
+/// <summary>
+/// The tunnel's static key file (<c>--tunnel-key FILE</c>, written by <c>fastrelay keygen</c>): the X25519 private key
+/// as one line of base64 (32 bytes), like WireGuard's. Created with mode 0600; a key readable by the group or others
+/// still loads, with a warning, as ssh and wg do.
+/// </summary>
+public static class TunnelKeyFile
+{
+    private const UnixFileMode PrivateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OthersMask = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>Loads a key file; false with an error that names the file and what was wrong.</summary>
+    public static bool TryLoad(string path, out KeyPair? keyPair, out string? error)
+        => TryLoad(path, out keyPair, out error, out _);
+
+    /// <summary>Loads a key file; <paramref name="warning"/> is set when the file is readable by group or others.</summary>
+    public static bool TryLoad(string path, out KeyPair? keyPair, out string? error, out string? warning)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        keyPair = null;
+        warning = null;
+        string text;
+        try
+        {
+            text = File.ReadAllText(path, Encoding.ASCII);
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & OthersMask) != 0)
+            {
+                warning = $"tunnel key file '{path}' is accessible by group or others; run: chmod 600 '{path}'";
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = $"tunnel key file '{path}': {e.Message}";
+            return false;
+        }
+
+        return TryParse(text, path, out keyPair, out error);
+    }
+
+    /// <summary>Parses the file's text.</summary>
+    internal static bool TryParse(string text, string path, out KeyPair? keyPair, out string? error)
+    {
+        keyPair = null;
+        error = null;
+        var buffer = new byte[48];
+        var trimmed = text.Trim();
+        if (trimmed.Contains('\n', StringComparison.Ordinal) || !Convert.TryFromBase64String(trimmed, buffer, out var length) || length != 32)
+        {
+            CryptographicOperations.ZeroMemory(buffer);
+            error = $"tunnel key file '{path}': expected one line of base64 (a 32-byte X25519 private key, as written by 'fastrelay keygen')";
+            return false;
+        }
+
+        keyPair = X25519Dh.Instance.DeriveKeyPair(buffer.AsSpan(0, 32));
+        CryptographicOperations.ZeroMemory(buffer);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="keyPair"/>'s private key to a new file created with mode 0600 (never briefly wider).
+    /// With <paramref name="overwrite"/> an existing file is replaced; otherwise it is an <see cref="IOException"/>.
+    /// </summary>
+    public static void Write(string path, KeyPair keyPair, bool overwrite)
+    {
+        ArgumentNullException.ThrowIfNull(keyPair);
+        if (overwrite && File.Exists(path))
+        {
+            // Delete first: CreateNew then applies 0600 to the new file, whatever mode the old one had.
+            File.Delete(path);
+        }
+
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PrivateMode;
+        }
+
+        using var stream = new FileStream(path, options);
+        var line = Encoding.ASCII.GetBytes(Convert.ToBase64String(keyPair.PrivateKey) + "\n");
+        stream.Write(line);
+        CryptographicOperations.ZeroMemory(line);
+    }
+}

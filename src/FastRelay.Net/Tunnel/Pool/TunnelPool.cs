@@ -1,0 +1,210 @@
+using System.Net;
+using FastRelay.Configuration;
+using FastRelay.Tunnel.Frames;
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Tunnel.Pool;
+
+/// <summary>
+/// The edge's tunnel pool: one <see cref="GatewayPool"/> per <c>--gateway</c>, all active. A new session takes a
+/// slot on a warm connection (no TCP or crypto handshake), round-robin across gateways; a REFUSED_STREAM (or a
+/// connection that went away before answering) is retried on another connection.
+/// </summary>
+/// <remarks>Thread-safe. <see cref="Start"/> dials the warm connections; <see cref="DisposeAsync"/> drains and closes.</remarks>
+internal sealed partial class TunnelPool : IAsyncDisposable
+{
+    /// <summary>How many connections one session tries before giving up (each failure was retryable).</summary>
+    private const int MaxAttempts = 8;
+
+    private readonly GatewayPool[] _gateways;
+    private readonly TunnelPoolEvents _events;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _waitForRoom;
+    private readonly ITimer _maintenance;
+    private uint _next;
+
+    public TunnelPool(IReadOnlyList<GatewayAddress> gateways, ITunnelLinkDialer dialer, PoolPolicyOptions policy, TimeSpan waitForRoom,
+        TimeProvider time, Random random, ILogger logger, TunnelPoolEvents? events = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(gateways.Count);
+        _events = events ?? new TunnelPoolEvents();
+        _gateways = [.. gateways.Select(g => new GatewayPool(g, dialer, policy, time, random, logger, _events))];
+        _time = time;
+        _logger = logger;
+        _waitForRoom = waitForRoom;
+
+        // Reaping and redials are checked at a tenth of the idle timeout (50 ms to 1 s): a connection is reaped
+        // between the timeout and the timeout plus one period.
+        var period = TimeSpan.FromTicks(Math.Clamp(policy.KeepaliveTimeout.Ticks / 10, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
+        _maintenance = time.CreateTimer(static s => ((TunnelPool)s!).MaintainAll(), this, Timeout.InfiniteTimeSpan, period);
+        Period = period;
+    }
+
+    /// <summary>The maintenance period.</summary>
+    public TimeSpan Period { get; }
+
+    /// <summary>The gateway pools, in configuration order.</summary>
+    public IReadOnlyList<GatewayPool> Gateways => _gateways;
+
+    /// <summary>Gateways with at least one usable connection now.</summary>
+    public int Reachable => _gateways.Count(g => g.UsableConnections > 0);
+
+    /// <summary>Successful handshakes with all gateways since start.</summary>
+    public long Handshakes => _gateways.Sum(g => g.Handshakes);
+
+    /// <summary>Dials the warm connections of every gateway and starts the maintenance timer.</summary>
+    public void Start()
+    {
+        MaintainAll();
+        _maintenance.Change(Period, Period);
+    }
+
+    /// <summary>
+    /// Opens a stream to <paramref name="target"/> through some gateway. Waits for room (a connection being dialled,
+    /// or a slot freed) for up to the tunnel connect timeout; never waits for a handshake when a warm
+    /// connection has room. Never throws for network or protocol outcomes.
+    /// </summary>
+    public async ValueTask<TunnelPoolOpen> OpenStreamAsync(TunnelTarget target, TimeSpan openTimeout, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetTimestamp() + (long)(_waitForRoom.TotalSeconds * _time.TimestampFrequency);
+        var lastError = TunnelErrorCode.RefusedStream;
+        string? lastGateway = null;
+        for (var attempt = 0; attempt < MaxAttempts;)
+        {
+            if (TryReserve() is not { } link)
+            {
+                // Every gateway failed its last dial and is backing off: say so now rather than after the timeout.
+                if (_gateways.All(g => g.IsDown) || !await WaitForRoomAsync(deadline, cancellationToken))
+                {
+                    return new TunnelPoolOpen(null, lastGateway is null ? TunnelErrorCode.Unreachable : lastError, lastGateway, NoRoomReason());
+                }
+
+                continue;
+            }
+
+            attempt++;
+            lastGateway = link.Gateway;
+            var opened = await link.Link.OpenStreamAsync(target, openTimeout, cancellationToken);
+            link.Owner?.RecycleIfSpent(link); // Its last stream's OPEN is answered: now it may drain.
+            if (opened.Stream is { } stream)
+            {
+                link.Owner?.MarkHealthy();
+                _events.StreamOpened?.Invoke(link.Gateway);
+                return new TunnelPoolOpen(new TunnelLease(stream, link), TunnelErrorCode.NoError, link.Gateway, null);
+            }
+
+            link.Release();
+            lastError = opened.Error;
+            if (!opened.Retryable || cancellationToken.IsCancellationRequested)
+            {
+                return new TunnelPoolOpen(null, opened.Error, link.Gateway, null);
+            }
+
+            Log.OpenRetried(_logger, link.Gateway, link.Id, opened.Error);
+        }
+
+        return new TunnelPoolOpen(null, lastError, lastGateway, $"{MaxAttempts} tunnel connections refused the stream");
+    }
+
+    /// <summary>Sends GOAWAY on every connection: streams in flight finish, no new ones start.</summary>
+    public void DrainAll()
+    {
+        _maintenance.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        foreach (var gateway in _gateways)
+        {
+            gateway.DrainAll();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _maintenance.DisposeAsync();
+        foreach (var gateway in _gateways)
+        {
+            await gateway.DisposeAsync();
+        }
+    }
+
+    private PooledLink? TryReserve()
+    {
+        // Round-robin over the gateways, starting at a different one per session: all gateways are active.
+        var start = Interlocked.Increment(ref _next);
+        for (var i = 0; i < _gateways.Length; i++)
+        {
+            var gateway = _gateways[(int)((start + (uint)i) % (uint)_gateways.Length)];
+            if (gateway.TryReserve() is { } link)
+            {
+                return link;
+            }
+        }
+
+        return null;
+    }
+
+    private async ValueTask<bool> WaitForRoomAsync(long deadline, CancellationToken cancellationToken)
+    {
+        var signal = _events.WaitForCapacity();
+        try
+        {
+            // Growth: every full gateway dials one more connection (one at a time per gateway).
+            MaintainAll(sessionWaiting: true);
+            if (TryPeekRoom())
+            {
+                return true;
+            }
+
+            var left = TimeSpan.FromSeconds((double)(deadline - _time.GetTimestamp()) / _time.TimestampFrequency);
+            if (left <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            try
+            {
+                await signal.WaitAsync(left, _time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return TryPeekRoom();
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            return true;
+        }
+        finally
+        {
+            _events.StopWaiting();
+        }
+    }
+
+    private bool TryPeekRoom() => _gateways.Any(g => g.HasRoom);
+
+    private string NoRoomReason()
+    {
+        var reachable = Reachable;
+        var failures = string.Join("; ", _gateways.Where(g => g.LastFailure is not null).Select(g => $"{g.Name}: {g.LastFailure}"));
+        return reachable == 0
+            ? $"no gateway reachable ({_gateways.Length} configured){(failures.Length > 0 ? ": " + failures : "")}"
+            : $"every tunnel connection is full and no new one came up within {Configuration.ValueSyntax.FormatDuration(_waitForRoom)}";
+    }
+
+    private void MaintainAll(bool sessionWaiting = false)
+    {
+        foreach (var gateway in _gateways)
+        {
+            gateway.Maintain(sessionWaiting);
+        }
+    }
+}
+
+/// <summary>The outcome of <see cref="TunnelPool.OpenStreamAsync"/>.</summary>
+/// <param name="Stream">The stream (dispose after the relay to free its slot), or null.</param>
+/// <param name="Error">The gateway's RST code, or <see cref="TunnelErrorCode.Unreachable"/> when no connection had room.</param>
+/// <param name="Gateway">The gateway tried last; null when none was.</param>
+/// <param name="Detail">Why no connection was available, when that is the reason.</param>
+internal readonly record struct TunnelPoolOpen(TunnelLease? Stream, TunnelErrorCode Error, string? Gateway, string? Detail);

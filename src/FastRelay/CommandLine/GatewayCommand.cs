@@ -1,0 +1,77 @@
+using System.CommandLine;
+using FastRelay.Audit;
+using FastRelay.Configuration;
+using FastRelay.Hosting;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>
+/// <c>fastrelay gateway</c>: the exit node. Parse and validate everything (flags, config file, policy, key files),
+/// then accept tunnels until a signal.
+/// </summary>
+internal sealed class GatewayCommand : IValidatedCommand
+{
+    private readonly Option<string> _config = new("--config")
+    {
+        Description = "JSON file with any of these flags (names without dashes); a flag on the command line wins over the file.",
+        HelpName = "FILE",
+    };
+
+    private readonly FlagOptions _flags;
+
+    public GatewayCommand()
+    {
+        Command = new Command("gateway", "Run the gateway (exit node): accept encrypted tunnels from edges and dial the targets their streams name, as the policy's Outbound rules allow.");
+        Command.Options.Add(_config);
+        _flags = new FlagOptions(Command, GatewayFlags.All);
+        Command.SetAction((parseResult, cancellationToken) =>
+        {
+            var (options, policy, identity, errors) = Build(parseResult);
+            return options is null || identity is null
+                ? Task.FromResult(ExitCodes.PrintConfigErrors(errors))
+                : GatewayHost.RunAsync(options, policy, identity, cancellationToken);
+        });
+    }
+
+    public Command Command { get; }
+
+    /// <inheritdoc />
+    public IEnumerable<string> Validate(ParseResult parseResult) => Build(parseResult).Errors;
+
+    private (GatewayOptions? Options, LoadedPolicy? Policy, LoadedTunnelIdentity? Identity, List<string> Errors) Build(ParseResult parseResult)
+    {
+        var errors = new List<ConfigError>();
+        var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, GatewayFlags.All, errors) : [];
+        var settings = FlagOptions.Merge(fromFile, _flags.Read(parseResult));
+        GatewayOptions? options = null;
+        try
+        {
+            options = GatewayOptionsReader.Read(settings);
+        }
+        catch (ConfigException ex)
+        {
+            errors.AddRange(ex.Errors);
+        }
+
+        if (settings.LastOrDefault(s => s.Name == "audit") is { } audit && AuditTarget.TryParse(audit.Value, out var target, out _)
+            && AuditSinks.Validate(target!) is { } auditError)
+        {
+            errors.Add(new ConfigError(audit.Origin, audit.Value, auditError));
+            options = null;
+        }
+
+        var lines = errors.Select(e => e.ToString()).ToList();
+        LoadedPolicy? policy = null;
+        if (settings.LastOrDefault(s => s.Name == "policy")?.Value is { Length: > 0 } policyPath)
+        {
+            var policyErrors = new List<string>();
+            var writeTime = File.Exists(policyPath) ? File.GetLastWriteTimeUtc(policyPath) : default;
+            policy = PolicyFile.TryLoad(policyPath, policyErrors) is { } loaded ? new LoadedPolicy(loaded, writeTime) : null;
+            lines.AddRange(policyErrors.Select(e => $"--policy {policyPath}: {e}"));
+        }
+
+        // The key files are read now: a missing or malformed key is a configuration error (exit 2), not a crash later.
+        var identity = options is null ? null : TunnelIdentityLoader.TryLoad(options.Identity, TunnelRole.Gateway, lines);
+        return (lines.Count == 0 ? options : null, policy, identity, lines);
+    }
+}

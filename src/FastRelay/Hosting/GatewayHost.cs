@@ -1,0 +1,149 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.InteropServices;
+using FastRelay.Admin;
+using FastRelay.Audit;
+using FastRelay.CommandLine;
+using FastRelay.Configuration;
+using FastRelay.Diagnostics;
+using FastRelay.Diagnostics.Prometheus;
+using FastRelay.Gateway;
+using FastRelay.Listening;
+using FastRelay.Observing;
+using Microsoft.Extensions.Logging;
+
+namespace FastRelay.Hosting;
+
+/// <summary>
+/// Runs a gateway (exit node) as a process: logging, the audit log, metrics and the admin endpoint, the tunnel
+/// listener, the policy reloader, SIGTERM/SIGINT (or POST /drain) to drain, exit code.
+/// </summary>
+internal static partial class GatewayHost
+{
+    /// <param name="options">The validated flags and config file.</param>
+    /// <param name="policy">The Outbound policy as first loaded; null only with --allow-any-target.</param>
+    /// <param name="identity">This node's key and the edges' authentication (owned: zeroized at exit).</param>
+    /// <param name="cancellationToken">Stops the gateway like SIGTERM.</param>
+    public static async Task<int> RunAsync(GatewayOptions options, LoadedPolicy? policy, LoadedTunnelIdentity identity, CancellationToken cancellationToken)
+    {
+        using var keys = identity;
+        using var loggerFactory = Logging.CreateFactory(options.Log);
+        var logger = loggerFactory.CreateLogger("FastRelay.Host");
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var cancelled = cancellationToken.Register(() => stop.TrySetResult());
+
+        if (!EdgeHost.TryStartAudit(options.Audit, loggerFactory, out var audit, out var auditError))
+        {
+            return await FailAsync(auditError);
+        }
+
+        await using var auditLog = audit;
+        var version = typeof(GatewayHost).Assembly.GetName().Version?.ToString(3) ?? "?";
+        using var metrics = options.Admin is null ? null : new RelayMetrics(version);
+        using var exporter = metrics is null ? null : new PrometheusExporter(metrics.Meter);
+
+        // The admin state is the edge's, with no listeners or routes of its own: /status lists the edges as its "gateways" entries.
+        var state = new AdminState
+        {
+            Version = version, Time = TimeProvider.System, StartedAt = TimeProvider.System.GetUtcNow(), Metrics = exporter,
+            Options = new EdgeOptions { Listeners = [], Routes = [], DrainTimeout = options.DrainTimeout, PolicyFile = options.PolicyFile, Admin = options.Admin },
+        };
+        await using var admin = new AdminLifetime(options.Admin, state, loggerFactory);
+        GatewayServer server;
+        try
+        {
+            await admin.StartAsync();
+            IConnectionObserver[] observers = [.. new IConnectionObserver?[] { audit?.Observer, metrics is null ? null : new GatewayMetricsObserver(metrics) }.OfType<IConnectionObserver>()];
+            var listen = options.Listen.ToString();
+            server = GatewayServer.Start(options, identity.LocalStatic, identity.Peers, policy?.Policy, loggerFactory, TimeProvider.System,
+                new ConnectionObservers(observers), dialer: null, onHandshake: metrics is null ? null : ok => metrics.TunnelHandshake(listen, ok));
+        }
+        catch (Exception ex) when (ex is AdminBindException or ListenerBindException)
+        {
+            return await FailAsync(ex.Message.Replace("listener", "--listen", StringComparison.Ordinal).Replace(" for service 'tunnel'", "", StringComparison.Ordinal));
+        }
+
+        await using var running = server;
+        Wire(state, server, metrics, audit, logger, () => stop.TrySetResult());
+        using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
+        if (reloader is not null)
+        {
+            state.ReloadSteps.Add(trigger => reloader.Reload(trigger)
+                ? (true, $"policy {options.PolicyFile}: version {server.Policy.Version} installed")
+                : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays (errors in the log)"));
+        }
+
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true; // Reload, never exit.
+            ThreadPool.QueueUserWorkItem(_ => state.Reload("SIGHUP"));
+        });
+
+        Log.Started(logger, version, server.EndPoint, options.PolicyFile ?? "none (--allow-any-target: every target may be dialled)");
+        await stop.Task;
+        await server.StopAsync(options.DrainTimeout);
+        if (audit is not null)
+        {
+            await audit.StopAsync();
+        }
+
+        Log.Stopped(logger, server.Stats.Handshakes, server.Stats.StreamsAccepted, server.Stats.StreamsRejected);
+        return ExitCodes.Success;
+
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // The drain decides when the process ends.
+            stop.TrySetResult();
+        }
+    }
+
+    // /readyz, /status, the gauges, and what POST /drain does.
+    private static void Wire(AdminState state, GatewayServer server, RelayMetrics? metrics, AuditLog? audit, ILogger logger, Action stop)
+    {
+        state.Role = (server.Policy, () => server.IsStopping);
+        state.ReadinessChecks.Add(new DelegateReadinessCheck("tunnels", () => server.IsStopping ? (false, "draining") : (true, $"listening on {server.EndPoint}, {server.Stats.Connections} edges connected")));
+        state.Gateways.Add(() => server.Edges.Select(e => new GatewayStatus($"edge {e.Edge}", true, $"{e.Peer}, {e.Streams} streams, epoch {e.Epoch}")));
+        state.Drain = trigger =>
+        {
+            Log.DrainRequested(logger, trigger);
+            stop();
+        };
+        if (metrics is null)
+        {
+            return;
+        }
+
+        var listen = server.EndPoint.ToString();
+        metrics.ObserveActiveConnections(() => server.Stats.ActiveStreams);
+        metrics.ObserveTunnelConnections(() => [new Measurement<long>(server.Stats.Connections, new KeyValuePair<string, object?>("gateway", listen))]);
+        if (audit is not null)
+        {
+            metrics.ObserveAudit(() => audit.Stats.QueueDepth, () => audit.Stats.SpoolBytes);
+            metrics.ObserveAuditRecords(() => EdgeHost.AuditMeasurements(audit.Stats));
+        }
+
+        metrics.Seed([GatewayContext.Service]);
+    }
+
+    private static async Task<int> FailAsync(string reason)
+    {
+        await Console.Error.WriteLineAsync($"fastrelay gateway: {reason}");
+        return ExitCodes.RuntimeFailure;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 688, EventName = "GatewayStarted", Level = LogLevel.Information,
+            Message = "FastRelay {Version} gateway running: tunnels on {EndPoint}; Outbound policy {Policy}")]
+        public static partial void Started(ILogger logger, string version, System.Net.IPEndPoint endPoint, string policy);
+
+        [LoggerMessage(EventId = 3, EventName = "Stopped", Level = LogLevel.Information,
+            Message = "Stopped; {Handshakes} tunnels were authenticated, {Streams} streams relayed, {Refused} refused")]
+        public static partial void Stopped(ILogger logger, long handshakes, long streams, long refused);
+
+        [LoggerMessage(EventId = 802, EventName = "AdminDrain", Level = LogLevel.Information,
+            Message = "Drain requested ({Trigger})")]
+        public static partial void DrainRequested(ILogger logger, string trigger);
+    }
+}

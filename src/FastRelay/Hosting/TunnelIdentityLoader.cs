@@ -1,0 +1,108 @@
+using System.Security.Cryptography.X509Certificates;
+using FastRelay.Configuration;
+using FastRelay.Tunnel.Handshake;
+using FastRelay.Tunnel.Noise;
+
+namespace FastRelay.Hosting;
+
+/// <summary>Which end of a tunnel this node is (which flag names its peers' keys).</summary>
+internal enum TunnelRole
+{
+    /// <summary>The edge: initiator; its peers are gateways (<c>--gateway-key</c>).</summary>
+    Edge,
+
+    /// <summary>The gateway: responder; its peers are edges (<c>--edge-key</c>).</summary>
+    Gateway,
+}
+
+/// <summary>This node's tunnel key pair and how it authenticates its peers, loaded from the files the flags name.</summary>
+internal sealed class LoadedTunnelIdentity(KeyPair localStatic, TunnelAuthentication peers) : IDisposable
+{
+    public KeyPair LocalStatic { get; } = localStatic;
+
+    public TunnelAuthentication Peers { get; } = peers;
+
+    /// <summary>Zeroizes the private key.</summary>
+    public void Dispose() => LocalStatic.Dispose();
+}
+
+/// <summary>
+/// Loads <c>--tunnel-key</c> (and in CA mode <c>--tunnel-ca</c>, <c>--tunnel-cert</c>, <c>--tunnel-cert-key</c>) at
+/// start, so that a missing or malformed file is a configuration error (exit 2) naming the flag and the file.
+/// </summary>
+internal static class TunnelIdentityLoader
+{
+    /// <summary>The identity, or null with one line per problem added to <paramref name="errors"/>.</summary>
+    /// <param name="options">The identity flags.</param>
+    /// <param name="role">Which end this node is.</param>
+    /// <param name="errors">Problems, one line each.</param>
+    /// <param name="warn">Print the key-permission warning (once per run: the validation pass does not).</param>
+    public static LoadedTunnelIdentity? TryLoad(TunnelIdentityOptions options, TunnelRole role, List<string> errors, bool warn = true)
+    {
+        var before = errors.Count;
+        // fastrelay keygen's format (TunnelKeyFile). A file others may read still loads, with a warning (README "Tunnel keys").
+        TunnelKeyFile.TryLoad(options.KeyFile, out var keyPair, out var keyError, out var exposed);
+        if (keyPair is null)
+        {
+            errors.Add($"--tunnel-key '{options.KeyFile}': {keyError}");
+        }
+        else if (exposed is not null && warn)
+        {
+            Console.Error.WriteLine($"fastrelay: warning: {exposed}");
+        }
+
+        TunnelAuthentication? peers = null;
+        if (options.CaFile is null)
+        {
+            peers = TunnelAuthentication.Pinned(options.PeerKeys);
+        }
+        else
+        {
+            // Both loaded, so a bad CA bundle and a bad certificate are listed together.
+            var roots = LoadCa(options.CaFile, errors);
+            var credential = LoadCredential(options, errors);
+            peers = roots is not null && credential is not null ? TunnelAuthentication.CertificateAuthority(roots, credential) : null;
+        }
+
+        if (errors.Count > before || keyPair is null || peers is null)
+        {
+            keyPair?.Dispose();
+            return null;
+        }
+
+        _ = role; // Both roles load the same files; the role picks the flag names in the reader's errors.
+        return new LoadedTunnelIdentity(keyPair, peers);
+    }
+
+    private static X509Certificate2Collection? LoadCa(string path, List<string> errors)
+    {
+        try
+        {
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPemFile(path);
+            if (roots.Count == 0)
+            {
+                errors.Add($"--tunnel-ca '{path}': no PEM certificate in the file");
+                return null;
+            }
+
+            return roots;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            errors.Add($"--tunnel-ca '{path}': cannot read a PEM CA bundle: {ex.Message}");
+            return null;
+        }
+    }
+
+    private static TunnelCredential? LoadCredential(TunnelIdentityOptions options, List<string> errors)
+    {
+        if (TunnelCredential.TryLoad(options.CertificateFile!, options.CertificateKeyFile!, out var credential, out var error))
+        {
+            return credential;
+        }
+
+        errors.Add($"--tunnel-cert '{options.CertificateFile}' / --tunnel-cert-key '{options.CertificateKeyFile}': {error}");
+        return null;
+    }
+}

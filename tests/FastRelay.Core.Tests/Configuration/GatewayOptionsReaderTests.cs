@@ -1,0 +1,68 @@
+using System.Net;
+using FastRelay.Configuration;
+
+namespace FastRelay.Core.Tests.Configuration;
+
+/// <summary><c>fastrelay gateway</c>'s flags: required inputs, the SSRF guard (--policy or --allow-any-target), every error at once.</summary>
+public sealed class GatewayOptionsReaderTests
+{
+    private const string Key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    private static RawSetting Flag(string name, string value) => new(name, value, "--" + name);
+
+    [Fact]
+    public void Read_MinimalFlags_AppliesDefaults()
+    {
+        var options = GatewayOptionsReader.Read([Flag("listen", "0.0.0.0:7443"), Flag("tunnel-key", "gw.key"), Flag("edge-key", Key), Flag("policy", "p.json")]);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Any, 7443), options.Listen);
+        Assert.Equal("p.json", options.PolicyFile);
+        Assert.False(options.AllowAnyTarget);
+        Assert.Equal(128, options.MaxHandshakes);
+        Assert.Equal(new FastRelay.RateLimiting.TokenBucketOptions(20, 40), options.HandshakeRate);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.DrainTimeout);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9902), options.Admin);
+        Assert.Equal("fastrelay-gateway-audit.db", options.Audit.Target.Location);
+        Assert.Equal("fastrelay-gateway-audit-spool", options.Audit.SpoolDirectory);
+    }
+
+    [Fact]
+    public void Read_NoPolicy_RequiresAnExplicitAllowAnyTarget()
+    {
+        var error = Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key)]));
+        Assert.Contains("--allow-any-target", Assert.Single(error.Errors, e => e.Path == "--policy").Expected, StringComparison.Ordinal);
+
+        var options = GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key), Flag("allow-any-target", "true")]);
+        Assert.True(options.AllowAnyTarget);
+    }
+
+    [Fact]
+    public void Read_BadFlags_ListsEveryError()
+    {
+        var error = Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read(
+        [
+            Flag("listen", "gw.example:7443"), Flag("edge-key", "short"), Flag("max-handshakes", "0"), Flag("handshake-rate", "fast"),
+            Flag("connect-timeout", "0"), Flag("rekey-interval", "100h"), Flag("allow-any-target", "maybe"), Flag("gateway", "127.0.0.1:1"),
+        ]));
+
+        var lines = error.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(lines, l => l.StartsWith("--listen 'gw.example:7443'", StringComparison.Ordinal) && l.Contains("IP literal", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--tunnel-key:", StringComparison.Ordinal) && l.Contains("keygen", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--edge-key 'short'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--max-handshakes '0'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--handshake-rate 'fast'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--connect-timeout '0'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--rekey-interval '100h'", StringComparison.Ordinal) && l.Contains("72h", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--allow-any-target 'maybe'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--gateway '127.0.0.1:1'", StringComparison.Ordinal) && l.Contains("unknown", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_NothingGiven_AsksForListenKeyAndPeers()
+    {
+        var error = Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read([]));
+
+        Assert.Equal(["--listen", "--tunnel-key", "--edge-key", "--policy"], error.Errors.Select(e => e.Path));
+    }
+}

@@ -1,0 +1,110 @@
+using FastRelay.TestKit;
+
+namespace FastRelay.IntegrationTests.Tunnel;
+
+/// <summary>The tunnel flags of both commands: every error at once with exit 2, and every flag in --help with its default (cli.md).</summary>
+public sealed class TunnelFlagsTests
+{
+    [Fact]
+    public async Task Gateway_BadFlags_Exit2_EachNamed_NoStackTrace()
+    {
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "nope", "--edge-key", "short", "--rekey-interval", "100h",
+            "--max-handshakes", "0", "--ping-interval", "10ms");
+
+        Assert.Equal(2, await gateway.WaitForExitAsync());
+        var stderr = gateway.StandardError;
+        foreach (var named in new[] { "--listen 'nope'", "--edge-key 'short'", "--rekey-interval '100h'", "--max-handshakes '0'", "--ping-interval '10ms'", "--tunnel-key", "--policy" })
+        {
+            Assert.Contains(named, stderr, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("at most 72h", stderr, StringComparison.Ordinal);
+        Assert.Contains("--allow-any-target", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_TunnelRouteWithoutGateway_Exit2_NamesTheRoute()
+    {
+        using var edge = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "api=tunnel:api.example.com:443", "--keepalive", "-3");
+
+        Assert.Equal(2, await edge.WaitForExitAsync());
+        Assert.Contains("route 'api' has tunnel: targets, which need at least one gateway", edge.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--keepalive '-3'", edge.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_MissingKeyFile_Exit2_NamesTheFile()
+    {
+        using var edge = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "api=tunnel:10.0.0.1:443", "--gateway", "127.0.0.1:7443",
+            "--tunnel-key", "/nonexistent/edge.key", "--gateway-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+
+        Assert.Equal(2, await edge.WaitForExitAsync());
+        Assert.Contains("--tunnel-key '/nonexistent/edge.key'", edge.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gateway_CaModeFilesMissing_Exit2_NamesEachFile()
+    {
+        using var nodes = new TunnelNodes();
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", nodes.GatewayKeyFile, "--allow-any-target",
+            "--tunnel-ca", "/nonexistent/ca.pem", "--tunnel-cert", "/nonexistent/gw.pem", "--tunnel-cert-key", "/nonexistent/gw.key");
+
+        Assert.Equal(2, await gateway.WaitForExitAsync());
+        Assert.Contains("--tunnel-ca '/nonexistent/ca.pem'", gateway.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--tunnel-cert '/nonexistent/gw.pem'", gateway.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gateway_ConfigFile_ErrorsNameTheJsonKey()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fastrelay-gateway-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, """{"listen": "127.0.0.1:0", "tunnelKey": "/nonexistent.key", "edge-key": ["AAAA"], "maxHandshakes": "lots", "allowAnyTarget": true, "keepalive": 3}""");
+        try
+        {
+            using var gateway = await FastRelayProcess.RunAsync("gateway", "--config", path);
+
+            Assert.Equal(2, await gateway.WaitForExitAsync());
+            var stderr = gateway.StandardError;
+            var file = Path.GetFileName(path);
+            Assert.Contains($"{file}: edge-key[0] 'AAAA'", stderr, StringComparison.Ordinal);
+            Assert.Contains($"{file}: maxHandshakes 'lots'", stderr, StringComparison.Ordinal);
+            Assert.Contains($"{file}: keepalive", stderr, StringComparison.Ordinal); // An edge flag: unknown to the gateway.
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Gateway_Help_ListsEveryFlagWithItsDefault()
+    {
+        using var help = await FastRelayProcess.RunAsync("gateway", "--help");
+
+        Assert.Equal(0, await help.WaitForExitAsync());
+        foreach (var flag in new[] { "--listen", "--tunnel-key", "--edge-key", "--tunnel-ca", "--policy", "--allow-any-target", "--connect-timeout", "--max-handshakes",
+            "--handshake-rate", "--drain-timeout", "--audit", "--admin", "--log-format", "--log-level", "--config", "--tunnel-max-streams", "--ping-interval", "--rekey-interval" })
+        {
+            Assert.Contains(flag, help.StandardOutput, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("[default: 128]", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("[default: 120s]", help.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_Help_ListsTheTunnelFlagsWithTheirDefaults()
+    {
+        using var help = await FastRelayProcess.RunAsync("edge", "--help");
+
+        Assert.Equal(0, await help.WaitForExitAsync());
+        var text = help.StandardOutput;
+        foreach (var (flag, fallback) in new[] { ("--keepalive ", "32"), ("--keepalive-timeout", "75s"), ("--keepalive-requests", "100"), ("--tunnel-max-streams", "256"),
+            ("--rekey-interval", "120s"), ("--ping-interval", "1s"), ("--tunnel-connect-timeout", "5s"), ("--gateway ", "none"), ("--gateway-key", "none"), ("--tunnel-key", "none") })
+        {
+            Assert.Contains(flag, text, StringComparison.Ordinal);
+            Assert.Contains($"[default: {fallback}", text, StringComparison.Ordinal);
+        }
+    }
+}

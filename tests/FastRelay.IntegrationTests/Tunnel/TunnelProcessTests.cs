@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using FastRelay.Backends;
+using FastRelay.TestKit;
+
+namespace FastRelay.IntegrationTests.Tunnel;
+
+/// <summary>
+/// The whole path as users run it, two processes on loopback: client -> edge -> tunnel -> gateway -> backend.
+/// Guards byte-exact forwarding through the tunnel, the gateway's SSRF guard (its Outbound rules), a warm pool
+/// (no handshake per session), and the gateway's drain.
+/// </summary>
+public sealed partial class TunnelProcessTests
+{
+    [Fact]
+    public async Task FullPath_EdgeThroughGateway_IsByteExact_AndNewSessionsCostNoHandshake()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var nodes = new TunnelNodes();
+        var (gateway, gatewayEndPoint) = await nodes.StartGatewayAsync("--allow-any-target");
+        using var gatewayProcess = gateway;
+        var (edge, listen) = await nodes.StartEdgeAsync($"tunnel:{echo.EndPoint}", gatewayEndPoint);
+        using var edgeProcess = edge;
+        var admin = await edge.AdminEndPointAsync();
+        using var http = new HttpClient();
+        Assert.True(await TestTimeouts.EventuallyAsync(() => Handshakes(http, admin) == 2), "the pool did not pre-warm 2 connections");
+
+        // 4 MiB through one session, every byte checked.
+        var payload = RandomNumberGenerator.GetBytes(4 << 20);
+        using (var client = await SocketTestExtensions.ConnectAsync(listen))
+        {
+            var reading = client.ReceiveExactlyAsync(payload.Length);
+            await client.SendAsync(payload, SocketFlags.None);
+            Assert.Equal(payload, await reading.WithTimeout());
+        }
+
+        // 30 more sessions: the warm pool carries them all, no new handshake.
+        for (var i = 0; i < 30; i++)
+        {
+            using var client = await SocketTestExtensions.ConnectAsync(listen);
+            await client.SendAsync(new[] { (byte)i }, SocketFlags.None);
+            Assert.Equal(i, (await client.ReceiveExactlyAsync(1).WithTimeout())[0]);
+        }
+
+        Assert.Equal(2, Handshakes(http, admin));
+        var status = await http.GetStringAsync($"http://{admin}/status");
+        Assert.Contains($"\"address\": \"{gatewayEndPoint}\"", status, StringComparison.Ordinal);
+        Assert.Contains("gateways: ready (1 of 1 reachable)", await http.GetStringAsync($"http://{admin}/readyz"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gateway_TargetOutsideItsOutboundRules_ClosesTheClient_AndRecordsWhy()
+    {
+        await using var allowed = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var forbidden = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var nodes = new TunnelNodes();
+        var policy = Path.Combine(nodes.Directory, "exit.json");
+        await File.WriteAllTextAsync(policy, $$"""
+            {"SecurityGroups": [{"Name": "Exit", "Rules": [{"Protocol": "TCP", "PortRange": "{{allowed.EndPoint.Port}}", "DestinationIP": "127.0.0.1/32", "Action": "Allow"}]}]}
+            """);
+        var (gateway, gatewayEndPoint) = await nodes.StartGatewayAsync("--policy", policy, "--log-level", "debug");
+        using var gatewayProcess = gateway;
+        var (edge, listen) = await nodes.StartEdgeAsync($"tunnel:{forbidden.EndPoint}", gatewayEndPoint, "--log-level", "debug");
+        using var edgeProcess = edge;
+
+        using var client = await SocketTestExtensions.ConnectAsync(listen);
+        Assert.True(await client.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(0, forbidden.AcceptedConnections);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.StandardOutput.Contains("FORBIDDEN_TARGET", StringComparison.Ordinal)));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.StandardOutput.Contains("FilterDenied at the gateway", StringComparison.Ordinal)));
+        var audit = Path.Combine(nodes.Directory, "gateway-audit.jsonl");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => File.Exists(audit) && File.ReadAllText(audit).Contains("\"close_reason\":\"FilterDenied\"", StringComparison.Ordinal)));
+        Assert.Contains("ForbiddenTarget", await File.ReadAllTextAsync(audit), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gateway_Sigterm_OpenStreamFinishes_ThenExit0()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var nodes = new TunnelNodes();
+        var (gateway, gatewayEndPoint) = await nodes.StartGatewayAsync("--allow-any-target", "--drain-timeout", "20s");
+        using var gatewayProcess = gateway;
+        var (edge, listen) = await nodes.StartEdgeAsync($"tunnel:{echo.EndPoint}", gatewayEndPoint);
+        using var edgeProcess = edge;
+        using var client = await SocketTestExtensions.ConnectAsync(listen);
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+        Assert.Equal(1, (await client.ReceiveExactlyAsync(1).WithTimeout())[0]);
+
+        gateway.Signal("TERM");
+        await Task.Delay(300);
+
+        // Draining: the open stream still works; the gateway waits for it.
+        await client.SendAsync(new byte[] { 2 }, SocketFlags.None);
+        Assert.Equal(2, (await client.ReceiveExactlyAsync(1).WithTimeout())[0]);
+        Assert.False(gateway.HasExited);
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await client.ReceiveToEndAsync());
+
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Contains("Draining: GOAWAY to", gateway.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private static long Handshakes(HttpClient http, IPEndPoint admin)
+    {
+        var metrics = http.GetStringAsync($"http://{admin}/metrics").GetAwaiter().GetResult();
+        var match = HandshakeLine().Match(metrics);
+        return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
+    [GeneratedRegex("fastrelay_tunnel_handshakes_total\\{[^}]*outcome=\"ok\"\\} (\\d+)")]
+    private static partial Regex HandshakeLine();
+}

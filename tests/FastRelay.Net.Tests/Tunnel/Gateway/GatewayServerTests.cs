@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Backends;
+using FastRelay.Diagnostics;
+using FastRelay.Observing;
+using FastRelay.TestKit;
+using FastRelay.Tunnel.Frames;
+
+namespace FastRelay.Net.Tests.Tunnel.Gateway;
+
+/// <summary>
+/// The gateway: each stream's target against its Outbound rules (SSRF guard), target errors as RST codes, and the
+/// bounds on handshakes (in flight, per-source rate) and on who may connect (pinned keys).
+/// </summary>
+public sealed class GatewayServerTests
+{
+    private const string AllowEchoOnly = """
+        {"SecurityGroups": [{"Name": "Exit", "Rules": [{"Protocol": "TCP", "PortRange": "PORT", "DestinationIP": "127.0.0.1/32", "Action": "Allow"}]}]}
+        """;
+
+    [Fact]
+    public async Task OpenStream_TargetOutsideOutboundRules_IsRefusedWithForbiddenTarget()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var other = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var observer = new RecordingObserver();
+        var gateway = tunnel.StartGateway(policyJson: AllowEchoOnly.Replace("PORT", echo.EndPoint.Port.ToString(), StringComparison.Ordinal), observer: observer);
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+
+        var client = new IPEndPoint(IPAddress.Parse("127.0.0.9"), 40000);
+        var denied = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, other.EndPoint.Port, client), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+
+        Assert.Null(denied.Stream);
+        Assert.Equal(TunnelErrorCode.ForbiddenTarget, denied.Error);
+        Assert.Equal(0, other.AcceptedConnections); // Never dialled.
+        var record = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Outbound);
+        Assert.False(record.Allowed);
+        Assert.Equal(CloseReason.FilterDenied, record.Reason);
+        Assert.Equal(client, record.Client); // The Outbound check's source is the original client the edge named.
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, other.EndPoint.Port), record.Destination);
+
+        // The allowed target still works over the same connection.
+        Assert.Equal([9], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [9]).WithTimeout());
+        Assert.Equal(1, gateway.Stats.StreamsRejected);
+    }
+
+    [Fact]
+    public async Task OpenStream_NameResolvingToADeniedAddress_IsRefused()
+    {
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway(policyJson: AllowEchoOnly.Replace("PORT", "1", StringComparison.Ordinal));
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+
+        // "localhost" resolves to loopback addresses on port 2, which no rule allows: checked on every address, none dialled.
+        var denied = await pool.OpenStreamAsync(TunnelTarget.ForHost("localhost", 2), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+
+        Assert.Equal(TunnelErrorCode.ForbiddenTarget, denied.Error);
+    }
+
+    [Fact]
+    public async Task OpenStream_NothingListens_IsRefusedWithConnectRefused()
+    {
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway();
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        using var unused = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        unused.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)unused.LocalEndPoint!).Port;
+
+        var refused = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+
+        Assert.Equal(TunnelErrorCode.ConnectRefused, refused.Error);
+    }
+
+    [Fact]
+    public async Task Handshake_UnknownEdgeKey_IsRefusedAndRecorded()
+    {
+        await using var tunnel = new TunnelFixture();
+        var observer = new RecordingObserver();
+        var gateway = tunnel.StartGateway(observer: observer);
+        await using var stranger = new TunnelFixture(); // Its own keys: the gateway pins only tunnel's edge key.
+        await using var pool = StartPoolWithKeysOf(stranger, tunnel, gateway.EndPoint);
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.HandshakesFailed >= 1));
+        Assert.Equal(0, gateway.Stats.Handshakes);
+        var record = observer.Events.First(e => e.Checkpoint == Checkpoint.Handshake);
+        Assert.False(record.Allowed);
+        Assert.Equal(CloseReason.TunnelAuthFailed, record.Reason);
+        Assert.Contains("static key not in the allowlist", record.Detail, StringComparison.Ordinal);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways[0].LastFailure is not null));
+        Assert.Equal(0, pool.Reachable);
+
+        // Refused after msg3 counts as a failed dial: the pool backs off instead of redialling in a loop.
+        await Task.Delay(1000);
+        Assert.InRange(gateway.Stats.HandshakesFailed, 1, 6);
+    }
+
+    [Fact]
+    public async Task Accept_MoreHalfOpenHandshakesThanAllowed_ClosesTheRestAtOnce()
+    {
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway(maxHandshakes: 2);
+        var silent = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(gateway.EndPoint);
+                silent.Add(socket); // Connected, never sends its preamble: a half-open handshake.
+            }
+
+            Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.HandshakesLimited == 1));
+            Assert.Equal(2, gateway.Stats.Handshaking);
+        }
+        finally
+        {
+            silent.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Accept_OverTheHandshakeRate_ClosesBeforeAnyKeyExchange()
+    {
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway(handshakeRate: new FastRelay.RateLimiting.TokenBucketOptions(0.01, 2));
+        for (var i = 0; i < 3; i++)
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(gateway.EndPoint);
+        }
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.HandshakesRateLimited == 1));
+    }
+
+    private static FastRelay.Tunnel.Pool.TunnelPool StartPoolWithKeysOf(TunnelFixture keys, TunnelFixture trusted, IPEndPoint gateway)
+    {
+        // The stranger trusts the real gateway's key, but its own key is not pinned there.
+        var options = new FastRelay.Configuration.EdgeTunnelOptions
+        {
+            Gateways = [new FastRelay.Configuration.GatewayAddress("127.0.0.1", gateway.Port)],
+            Identity = new FastRelay.Configuration.TunnelIdentityOptions { KeyFile = "" },
+            Prewarm = 1,
+        };
+        var pool = FastRelay.Tunnel.Pool.EdgeTunnel.Create(options, keys.EdgeKey, FastRelay.Tunnel.Handshake.TunnelAuthentication.Pinned([trusted.GatewayKey.PublicKey.ToArray()]),
+            "stranger", TimeSpan.FromSeconds(1), TestLogging.Factory, TimeProvider.System, null);
+        pool.Start();
+        return pool;
+    }
+}
