@@ -73,6 +73,24 @@ public sealed class SourceLimitTests
         held.ForEach(s => s.Dispose());
     }
 
+    [Fact]
+    public void SourceConnectionTable_CountsMappedIPv4AsIPv4_AndForgetsAnAddressWithNoConnections()
+    {
+        var table = new FastRelay.Relaying.SourceConnectionTable(2);
+        Assert.True(table.TryAdd(IPAddress.Parse("10.0.0.1")));
+        Assert.True(table.TryAdd(IPAddress.Parse("::ffff:10.0.0.1"))); // A dual-stack listener's view of the same client.
+        Assert.False(table.TryAdd(IPAddress.Parse("10.0.0.1")));
+        Assert.True(table.TryAdd(IPAddress.Parse("10.0.0.2")));
+        Assert.Equal(2, table.Sources);
+
+        table.Remove(IPAddress.Parse("::ffff:10.0.0.1"));
+        Assert.True(table.TryAdd(IPAddress.Parse("10.0.0.1")));
+        table.Remove(IPAddress.Parse("10.0.0.1"));
+        table.Remove(IPAddress.Parse("10.0.0.1"));
+        table.Remove(IPAddress.Parse("10.0.0.2"));
+        Assert.Equal(0, table.Sources); // Bounded by open connections, not by every address ever seen.
+    }
+
     private static async Task<List<Socket>> FloodAsync(IPEndPoint edge, int count)
     {
         var sockets = new List<Socket>();
