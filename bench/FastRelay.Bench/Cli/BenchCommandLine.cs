@@ -12,6 +12,7 @@ internal sealed class BenchCommandLine
 {
     private readonly RunCommand _run = new();
     private readonly BackendCommand _backend = new();
+    private readonly IdleCommand _idle = new();
     private readonly RootCommand _root;
 
     public BenchCommandLine()
@@ -19,6 +20,7 @@ internal sealed class BenchCommandLine
         _root = new RootCommand("fastrelay-bench: load harness comparing the direct path with the FastRelay path.");
         _root.Subcommands.Add(_run.Command);
         _root.Subcommands.Add(_backend.Command);
+        _root.Subcommands.Add(_idle.Command);
     }
 
     /// <summary>Parses <paramref name="args"/>, then runs the chosen command; returns the process exit code.</summary>

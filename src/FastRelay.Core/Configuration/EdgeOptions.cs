@@ -46,6 +46,14 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to 10000.</remarks>
     public int MaxConnections { get; init; } = DefaultMaxConnections;
 
+    /// <summary>
+    /// Connections open at once from one client address (IPv4, or IPv6 in full); the next one from that address is
+    /// accepted and closed at once (<c>SourceConnectionLimit</c>). Zero turns it off.
+    /// </summary>
+    /// <remarks>Defaults to 0 (off), as nginx's <c>limit_conn</c> and HAProxy's <c>src_conn_cur</c> are off until configured:
+    /// clients behind one NAT share an address.</remarks>
+    public int MaxConnectionsPerSource { get; init; }
+
     /// <summary>On SIGTERM/SIGINT, how long open connections may finish before they are closed.</summary>
     /// <remarks>Defaults to 30s.</remarks>
     public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;

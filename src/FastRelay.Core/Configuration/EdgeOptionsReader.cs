@@ -14,7 +14,7 @@ public static class EdgeOptionsReader
     /// <summary>The setting names this reader knows, as written after <c>--</c>.</summary>
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
     [
-        "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "drain-timeout",
+        "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "max-connections-per-source", "drain-timeout",
         "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
         "tls-cert", "tls-key", "client-ca", "ocsp-staple", "allow-cn", "allow-san", "tls-handshake-timeout",
         "crl", "revocation", "ocsp-timeout",
@@ -45,6 +45,7 @@ public static class EdgeOptionsReader
             IdleTimeout = scalars.Duration("idle-timeout", EdgeOptions.DefaultIdleTimeout, allowZero: true),
             DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
             MaxConnections = (int)scalars.Integer("max-connections", EdgeOptions.DefaultMaxConnections, 1, 1_000_000),
+            MaxConnectionsPerSource = (int)scalars.Integer("max-connections-per-source", 0, 0, 1_000_000),
             Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
             BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
             PolicyFile = scalars.Text("policy"),

@@ -45,4 +45,7 @@ public enum CloseReason
 
     /// <summary>The global connection limit was reached; the connection was closed on accept.</summary>
     ConnectionLimit,
+
+    /// <summary>The client's address already had <c>--max-connections-per-source</c> connections open; closed on accept.</summary>
+    SourceConnectionLimit,
 }

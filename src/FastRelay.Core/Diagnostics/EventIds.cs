@@ -37,6 +37,8 @@ public static class EventIds
     public static readonly EventId ConnectionRefusedAtLimit = new(201, nameof(ConnectionRefusedAtLimit));
     public static readonly EventId ConnectionUnexpectedError = new(202, nameof(ConnectionUnexpectedError));
     public static readonly EventId ConnectionRefusedAtLimitAgain = new(203, nameof(ConnectionRefusedAtLimitAgain));
+    public static readonly EventId ConnectionRefusedAtSourceLimit = new(204, nameof(ConnectionRefusedAtSourceLimit));
+    public static readonly EventId ConnectionRefusedAtSourceLimitAgain = new(205, nameof(ConnectionRefusedAtSourceLimitAgain));
 
     public static readonly EventId UpstreamDialFailed = new(300, nameof(UpstreamDialFailed));
 

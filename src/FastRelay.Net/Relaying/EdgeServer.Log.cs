@@ -33,6 +33,14 @@ public sealed partial class EdgeServer
             Message = "Connection {ConnectionId} from {Client} refused: at the connection limit")]
         public static partial void ConnectionRefusedAtLimitAgain(ILogger logger, long connectionId, EndPoint? client);
 
+        [LoggerMessage(EventId = 204, EventName = nameof(EventIds.ConnectionRefusedAtSourceLimit), Level = LogLevel.Warning,
+            Message = "Connection {ConnectionId} from {Client} refused: {MaxPerSource} connections are open from this address (--max-connections-per-source); further refusals this second are logged at Debug")]
+        public static partial void ConnectionRefusedAtSourceLimit(ILogger logger, long connectionId, EndPoint? client, int maxPerSource);
+
+        [LoggerMessage(EventId = 205, EventName = nameof(EventIds.ConnectionRefusedAtSourceLimitAgain), Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId} from {Client} refused: at the per-source connection limit")]
+        public static partial void ConnectionRefusedAtSourceLimitAgain(ILogger logger, long connectionId, EndPoint? client);
+
         [LoggerMessage(EventId = 202, EventName = nameof(EventIds.ConnectionUnexpectedError), Level = LogLevel.Error,
             Message = "Connection {ConnectionId} failed unexpectedly")]
         public static partial void ConnectionUnexpectedError(ILogger logger, long connectionId, Exception exception);

@@ -32,6 +32,8 @@ public sealed partial class EdgeServer : IAsyncDisposable
     private readonly ITimer? _rateEviction;
     private readonly Action<Socket, EdgeListener> _onAccepted;
     private readonly OncePerInterval _limitWarning;
+    private readonly OncePerInterval _sourceLimitWarning;
+    private readonly SourceConnectionTable? _perSource;
     private long _nextConnectionId;
     private int _stopping;
     private volatile bool _handedOff;
@@ -42,12 +44,14 @@ public sealed partial class EdgeServer : IAsyncDisposable
         _listeners = listeners;
         _memory = memory;
         _table = new ConnectionTable(context.Options.MaxConnections);
+        _perSource = context.Options.MaxConnectionsPerSource > 0 ? new SourceConnectionTable(context.Options.MaxConnectionsPerSource) : null;
         var pipeOptions = TransportOptions.Create(memory);
         _pool = new DefaultObjectPool<RelayedConnection>(
             new RelayedConnectionPolicy(pipeOptions, context.Time),
             maximumRetained: Math.Min(context.Options.MaxConnections, 1024));
         _onAccepted = OnAccepted;
         _limitWarning = new OncePerInterval(context.Time, TimeSpan.FromSeconds(1));
+        _sourceLimitWarning = new OncePerInterval(context.Time, TimeSpan.FromSeconds(1));
         if (context.Options.IdleTimeout > TimeSpan.Zero)
         {
             // Checks at a tenth of the timeout (between 10 ms and 1 s): a connection closes between
@@ -242,25 +246,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
     {
         var connection = _pool.Get();
         connection.Reset(Interlocked.Increment(ref _nextConnectionId));
-        if (!_table.TryAdd(connection))
+        if (!TryAdmit(socket, listener, connection, out var source))
         {
-            // A clean refusal: accepted and closed at once, so the client sees EOF rather than a hang in the backlog.
-            // One warning per second; a flood at the limit would otherwise be a flood in the log too.
-            if (_limitWarning.TryEnter())
-            {
-                Log.ConnectionRefusedAtLimit(_context.Logger, connection.Id, socket.RemoteEndPoint, _context.Options.MaxConnections);
-            }
-            else
-            {
-                Log.ConnectionRefusedAtLimitAgain(_context.Logger, connection.Id, socket.RemoteEndPoint);
-            }
-
-            Closed.Increment(CloseReason.ConnectionLimit);
-            _context.Observer.OnEvent(new ConnectionEvent(connection.Id, _context.Time.GetUtcNow(), Checkpoint.Accept, Allowed: false,
-                socket.RemoteEndPoint as IPEndPoint, socket.LocalEndPoint as IPEndPoint, listener.Options.Service, Reason: CloseReason.ConnectionLimit));
-            socket.Dispose();
-            _pool.Return(connection);
-            return;
+            return; // Refused at a limit: closed, counted, logged and reported inside.
         }
 
         var reusable = false;
@@ -279,6 +267,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         finally
         {
             _table.Remove(connection);
+            ReleaseSource(source);
             if (reusable)
             {
                 _pool.Return(connection);

@@ -10,6 +10,12 @@ namespace FastRelay.Relaying;
 
 internal sealed partial class RelayedConnection
 {
+    // Created on first use and kept with the pooled connection: about 1 KiB (two pipes, the handshake state)
+    // that a plain edge's idle connections do not carry (bench/README.md, "Hostile input and memory").
+    private TlsPipeConnection TlsClient => _tlsClient ??= new TlsPipeConnection(_pipeOptions);
+
+    private TlsHandshake Handshake => _handshake ??= new TlsHandshake();
+
     /// <summary>
     /// Step 1c: the TLS handshake and what depends on it. Returns null to go on (with <c>_service</c> set to the
     /// SNI route and the identity recorded), or the close reason after closing the client and reporting why:
@@ -18,17 +24,17 @@ internal sealed partial class RelayedConnection
     private async Task<CloseReason?> HandshakeAsync(Socket client, ListenerOptions listener, EdgeContext context, IPEndPoint? clientEndPoint, IPEndPoint? localEndPoint)
     {
         var started = context.Time.GetTimestamp();
-        var stream = _tlsClient.Attach(client);
+        var stream = TlsClient.Attach(client);
         _handshaking = true;
         var outcome = _relay.Reason is null
-            ? await _handshake.RunAsync(stream, context.Tls!, context.Sni!, listener.Service, context.Time)
+            ? await Handshake.RunAsync(stream, context.Tls!, context.Sni!, listener.Service, context.Time)
             : HandshakeOutcome.Failed("closed before the handshake"); // Drain started while we were on our way.
         _handshaking = false;
         var elapsed = context.Time.GetElapsedTime(started);
-        var verdict = _handshake.Verdict;
+        var verdict = Handshake.Verdict;
         _identity = verdict?.Identity;
         _certificateSha256 = verdict?.Sha256;
-        var service = _handshake.Service ?? listener.Service;
+        var service = Handshake.Service ?? listener.Service;
         if (!outcome.Succeeded)
         {
             return await RefuseAsync(outcome.Reason!.Value, outcome.Detail!, null, null);
@@ -54,8 +60,8 @@ internal sealed partial class RelayedConnection
 
         _service = service;
         context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, clientEndPoint, localEndPoint,
-            service, Identity: _identity, CertificateSha256: _certificateSha256, Detail: _handshake.ServerName, Elapsed: elapsed));
-        Log.HandshakeCompleted(context.Logger, Id, stream.SslProtocol, stream.NegotiatedCipherSuite, _handshake.ServerName, service,
+            service, Identity: _identity, CertificateSha256: _certificateSha256, Detail: Handshake.ServerName, Elapsed: elapsed));
+        Log.HandshakeCompleted(context.Logger, Id, stream.SslProtocol, stream.NegotiatedCipherSuite, Handshake.ServerName, service,
             _identity, _certificateSha256, elapsed.TotalMilliseconds);
         return null;
 
@@ -68,11 +74,11 @@ internal sealed partial class RelayedConnection
                 service, Rule: rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: reason, Detail: detail, Elapsed: elapsed));
             if (context.HandshakeLog.TryEnter())
             {
-                Log.HandshakeRefused(context.Logger, Id, reason, clientEndPoint, _handshake.ServerName ?? None, _identity ?? (object)None, detail);
+                Log.HandshakeRefused(context.Logger, Id, reason, clientEndPoint, Handshake.ServerName ?? None, _identity ?? (object)None, detail);
             }
             else
             {
-                Log.HandshakeRefusedAgain(context.Logger, Id, reason, clientEndPoint, _handshake.ServerName ?? None, _identity ?? (object)None, detail);
+                Log.HandshakeRefusedAgain(context.Logger, Id, reason, clientEndPoint, Handshake.ServerName ?? None, _identity ?? (object)None, detail);
             }
 
             return reason;
@@ -92,7 +98,7 @@ internal sealed partial class RelayedConnection
 
         // A graceful end of the TLS stream where the handshake finished (close_notify, then FIN), so the
         // client sees a clean EOF; after a failed handshake, the socket is just closed.
-        if (_tlsClient.Stream is { IsAuthenticated: true } stream)
+        if (TlsClient.Stream is { IsAuthenticated: true } stream)
         {
             try
             {
@@ -104,6 +110,6 @@ internal sealed partial class RelayedConnection
             }
         }
 
-        _ = await _tlsClient.CloseAsync(TimeSpan.Zero); // No loops ran: nothing can be left unsent.
+        _ = await TlsClient.CloseAsync(TimeSpan.Zero); // No loops ran: nothing can be left unsent.
     }
 }

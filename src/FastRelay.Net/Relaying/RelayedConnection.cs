@@ -30,8 +30,9 @@ internal sealed partial class RelayedConnection : IDialGuard
     private readonly DuplexRelay _relay;
     private readonly SocketPipeConnection _client;
     private readonly SocketPipeConnection _upstream;
-    private readonly TlsPipeConnection _tlsClient;
-    private readonly TlsHandshake _handshake = new();
+    private readonly System.IO.Pipelines.PipeOptions _pipeOptions;
+    private TlsPipeConnection? _tlsClient; // Created by the first TLS connection (RelayedConnection.Tls.cs): a plain edge never pays for it.
+    private TlsHandshake? _handshake;
     private volatile bool _relaying;
     private volatile bool _handshaking;
     private ClientIdentity? _identity;
@@ -52,7 +53,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         _relay = new DuplexRelay(time);
         _client = new SocketPipeConnection(pipeOptions);
         _upstream = new SocketPipeConnection(pipeOptions);
-        _tlsClient = new TlsPipeConnection(pipeOptions);
+        _pipeOptions = pipeOptions;
     }
 
     /// <summary>The table slot; owned by <see cref="ConnectionTable"/>.</summary>
@@ -85,7 +86,7 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         if (_handshaking)
         {
-            _tlsClient.Abort(); // The relay has not started: end the handshake itself.
+            _tlsClient?.Abort(); // The relay has not started: end the handshake itself.
         }
     }
 
@@ -162,7 +163,7 @@ internal sealed partial class RelayedConnection : IDialGuard
                 return refused;
             }
 
-            clientSide = _tlsClient;
+            clientSide = TlsClient;
         }
 
         var service = _service;
@@ -215,7 +216,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         }
         else
         {
-            _tlsClient.Start();
+            TlsClient.Start();
         }
 
         // A tunnel stream is relayed exactly like a socket: it is an IPipeConnection too.
@@ -246,7 +247,8 @@ internal sealed partial class RelayedConnection : IDialGuard
         {
             _tunnelStream!.Dispose(); // The relay completed the stream's pipes (FIN or RST sent); its slot is free.
         }
-        _ = context.Tls is null ? await _client.CloseAsync(linger) : await _tlsClient.CloseAsync(linger); // False: aborted, already counted by the reason.
+
+        _ = context.Tls is null ? await _client.CloseAsync(linger) : await TlsClient.CloseAsync(linger); // False: aborted, already counted by the reason.
 
         var duration = context.Time.GetElapsedTime(started);
         observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, clientEndPoint, localEndPoint,

@@ -59,6 +59,7 @@ internal static class StatusDocument
             json.WriteNumber("version", policy?.Version ?? 0);
             json.WriteEndObject();
 
+            WriteMemory(json);
             WriteGateways(json, state);
             WriteCertificates(json, state, now);
             WriteReadiness(json, state);
@@ -70,6 +71,19 @@ internal static class StatusDocument
     }
 
     private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    // What a connection costs (fastrelay-bench idle reads it): the process's resident memory and the GC heap
+    // as of the last collection, so idle connections can be measured from outside.
+    private static void WriteMemory(Utf8JsonWriter json)
+    {
+        var gc = GC.GetGCMemoryInfo();
+        json.WriteStartObject("memory");
+        json.WriteNumber("workingSetBytes", Environment.WorkingSet);
+        json.WriteNumber("gcHeapBytes", gc.HeapSizeBytes);
+        json.WriteNumber("gcCommittedBytes", gc.TotalCommittedBytes);
+        json.WriteNumber("gcCollections", GC.CollectionCount(0));
+        json.WriteEndObject();
+    }
 
     private static void WriteGateways(Utf8JsonWriter json, AdminState state)
     {

@@ -13,24 +13,39 @@ internal static class ConfigFile
     /// <summary>Reads <paramref name="path"/> into raw settings; every problem goes to <paramref name="errors"/>.</summary>
     public static List<RawSetting> Read(string path, IReadOnlyList<FlagSpec> flags, List<ConfigError> errors, IEnumerable<string>? planned = null)
     {
-        var settings = new List<RawSetting>();
-        JsonDocument document;
+        byte[] bytes;
         try
         {
-            var bytes = File.ReadAllBytes(path);
-            if (Utf8Text.FirstInvalidByte(bytes) is { } bad)
-            {
-                // JsonDocument would only notice when a string is read, with an exception that is no error message.
-                errors.Add(new ConfigError("--config", path, $"not valid UTF-8 text at byte {bad + 1}; save it as UTF-8"));
-                return settings;
-            }
-
-            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             errors.Add(new ConfigError("--config", path, $"cannot read the file: {ex.Message}"));
+            return [];
+        }
+
+        return Parse(bytes, path, flags, errors, planned);
+    }
+
+    /// <summary>
+    /// Parses the bytes of a config file read from <paramref name="path"/> (named in the errors) into raw
+    /// settings; every problem goes to <paramref name="errors"/>. Never throws for any content (fuzzed:
+    /// tests/FastRelay.Fuzz, target <c>config</c>).
+    /// </summary>
+    public static List<RawSetting> Parse(byte[] bytes, string path, IReadOnlyList<FlagSpec> flags, List<ConfigError> errors, IEnumerable<string>? planned = null)
+    {
+        var settings = new List<RawSetting>();
+        if (Utf8Text.FirstInvalidByte(bytes) is { } bad)
+        {
+            // JsonDocument would only notice when a string is read, with an exception that is no error message.
+            errors.Add(new ConfigError("--config", path, $"not valid UTF-8 text at byte {bad + 1}; save it as UTF-8"));
             return settings;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException ex)
         {

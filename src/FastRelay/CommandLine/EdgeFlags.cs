@@ -18,6 +18,7 @@ internal static class EdgeFlags
         new("connect-timeout", "DURATION", $"Time allowed for one upstream connect [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultConnectTimeout)}]"),
         new("idle-timeout", "DURATION", $"Close a connection after this long with no bytes either way; 0 = never [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultIdleTimeout)}]"),
         new("max-connections", "N", $"Connections open at once; more are accepted and closed at once [default: {EdgeOptions.DefaultMaxConnections}]"),
+        new("max-connections-per-source", "N", "Connections open at once from one client address; more are accepted and closed at once (SourceConnectionLimit), so one source cannot take every slot; 0 = no limit [default: 0]"),
         new("drain-timeout", "DURATION", $"On SIGTERM/SIGINT, time open connections get to finish [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultDrainTimeout)}]"),
         new("buffer-size", "SIZE", "Size of one socket read and buffer block, 4KiB..1MiB [default: 64KiB]"),
         new("backlog", "N", $"Listen backlog of each listener [default: {EdgeOptions.DefaultBacklog}]"),

@@ -21,6 +21,34 @@ public sealed class EdgeOptionsReaderTests
         Assert.Equal(65_536, options.BufferBytes);
     }
 
+    [Theory]
+    [InlineData(null, 0)]
+    [InlineData("0", 0)]
+    [InlineData("100", 100)]
+    public void Read_MaxConnectionsPerSource_OffByDefault_ZeroIsOff(string? value, int expected)
+    {
+        List<RawSetting> flags = [Flag("listen", "127.0.0.1:8080"), Flag("route", "crm=10.0.0.5:443")];
+        if (value is not null)
+        {
+            flags.Add(Flag("max-connections-per-source", value));
+        }
+
+        Assert.Equal(expected, EdgeOptionsReader.Read(flags).MaxConnectionsPerSource);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("many")]
+    [InlineData("1000001")]
+    public void Read_BadMaxConnectionsPerSource_NamesTheFlagAndTheRange(string value)
+    {
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read(
+            [Flag("listen", "127.0.0.1:8080"), Flag("route", "crm=10.0.0.5:443"), Flag("max-connections-per-source", value)]));
+        var line = Assert.Single(error.Errors).ToString();
+        Assert.StartsWith($"--max-connections-per-source '{value}'", line, StringComparison.Ordinal);
+        Assert.Contains("from 0 to 1000000", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_ServicesTargetsWeightsAndIPv6_AreParsed()
     {

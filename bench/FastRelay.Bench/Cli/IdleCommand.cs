@@ -1,0 +1,91 @@
+using System.CommandLine;
+using FastRelay.Bench.Idle;
+
+namespace FastRelay.Bench.Cli;
+
+/// <summary>
+/// <c>fastrelay-bench idle --relay-exe PATH [--connections 10000] [--tls]</c>: what an idle connection costs the
+/// relay. Opens that many connections through a real <c>fastrelay edge</c> process (each does one echo round
+/// trip, then stays open and silent) and reports the relay's resident memory and GC heap per connection
+/// (see <see cref="IdleRun"/>).
+/// </summary>
+internal sealed class IdleCommand
+{
+    public IdleCommand()
+    {
+        Command = new Command("idle", "Measure the relay's memory per idle connection (plain, or mutual TLS with --tls).");
+        Command.Options.Add(RelayExe);
+        Command.Options.Add(Connections);
+        Command.Options.Add(Tls);
+        Command.Options.Add(Settle);
+        Command.Options.Add(RelayArgs);
+        Command.SetAction(ExecuteAsync);
+    }
+
+    /// <summary>The System.CommandLine command, added to the root by <see cref="BenchCommandLine"/>.</summary>
+    public Command Command { get; }
+
+    private Option<string> RelayExe { get; } = new("--relay-exe")
+    {
+        Description = "The fastrelay executable or fastrelay.dll to measure.",
+        HelpName = "PATH",
+        Required = true,
+    };
+
+    private Option<int> Connections { get; } = new("--connections")
+    {
+        Description = "Idle connections to open (1..50000). The relay needs two descriptors each (plus ~500): the hard open-file limit must allow it.",
+        HelpName = "N",
+        DefaultValueFactory = _ => 10_000,
+    };
+
+    private Option<bool> Tls { get; } = new("--tls")
+    {
+        Description = "Mutual TLS: the relay gets throwaway certificates (--tls-cert/--tls-key/--client-ca) and each connection does a full TLS 1.3 handshake with a client certificate.",
+    };
+
+    private Option<int> Settle { get; } = new("--settle-seconds")
+    {
+        Description = "Seconds to wait after the last connection opened before measuring (1..120).",
+        HelpName = "S",
+        DefaultValueFactory = _ => 5,
+    };
+
+    private Option<string[]> RelayArgs { get; } = new("--relay-arg")
+    {
+        Description = "Extra argument for the relay (repeatable), e.g. --relay-arg=--buffer-size --relay-arg=16KiB.",
+        HelpName = "ARG",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var relayExe = parse.GetValue(RelayExe)!;
+        var count = parse.GetValue(Connections);
+        var settle = parse.GetValue(Settle);
+        if (!File.Exists(relayExe))
+        {
+            errors.Add($"--relay-exe: '{relayExe}' not found; build it first (dotnet build -c Release)");
+        }
+
+        if (count is < 1 or > 50_000)
+        {
+            errors.Add($"--connections: expected 1..50000 (got {count})");
+        }
+
+        if (settle is < 1 or > 120)
+        {
+            errors.Add($"--settle-seconds: expected 1..120 (got {settle})");
+        }
+
+        if (errors.Count > 0)
+        {
+            BenchCommandLine.PrintErrors(errors);
+            return ExitCodes.BadArguments;
+        }
+
+        var options = new IdleOptions(relayExe, count, parse.GetValue(Tls), TimeSpan.FromSeconds(settle), parse.GetValue(RelayArgs) ?? []);
+        return await IdleRun.ExecuteAsync(options, Console.Out, cancellationToken);
+    }
+}
