@@ -28,4 +28,21 @@ public static class TestTimeouts
 
         return true;
     }
+
+    /// <summary>Polls the asynchronous <paramref name="condition"/> (an HTTP probe, say) every 50 ms until it holds or <paramref name="timeout"/> passes.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? Default);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
 }

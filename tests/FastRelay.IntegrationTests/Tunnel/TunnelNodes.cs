@@ -29,9 +29,12 @@ internal sealed class TunnelNodes : IDisposable
     public string GatewayPublicKey { get; }
 
     /// <summary>Starts a gateway on a free port with extra flags; returns it once it serves.</summary>
-    public async Task<(FastRelayProcess Process, IPEndPoint EndPoint)> StartGatewayAsync(params string[] flags)
+    public Task<(FastRelayProcess Process, IPEndPoint EndPoint)> StartGatewayAsync(params string[] flags) =>
+        StartGatewayOnAsync(FastRelayProcess.FreeEndPoint(), flags);
+
+    /// <summary>Starts a gateway on <paramref name="listen"/> (a restart on the same address); returns it once it serves.</summary>
+    public async Task<(FastRelayProcess Process, IPEndPoint EndPoint)> StartGatewayOnAsync(IPEndPoint listen, params string[] flags)
     {
-        var listen = FastRelayProcess.FreeEndPoint();
         var process = FastRelayProcess.StartIn(Directory, ["gateway", "--listen", listen.ToString(), "--tunnel-key", GatewayKeyFile, "--edge-key", EdgePublicKey,
             "--audit", "jsonl:" + Path.Combine(Directory, "gateway-audit.jsonl"), "--audit-spool", Path.Combine(Directory, "gateway-spool"), .. flags]);
         Assert.True(await TestTimeouts.EventuallyAsync(() =>

@@ -52,6 +52,34 @@ public sealed partial class TunnelProcessTests
     }
 
     [Fact]
+    public async Task Readyz_FlipsWhenTheOnlyGatewayDies_AndBackWhenItReturns()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var nodes = new TunnelNodes();
+        var (gateway, gatewayEndPoint) = await nodes.StartGatewayAsync("--allow-any-target");
+        var (edge, _) = await nodes.StartEdgeAsync($"tunnel:{echo.EndPoint}", gatewayEndPoint);
+        using var edgeProcess = edge;
+        var admin = await edge.AdminEndPointAsync();
+        using var http = new HttpClient();
+        Assert.True(await TestTimeouts.EventuallyAsync(async () => (await http.GetAsync($"http://{admin}/readyz")).StatusCode == HttpStatusCode.OK));
+
+        // The only gateway dies without a word (SIGKILL: no GOAWAY): the edge is no longer ready.
+        using (gateway)
+        {
+            gateway.Signal("KILL");
+            Assert.NotEqual(0, await gateway.WaitForExitAsync());
+        }
+
+        Assert.True(await TestTimeouts.EventuallyAsync(async () => (await http.GetAsync($"http://{admin}/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable));
+        Assert.Contains("gateways: NOT ready (0 of 1 reachable)", await (await http.GetAsync($"http://{admin}/readyz")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A gateway on the same address again: the pool redials (backing off at most 10 s) and the edge is ready.
+        var (restarted, _) = await nodes.StartGatewayOnAsync(gatewayEndPoint, "--allow-any-target");
+        using var restartedProcess = restarted;
+        Assert.True(await TestTimeouts.EventuallyAsync(async () => (await http.GetAsync($"http://{admin}/readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task Gateway_TargetOutsideItsOutboundRules_ClosesTheClient_AndRecordsWhy()
     {
         await using var allowed = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
