@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace FastRelay.Tunnel.Noise;
 
 /// <summary>
-/// One direction of keys (Noise CipherState, spec §5.1): ChaCha20-Poly1305 from the BCL with the nonce
+/// One direction of keys (Noise CipherState, spec §5.1): ChaCha20-Poly1305 (OpenSSL's, see <see cref="Implementation"/>) with the nonce
 /// <c>0^4 ‖ LE64(n)</c> (spec §12.3). n is implicit, starts at 0 and is never sent: a replayed, reordered,
 /// dropped or spliced record fails authentication (docs/PROTOCOL.md, "Records").
 /// </summary>
@@ -27,7 +26,7 @@ public sealed class CipherState : IDisposable
     /// </summary>
     public const ulong MaxNonce = 1UL << 62;
 
-    private readonly ChaCha20Poly1305 _aead;
+    private readonly IAeadCipher _aead;
     private readonly uint _noncePrefix;
     private readonly ulong _nonceLimit;
     private ulong _nonce;
@@ -35,7 +34,7 @@ public sealed class CipherState : IDisposable
 
     /// <summary>A cipher keyed with <paramref name="key"/> (32 bytes, copied) and n = 0.</summary>
     /// <exception cref="ArgumentException">The key is not 32 bytes.</exception>
-    /// <exception cref="PlatformNotSupportedException">The OS crypto library has no ChaCha20-Poly1305.</exception>
+    /// <exception cref="PlatformNotSupportedException">On the BCL fallback: the OS crypto library has no ChaCha20-Poly1305.</exception>
     public CipherState(ReadOnlySpan<byte> key)
         : this(key, 0)
     {
@@ -52,17 +51,36 @@ public sealed class CipherState : IDisposable
     /// Production always has prefix 0 and limit <see cref="MaxNonce"/>.
     /// </summary>
     internal CipherState(ReadOnlySpan<byte> key, uint noncePrefix, ulong nonce, ulong nonceLimit)
+        : this(key, noncePrefix, nonce, nonceLimit, DefaultImplementation)
+    {
+    }
+
+    /// <summary>Test and benchmark seam: runs on the given <paramref name="implementation"/> (both must pass every vector).</summary>
+    internal CipherState(ReadOnlySpan<byte> key, uint noncePrefix, ulong nonce, ulong nonceLimit, AeadImplementation implementation)
     {
         if (key.Length != KeySize)
         {
             throw new ArgumentException($"must be {KeySize} bytes (got {key.Length})", nameof(key));
         }
 
-        _aead = new ChaCha20Poly1305(key);
+        // Issue 5's 16 KiB target needs the native path (bench/README.md, "Tunnel crypto"); the BCL class stays the
+        // reference and the fallback.
+        _aead = implementation == AeadImplementation.OpenSsl ? new OpenSslChaCha20Poly1305(key) : new BclChaCha20Poly1305(key);
+        Implementation = implementation;
         _noncePrefix = noncePrefix;
         _nonce = nonce;
         _nonceLimit = nonceLimit;
     }
+
+    /// <summary>
+    /// What new instances run on: <see cref="AeadImplementation.OpenSsl"/> when libcrypto.so.3 loads and passes the
+    /// RFC 8439 self-test (probed once per process), else <see cref="AeadImplementation.Bcl"/>.
+    /// </summary>
+    public static AeadImplementation DefaultImplementation
+        => OpenSslChaCha20Poly1305.IsAvailable ? AeadImplementation.OpenSsl : AeadImplementation.Bcl;
+
+    /// <summary>What this instance runs on.</summary>
+    public AeadImplementation Implementation { get; }
 
     /// <summary>The nonce of the next call (the number of records processed so far).</summary>
     public ulong Nonce => _nonce;
@@ -116,13 +134,8 @@ public sealed class CipherState : IDisposable
         }
 
         var length = ciphertextAndTag.Length - TagSize;
-        try
+        if (!_aead.TryDecrypt(nonce, ciphertextAndTag[..length], ciphertextAndTag[length..], plaintext[..length], associatedData))
         {
-            _aead.Decrypt(nonce, ciphertextAndTag[..length], ciphertextAndTag[length..], plaintext[..length], associatedData);
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            // Expected outcome of hostile or corrupt input, reported as a value (STYLE H5.3); the BCL has no Try API.
             return false;
         }
 
@@ -130,7 +143,7 @@ public sealed class CipherState : IDisposable
         return true;
     }
 
-    /// <summary>Zeroizes the key (the BCL frees its native key copy). Idempotent.</summary>
+    /// <summary>Zeroizes the key (OpenSSL frees its context with <c>OPENSSL_clear_free</c>). Idempotent.</summary>
     public void Dispose()
     {
         if (!_disposed)

@@ -4,21 +4,23 @@ using System.Text.Json;
 namespace FastRelay.Tunnel.Noise;
 
 /// <summary>
-/// ChaCha20-Poly1305 vectors (Wycheproof, RFC 8439 via pyca/OpenSSL), all through <see cref="CipherState"/>: each 96-bit
+/// ChaCha20-Poly1305 vectors (Wycheproof, RFC 8439 via pyca/OpenSSL), all through <see cref="CipherState"/> on BOTH
+/// implementations (the native OpenSSL path and the BCL fallback must agree byte for byte): each 96-bit
 /// nonce is injected as the test seam's prefix and counter (production: prefix 0, counter from 0). Nonces of other sizes
 /// cannot be expressed by our wrapper; the BCL it wraps must refuse them.
 /// </summary>
 public sealed class AeadVectorTests
 {
-    public static TheoryData<int> WycheproofIds()
+    public static TheoryData<int, AeadImplementation> WycheproofIds()
     {
-        var data = new TheoryData<int>();
+        var data = new TheoryData<int, AeadImplementation>();
         using var doc = VectorFiles.Json("aead/wycheproof-chacha20-poly1305-trimmed.json");
         foreach (var group in doc.RootElement.GetProperty("testGroups").EnumerateArray())
         {
             foreach (var test in group.GetProperty("tests").EnumerateArray())
             {
-                data.Add(test.GetProperty("tcId").GetInt32());
+                data.Add(test.GetProperty("tcId").GetInt32(), AeadImplementation.OpenSsl);
+                data.Add(test.GetProperty("tcId").GetInt32(), AeadImplementation.Bcl);
             }
         }
 
@@ -27,7 +29,7 @@ public sealed class AeadVectorTests
 
     [Theory]
     [MemberData(nameof(WycheproofIds))]
-    public void Wycheproof_Case_MatchesExpectedResult(int id)
+    public void Wycheproof_Case_MatchesExpectedResult(int id, AeadImplementation implementation)
     {
         var (ivBits, test) = Find(id);
         var key = VectorFiles.Hex(test, "key");
@@ -49,14 +51,14 @@ public sealed class AeadVectorTests
         var sealedBytes = ct.Concat(tag).ToArray();
         var prefix = BitConverter.ToUInt32(iv, 0);
         var n = BitConverter.ToUInt64(iv, 4);
-        using var sender = new CipherState(key, prefix, n, ulong.MaxValue);
+        using var sender = new CipherState(key, prefix, n, ulong.MaxValue, implementation);
         var buffer = new byte[msg.Length + CipherState.TagSize];
         msg.CopyTo(buffer, 0);
         sender.Encrypt(aad, buffer, msg.Length);
         Assert.Equal(valid, buffer.AsSpan().SequenceEqual(sealedBytes));
         Assert.Equal(n + 1, sender.Nonce);
 
-        using var receiver = new CipherState(key, prefix, n, ulong.MaxValue);
+        using var receiver = new CipherState(key, prefix, n, ulong.MaxValue, implementation);
         var opened = sealedBytes.ToArray();
         Assert.Equal(valid, receiver.TryDecrypt(aad, opened));
         Assert.Equal(valid ? n + 1 : n, receiver.Nonce);
@@ -66,8 +68,10 @@ public sealed class AeadVectorTests
         }
     }
 
-    [Fact]
-    public void Rfc8439AppendixA5_ThroughCipherState_DecryptsAndRejectsTheCorruptedTag()
+    [Theory]
+    [InlineData(AeadImplementation.OpenSsl)]
+    [InlineData(AeadImplementation.Bcl)]
+    public void Rfc8439AppendixA5_ThroughCipherState_DecryptsAndRejectsTheCorruptedTag(AeadImplementation implementation)
     {
         var blocks = VectorFiles.KeyValueBlocks("aead/pyca-chacha20poly1305-openssl-rfc7539-A5.txt");
         Assert.Equal(2, blocks.Count);
@@ -75,7 +79,7 @@ public sealed class AeadVectorTests
         {
             var iv = VectorFiles.Hex(block["IV"]);
             Assert.True(TryNonceCounter(iv, out var n));
-            using var receiver = new CipherState(VectorFiles.Hex(block["Key"]), n);
+            using var receiver = new CipherState(VectorFiles.Hex(block["Key"]), 0, n, CipherState.MaxNonce, implementation);
             var buffer = VectorFiles.Hex(block["Ciphertext"]).Concat(VectorFiles.Hex(block["Tag"])).ToArray();
             var ok = receiver.TryDecrypt(VectorFiles.Hex(block["AAD"]), buffer);
             Assert.Equal(!block.ContainsKey("Result"), ok);
