@@ -28,6 +28,9 @@ public sealed class PostgresAuditTests(PostgresServer postgres) : IDisposable
         await using (var edge = TestEdge.StartObserved(echo.EndPoint.ToString(), AuditTraffic.Policy, audit.Observer))
         {
             await AuditTraffic.ExchangeAsync(edge.EndPoint, "127.0.0.2", 5);
+
+            // The client is done before the edge has recorded the close: wait for it, so the rows come in this order.
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 0));
             await AuditTraffic.DeniedAsync(edge.EndPoint, "127.0.0.3");
         }
 
