@@ -23,7 +23,7 @@ public static class EdgeOptionsReader
         .. TunnelReader.SharedNames, .. TunnelReader.EdgeNames,
     ], StringComparer.Ordinal);
 
-    private static readonly string[] Repeatable = ["listen", "route", "crl", "gateway", "gateway-key", .. TlsReader.Repeatable];
+    private static readonly string[] Repeatable = ["listen", "route", "crl", "gateway", "gateway-key", "tunnel-crl", .. TlsReader.Repeatable];
 
     /// <summary>Reads <paramref name="settings"/>.</summary>
     /// <exception cref="ConfigException">Anything is wrong; every problem is listed.</exception>

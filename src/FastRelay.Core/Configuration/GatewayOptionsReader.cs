@@ -19,7 +19,7 @@ public static class GatewayOptionsReader
         .. TunnelReader.SharedNames, .. AuditReader.Names,
     ], StringComparer.Ordinal);
 
-    private static readonly string[] Repeatable = ["edge-key"];
+    private static readonly string[] Repeatable = ["edge-key", "tunnel-crl"];
 
     /// <summary>Reads <paramref name="settings"/>.</summary>
     /// <exception cref="ConfigException">Anything is wrong; every problem is listed.</exception>

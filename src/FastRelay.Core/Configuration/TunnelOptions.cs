@@ -17,6 +17,9 @@ public sealed record TunnelIdentityOptions
     /// <summary>The enterprise CA bundle (PEM) the peers' certificates chain to; null in pinned mode.</summary>
     public string? CaFile { get; init; }
 
+    /// <summary>CRL files (PEM or DER) issued by a CA of <see cref="CaFile"/>: a peer certificate they list is refused, at the handshake and at each rekey; CA mode only.</summary>
+    public IReadOnlyList<string> CrlFiles { get; init; } = [];
+
     /// <summary>This node's certificate (PEM) binding its static key, in CA mode.</summary>
     public string? CertificateFile { get; init; }
 

@@ -8,7 +8,7 @@ internal static class TunnelReader
 {
     /// <summary>Flags both roles take: the node's key, the CA mode, and the announced session settings.</summary>
     public static readonly string[] SharedNames =
-        ["tunnel-key", "tunnel-ca", "tunnel-cert", "tunnel-cert-key", "tunnel-max-streams", "ping-interval", "rekey-interval"];
+        ["tunnel-key", "tunnel-ca", "tunnel-crl", "tunnel-cert", "tunnel-cert-key", "tunnel-max-streams", "ping-interval", "rekey-interval"];
 
     /// <summary>Flags only the edge takes.</summary>
     public static readonly string[] EdgeNames =
@@ -53,7 +53,7 @@ internal static class TunnelReader
     /// <summary>
     /// The node key and the peer authentication: <c>--tunnel-key</c> is required, and exactly one of the pinned
     /// keys (<paramref name="peerKeyFlag"/>) or <c>--tunnel-ca</c> (with this node's <c>--tunnel-cert</c> and
-    /// <c>--tunnel-cert-key</c>). Null (with errors) when something is missing.
+    /// <c>--tunnel-cert-key</c>, and any <c>--tunnel-crl</c>). Null (with errors) when something is missing.
     /// </summary>
     public static TunnelIdentityOptions? ReadIdentity(IReadOnlyList<RawSetting> settings, ScalarReader scalars, string peerKeyFlag, List<ConfigError> errors)
     {
@@ -109,7 +109,28 @@ internal static class TunnelReader
             ok = false;
         }
 
-        return ok ? new TunnelIdentityOptions { KeyFile = keyFile!, PeerKeys = keys, CaFile = ca, CertificateFile = cert, CertificateKeyFile = certKey } : null;
+        var crls = new List<string>();
+        foreach (var s in settings.Where(s => s.Name == "tunnel-crl"))
+        {
+            if (ca is null)
+            {
+                errors.Add(new ConfigError(s.Origin, s.Value, "only used with --tunnel-ca (CA mode: the CRLs of the CA that signs the peers' certificates); remove it, or add --tunnel-ca FILE"));
+                ok = false;
+            }
+            else if (s.Value.Length == 0)
+            {
+                errors.Add(new ConfigError(s.Origin, s.Value, "expected a CRL file (PEM or DER)"));
+                ok = false;
+            }
+            else
+            {
+                crls.Add(s.Value);
+            }
+        }
+
+        return ok
+            ? new TunnelIdentityOptions { KeyFile = keyFile!, PeerKeys = keys, CaFile = ca, CrlFiles = crls, CertificateFile = cert, CertificateKeyFile = certKey }
+            : null;
     }
 
     /// <summary><c>--tunnel-max-streams</c>, <c>--ping-interval</c>, <c>--rekey-interval</c>.</summary>

@@ -201,7 +201,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         try
         {
             connection = TunnelConnection.Start(socket, handshake, isInitiator: false, _connectionOptions, new GatewayStreamAcceptor(_context, edge),
-                _loggerFactory.CreateLogger("FastRelay.Tunnel"), _context.Time);
+                _loggerFactory.CreateLogger("FastRelay.Tunnel"), _context.Time, recheck: () => _edges.Recheck(handshake));
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

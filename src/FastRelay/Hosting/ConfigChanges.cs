@@ -43,7 +43,7 @@ internal static class ConfigChanges
         ["handoff"] = o.HandoffPath ?? "",
         ["log"] = o.Log.ToString(),
         ["tunnel"] = o.Tunnel is not { } t ? "" : string.Join(";", t.Gateways.Select(g => g.ToString()))
-            + $"|{t.Identity.KeyFile}|{string.Join(",", t.Identity.PeerKeys.Select(Convert.ToBase64String))}|{t.Identity.CaFile}|{t.Identity.CertificateFile}"
+            + $"|{t.Identity.KeyFile}|{string.Join(",", t.Identity.PeerKeys.Select(Convert.ToBase64String))}|{t.Identity.CaFile}|{string.Join(",", t.Identity.CrlFiles)}|{t.Identity.CertificateFile}"
             + $"|{t.Keepalive}|{t.KeepaliveTimeout}|{t.KeepaliveRequests}|{t.Prewarm}|{t.ConnectTimeout}|{t.Session}",
     };
 }

@@ -115,6 +115,12 @@ internal static partial class EdgeHost
                 : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays (errors in the log)"));
         }
 
+        if (tunnel?.ReloadStep is { } tunnelCrls)
+        {
+            tunnel.Revocation!.Logger = loggerFactory.CreateLogger("FastRelay.Revocation");
+            state.ReloadSteps.Add(tunnelCrls);
+        }
+
         using var tlsReloader = server.Tls is { } store ? new TlsReloader(store, logger) : null;
         if (tlsReloader is not null)
         {
@@ -135,7 +141,7 @@ internal static partial class EdgeHost
             ThreadPool.QueueUserWorkItem(_ =>
             {
                 // Every step logs its outcome (Reloaded above); when none loaded anything new, that is said once more.
-                if (!state.Reload("SIGHUP").Succeeded || (reloader is null && tlsReloader is null))
+                if (!state.Reload("SIGHUP").Succeeded || (reloader is null && tlsReloader is null && tunnel?.Revocation is null))
                 {
                     Log.NothingReloaded(logger);
                 }

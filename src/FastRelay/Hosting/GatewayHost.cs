@@ -74,6 +74,12 @@ internal static partial class GatewayHost
                 : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays (errors in the log)"));
         }
 
+        if (identity.ReloadStep is { } tunnelCrls)
+        {
+            identity.Revocation!.Logger = loggerFactory.CreateLogger("FastRelay.Revocation");
+            state.ReloadSteps.Add(tunnelCrls);
+        }
+
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true; // Reload, never exit.

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using FastRelay.Configuration;
+using FastRelay.Tls.Revocation;
 using FastRelay.Tunnel.Handshake;
 using FastRelay.Tunnel.Noise;
 
@@ -16,14 +17,30 @@ internal enum TunnelRole
 }
 
 /// <summary>This node's tunnel key pair and how it authenticates its peers, loaded from the files the flags name.</summary>
-internal sealed class LoadedTunnelIdentity(KeyPair localStatic, TunnelAuthentication peers) : IDisposable
+internal sealed class LoadedTunnelIdentity(KeyPair localStatic, TunnelAuthentication peers, TunnelRevocation? revocation = null) : IDisposable
 {
     public KeyPair LocalStatic { get; } = localStatic;
 
     public TunnelAuthentication Peers { get; } = peers;
 
-    /// <summary>Zeroizes the private key.</summary>
-    public void Dispose() => LocalStatic.Dispose();
+    /// <summary>The CRLs of <c>--tunnel-crl</c> that <see cref="Peers"/> checks; null without any.</summary>
+    public TunnelRevocation? Revocation { get; } = revocation;
+
+    /// <summary>
+    /// The reload step for SIGHUP and POST /reload: re-reads the <c>--tunnel-crl</c> files (each also reloads on its own
+    /// when it changes). Null without any.
+    /// </summary>
+    public Func<string, (bool, string)>? ReloadStep => Revocation is not { } crls ? null : trigger =>
+        crls.Reload(trigger) is var failed && failed == 0
+            ? (true, "tunnel CRLs: re-read")
+            : (false, $"tunnel CRLs: {failed} not re-read, the previous ones stay (errors in the log)");
+
+    /// <summary>Zeroizes the private key and stops watching the CRL files.</summary>
+    public void Dispose()
+    {
+        LocalStatic.Dispose();
+        Revocation?.Dispose();
+    }
 }
 
 /// <summary>
@@ -52,26 +69,51 @@ internal static class TunnelIdentityLoader
         }
 
         TunnelAuthentication? peers = null;
+        TunnelRevocation? revocation = null;
         if (options.CaFile is null)
         {
             peers = TunnelAuthentication.Pinned(options.PeerKeys);
         }
         else
         {
-            // Both loaded, so a bad CA bundle and a bad certificate are listed together.
+            // All loaded, so a bad CA bundle, a bad CRL and a bad certificate are listed together.
             var roots = LoadCa(options.CaFile, errors);
+            revocation = roots is null ? null : LoadCrls(options.CrlFiles, roots, errors);
             var credential = LoadCredential(options, errors);
-            peers = roots is not null && credential is not null ? TunnelAuthentication.CertificateAuthority(roots, credential) : null;
+            peers = roots is not null && credential is not null
+                ? TunnelAuthentication.CertificateAuthority(roots, credential, revocationCheck: revocation is null ? null : revocation.Check)
+                : null;
         }
 
         if (errors.Count > before || keyPair is null || peers is null)
         {
             keyPair?.Dispose();
+            revocation?.Dispose();
             return null;
         }
 
         _ = role; // Both roles load the same files; the role picks the flag names in the reader's errors.
-        return new LoadedTunnelIdentity(keyPair, peers);
+        return new LoadedTunnelIdentity(keyPair, peers, revocation);
+    }
+
+    // Each CRL must be signed by a CA of the --tunnel-ca bundle; a file that is missing, malformed or signed by
+    // another CA is an error naming --tunnel-crl and the file.
+    private static TunnelRevocation? LoadCrls(IReadOnlyList<string> files, X509Certificate2Collection roots, List<string> errors)
+    {
+        if (files.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return TunnelRevocation.Load(files, roots);
+        }
+        catch (RevocationLoadException ex)
+        {
+            errors.AddRange(ex.Message.Split(Environment.NewLine));
+            return null;
+        }
     }
 
     private static X509Certificate2Collection? LoadCa(string path, List<string> errors)

@@ -108,6 +108,35 @@ public sealed class TunnelOptionsReaderTests
     }
 
     [Fact]
+    public void Read_TunnelCrlInCaMode_IsKeptInOrder()
+    {
+        var options = ReadEdge(Flag("gateway", "127.0.0.1:1"), Flag("tunnel-key", "k"), Flag("tunnel-ca", "ca.pem"), Flag("tunnel-cert", "c.pem"),
+            Flag("tunnel-cert-key", "c.key"), Flag("tunnel-crl", "a.crl"), Flag("tunnel-crl", "b.crl"));
+
+        Assert.Equal(["a.crl", "b.crl"], options.Tunnel!.Identity.CrlFiles);
+    }
+
+    [Fact]
+    public void Read_TunnelCrlWithoutCa_IsAnErrorNamingTheFlag()
+    {
+        var error = Assert.Throws<ConfigException>(() => ReadEdge(Flag("gateway", "127.0.0.1:1"), Flag("tunnel-key", "k"), Flag("gateway-key", Key), Flag("tunnel-crl", "a.crl")));
+
+        var crl = Assert.Single(error.Errors, e => e.Path == "--tunnel-crl");
+        Assert.Equal("a.crl", crl.Value);
+        Assert.Contains("only used with --tunnel-ca", crl.Expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadGateway_TunnelCrlWithoutCa_IsAnErrorNamingTheFlag()
+    {
+        var error = Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read(
+            [Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key), Flag("allow-any-target", "true"), Flag("tunnel-crl", "a.crl")]));
+
+        Assert.Contains(error.Errors, e => e.Path == "--tunnel-crl" && e.Expected.Contains("only used with --tunnel-ca", StringComparison.Ordinal));
+        Assert.DoesNotContain(error.Errors, e => e.Expected.Contains("unknown setting", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Read_NoPeerAuthentication_IsAnError()
     {
         var error = Assert.Throws<ConfigException>(() => ReadEdge(Flag("gateway", "127.0.0.1:1"), Flag("tunnel-key", "k")));

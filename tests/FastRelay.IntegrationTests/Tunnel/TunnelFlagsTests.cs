@@ -56,6 +56,39 @@ public sealed class TunnelFlagsTests
     }
 
     [Fact]
+    public async Task Gateway_TunnelCrlMissingOrBad_Exit2_NamesEachFile()
+    {
+        using var nodes = new TunnelNodes();
+        await using var pki = TestPki.Create();
+        var ca = Path.Combine(nodes.Directory, "tunnel-ca.pem");
+        await File.WriteAllTextAsync(ca, pki.CaCertificate.ExportCertificatePem());
+        pki.IssueServer("gw-1");
+        var (cert, key) = pki.Ca.Files.Issued("gw-1");
+        var bad = Path.Combine(nodes.Directory, "bad.crl");
+        await File.WriteAllTextAsync(bad, "not a CRL");
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", nodes.GatewayKeyFile, "--allow-any-target",
+            "--tunnel-ca", ca, "--tunnel-cert", cert, "--tunnel-cert-key", key, "--tunnel-crl", "/nonexistent/tunnel.crl", "--tunnel-crl", bad);
+
+        Assert.Equal(2, await gateway.WaitForExitAsync());
+        Assert.Contains("--tunnel-crl /nonexistent/tunnel.crl: cannot read", gateway.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--tunnel-crl {bad}: ", gateway.StandardError, StringComparison.Ordinal);
+        Assert.Contains("PEM or DER", gateway.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", gateway.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_TunnelCrlWithoutTunnelCa_Exit2_NamesTheFlag()
+    {
+        using var nodes = new TunnelNodes();
+        using var edge = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "api=tunnel:10.0.0.1:443", "--gateway", "127.0.0.1:7443",
+            "--tunnel-key", nodes.EdgeKeyFile, "--gateway-key", nodes.GatewayPublicKey, "--tunnel-crl", "/etc/tunnel.crl");
+
+        Assert.Equal(2, await edge.WaitForExitAsync());
+        Assert.Contains("--tunnel-crl '/etc/tunnel.crl'", edge.StandardError, StringComparison.Ordinal);
+        Assert.Contains("only used with --tunnel-ca", edge.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Gateway_ConfigFile_ErrorsNameTheJsonKey()
     {
         var path = Path.Combine(Path.GetTempPath(), $"fastrelay-gateway-{Guid.NewGuid():N}.json");
@@ -83,7 +116,7 @@ public sealed class TunnelFlagsTests
         using var help = await FastRelayProcess.RunAsync("gateway", "--help");
 
         Assert.Equal(0, await help.WaitForExitAsync());
-        foreach (var flag in new[] { "--listen", "--tunnel-key", "--edge-key", "--tunnel-ca", "--policy", "--allow-any-target", "--connect-timeout", "--max-handshakes",
+        foreach (var flag in new[] { "--listen", "--tunnel-key", "--edge-key", "--tunnel-ca", "--tunnel-crl", "--policy", "--allow-any-target", "--connect-timeout", "--max-handshakes",
             "--handshake-rate", "--drain-timeout", "--audit", "--admin", "--log-format", "--log-level", "--config", "--tunnel-max-streams", "--ping-interval", "--rekey-interval" })
         {
             Assert.Contains(flag, help.StandardOutput, StringComparison.Ordinal);

@@ -13,7 +13,11 @@ namespace FastRelay.Tls.Revocation;
 internal static class CrlLoader
 {
     /// <summary>Loads <paramref name="path"/>; throws <see cref="RevocationLoadException"/> naming the file and the problem.</summary>
-    public static LoadedCrl Load(string path, X509Certificate2Collection trustedCas)
+    /// <param name="path">The CRL file.</param>
+    /// <param name="trustedCas">The CAs one of which must have signed it.</param>
+    /// <param name="flag">The flag that named the file, for the errors (<c>--crl</c>, <c>--tunnel-crl</c>).</param>
+    /// <param name="bundleFlag">The flag of the CA bundle, for the errors (<c>--client-ca</c>, <c>--tunnel-ca</c>).</param>
+    public static LoadedCrl Load(string path, X509Certificate2Collection trustedCas, string flag = "--crl", string bundleFlag = "--client-ca")
     {
         byte[] bytes;
         try
@@ -22,30 +26,30 @@ internal static class CrlLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new RevocationLoadException($"--crl {path}: cannot read ({ex.Message})", ex);
+            throw new RevocationLoadException($"{flag} {path}: cannot read ({ex.Message})", ex);
         }
 
         X509Crl crl;
         try
         {
             // X509CrlParser takes DER and PEM ("-----BEGIN X509 CRL-----") alike.
-            crl = new X509CrlParser().ReadCrl(bytes) ?? throw new RevocationLoadException($"--crl {path}: empty; expected a CRL in PEM or DER");
+            crl = new X509CrlParser().ReadCrl(bytes) ?? throw new RevocationLoadException($"{flag} {path}: empty; expected a CRL in PEM or DER");
         }
         catch (Exception ex) when (ex is not RevocationLoadException)
         {
-            throw new RevocationLoadException($"--crl {path}: not a CRL in PEM or DER ({ex.Message})", ex);
+            throw new RevocationLoadException($"{flag} {path}: not a CRL in PEM or DER ({ex.Message})", ex);
         }
 
         var issuerName = crl.IssuerDN.GetEncoded();
         var issuer = trustedCas.FirstOrDefault(ca => ca.SubjectName.RawData.AsSpan().SequenceEqual(issuerName))
-            ?? throw new RevocationLoadException($"--crl {path}: issued by '{crl.IssuerDN}', which is not a CA of the --client-ca bundle");
+            ?? throw new RevocationLoadException($"{flag} {path}: issued by '{crl.IssuerDN}', which is not a CA of the {bundleFlag} bundle");
         try
         {
             crl.Verify(new X509CertificateParser().ReadCertificate(issuer.RawData).GetPublicKey());
         }
         catch (Exception ex) when (ex is InvalidKeyException or SignatureException or CertificateException or InvalidOperationException)
         {
-            throw new RevocationLoadException($"--crl {path}: signature does not verify with the key of '{issuer.Subject}' (tampered, or from another CA with the same name)", ex);
+            throw new RevocationLoadException($"{flag} {path}: signature does not verify with the key of '{issuer.Subject}' (tampered, or from another CA with the same name)", ex);
         }
 
         var revoked = new Dictionary<byte[], DateTimeOffset>(ByteKeyComparer.Instance);

@@ -14,7 +14,9 @@ internal sealed partial class CrlStore : IDisposable
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
 
     private readonly string[] _paths;
-    private readonly ILogger _logger;
+    private readonly string _flag;
+    private readonly string _bundleFlag;
+    private volatile ILogger _logger;
     private readonly Dictionary<string, LoadedCrl> _lastGood = new(StringComparer.Ordinal);
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly Timer _timer;
@@ -23,9 +25,12 @@ internal sealed partial class CrlStore : IDisposable
     private volatile CrlSnapshot _current = CrlSnapshot.Empty;
 
     /// <summary>Loads every file now; throws <see cref="RevocationLoadException"/> listing each that fails (bad input fails at startup).</summary>
-    public CrlStore(IReadOnlyList<string> paths, X509Certificate2Collection trustedCas, ILogger logger)
+    /// <remarks><paramref name="flag"/> and <paramref name="bundleFlag"/> name the files' flags in errors (see <see cref="CrlLoader.Load"/>).</remarks>
+    public CrlStore(IReadOnlyList<string> paths, X509Certificate2Collection trustedCas, ILogger logger, string flag = "--crl", string bundleFlag = "--client-ca")
     {
         _paths = [.. paths.Select(Path.GetFullPath)];
+        _flag = flag;
+        _bundleFlag = bundleFlag;
         _trustedCas = trustedCas;
         _logger = logger;
         var errors = new List<string>();
@@ -33,7 +38,7 @@ internal sealed partial class CrlStore : IDisposable
         {
             try
             {
-                _lastGood[path] = CrlLoader.Load(path, trustedCas);
+                _lastGood[path] = CrlLoader.Load(path, trustedCas, flag, bundleFlag);
             }
             catch (RevocationLoadException ex)
             {
@@ -63,6 +68,16 @@ internal sealed partial class CrlStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where reloads are logged. Settable because the tunnel's CRLs are loaded with the flags, before the host has
+    /// made its logger factory.
+    /// </summary>
+    public ILogger Logger
+    {
+        get => _logger;
+        set => _logger = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
     /// <summary>The CRLs in force.</summary>
     public CrlSnapshot Current => _current;
 
@@ -76,7 +91,7 @@ internal sealed partial class CrlStore : IDisposable
             {
                 try
                 {
-                    var crl = CrlLoader.Load(path, _trustedCas);
+                    var crl = CrlLoader.Load(path, _trustedCas, _flag, _bundleFlag);
                     var changed = !_lastGood.TryGetValue(path, out var old) || old.ThisUpdate != crl.ThisUpdate || old.Revoked.Count != crl.Revoked.Count;
                     _lastGood[path] = crl;
                     if (changed)

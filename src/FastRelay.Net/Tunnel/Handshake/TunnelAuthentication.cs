@@ -16,7 +16,7 @@ namespace FastRelay.Tunnel.Handshake;
 /// </summary>
 /// <remarks>
 /// Immutable and thread-safe. Revocation is not checked by this type itself: in CA mode the caller may pass a
-/// <c>revocationCheck</c> (for example over the edge's CRL store) that sees every validated chain.
+/// <c>revocationCheck</c> (<see cref="TunnelRevocation.Check"/> over <c>--tunnel-crl</c>) that sees every validated chain.
 /// </remarks>
 public sealed class TunnelAuthentication
 {
@@ -103,8 +103,9 @@ public sealed class TunnelAuthentication
 
     /// <summary>
     /// Re-checks an authenticated peer now (tunnel.md §4.8: in CA mode, the chain's validity and binding_not_after at each
-    /// rekey; in pinned mode, whether the key is still allowed). Null when still accepted, else the reason
-    /// (close with GOAWAY(REKEY_ERROR) or AUTH_FAILED). Thread-safe.
+    /// rekey; in pinned mode, whether the key is still allowed). Null when still accepted, else the reason. The edge's
+    /// pool and the gateway pass it to <c>TunnelConnection.Start</c> as the recheck hook, which closes with
+    /// GOAWAY(AUTH_FAILED) on a reason. Thread-safe.
     /// </summary>
     public string? Recheck(TunnelHandshakeResult handshake)
     {

@@ -36,7 +36,9 @@ internal sealed class TunnelLinkDialer(KeyPair localStatic, TunnelAuthentication
             SocketConnection.SetRecommendedClientOptions(socket);
             var remaining = timeout; // The handshake has its own bound too; the linked token cuts it at the deadline.
             var handshake = await TunnelHandshake.InitiateAsync(socket, localStatic, gateways, connectionOptions.ToSettings(), nodeName, remaining, deadline.Token);
-            var connection = TunnelConnection.Start(socket, handshake, isInitiator: true, connectionOptions, acceptor: null, sessionLogger, time);
+            // tunnel.md §4.8: the gateway's certificate is checked again at each rekey (expiry, revocation, binding).
+            var connection = TunnelConnection.Start(socket, handshake, isInitiator: true, connectionOptions, acceptor: null, sessionLogger, time,
+                recheck: () => gateways.Recheck(handshake));
             return new SessionLink(connection);
         }
         catch (TunnelHandshakeException ex)

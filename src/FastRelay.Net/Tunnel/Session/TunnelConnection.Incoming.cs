@@ -114,6 +114,7 @@ public sealed partial class TunnelConnection
                 {
                     EnqueueControl(RekeyState.Frame(FrameFlags.RekeyDone, epoch, null, doneSend));
                     Log.Rekeyed(_logger, _peer, epoch);
+                    return RecheckPeer(epoch);
                 }
 
                 break;
@@ -123,6 +124,7 @@ public sealed partial class TunnelConnection
                 if (failure is null)
                 {
                     Log.Rekeyed(_logger, _peer, epoch);
+                    return RecheckPeer(epoch);
                 }
 
                 break;
@@ -132,6 +134,38 @@ public sealed partial class TunnelConnection
         }
 
         return failure is null ? null : Fail(TunnelErrorCode.RekeyError, failure);
+    }
+
+    /// <summary>
+    /// After this side completed a rekey: is the peer still accepted (tunnel.md §4.8 — in CA mode its chain, revocation and
+    /// binding_not_after)? A certificate that expired or was revoked since the handshake ends the connection with
+    /// GOAWAY(AUTH_FAILED); its streams are reset, and the edge's pool dials a replacement.
+    /// </summary>
+    private string? RecheckPeer(uint epoch)
+    {
+        if (_recheck is null)
+        {
+            return null;
+        }
+
+        string? reason;
+        try
+        {
+            reason = _recheck();
+        }
+        catch (Exception ex)
+        {
+            // The hook must not throw; if it does, the peer can no longer be vouched for, so it is not kept.
+            reason = "recheck failed: " + ex.Message;
+        }
+
+        if (reason is null)
+        {
+            return null;
+        }
+
+        Log.RecheckFailed(_logger, _peer, epoch, reason);
+        return Terminate($"{TunnelErrorCode.AuthFailed}: {reason}", TunnelErrorCode.AuthFailed, TunnelErrorCode.AuthFailed, sendGoAway: true);
     }
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);

@@ -64,5 +64,9 @@ public sealed partial class TunnelConnection
         [LoggerMessage(EventId = 664, EventName = nameof(TunnelEventIds.TunnelStreamRefused), Level = LogLevel.Debug,
             Message = "Tunnel {Peer}: OPEN of stream {StreamId} refused: {Reason}")]
         public static partial void StreamRefused(ILogger logger, string peer, uint streamId, string reason);
+
+        [LoggerMessage(EventId = 665, EventName = nameof(TunnelEventIds.TunnelRecheckFailed), Level = LogLevel.Warning,
+            Message = "Tunnel {Peer}: peer no longer accepted after the rekey to epoch {Epoch}: {Reason}; closing with AUTH_FAILED")]
+        public static partial void RecheckFailed(ILogger logger, string peer, uint epoch, string reason);
     }
 }

@@ -53,6 +53,7 @@ public sealed partial class TunnelConnection : IAsyncDisposable
     private readonly PipeOptions _inboundPipe;
     private readonly PipeOptions _outboundPipe;
     private readonly RekeyState _rekey;
+    private readonly Func<string?>? _recheck;
     private int _answersQueued;
     private long _lastReceivedTimestamp;
     private long _lastActivityTicks;
@@ -67,8 +68,9 @@ public sealed partial class TunnelConnection : IAsyncDisposable
     private Task _run = Task.CompletedTask;
 
     private TunnelConnection(Socket socket, TunnelHandshakeResult handshake, bool isInitiator, TunnelConnectionOptions options,
-        ITunnelStreamAcceptor? acceptor, ILogger logger, TimeProvider time)
+        ITunnelStreamAcceptor? acceptor, ILogger logger, TimeProvider time, Func<string?>? recheck)
     {
+        _recheck = recheck;
         _socket = socket;
         _isInitiator = isInitiator;
         _options = options;
@@ -148,10 +150,14 @@ public sealed partial class TunnelConnection : IAsyncDisposable
     /// <summary>
     /// Starts the loops on an authenticated socket. The connection owns <paramref name="socket"/> and the keys in
     /// <paramref name="handshake"/> from here on. <paramref name="acceptor"/> handles OPENs on the gateway (null on the edge).
+    /// <paramref name="recheck"/>, when given, runs after each completed rekey on this side (tunnel.md §4.8: in CA mode the
+    /// peer's chain, revocation and binding expiry are checked again, usually <c>() => authentication.Recheck(handshake)</c>);
+    /// it returns null while the peer is still accepted, else the reason, and the connection then closes with
+    /// GOAWAY(AUTH_FAILED). It runs on the read loop, so it must be quick (no network).
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="options"/> are invalid (the message lists every problem).</exception>
     public static TunnelConnection Start(Socket socket, TunnelHandshakeResult handshake, bool isInitiator,
-        TunnelConnectionOptions options, ITunnelStreamAcceptor? acceptor, ILogger logger, TimeProvider time)
+        TunnelConnectionOptions options, ITunnelStreamAcceptor? acceptor, ILogger logger, TimeProvider time, Func<string?>? recheck = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(handshake);
@@ -163,7 +169,7 @@ public sealed partial class TunnelConnection : IAsyncDisposable
             throw new ArgumentException("tunnel connection options: " + string.Join("; ", errors), nameof(options));
         }
 
-        var connection = new TunnelConnection(socket, handshake, isInitiator, options, acceptor, logger, time);
+        var connection = new TunnelConnection(socket, handshake, isInitiator, options, acceptor, logger, time, recheck);
         connection.ConfigureSocket();
         Log.Started(logger, connection._peer, isInitiator ? "edge" : "gateway");
         connection._run = connection.RunAsync();

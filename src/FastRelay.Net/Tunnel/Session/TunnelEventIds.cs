@@ -24,4 +24,5 @@ public static class TunnelEventIds
     public static readonly EventId TunnelSocketOptionFailed = new(662, nameof(TunnelSocketOptionFailed));
     public static readonly EventId TunnelUnexpectedError = new(663, nameof(TunnelUnexpectedError));
     public static readonly EventId TunnelStreamRefused = new(664, nameof(TunnelStreamRefused));
+    public static readonly EventId TunnelRecheckFailed = new(665, nameof(TunnelRecheckFailed));
 }

@@ -8,6 +8,7 @@ internal sealed class TunnelTestCertificates : IDisposable
 {
     private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
     private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
+    private int _crlNumber;
 
     public TunnelTestCertificates(string name = "Tunnel Test CA")
     {
@@ -36,6 +37,20 @@ internal sealed class TunnelTestCertificates : IDisposable
         using var issued = request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey),
             notBefore ?? DateTimeOffset.UtcNow.AddHours(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(30), serial);
         return key is RSA rsaKey ? issued.CopyWithPrivateKey(rsaKey) : issued.CopyWithPrivateKey((ECDsa)key);
+    }
+
+    /// <summary>Writes a CRL (PEM) signed by this CA that lists <paramref name="revoked"/>, via a temp file and a rename.</summary>
+    public void WriteCrl(string path, params X509Certificate2[] revoked)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var certificate in revoked)
+        {
+            builder.AddEntry(certificate, DateTimeOffset.UtcNow.AddMinutes(-5));
+        }
+
+        var der = builder.Build(Ca, System.Numerics.BigInteger.One + _crlNumber++, DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256);
+        File.WriteAllText(path + ".tmp", PemEncoding.WriteString("X509 CRL", der) + "\n");
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
     public TunnelCredential Credential(string name, bool isEdge, TimeSpan? bindingLifetime = null)

@@ -28,7 +28,8 @@ internal sealed class TunnelPair : IAsyncDisposable
     /// <summary>The edge's socket (owned by <see cref="Edge"/>; for reading socket options only).</summary>
     public System.Net.Sockets.Socket EdgeSocket { get; private init; } = null!;
 
-    public static async Task<TunnelPair> StartAsync(ITunnelStreamAcceptor acceptor, TunnelConnectionOptions? edgeOptions = null, TunnelConnectionOptions? gatewayOptions = null)
+    public static async Task<TunnelPair> StartAsync(ITunnelStreamAcceptor acceptor, TunnelConnectionOptions? edgeOptions = null, TunnelConnectionOptions? gatewayOptions = null,
+        Func<string?>? edgeRecheck = null, Func<string?>? gatewayRecheck = null)
     {
         edgeOptions ??= new TunnelConnectionOptions();
         gatewayOptions ??= new TunnelConnectionOptions();
@@ -41,8 +42,8 @@ internal sealed class TunnelPair : IAsyncDisposable
             gatewayOptions.ToSettings(), "gateway", TunnelHandshake.DefaultTimeout, CancellationToken.None);
         var (edgeResult, gatewayResult) = (await initiate.WithTimeout(), await respond.WithTimeout());
         var (edgeLog, gatewayLog) = (new ListLogger(), new ListLogger());
-        var edge = TunnelConnection.Start(edgeSocket, edgeResult, isInitiator: true, edgeOptions, null, edgeLog, TimeProvider.System);
-        var gateway = TunnelConnection.Start(gatewaySocket, gatewayResult, isInitiator: false, gatewayOptions, acceptor, gatewayLog, TimeProvider.System);
+        var edge = TunnelConnection.Start(edgeSocket, edgeResult, isInitiator: true, edgeOptions, null, edgeLog, TimeProvider.System, edgeRecheck);
+        var gateway = TunnelConnection.Start(gatewaySocket, gatewayResult, isInitiator: false, gatewayOptions, acceptor, gatewayLog, TimeProvider.System, gatewayRecheck);
         return new TunnelPair(edge, gateway, edgeLog, gatewayLog) { EdgeSocket = edgeSocket };
     }
 
