@@ -77,28 +77,13 @@ internal sealed class EdgeCommand : IValidatedCommand
             errors.AddRange(ex.Errors);
         }
 
-        // What only the driver can check (a connection string's keywords), from the raw setting so that it is
-        // listed with the other errors.
-        if (settings.LastOrDefault(s => s.Name == "audit") is { } audit && AuditTarget.TryParse(audit.Value, out var target, out _)
-            && AuditSinks.Validate(target!) is { } auditError)
+        if (!StartupInputs.AuditTargetIsValid(settings, errors))
         {
-            errors.Add(new ConfigError(audit.Origin, audit.Value, auditError));
             options = null;
         }
 
         var lines = errors.Select(e => e.ToString()).ToList();
-        LoadedPolicy? policy = null;
-        // Read from the raw settings, so a bad policy is listed even when other flags are bad too.
-        if (settings.LastOrDefault(s => s.Name == "policy")?.Value is { Length: > 0 } policyPath)
-        {
-            // The whole policy is validated at start like every other input: each error with its JSON path.
-            var policyErrors = new List<string>();
-
-            // The write time is taken before the read: a change after it is caught when the watcher starts.
-            var writeTime = File.Exists(policyPath) ? File.GetLastWriteTimeUtc(policyPath) : default;
-            policy = PolicyFile.TryLoad(policyPath, policyErrors) is { } loaded ? new LoadedPolicy(loaded, writeTime) : null;
-            lines.AddRange(policyErrors.Select(e => $"--policy {policyPath}: {e}"));
-        }
+        var policy = StartupInputs.LoadPolicy(settings, lines);
 
         // The TLS files are checked at start like the policy: a missing key or a key that does not match the
         // certificate is a configuration error (exit 2), each line naming the file.

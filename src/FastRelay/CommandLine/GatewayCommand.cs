@@ -53,22 +53,13 @@ internal sealed class GatewayCommand : IValidatedCommand
             errors.AddRange(ex.Errors);
         }
 
-        if (settings.LastOrDefault(s => s.Name == "audit") is { } audit && AuditTarget.TryParse(audit.Value, out var target, out _)
-            && AuditSinks.Validate(target!) is { } auditError)
+        if (!StartupInputs.AuditTargetIsValid(settings, errors))
         {
-            errors.Add(new ConfigError(audit.Origin, audit.Value, auditError));
             options = null;
         }
 
         var lines = errors.Select(e => e.ToString()).ToList();
-        LoadedPolicy? policy = null;
-        if (settings.LastOrDefault(s => s.Name == "policy")?.Value is { Length: > 0 } policyPath)
-        {
-            var policyErrors = new List<string>();
-            var writeTime = File.Exists(policyPath) ? File.GetLastWriteTimeUtc(policyPath) : default;
-            policy = PolicyFile.TryLoad(policyPath, policyErrors) is { } loaded ? new LoadedPolicy(loaded, writeTime) : null;
-            lines.AddRange(policyErrors.Select(e => $"--policy {policyPath}: {e}"));
-        }
+        var policy = StartupInputs.LoadPolicy(settings, lines);
 
         // The key files are read now: a missing or malformed key is a configuration error (exit 2), not a crash later.
         var identity = options is null ? null : TunnelIdentityLoader.TryLoad(options.Identity, TunnelRole.Gateway, lines);
