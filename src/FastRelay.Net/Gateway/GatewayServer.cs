@@ -30,28 +30,26 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     private readonly TunnelAuthentication _edges;
     private readonly EdgeListener _listener;
     private readonly GatewayContext _context;
-    private readonly KeyedBucketTable<IPAddress> _handshakeRate;
+    private readonly ConnectionRateGate _handshakeRate;
     private readonly TunnelConnectionOptions _connectionOptions;
     private readonly ConcurrentDictionary<TunnelConnection, IPEndPoint> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _rateEviction;
     private readonly OncePerInterval _refusalLog;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly Action<bool>? _onHandshake;
     private Task _acceptLoop = Task.CompletedTask;
     private int _stopped;
 
-    private GatewayServer(GatewayOptions options, KeyPair localStatic, TunnelAuthentication edges, EdgeListener listener, GatewayContext context, ILoggerFactory loggerFactory, Action<bool>? onHandshake)
+    private GatewayServer(GatewayOptions options, KeyPair localStatic, TunnelAuthentication edges, EdgeListener listener, GatewayContext context, ILoggerFactory loggerFactory)
     {
-        _onHandshake = onHandshake;
         _options = options;
         _localStatic = localStatic;
         _edges = edges;
         _listener = listener;
         _context = context;
         _loggerFactory = loggerFactory;
-        _handshakeRate = new KeyedBucketTable<IPAddress>(options.HandshakeRate, ConnectionRateOptions.DefaultMaxKeys, context.Time);
-        _rateEviction = context.Time.CreateTimer(static s => ((KeyedBucketTable<IPAddress>)s!).EvictIdle(), _handshakeRate, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+        _handshakeRate = new ConnectionRateGate(new ConnectionRateOptions(options.HandshakeRate), context.Time); // Keyed by source address.
+        _rateEviction = context.Time.CreateTimer(static s => ((ConnectionRateGate)s!).EvictIdle(), _handshakeRate, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         _refusalLog = new OncePerInterval(context.Time, TimeSpan.FromSeconds(1));
         _connectionOptions = Tunnel.Pool.EdgeTunnel.ConnectionOptions(options.Session, options.DrainTimeout);
     }
@@ -72,10 +70,10 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     public IReadOnlyList<(IPEndPoint Edge, string Peer, int Streams, uint Epoch)> Edges =>
         [.. _connections.Select(c => (c.Value, c.Key.Peer, c.Key.OpenStreams, c.Key.Epoch))];
 
-    /// <summary>Binds and starts accepting tunnels; <paramref name="onHandshake"/> is told of each handshake's outcome (metrics).</summary>
+    /// <summary>Binds and starts accepting tunnels; <paramref name="observer"/> is told of every handshake and stream decision (audit, metrics).</summary>
     /// <exception cref="ListenerBindException">The address cannot be bound.</exception>
     public static GatewayServer Start(GatewayOptions options, KeyPair localStatic, TunnelAuthentication edges, SecurityPolicy? policy,
-        ILoggerFactory loggerFactory, TimeProvider time, IConnectionObserver? observer = null, IUpstreamDialer? dialer = null, Action<bool>? onHandshake = null)
+        ILoggerFactory loggerFactory, TimeProvider time, IConnectionObserver? observer = null, IUpstreamDialer? dialer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var logger = loggerFactory.CreateLogger("FastRelay.Gateway");
@@ -83,7 +81,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         var memory = new BlockMemoryPool(EdgeOptions.DefaultBufferBytes, maxRetainedBlocks: 1024);
         var context = new GatewayContext(new PolicyGate(policy, time), dialer ?? new TcpUpstreamDialer(), options.ConnectTimeout, time, logger,
             observer ?? ConnectionObservers.None, TransportOptions.Create(memory), new GatewayStats(), listener.EndPoint);
-        var server = new GatewayServer(options, localStatic, edges, listener, context, loggerFactory, onHandshake);
+        var server = new GatewayServer(options, localStatic, edges, listener, context, loggerFactory);
         server._acceptLoop = Task.Run(() => listener.RunAsync(server.OnAccepted));
         return server;
     }
@@ -144,10 +142,10 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         var edge = socket.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
 
         // Step 1: the per-source rate, before any work: XX lets anyone make the exit do two X25519 operations (tunnel.md §4.1).
-        if (_handshakeRate.Decide(edge.Address) != RateDecision.Allowed)
+        if (_handshakeRate.Decide(edge.Address, GatewayContext.Service) is var rate && rate != RateDecision.Allowed)
         {
             _context.Stats.RateLimited();
-            Refuse(socket, edge, CloseReason.RateLimited, "over --handshake-rate for this source");
+            Refuse(socket, edge, CloseReason.RateLimited, RateLimitDetail.For(rate));
             return;
         }
 
@@ -169,7 +167,6 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         catch (Exception ex) when (ex is TunnelHandshakeException or OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {
             _context.Stats.HandshakeEnded(succeeded: false);
-            _onHandshake?.Invoke(false);
             var reason = ex is TunnelHandshakeException th ? th.Message + (th.PeerFingerprint is { } key ? $" (edge key {key})" : "") : ex.Message;
             socket.Dispose();
             _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: false, edge, _context.ListenEndPoint,
@@ -187,7 +184,6 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         }
 
         _context.Stats.HandshakeEnded(succeeded: true);
-        _onHandshake?.Invoke(true);
         _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, edge, _context.ListenEndPoint,
             GatewayContext.Service, Detail: $"edge {handshake.PeerName ?? "?"} key {handshake.PeerFingerprint}", Elapsed: _context.Time.GetElapsedTime(started)));
 

@@ -55,9 +55,8 @@ internal static partial class GatewayHost
         {
             await admin.StartAsync();
             IConnectionObserver[] observers = [.. new IConnectionObserver?[] { audit?.Observer, metrics is null ? null : new GatewayMetricsObserver(metrics) }.OfType<IConnectionObserver>()];
-            var listen = options.Listen.ToString();
             server = GatewayServer.Start(options, identity.LocalStatic, identity.Peers, policy?.Policy, loggerFactory, TimeProvider.System,
-                new ConnectionObservers(observers), dialer: null, onHandshake: metrics is null ? null : ok => metrics.TunnelHandshake(listen, ok));
+                new ConnectionObservers(observers), dialer: null);
         }
         catch (Exception ex) when (ex is AdminBindException or ListenerBindException)
         {
