@@ -21,13 +21,17 @@ public sealed partial class TunnelConnection
     {
         var builder = new RecordBuilder(BatchBytes, Math.Min(_options.MaxRecordBytes, Math.Max(1024, _peerSettings.MaxRecord)));
         var closeAfter = false;
+
+        // The wait below takes no token: with one, the channel allocates a waiter and a registration per wait
+        // (per record under request/response traffic). Stopping completes the channel instead, which ends the wait.
+        using var wakeOnStop = ct.UnsafeRegister(static writer => ((ChannelWriter<bool>)writer!).TryComplete(), _wake.Writer);
         try
         {
             while (!closeAfter)
             {
-                if (_control.IsEmpty && _ready.IsEmpty)
+                if (!_hasHeldControl && _control.IsEmpty && _ready.IsEmpty)
                 {
-                    await _wake.Reader.ReadAsync(ct);
+                    await _wake.Reader.ReadAsync(CancellationToken.None);
                 }
 
                 builder.Reset();
@@ -54,26 +58,24 @@ public sealed partial class TunnelConnection
             Log.UnexpectedError(_logger, _peer, "write loop", ex);
             Drop("write loop failed: " + ex.Message);
         }
-        finally
-        {
-            builder.Reset();
-        }
     }
 
     /// <summary>Fills one batch; true when the final GOAWAY was written and the loop must stop after sending.</summary>
     private bool FillBatch(RecordBuilder builder)
     {
         // 1. Control frames, all of them if they fit (§4.6: PING, REKEY, GOAWAY, RST, WINDOW_UPDATE first).
-        while (_control.TryPeek(out var frame))
+        // A frame that did not fit the last batch is held here, not peeked in the queue: a peek pins the queue's
+        // segment (ConcurrentQueue then allocates a new one every 32 frames).
+        while (TakeControlFrame(out var frame))
         {
             var space = builder.GetFrameSpace(frame.Size, _rekey.Send);
             if (space.IsEmpty)
             {
+                (_heldControl, _hasHeldControl) = (frame, true);
                 return false;
             }
 
             builder.Commit(frame.Write(space));
-            _control.TryDequeue(out _);
             AfterControlWritten(frame, builder);
             if (frame.CloseAfter)
             {
@@ -94,6 +96,17 @@ public sealed partial class TunnelConnection
         }
 
         return false;
+    }
+
+    private bool TakeControlFrame(out ControlFrame frame)
+    {
+        if (_hasHeldControl)
+        {
+            (frame, _heldControl, _hasHeldControl) = (_heldControl, default, false);
+            return true;
+        }
+
+        return _control.TryDequeue(out frame);
     }
 
     private void AfterControlWritten(in ControlFrame frame, RecordBuilder builder)

@@ -43,6 +43,10 @@ public sealed partial class TunnelConnection : IAsyncDisposable
     private readonly ReceiveBudget _budget;
     private readonly FloodGuard _flood;
     private readonly ConcurrentQueue<ControlFrame> _control = new();
+
+    // The write loop's own: a control frame taken from _control that did not fit the last batch.
+    private ControlFrame _heldControl;
+    private bool _hasHeldControl;
     private readonly ConcurrentQueue<TunnelStream> _ready = new();
     private readonly ConcurrentQueue<(TunnelStream Stream, Exception? Error)> _inboundToComplete = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
