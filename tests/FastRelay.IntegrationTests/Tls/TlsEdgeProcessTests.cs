@@ -162,14 +162,29 @@ public sealed class TlsEdgeProcessTests : IDisposable
 
         start.ArgumentList.Add("-no_ign_eof"); // After -quiet, which implies -ign_eof: without this, EOF on stdin would not end it.
 
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        var output = new StringBuilder();
+        using var process = new System.Diagnostics.Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         await process.StandardInput.WriteLineAsync("ping from openssl");
-        await Task.Delay(500);
-        process.StandardInput.Close(); // EOF on stdin: s_client sends close_notify and exits after the echo.
+
+        // EOF on stdin makes s_client send close_notify and exit: only once the echo is back (or s_client is gone),
+        // so a loaded machine cannot cut the echo off.
+        _ = await TestTimeouts.EventuallyAsync(() => process.HasExited || Text().Contains("ping from openssl", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        process.StandardInput.Close();
         await process.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, Text());
+
+        string Text()
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
     }
 
     public void Dispose() => _pki.Dispose();
