@@ -233,6 +233,16 @@ internal static partial class EdgeHost
     private static void WireAdminActions(AdminState state, EdgeServer server, ILogger logger, Action stop, Func<string, (bool, string)>? configStep)
     {
         state.Server = server;
+        WireDrainAndReloadLog(state, logger, stop);
+        if (configStep is not null)
+        {
+            state.ReloadSteps.Add(configStep);
+        }
+    }
+
+    /// <summary>What POST /drain does (the same as SIGTERM) and the log line of every reload (SIGHUP too): both roles.</summary>
+    internal static void WireDrainAndReloadLog(AdminState state, ILogger logger, Action stop)
+    {
         state.Drain = trigger =>
         {
             Log.DrainRequested(logger, trigger);
@@ -243,10 +253,6 @@ internal static partial class EdgeHost
             var messages = string.Join("; ", report.Messages); // A reload is rare: the join costs nothing that matters.
             Log.Reloaded(logger, trigger, report.Succeeded ? "done" : "incomplete", messages);
         };
-        if (configStep is not null)
-        {
-            state.ReloadSteps.Add(configStep);
-        }
     }
 
     private static async Task<int> FailAsync(string reason)

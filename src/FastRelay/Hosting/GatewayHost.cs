@@ -103,17 +103,13 @@ internal static partial class GatewayHost
         }
     }
 
-    // /readyz, /status, the gauges, and what POST /drain does.
+    // /readyz, /status, the gauges, what POST /drain does and the reload log line.
     private static void Wire(AdminState state, GatewayServer server, RelayMetrics? metrics, AuditLog? audit, ILogger logger, Action stop)
     {
         state.Role = (server.Policy, () => server.IsStopping);
         state.ReadinessChecks.Add(new DelegateReadinessCheck("tunnels", () => server.IsStopping ? (false, "draining") : (true, $"listening on {server.EndPoint}, {server.Stats.Connections} edges connected")));
         state.Gateways.Add(() => server.Edges.Select(e => new GatewayStatus($"edge {e.Edge}", true, $"{e.Peer}, {e.Streams} streams, epoch {e.Epoch}")));
-        state.Drain = trigger =>
-        {
-            Log.DrainRequested(logger, trigger);
-            stop();
-        };
+        EdgeHost.WireDrainAndReloadLog(state, logger, stop);
         if (metrics is null)
         {
             return;
@@ -146,9 +142,5 @@ internal static partial class GatewayHost
         [LoggerMessage(EventId = 3, EventName = "Stopped", Level = LogLevel.Information,
             Message = "Stopped; {Handshakes} tunnels were authenticated, {Streams} streams relayed, {Refused} refused")]
         public static partial void Stopped(ILogger logger, long handshakes, long streams, long refused);
-
-        [LoggerMessage(EventId = 802, EventName = "AdminDrain", Level = LogLevel.Information,
-            Message = "Drain requested ({Trigger})")]
-        public static partial void DrainRequested(ILogger logger, string trigger);
     }
 }

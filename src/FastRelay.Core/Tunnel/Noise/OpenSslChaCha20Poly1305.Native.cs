@@ -13,8 +13,6 @@ internal sealed partial class OpenSslChaCha20Poly1305
         /// <summary>The soname of OpenSSL 3's libcrypto, the library .NET's own crypto shim loads on Linux.</summary>
         internal const string LibCrypto = "libcrypto.so.3";
 
-        /// <summary>EVP_CTRL_AEAD_SET_IVLEN; unused because ChaCha20-Poly1305's default nonce is the 12 bytes we use.</summary>
-        internal const int EVP_CTRL_AEAD_SET_IVLEN = 0x9;
 
         /// <summary>EVP_CTRL_AEAD_GET_TAG: read the tag after an encrypting final.</summary>
         internal const int EVP_CTRL_AEAD_GET_TAG = 0x10;
