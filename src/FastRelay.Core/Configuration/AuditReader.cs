@@ -12,9 +12,14 @@ internal static class AuditReader
     /// <summary>The setting names this reader knows.</summary>
     public static readonly string[] Names = ["audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout"];
 
-    public static AuditOptions Read(ScalarReader settings, List<ConfigError> errors)
+    /// <summary>
+    /// Reads the audit settings; <paramref name="defaults"/> gives the role's own default sink and spool (the
+    /// gateway writes beside an edge on one host, so it must not share the edge's files).
+    /// </summary>
+    public static AuditOptions Read(ScalarReader settings, List<ConfigError> errors, AuditOptions? defaults = null)
     {
-        var target = AuditTarget.Default;
+        defaults ??= new AuditOptions();
+        var target = defaults.Target;
         if (settings.Find("audit") is { } audit)
         {
             if (AuditTarget.TryParse(audit.Value, out var parsed, out var error))
@@ -43,7 +48,7 @@ internal static class AuditReader
         {
             Target = target,
             Node = node is not null && IsValidNode(node.Value) ? node.Value : null,
-            SpoolDirectory = spool is { Value.Length: > 0 } ? spool.Value : AuditOptions.DefaultSpoolDirectory,
+            SpoolDirectory = spool is { Value.Length: > 0 } ? spool.Value : defaults.SpoolDirectory,
             QueueCapacity = (int)settings.Integer("audit-queue", AuditOptions.DefaultQueueCapacity, 16, 16_777_216),
             Overflow = settings.Enum("audit-overflow", AuditOverflow.Spool),
             FlushTimeout = settings.Duration("audit-flush-timeout", AuditOptions.DefaultFlushTimeout, allowZero: true),

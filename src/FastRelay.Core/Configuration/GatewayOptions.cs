@@ -29,6 +29,13 @@ public sealed record GatewayOptions
     /// <summary>Default <c>--audit-spool</c>: one spool per process (README "Audit log").</summary>
     public const string DefaultAuditSpool = "fastrelay-gateway-audit-spool";
 
+    /// <summary>The audit settings a gateway starts from: <see cref="DefaultAuditText"/> and <see cref="DefaultAuditSpool"/>.</summary>
+    public static readonly FastRelay.Audit.AuditOptions DefaultAudit = new()
+    {
+        Target = new FastRelay.Audit.AuditTarget(FastRelay.Audit.AuditSinkKind.Sqlite, "fastrelay-gateway-audit.db"),
+        SpoolDirectory = DefaultAuditSpool,
+    };
+
     /// <summary>The address tunnels are accepted on.</summary>
     public required IPEndPoint Listen { get; init; }
 

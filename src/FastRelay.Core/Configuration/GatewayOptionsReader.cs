@@ -66,7 +66,7 @@ public static class GatewayOptionsReader
             MaxHandshakes = (int)scalars.Integer("max-handshakes", GatewayOptions.DefaultMaxHandshakes, 1, 100_000),
             HandshakeRate = ReadHandshakeRate(scalars, errors),
             DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
-            Audit = ReadAudit(settings, scalars, errors),
+            Audit = AuditReader.Read(scalars, errors, GatewayOptions.DefaultAudit),
             Admin = EdgeOptionsReader.ReadAdmin(scalars, errors, GatewayOptions.DefaultAdmin),
             NodeName = scalars.Text("node-name"),
             Log = new LogOptions(scalars.Enum("log-format", LogFormat.Text), scalars.Enum("log-level", LogLevel.Information)),
@@ -78,23 +78,6 @@ public static class GatewayOptionsReader
         }
 
         return options;
-    }
-
-    private static Audit.AuditOptions ReadAudit(IReadOnlyList<RawSetting> settings, ScalarReader scalars, List<ConfigError> errors)
-    {
-        // The gateway's own defaults, applied as if given, so that the shared reader validates them the same way.
-        var withDefaults = new List<RawSetting>();
-        if (!settings.Any(s => s.Name == "audit"))
-        {
-            withDefaults.Add(new RawSetting("audit", GatewayOptions.DefaultAuditText, "default"));
-        }
-
-        if (!settings.Any(s => s.Name == "audit-spool"))
-        {
-            withDefaults.Add(new RawSetting("audit-spool", GatewayOptions.DefaultAuditSpool, "default"));
-        }
-
-        return withDefaults.Count == 0 ? AuditReader.Read(scalars, errors) : AuditReader.Read(new ScalarReader([.. settings, .. withDefaults], errors), errors);
     }
 
     private static bool ReadSwitch(ScalarReader scalars, string name, List<ConfigError> errors)
