@@ -107,18 +107,23 @@ public sealed class BackendPicker
     }
 
     /// <summary>
-    /// Orders two connect-time EWMAs, counting those within <see cref="LatencyTieFraction"/> of each other as equal:
-    /// otherwise jitter of a few microseconds (loopback, one rack) would send every idle-time session to whichever
-    /// backend happened to connect faster last, instead of spreading them.
+    /// Orders two connect-time EWMAs (milliseconds), counting them equal unless one is lower by more than
+    /// <see cref="LatencyTieFraction"/> of the larger and by more than <see cref="LatencyTieFloorMs"/>: otherwise
+    /// jitter of microseconds (loopback, one rack) would send every session of a quiet period to whichever backend
+    /// happened to connect faster lately, instead of spreading them. A backend that is really slow to accept (or far
+    /// away) is still told apart.
     /// </summary>
     internal static int CompareLatency(double a, double b)
     {
-        var larger = Math.Max(a, b);
-        return larger - Math.Min(a, b) <= larger * LatencyTieFraction ? 0 : a.CompareTo(b);
+        var difference = Math.Abs(a - b);
+        return difference <= Math.Max(a, b) * LatencyTieFraction || difference <= LatencyTieFloorMs ? 0 : a.CompareTo(b);
     }
 
     /// <summary>Connect-time EWMAs closer than this fraction of the larger one are a tie.</summary>
     internal const double LatencyTieFraction = 0.25;
+
+    /// <summary>Connect-time EWMAs closer than this many milliseconds are a tie.</summary>
+    internal const double LatencyTieFloorMs = 0.5;
 
     private CandidateSet SetFor(IReadOnlyList<TargetOptions> candidates)
     {

@@ -23,6 +23,7 @@ public sealed class BackendState
     private int _consecutiveEjections;
     private long _ejectedUntil; // A TimeProvider timestamp; 0 while admitted.
     private long _ejections;
+    private long _connectFailures;
     private volatile bool _healthy = true;
     private int _checksPassed;
     private int _checksFailed;
@@ -70,10 +71,14 @@ public sealed class BackendState
         Volatile.Write(ref _consecutiveEjections, 0); // A success ends the run of ejections: the next one starts at --eject-time again.
     }
 
+    /// <summary>Connects that failed because of the backend, since start.</summary>
+    public long ConnectFailures => Interlocked.Read(ref _connectFailures);
+
     /// <summary>The dial failed because of the backend (refused, timed out, unreachable): counts towards ejection.</summary>
     public void DialFailed()
     {
         Interlocked.Decrement(ref _outstanding);
+        Interlocked.Increment(ref _connectFailures);
         var ejectAfter = _registry.Options.EjectAfter;
         if (ejectAfter == 0)
         {

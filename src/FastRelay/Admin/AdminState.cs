@@ -81,7 +81,7 @@ internal sealed class AdminState
 internal sealed record CertificateStatus(string Name, string Subject, DateTimeOffset NotAfter);
 
 /// <summary>A route's backend and its balancing state, for /status.</summary>
-internal sealed record BackendStatus(string Service, string Backend, int Weight, bool Healthy, bool Ejected, int Outstanding, double ConnectMsEwma, long Ejections);
+internal sealed record BackendStatus(string Service, string Backend, int Weight, bool Healthy, bool Ejected, int Outstanding, double ConnectMsEwma, long Ejections, long ConnectFailures);
 
 /// <summary>A gateway and whether it is reachable now, for /status.</summary>
 internal sealed record GatewayStatus(string Address, bool Healthy, string? Detail);

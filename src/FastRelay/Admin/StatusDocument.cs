@@ -101,6 +101,7 @@ internal static class StatusDocument
             json.WriteNumber("outstanding", backend.Outstanding);
             json.WriteNumber("connectMsEwma", Math.Round(backend.ConnectMsEwma, 3));
             json.WriteNumber("ejections", backend.Ejections);
+            json.WriteNumber("connectFailures", backend.ConnectFailures);
             json.WriteEndObject();
         }
 

@@ -19,7 +19,7 @@ internal static partial class EdgeHost
             () => RouteBackends(server).Select(b => Measure(b.Backend.Outstanding, b.Service, b.Backend)),
             () => RouteBackends(server).Select(b => Measure(b.Backend.Ejections, b.Service, b.Backend)));
         state.Balancing = (() => server.Routes.Current, () => RouteBackends(server).Select(b => new BackendStatus(b.Service, b.Backend.Name, b.Target.Weight,
-            b.Backend.IsHealthy, b.Backend.IsEjected, b.Backend.Outstanding, b.Backend.ConnectLatency.Milliseconds, b.Backend.Ejections)));
+            b.Backend.IsHealthy, b.Backend.IsEjected, b.Backend.Outstanding, b.Backend.ConnectLatency.Milliseconds, b.Backend.Ejections, b.Backend.ConnectFailures)));
     }
 
     /// <summary>
