@@ -55,6 +55,7 @@ internal sealed partial class RelayedConnection : IDialGuard
     public RelayedConnection(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
     {
         _relay = new DuplexRelay(time);
+        _relay.DirectionEnded = _ => EndBackendSession(); // One delegate for the instance's life: nothing allocated per connection.
         _client = new SocketPipeConnection(pipeOptions);
         _upstream = new SocketPipeConnection(pipeOptions);
         _pipeOptions = pipeOptions;
@@ -239,8 +240,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             ? await _relay.RunAsync(clientSide, upstreamSide, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))
             : await _relay.RunAsync(clientSide, upstreamSide);
         _relaying = false;
-        _backend?.SessionEnded(); // Before the lingering closes: the backend's part is over, and the next pick should see it.
-        _backend = null;
+        EndBackendSession(); // Already done when a direction ended; a relay that never started one ends it here.
 
         // Step 4: let the last bytes reach each peer, then close both sockets.
         // A peer that stops reading may hold the last bytes for at most the idle timeout, as any other stall.
@@ -264,6 +264,12 @@ internal sealed partial class RelayedConnection : IDialGuard
             outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, duration.TotalMilliseconds);
         return outcome.Reason;
     }
+
+    // The session stops counting as outstanding on its backend when its first direction ends (a FIN or a failure
+    // either way), not when the last byte is delivered: request/response protocols end with one FIN, and a client
+    // that opens its next session at once must find the last one no longer counted, or weights would drift for
+    // sessions that do not really overlap (README, "Load balancing and health checks"). Once per session.
+    private void EndBackendSession() => Interlocked.Exchange(ref _backend, null)?.SessionEnded();
 
     /// <inheritdoc />
     bool IDialGuard.Allows(IPEndPoint upstream)
@@ -303,7 +309,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             if (result.Connected || _tunnelStream is not null)
             {
                 backend.DialSucceeded(context.Time.GetElapsedTime(started));
-                _backend = backend; // Outstanding until the relay ends (SessionEnded in RunAsync).
+                _backend = backend; // Outstanding until its relay winds down (EndBackendSession).
                 return (result.Socket, target);
             }
 
