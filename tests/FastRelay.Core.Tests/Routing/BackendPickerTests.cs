@@ -67,6 +67,14 @@ public sealed class BackendPickerTests
         Assert.All(Enumerable.Range(0, 100), _ => Assert.Equal("fast", picker.Pick(targets).Target!.Host));
     }
 
+    [Theory]
+    [InlineData(10.0, 12.0, 0)] // Within a quarter: a tie.
+    [InlineData(0.1, 0.3, 0)] // Microseconds of jitter: a tie, whatever the ratio.
+    [InlineData(1.0, 20.0, -1)]
+    [InlineData(20.0, 10.0, 1)]
+    public void CompareLatency_OnlyAClearDifferenceCounts(double a, double b, int expected) =>
+        Assert.Equal(expected, Math.Sign(BackendPicker.CompareLatency(a, b)));
+
     [Fact]
     public void Pick_EqualWeights_SpreadsSequentialSessionsEvenly()
     {
