@@ -97,6 +97,10 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to none. Required by any route with a <c>tunnel:</c> target.</remarks>
     public EdgeTunnelOptions? Tunnel { get; init; }
 
+    /// <summary>Backend health and ejection (<c>--health-*</c>, <c>--eject-*</c>): README, "Load balancing and health checks".</summary>
+    /// <remarks>Defaults to no active checks, ejection after 3 failed connects in a row for 10s.</remarks>
+    public BalancingOptions Balancing { get; init; } = new();
+
     /// <summary>Default for <see cref="Admin"/>: loopback port 9901 (Envoy's admin port).</summary>
     public static readonly System.Net.IPEndPoint DefaultAdmin = new(System.Net.IPAddress.Loopback, 9901);
 

@@ -20,6 +20,7 @@ public static class EdgeOptionsReader
         "crl", "revocation", "ocsp-timeout",
         "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",
         "admin", "handoff",
+        .. BalancingReader.Names,
         .. TunnelReader.SharedNames, .. TunnelReader.EdgeNames,
     ], StringComparer.Ordinal);
 
@@ -57,6 +58,7 @@ public static class EdgeOptionsReader
             Tls = tls,
             Tunnel = TunnelReader.ReadEdge(settings, scalars, [.. routes.Where(r => r.Targets.Any(t => t.ViaTunnel)).Select(r => r.Service)], errors),
             Revocation = RevocationReader.Revocation(settings, scalars, errors),
+            Balancing = BalancingReader.Read(scalars, errors),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),

@@ -42,6 +42,15 @@ public static class EventIds
 
     public static readonly EventId UpstreamDialFailed = new(300, nameof(UpstreamDialFailed));
 
+    // 340-349: balancing and backend health (Routing/BackendRegistry.cs, Hosting/EdgeHost.Balancing.cs).
+    public static readonly EventId BackendDown = new(340, nameof(BackendDown));
+    public static readonly EventId BackendUp = new(341, nameof(BackendUp));
+    public static readonly EventId BackendEjected = new(342, nameof(BackendEjected));
+    public static readonly EventId BackendReadmitted = new(343, nameof(BackendReadmitted));
+    public static readonly EventId BackendPanicMode = new(344, nameof(BackendPanicMode));
+    public static readonly EventId RoutesReloaded = new(345, nameof(RoutesReloaded));
+    public static readonly EventId RoutesReloadRefused = new(346, nameof(RoutesReloadRefused));
+
     public static readonly EventId TlsHandshakeCompleted = new(400, nameof(TlsHandshakeCompleted));
     public static readonly EventId TlsHandshakeRefused = new(401, nameof(TlsHandshakeRefused));
     public static readonly EventId TlsHandshakeRefusedAgain = new(402, nameof(TlsHandshakeRefusedAgain));

@@ -47,6 +47,9 @@ public sealed class RelayMetrics : IDisposable
     private volatile Func<long>? _auditSpoolBytes;
     private volatile Func<IEnumerable<Measurement<double>>>? _certificateExpiry;
     private volatile Func<IEnumerable<Measurement<long>>>? _auditRecords;
+    private volatile Func<IEnumerable<Measurement<long>>>? _backendHealthy;
+    private volatile Func<IEnumerable<Measurement<long>>>? _backendOutstanding;
+    private volatile Func<IEnumerable<Measurement<long>>>? _backendEjections;
 
     /// <summary>Creates the meter and every instrument.</summary>
     public RelayMetrics(string? version = null)
@@ -70,6 +73,9 @@ public sealed class RelayMetrics : IDisposable
         Meter.CreateObservableUpDownCounter("fastrelay.audit.queue.depth", () => Observe(_auditQueueDepth), "{record}", "Audit records waiting for the writer.");
         Meter.CreateObservableUpDownCounter("fastrelay.audit.spool", () => Observe(_auditSpoolBytes), "By", "Bytes in the audit spool (records kept while the sink is down).");
         Meter.CreateObservableCounter("fastrelay.audit.records", () => Observe(_auditRecords), "{record}", "Audit records by outcome: written (to the sink from the queue), spooled, replayed (from the spool), dropped (--audit-overflow drop, or the spool's disk failed), overflowed (met a full queue), write_errors (failed sink batches, retried).");
+        Meter.CreateObservableGauge("fastrelay.backend.healthy", () => Observe(_backendHealthy), "{backend}", "1 while a route's backend takes new sessions (not down by its health checks, not ejected), else 0; by service and backend.");
+        Meter.CreateObservableUpDownCounter("fastrelay.backend.outstanding", () => Observe(_backendOutstanding), "{session}", "Sessions dialling or open on a backend now (all routes that list it), by service and backend.");
+        Meter.CreateObservableCounter("fastrelay.backend.ejections", () => Observe(_backendEjections), "{ejection}", "Passive ejections of a backend (--eject-after failed connects in a row) since start, by service and backend.");
         Meter.CreateObservableGauge("fastrelay.tls.certificate.expiry", () => Observe(_certificateExpiry), "s", "Time until each certificate's notAfter (negative once expired), by certificate; divide by 86400 for days.");
     }
 
@@ -87,6 +93,10 @@ public sealed class RelayMetrics : IDisposable
 
     /// <summary>The audit log's hook: cumulative record counts by outcome (tag <c>outcome</c>).</summary>
     public void ObserveAuditRecords(Func<IEnumerable<Measurement<long>>>? source) => _auditRecords = source;
+
+    /// <summary>The balancing hook: per route backend (tags <c>service</c>, <c>backend</c>), health 1/0, outstanding sessions, ejections.</summary>
+    public void ObserveBackends(Func<IEnumerable<Measurement<long>>>? healthy, Func<IEnumerable<Measurement<long>>>? outstanding, Func<IEnumerable<Measurement<long>>>? ejections) =>
+        (_backendHealthy, _backendOutstanding, _backendEjections) = (healthy, outstanding, ejections);
 
     /// <summary>The TLS hook: seconds until expiry per certificate (tag <c>certificate</c>: its subject).</summary>
     public void ObserveCertificateExpiry(Func<IEnumerable<Measurement<double>>>? source) => _certificateExpiry = source;

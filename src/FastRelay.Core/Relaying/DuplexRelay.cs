@@ -73,6 +73,12 @@ public sealed class DuplexRelay : IPumpProgress
         return new RelayOutcome((CloseReason)_reason, _bytesToUpstream, _bytesToClient);
     }
 
+    /// <summary>
+    /// Told when each direction's pump has ended (FIN, failure or close), before the relay returns; null for nobody.
+    /// Called from the pump's flow: it must be quick and must not throw. Set once, it stays for the next connections.
+    /// </summary>
+    public Action<RelayDirection>? DirectionEnded { get; set; }
+
     /// <summary>The close reason once one is set (by a failure, <see cref="TryClose"/>, or a clean end); otherwise null.</summary>
     public CloseReason? Reason => Volatile.Read(ref _reason) is var r and not NoReason ? (CloseReason)r : null;
 
@@ -132,6 +138,7 @@ public sealed class DuplexRelay : IPumpProgress
     private async Task PumpAsync(IPipeConnection from, IPipeConnection to, RelayDirection direction)
     {
         var (result, error) = await PipePump.CopyAsync(from.Input, to.Output, this, direction);
+        DirectionEnded?.Invoke(direction);
         if (result != PumpResult.SourceCompleted)
         {
             // The side whose socket failed decides the reason: reading the client or writing to it is the

@@ -13,12 +13,12 @@ namespace FastRelay.Relaying;
 /// <summary>What every connection of an edge shares: options, routes, policy gate, dialer, clock, logger and the
 /// observers of its decisions (audit, metrics), with TLS the certificate store and the SNI router, and with
 /// <c>tunnel:</c> routes the gateway pool. Immutable
-/// (the gate swaps its policy inside, the store its certificates).</summary>
+/// (the gate swaps its policy inside, the store its certificates, the route table its routes).</summary>
 internal sealed record EdgeContext(
     EdgeOptions Options,
     PolicyGate Policy,
     ConnectionRateGate? RateLimit,
-    IReadOnlyDictionary<string, TargetSelector> Routes,
+    RouteTable Routes,
     IUpstreamDialer Dialer,
     TimeProvider Time,
     ILogger Logger,
@@ -27,6 +27,9 @@ internal sealed record EdgeContext(
     SniRouter? Sni = null,
     FastRelay.Tunnel.Pool.TunnelPool? Tunnel = null)
 {
+    /// <summary>Picks each session's backend from its route's candidates (README, "Load balancing and health checks").</summary>
+    public required BackendPicker Picker { get; init; }
+
     /// <summary>Rate-limits the log lines of refused handshakes (one a second at Information, the rest at Debug).</summary>
     public OncePerInterval HandshakeLog { get; } = new(Time, TimeSpan.FromSeconds(1));
 }

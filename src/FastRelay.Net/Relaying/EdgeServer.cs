@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
+using FastRelay.Health;
 using FastRelay.Listening;
 using FastRelay.Observing;
 using FastRelay.RateLimiting;
@@ -37,6 +38,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
     private long _nextConnectionId;
     private int _stopping;
     private volatile bool _handedOff;
+    private HealthChecker? _healthChecks;
 
     private EdgeServer(EdgeContext context, List<EdgeListener> listeners, BlockMemoryPool memory)
     {
@@ -98,6 +100,12 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <summary>The security-group checkpoints (swap the policy with a reload; read the per-rule counts).</summary>
     public PolicyGate Policy => _context.Policy;
 
+    /// <summary>The routes new sessions are picked from; a reload swaps them (<see cref="RouteTable.TryReplace"/>).</summary>
+    public RouteTable Routes => _context.Routes;
+
+    /// <summary>The state of every backend picked or checked: outstanding sessions, latency, health, ejections.</summary>
+    public BackendRegistry Backends => _context.Picker.Registry;
+
     /// <summary>The TLS certificate store (reload it; read its version); null for a plain TCP edge.</summary>
     internal TlsMaterialStore? Tls => _context.Tls;
 
@@ -126,7 +134,8 @@ public sealed partial class EdgeServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var logger = loggerFactory.CreateLogger("FastRelay.Edge");
-        var routes = options.Routes.ToDictionary(r => r.Service, r => new TargetSelector(r.Targets), StringComparer.Ordinal);
+        var routes = new RouteTable(options.Routes);
+        var backends = new BackendRegistry(options.Balancing, time, loggerFactory.CreateLogger("FastRelay.Backends"));
         var dryRunLog = new OncePerInterval(time, TimeSpan.FromSeconds(1));
         var gate = new PolicyGate(policy, time, (long connectionId, in FilterRequest request, FilterDecision wouldBe, FilterDecision? enforced) =>
         {
@@ -153,7 +162,10 @@ public sealed partial class EdgeServer : IAsyncDisposable
         }
 
         var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(), time, logger,
-            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Keys), tunnel);
+            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Services), tunnel)
+        {
+            Picker = new BackendPicker(backends, Random.Shared),
+        };
 
         var listeners = new List<EdgeListener>();
         try
@@ -174,6 +186,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         // Idle blocks kept for reuse: enough for a burst of busy connections without holding memory forever.
         var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
         var server = new EdgeServer(context, listeners, memory);
+        server._healthChecks = options.Balancing.HealthCheck == HealthCheckKind.Tcp ? HealthChecker.Start(routes, backends, time) : null;
         foreach (var listener in listeners)
         {
             // On the thread pool, away from any caller's SynchronizationContext (a test runner's, say):
@@ -222,6 +235,10 @@ public sealed partial class EdgeServer : IAsyncDisposable
 
         _idleSweeper?.Dispose();
         _rateEviction?.Dispose();
+        if (_healthChecks is { } checks)
+        {
+            await checks.DisposeAsync();
+        }
     }
 
     /// <inheritdoc />

@@ -52,6 +52,17 @@ internal sealed partial class RelayedConnection
             _tunnelRefusal = $"{target} refused by gateway {opened.Gateway}: FORBIDDEN_TARGET (its Outbound rules)";
         }
 
-        return new DialResult(null, failure);
+        return new DialResult(null, failure, Kind: opened.Detail is null ? KindOf(opened.Error) : DialFailureKind.None);
     }
+
+    // The gateway's RST codes for a target it could not dial (tunnel.md §4.4), as the direct dialer's kinds:
+    // the backend's fault, counted towards its ejection. Anything else (no room, REFUSED_STREAM) is the tunnel's.
+    private static DialFailureKind KindOf(TunnelErrorCode error) => error switch
+    {
+        TunnelErrorCode.ConnectRefused => DialFailureKind.Refused,
+        TunnelErrorCode.ConnectTimeout => DialFailureKind.TimedOut,
+        TunnelErrorCode.Unreachable => DialFailureKind.Unreachable,
+        TunnelErrorCode.DnsFailure => DialFailureKind.NameNotResolved,
+        _ => DialFailureKind.None,
+    };
 }

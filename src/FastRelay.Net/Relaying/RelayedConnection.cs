@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
 using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Relaying;
+using FastRelay.Routing;
 using FastRelay.Tls;
 using FastRelay.Transport;
 using FastRelay.Tunnel.Pool;
@@ -17,7 +19,7 @@ namespace FastRelay.Relaying;
 
 /// <summary>
 /// One client connection through the edge, from accept to close: the Inbound policy and the rate limit, the
-/// TLS handshake (when the edge has TLS), dial the route's upstream (failing over across its targets), relay
+/// TLS handshake (when the edge has TLS), dial the upstream the picker chooses (failing over to others), relay
 /// both ways, close both sockets, log the one close line. Pooled: the relay, the handshake state and the
 /// transports (with their pipes) are reused by the next connection.
 /// </summary>
@@ -46,11 +48,14 @@ internal sealed partial class RelayedConnection : IDialGuard
     private IPEndPoint? _lastDialled;
     private TunnelLease? _tunnelStream;
     private string? _tunnelRefusal;
+    private BackendState? _backend;
+    private readonly List<TargetOptions> _tried = new(4); // Reused: the candidates this session has dialled.
 
     /// <summary>Creates the reusable parts.</summary>
     public RelayedConnection(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)
     {
         _relay = new DuplexRelay(time);
+        _relay.DirectionEnded = _ => EndBackendSession(); // One delegate for the instance's life: nothing allocated per connection.
         _client = new SocketPipeConnection(pipeOptions);
         _upstream = new SocketPipeConnection(pipeOptions);
         _pipeOptions = pipeOptions;
@@ -235,6 +240,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             ? await _relay.RunAsync(clientSide, upstreamSide, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))
             : await _relay.RunAsync(clientSide, upstreamSide);
         _relaying = false;
+        EndBackendSession(); // Already done when a direction ended; a relay that never started one ends it here.
 
         // Step 4: let the last bytes reach each peer, then close both sockets.
         // A peer that stops reading may hold the last bytes for at most the idle timeout, as any other stall.
@@ -259,6 +265,12 @@ internal sealed partial class RelayedConnection : IDialGuard
         return outcome.Reason;
     }
 
+    // The session stops counting as outstanding on its backend when its first direction ends (a FIN or a failure
+    // either way), not when the last byte is delivered: request/response protocols end with one FIN, and a client
+    // that opens its next session at once must find the last one no longer counted, or weights would drift for
+    // sessions that do not really overlap (README, "Load balancing and health checks"). Once per session.
+    private void EndBackendSession() => Interlocked.Exchange(ref _backend, null)?.SessionEnded();
+
     /// <inheritdoc />
     bool IDialGuard.Allows(IPEndPoint upstream)
     {
@@ -276,26 +288,38 @@ internal sealed partial class RelayedConnection : IDialGuard
 
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
-        var selector = context.Routes[service];
-        var first = selector.Next();
-        var result = await DialOneAsync(first, context);
-        if (result.Connected || _tunnelStream is not null)
+        // The route's candidates; the picker takes any list (a discovery answer too) and keeps per-backend state
+        // by identity. Each failed candidate is excluded from the next pick, so a retry goes elsewhere.
+        var candidates = context.Routes[service].Targets;
+        _tried.Clear();
+        _backend = null;
+        while (_tried.Count < candidates.Count && _relay.Reason is null && _tunnelRefusal is null)
         {
-            return (result.Socket, first);
-        }
-
-        Log.UpstreamDialFailed(context.Logger, Id, service, first, result.Failure);
-        foreach (var target in selector.Targets)
-        {
-            if (ReferenceEquals(target, first) || _relay.Reason is not null || _tunnelRefusal is not null)
+            var pick = context.Picker.Pick(candidates, CollectionsMarshal.AsSpan(_tried));
+            if (pick.Target is not { } target)
             {
-                continue;
+                break;
             }
 
-            result = await DialOneAsync(target, context);
+            _tried.Add(target);
+            var backend = pick.Backend!;
+            backend.DialStarted();
+            var started = context.Time.GetTimestamp();
+            var result = await DialOneAsync(target, context);
             if (result.Connected || _tunnelStream is not null)
             {
+                backend.DialSucceeded(context.Time.GetElapsedTime(started));
+                _backend = backend; // Outstanding until its relay winds down (EndBackendSession).
                 return (result.Socket, target);
+            }
+
+            if (IsBackendFailure(target, result))
+            {
+                backend.DialFailed(); // Counts towards its ejection (--eject-after).
+            }
+            else
+            {
+                backend.DialAbandoned();
             }
 
             Log.UpstreamDialFailed(context.Logger, Id, service, target, result.Failure);
@@ -303,4 +327,10 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         return (null, null);
     }
+
+    // A policy denial, a drain, or no gateway at all is not the backend's fault; a refused, timed-out or
+    // unreachable connect is (a tunnel target's as the gateway reports it: CONNECT_REFUSED and the like).
+    private bool IsBackendFailure(TargetOptions target, DialResult result) =>
+        !result.Denied && _tunnelRefusal is null && _relay.Reason is null
+        && (!target.ViaTunnel || result.Kind is DialFailureKind.Refused or DialFailureKind.TimedOut or DialFailureKind.Unreachable or DialFailureKind.NameNotResolved);
 }

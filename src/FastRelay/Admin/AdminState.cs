@@ -43,6 +43,9 @@ internal sealed class AdminState
     /// <summary>TLS's hook: certificates in use and their expiry, for /status.</summary>
     public List<Func<IEnumerable<CertificateStatus>>> Certificates { get; } = [];
 
+    /// <summary>Balancing's hook: the routes in force (a reload swaps them) and their backends' state, for /status; null: the options' routes, no backends.</summary>
+    public (Func<IReadOnlyList<RouteOptions>> Routes, Func<IEnumerable<BackendStatus>> Backends)? Balancing { get; set; }
+
     /// <summary>The tunnel's hook: gateways and their health, for /status.</summary>
     public List<Func<IEnumerable<GatewayStatus>>> Gateways { get; } = [];
 
@@ -76,6 +79,9 @@ internal sealed class AdminState
 
 /// <summary>A certificate the edge serves or trusts, for /status.</summary>
 internal sealed record CertificateStatus(string Name, string Subject, DateTimeOffset NotAfter);
+
+/// <summary>A route's backend and its balancing state, for /status.</summary>
+internal sealed record BackendStatus(string Service, string Backend, int Weight, bool Healthy, bool Ejected, int Outstanding, double ConnectMsEwma, long Ejections, long ConnectFailures);
 
 /// <summary>A gateway and whether it is reachable now, for /status.</summary>
 internal sealed record GatewayStatus(string Address, bool Healthy, string? Detail);

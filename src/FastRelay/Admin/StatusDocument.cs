@@ -32,7 +32,7 @@ internal static class StatusDocument
 
             json.WriteEndArray();
             json.WriteStartArray("routes");
-            foreach (var route in state.Options.Routes)
+            foreach (var route in state.Balancing?.Routes() ?? state.Options.Routes)
             {
                 json.WriteStartObject();
                 json.WriteString("service", route.Service);
@@ -60,6 +60,7 @@ internal static class StatusDocument
             json.WriteEndObject();
 
             WriteMemory(json);
+            WriteBackends(json, state);
             WriteGateways(json, state);
             WriteCertificates(json, state, now);
             WriteReadiness(json, state);
@@ -83,6 +84,28 @@ internal static class StatusDocument
         json.WriteNumber("gcCommittedBytes", gc.TotalCommittedBytes);
         json.WriteNumber("gcCollections", GC.CollectionCount(0));
         json.WriteEndObject();
+    }
+
+    // Every route's backends with what the picker sees: health, ejection, sessions, connect time.
+    private static void WriteBackends(Utf8JsonWriter json, AdminState state)
+    {
+        json.WriteStartArray("backends");
+        foreach (var backend in state.Balancing?.Backends() ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("service", backend.Service);
+            json.WriteString("backend", backend.Backend);
+            json.WriteNumber("weight", backend.Weight);
+            json.WriteBoolean("healthy", backend.Healthy);
+            json.WriteBoolean("ejected", backend.Ejected);
+            json.WriteNumber("outstanding", backend.Outstanding);
+            json.WriteNumber("connectMsEwma", Math.Round(backend.ConnectMsEwma, 3));
+            json.WriteNumber("ejections", backend.Ejections);
+            json.WriteNumber("connectFailures", backend.ConnectFailures);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     private static void WriteGateways(Utf8JsonWriter json, AdminState state)

@@ -5,25 +5,32 @@ namespace FastRelay.Hosting;
 
 /// <summary>
 /// The config part of a reload (POST /reload, SIGHUP): the flags and <c>--config</c> file are read and
-/// validated again, and the settings that differ from the running ones are named. None of them changes a
-/// running edge (listeners and routes are sockets and pools); they take effect with a restart through
-/// <c>--handoff</c>, which this step says. The policy file's contents are the policy step's business.
+/// validated again, and the settings that differ from the running ones are named. The routes' targets and
+/// weights are swapped in (<paramref name="applyRoutes"/>); nothing else changes a running edge (listeners
+/// are sockets); the rest takes effect with a restart through <c>--handoff</c>, which this step says. The
+/// policy file's contents are the policy step's business.
 /// </summary>
 internal static class ConfigChanges
 {
     /// <summary>A reload step over <paramref name="rebuild"/> (the command line's own parser) against <paramref name="running"/>.</summary>
-    public static Func<string, (bool Succeeded, string Message)> Step(EdgeOptions running, Func<(EdgeOptions? Options, IReadOnlyList<string> Errors)> rebuild) => _ =>
+    /// <param name="running">The options the edge started with.</param>
+    /// <param name="rebuild">The command line's own parser.</param>
+    /// <param name="applyRoutes">Installs the new options' routes (the route table's swap); null when routes take a restart too.</param>
+    public static Func<string, (bool Succeeded, string Message)> Step(EdgeOptions running, Func<(EdgeOptions? Options, IReadOnlyList<string> Errors)> rebuild,
+        Func<EdgeOptions, (bool Succeeded, bool Changed, string Message)>? applyRoutes = null) => _ =>
     {
         var (options, errors) = rebuild();
         if (options is null)
         {
-            return (false, $"config: {errors.Count} errors, nothing changes: {string.Join("; ", errors)}");
+            return (false, $"config: {errors.Count} errors, nothing changes (the running routes stay): {string.Join("; ", errors)}");
         }
 
-        var changed = Describe(running).Where(kv => Describe(options)[kv.Key] != kv.Value).Select(kv => kv.Key).ToList();
-        return changed.Count == 0
-            ? (true, "config: valid, unchanged")
-            : (true, $"config: valid; {string.Join(", ", changed)} changed and take effect on a restart (--handoff: README, \"Restart without dropping a connection\")");
+        var routes = applyRoutes?.Invoke(options);
+        var changed = Describe(running).Where(kv => Describe(options)[kv.Key] != kv.Value && !(kv.Key == "route" && routes is not null)).Select(kv => kv.Key).ToList();
+        var message = changed.Count > 0
+            ? $"config: valid; {string.Join(", ", changed)} changed and take effect on a restart (--handoff: README, \"Restart without dropping a connection\")"
+            : routes is { Changed: true } or { Succeeded: false } ? "config: valid" : "config: valid, unchanged";
+        return routes is { } applied && (applied.Changed || !applied.Succeeded) ? (applied.Succeeded, $"{message}; {applied.Message}") : (true, message);
     };
 
     private static Dictionary<string, string> Describe(EdgeOptions o) => new(StringComparer.Ordinal)
@@ -42,6 +49,8 @@ internal static class ConfigChanges
         ["admin"] = o.Admin?.ToString() ?? "off",
         ["handoff"] = o.HandoffPath ?? "",
         ["log"] = o.Log.ToString(),
+        ["health"] = $"{o.Balancing.HealthCheck}|{o.Balancing.HealthInterval}|{o.Balancing.HealthTimeout}|{o.Balancing.HealthRise}|{o.Balancing.HealthFall}"
+            + $"|{Convert.ToHexString(o.Balancing.HealthSend ?? [])}|{Convert.ToHexString(o.Balancing.HealthExpect ?? [])}|{o.Balancing.EjectAfter}|{o.Balancing.EjectTime}",
         ["tunnel"] = o.Tunnel is not { } t ? "" : string.Join(";", t.Gateways.Select(g => g.ToString()))
             + $"|{t.Identity.KeyFile}|{string.Join(",", t.Identity.PeerKeys.Select(Convert.ToBase64String))}|{t.Identity.CaFile}|{string.Join(",", t.Identity.CrlFiles)}|{t.Identity.CertificateFile}"
             + $"|{t.Keepalive}|{t.KeepaliveTimeout}|{t.KeepaliveRequests}|{t.Prewarm}|{t.ConnectTimeout}|{t.Session}",

@@ -7,7 +7,7 @@ internal static partial class EdgeHost
     private static partial class Log
     {
         [LoggerMessage(EventId = 6, EventName = "NothingReloaded", Level = LogLevel.Information,
-            Message = "SIGHUP: nothing new was loaded (no --policy, or the new version was refused; see above)")]
+            Message = "SIGHUP: nothing new was loaded (no --policy, no route change, or the new version was refused; see above)")]
         public static partial void NothingReloaded(ILogger logger);
 
         [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,

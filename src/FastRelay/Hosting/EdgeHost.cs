@@ -105,7 +105,8 @@ internal static partial class EdgeHost
             ObserveGauges(metrics, server, audit, options);
         }
 
-        WireAdminActions(state, server, logger, () => stop.TrySetResult(), rebuild is null ? null : ConfigChanges.Step(configured, rebuild));
+        WireBalancing(server, state, metrics);
+        WireAdminActions(state, server, logger, () => stop.TrySetResult(), rebuild is null ? null : ConfigChanges.Step(configured, rebuild, o => ApplyRoutes(server, o, logger)));
 
         using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
         if (reloader is not null)
@@ -141,7 +142,8 @@ internal static partial class EdgeHost
             ThreadPool.QueueUserWorkItem(_ =>
             {
                 // Every step logs its outcome (Reloaded above); when none loaded anything new, that is said once more.
-                if (!state.Reload("SIGHUP").Succeeded || (reloader is null && tlsReloader is null && tunnel?.Revocation is null))
+                var routesBefore = server.Routes.Version;
+                if (!state.Reload("SIGHUP").Succeeded || (reloader is null && tlsReloader is null && tunnel?.Revocation is null && server.Routes.Version == routesBefore))
                 {
                     Log.NothingReloaded(logger);
                 }

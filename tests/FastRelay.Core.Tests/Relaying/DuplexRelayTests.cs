@@ -31,6 +31,26 @@ public sealed class DuplexRelayTests
     }
 
     [Fact]
+    public async Task RunAsync_DirectionEnded_ToldAtTheFirstFinBeforeTheRelayEnds()
+    {
+        // The balancer stops counting a session as load at its first FIN (RelayedConnection.EndBackendSession).
+        var client = new InMemoryPipeConnection();
+        var upstream = new InMemoryPipeConnection();
+        var ended = new System.Collections.Concurrent.ConcurrentQueue<RelayDirection>();
+        var relay = new DuplexRelay(TimeProvider.System) { DirectionEnded = ended.Enqueue };
+        var run = relay.RunAsync(client, upstream);
+
+        await client.PeerWriter.CompleteAsync();
+        Assert.Empty(await upstream.ReadAllFromRelayAsync());
+        Assert.Equal([RelayDirection.ClientToUpstream], ended);
+        Assert.False(run.IsCompleted);
+
+        await upstream.PeerWriter.CompleteAsync();
+        await run.WithTimeout();
+        Assert.Equal([RelayDirection.ClientToUpstream, RelayDirection.UpstreamToClient], ended);
+    }
+
+    [Fact]
     public async Task RunAsync_ClientInputFails_BothAborted_ReasonClientReset()
     {
         var client = new InMemoryPipeConnection();

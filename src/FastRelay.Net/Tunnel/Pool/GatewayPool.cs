@@ -52,11 +52,78 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     /// <summary>Connections that take new streams now.</summary>
     public int UsableConnections => _links.Count(l => l.IsUsable);
 
-    /// <summary>True when some connection would take a stream now.</summary>
-    public bool HasRoom => _links.Any(l => l.HasRoom);
+    /// <summary>True when some connection would take a stream now (a loop, not LINQ: the choice of gateway reads it per session).</summary>
+    public bool HasRoom
+    {
+        get
+        {
+            foreach (var link in _links)
+            {
+                if (link.HasRoom)
+                {
+                    return true;
+                }
+            }
 
-    /// <summary>Streams open now over this gateway.</summary>
-    public int OpenStreams => _links.Sum(l => l.Slots.Open);
+            return false;
+        }
+    }
+
+    /// <summary>Streams open now over this gateway (the load power-of-two-choices compares).</summary>
+    public int OpenStreams
+    {
+        get
+        {
+            var open = 0;
+            foreach (var link in _links)
+            {
+                open += link.Slots.Open;
+            }
+
+            return open;
+        }
+    }
+
+    /// <summary>The EWMA of OPEN→OPEN_OK times through this gateway: the tie-breaker between equally loaded gateways.</summary>
+    public Routing.LatencyEwma OpenLatency { get; } = new();
+
+    /// <summary>
+    /// True when <paramref name="a"/> should take the next stream rather than <paramref name="b"/>: fewer open
+    /// streams, then (a tie) the lower OPEN latency EWMA, or before any OPEN the lower ping round trip.
+    /// </summary>
+    internal static bool IsLessLoaded(GatewayPool a, GatewayPool b)
+    {
+        var byLoad = a.OpenStreams.CompareTo(b.OpenStreams);
+        if (byLoad != 0)
+        {
+            return byLoad < 0;
+        }
+
+        // An unmeasured gateway is tried first (it gets its first sample); latencies within a quarter of each
+        // other are a tie, which the caller's random sampling settles.
+        return (a.OpenLatency.HasSample, b.OpenLatency.HasSample) switch
+        {
+            (true, true) => Routing.BackendPicker.CompareLatency(a.OpenLatency.Milliseconds, b.OpenLatency.Milliseconds) < 0,
+            (false, true) => true,
+            (true, false) => false,
+            _ => Routing.BackendPicker.CompareLatency(a.MinPingRtt().TotalMilliseconds, b.MinPingRtt().TotalMilliseconds) < 0,
+        };
+    }
+
+    // The smallest recent ping round trip, without LINQ (read per session on a tie); MaxValue when none was measured.
+    private TimeSpan MinPingRtt()
+    {
+        var min = TimeSpan.MaxValue;
+        foreach (var link in _links)
+        {
+            if (link.Link.LastPingRtt is { } rtt && rtt < min)
+            {
+                min = rtt;
+            }
+        }
+
+        return min;
+    }
 
     /// <summary>Successful handshakes with this gateway since start (a new session over a warm pool adds none).</summary>
     public long Handshakes => Interlocked.Read(ref _handshakes);

@@ -7,7 +7,8 @@ namespace FastRelay.Tunnel.Pool;
 
 /// <summary>
 /// The edge's tunnel pool: one <see cref="GatewayPool"/> per <c>--gateway</c>, all active. A new session takes a
-/// slot on a warm connection (no TCP or crypto handshake), round-robin across gateways; a REFUSED_STREAM (or a
+/// slot on a warm connection (no TCP or crypto handshake), gateways chosen by power-of-two-choices on open streams
+/// (<see cref="TryReserve"/>); a REFUSED_STREAM (or a
 /// connection that went away before answering) is retried on another connection.
 /// </summary>
 /// <remarks>Thread-safe. <see cref="Start"/> dials the warm connections; <see cref="DisposeAsync"/> drains and closes.</remarks>
@@ -22,7 +23,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeSpan _waitForRoom;
     private readonly ITimer _maintenance;
-    private uint _next;
+    private readonly Random _random;
 
     public TunnelPool(IReadOnlyList<GatewayAddress> gateways, ITunnelLinkDialer dialer, PoolPolicyOptions policy, TimeSpan waitForRoom,
         TimeProvider time, Random random, ILogger logger, TunnelPoolEvents? events = null)
@@ -33,6 +34,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
         _time = time;
         _logger = logger;
         _waitForRoom = waitForRoom;
+        _random = random;
 
         // Reaping and redials are checked at a tenth of the idle timeout (50 ms to 1 s): a connection is reaped
         // between the timeout and the timeout plus one period.
@@ -85,10 +87,12 @@ internal sealed partial class TunnelPool : IAsyncDisposable
 
             attempt++;
             lastGateway = link.Gateway;
+            var openStarted = _time.GetTimestamp();
             var opened = await link.Link.OpenStreamAsync(target, openTimeout, cancellationToken);
             link.Owner?.RecycleIfSpent(link); // Its last stream's OPEN is answered: now it may drain.
             if (opened.Stream is { } stream)
             {
+                link.Owner?.OpenLatency.Add(_time.GetElapsedTime(openStarted)); // The tie-breaker of the next choices.
                 link.Owner?.MarkHealthy();
                 _events.StreamOpened?.Invoke(link.Gateway);
                 return new TunnelPoolOpen(new TunnelLease(stream, link), TunnelErrorCode.NoError, link.Gateway, null);
@@ -127,17 +131,36 @@ internal sealed partial class TunnelPool : IAsyncDisposable
         }
     }
 
-    private PooledLink? TryReserve()
+    /// <summary>
+    /// Takes a slot on some gateway, chosen by power-of-two-choices among the gateways with room now (a usable
+    /// connection with a free slot: a gateway whose connections all died, missed pings included, has none and is
+    /// out of the choice at once): two at random, the one with fewer open streams wins, a tie goes to the lower
+    /// EWMA of OPEN→OPEN_OK time (else of ping round trip). Inside the gateway, <see cref="GatewayPool.TryReserve"/>
+    /// takes its least-loaded connection. Null when no gateway has room.
+    /// </summary>
+    internal PooledLink? TryReserve()
     {
-        // Round-robin over the gateways, starting at a different one per session: all gateways are active.
-        var start = Interlocked.Increment(ref _next);
+        Span<int> eligible = _gateways.Length <= 64 ? stackalloc int[_gateways.Length] : new int[_gateways.Length];
+        var count = 0;
         for (var i = 0; i < _gateways.Length; i++)
         {
-            var gateway = _gateways[(int)((start + (uint)i) % (uint)_gateways.Length)];
-            if (gateway.TryReserve() is { } link)
+            if (_gateways[i].HasRoom)
+            {
+                eligible[count++] = i;
+            }
+        }
+
+        while (count > 0)
+        {
+            var (first, second) = Routing.PowerOfTwoChoices.Sample(count, _random);
+            var chosen = GatewayPool.IsLessLoaded(_gateways[eligible[second]], _gateways[eligible[first]]) ? second : first;
+            if (_gateways[eligible[chosen]].TryReserve() is { } link)
             {
                 return link;
             }
+
+            // Its last slot went to another session between the look and the reservation: choose among the rest.
+            eligible[chosen] = eligible[--count];
         }
 
         return null;

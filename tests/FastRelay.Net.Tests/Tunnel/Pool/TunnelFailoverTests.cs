@@ -22,7 +22,7 @@ public sealed class TunnelFailoverTests
         var pool = tunnel.StartPool([path.EndPoint, b.EndPoint], prewarm: 2, pingInterval: ping);
         Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways.All(g => g.UsableConnections == 2)));
 
-        // Both are used while both are alive (round-robin across gateways).
+        // Both are used while both are alive (power-of-two-choices across gateways).
         for (var i = 0; i < 10; i++)
         {
             Assert.Equal([1, 2, 3], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [1, 2, 3]).WithTimeout());

@@ -1,0 +1,111 @@
+using System.Net;
+using FastRelay.Backends;
+using FastRelay.TestKit;
+
+namespace FastRelay.Net.Tests.Balancing;
+
+/// <summary>
+/// A backend killed mid-run: new sessions go to the others at once (its failed connects are retried elsewhere,
+/// invisible to the client), it is ejected after <c>--eject-after</c> failed connects, and the active checks mark
+/// it down after <c>--health-fall</c> and up again after <c>--health-rise</c> once it is back.
+/// </summary>
+public sealed class BackendFailureTests
+{
+    private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
+
+    [Fact]
+    public async Task BackendKilledMidRun_EverySessionSucceeds_AndItIsEjected()
+    {
+        await using var a = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        await using var b = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        var doomed = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        var doomedEndPoint = doomed.EndPoint;
+        await using var edge = TestEdge.Start($"{a.EndPoint},{b.EndPoint},{doomedEndPoint}", flags: [("eject-after", "2"), ("eject-time", "1m")]);
+        for (var i = 0; i < 30; i++)
+        {
+            await BalancingFixture.SequentialSessionAsync(edge);
+        }
+
+        Assert.True(doomed.AcceptedConnections > 0, "the doomed backend served before it died");
+        await doomed.DisposeAsync(); // Its listener closes: connects are refused from now on.
+
+        for (var i = 0; i < 60; i++)
+        {
+            await BalancingFixture.SequentialSessionAsync(edge); // Asserts the echo: no session fails.
+        }
+
+        var state = BalancingFixture.Backend(edge.Server, doomedEndPoint)!;
+        Assert.True(state.IsEjected);
+        Assert.Equal(1, state.Ejections);
+        Assert.Equal(0, state.Outstanding);
+        Assert.Equal(90, a.AcceptedConnections + b.AcceptedConnections + doomed.AcceptedConnections);
+    }
+
+    [Fact]
+    public async Task ActiveChecks_BackendDiesAndReturns_DownAfterFallUpAfterRise()
+    {
+        await using var a = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        var b = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        var bEndPoint = b.EndPoint;
+        var observer = new RecordingObserver();
+        await using var edge = TestEdge.StartObserved($"{a.EndPoint},{bEndPoint}", null, observer, flags:
+            [("health-check", "tcp"), ("health-interval", "50ms"), ("health-timeout", "500ms"), ("health-fall", "3"), ("health-rise", "2"), ("eject-after", "0")]);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => BalancingFixture.Backend(edge.Server, bEndPoint) is not null), "checked");
+        var state = BalancingFixture.Backend(edge.Server, bEndPoint)!;
+        Assert.True(state.IsHealthy);
+
+        await b.DisposeAsync();
+        Assert.True(await TestTimeouts.EventuallyAsync(() => !state.IsHealthy), "down after three failed checks");
+
+        // Down: no new session is even tried on it (with ejection off, only the health check keeps it out).
+        var failures = state.ConnectFailures;
+        for (var i = 0; i < 20; i++)
+        {
+            await BalancingFixture.SequentialSessionAsync(edge);
+        }
+
+        Assert.Equal(failures, state.ConnectFailures);
+
+        await using var back = LoopbackBackend.Start(bEndPoint, BackendMode.Echo);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => state.IsHealthy), "up after two passed checks");
+        for (var i = 0; i < 20; i++)
+        {
+            await BalancingFixture.SequentialSessionAsync(edge);
+        }
+
+        var servedByB = observer.Events.Count(e => e.Checkpoint == FastRelay.Diagnostics.Checkpoint.Outbound && e.Allowed && bEndPoint.Equals(e.Destination));
+        Assert.InRange(servedByB, 2, 18); // About half of the 20 (power-of-two-choices over two equal backends).
+    }
+
+    [Fact]
+    public async Task ActiveChecks_SendExpect_ReplyDecidesHealth()
+    {
+        // An echo backend answers the check with what it sent: "PING\r\n" contains "NG\r", never "PONG".
+        await using var good = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        await using var edgeGood = TestEdge.Start($"{good.EndPoint}", flags:
+            [("health-check", "tcp"), ("health-interval", "50ms"), ("health-send", @"PING\r\n"), ("health-expect", @"NG\r"), ("health-fall", "1")]);
+        await using var edgeBad = TestEdge.Start($"{good.EndPoint}", flags:
+            [("health-check", "tcp"), ("health-interval", "50ms"), ("health-timeout", "200ms"), ("health-send", @"PING\r\n"), ("health-expect", "PONG"), ("health-fall", "1")]);
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => BalancingFixture.Backend(edgeBad.Server, good.EndPoint) is { IsHealthy: false }), "PONG never comes");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => good.AcceptedConnections > 4), "checks ran");
+        Assert.True(BalancingFixture.Backend(edgeGood.Server, good.EndPoint)!.IsHealthy);
+    }
+
+    [Fact]
+    public async Task EveryBackendDown_PanicMode_SessionsStillServed()
+    {
+        // The checks are wrong (expect what never comes): every backend is down, yet the service must not go down.
+        await using var a = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        await using var b = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        await using var edge = TestEdge.Start($"{a.EndPoint},{b.EndPoint}", flags:
+            [("health-check", "tcp"), ("health-interval", "50ms"), ("health-timeout", "100ms"), ("health-send", "x"), ("health-expect", "never"), ("health-fall", "1")]);
+        Assert.True(await TestTimeouts.EventuallyAsync(() =>
+            BalancingFixture.Backend(edge.Server, a.EndPoint) is { IsHealthy: false } && BalancingFixture.Backend(edge.Server, b.EndPoint) is { IsHealthy: false }));
+
+        for (var i = 0; i < 10; i++)
+        {
+            await BalancingFixture.SequentialSessionAsync(edge);
+        }
+    }
+}
