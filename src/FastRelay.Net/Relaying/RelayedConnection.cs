@@ -6,6 +6,7 @@ using FastRelay.Filtering;
 using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Relaying;
+using FastRelay.Routing;
 using FastRelay.Tls;
 using FastRelay.Transport;
 using FastRelay.Tunnel.Pool;
@@ -274,33 +275,36 @@ internal sealed partial class RelayedConnection : IDialGuard
         return false;
     }
 
+    /// <summary>
+    /// Step 2: the first pick, then up to <c>--retries</c> different targets (<see cref="RetryOrder"/>), all within
+    /// one <c>--connect-timeout</c>: a dial that failed before any byte was relayed is invisible to the client. A
+    /// policy denial (the edge's Outbound rules, or the gateway's FORBIDDEN_TARGET) ends the dial: it would deny again.
+    /// </summary>
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
         var selector = context.Routes[service];
+        var deadline = context.Time.GetTimestamp() + (long)(context.Options.ConnectTimeout.TotalSeconds * context.Time.TimestampFrequency);
         var first = selector.Next();
-        var result = await DialOneAsync(first, context);
-        if (result.Connected || _tunnelStream is not null)
+        var target = first;
+        for (var retry = 1; ; retry++)
         {
-            return (result.Socket, first);
-        }
-
-        Log.UpstreamDialFailed(context.Logger, Id, service, first, result.Failure);
-        foreach (var target in selector.Targets)
-        {
-            if (ReferenceEquals(target, first) || _relay.Reason is not null || _tunnelRefusal is not null)
-            {
-                continue;
-            }
-
-            result = await DialOneAsync(target, context);
+            var result = await DialOneAsync(target, context, DialBudget(context.Time, deadline));
             if (result.Connected || _tunnelStream is not null)
             {
                 return (result.Socket, target);
             }
 
             Log.UpstreamDialFailed(context.Logger, Id, service, target, result.Failure);
-        }
+            if (result.Denied || _tunnelRefusal is not null || _relay.Reason is not null || retry > context.Options.Retries
+                || DialBudget(context.Time, deadline) <= TimeSpan.Zero || RetryOrder.Next(selector.Targets, first, retry) is not { } next)
+            {
+                return (null, null);
+            }
 
-        return (null, null);
+            target = next;
+        }
     }
+
+    private static TimeSpan DialBudget(TimeProvider time, long deadline) =>
+        TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
 }

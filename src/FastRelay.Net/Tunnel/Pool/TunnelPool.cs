@@ -65,17 +65,28 @@ internal sealed partial class TunnelPool : IAsyncDisposable
     /// or a slot freed) for up to the tunnel connect timeout; never waits for a handshake when a warm
     /// connection has room. Never throws for network or protocol outcomes.
     /// </summary>
-    public async ValueTask<TunnelPoolOpen> OpenStreamAsync(TunnelTarget target, TimeSpan openTimeout, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Failover (README "Dual gateways and failover"): an OPEN the gateway never processed (REFUSED_STREAM, above its
+    /// GOAWAY, never sent) is tried again on another connection, another gateway's first. An OPEN whose gateway could
+    /// not dial the target (CONNECT_REFUSED, CONNECT_TIMEOUT, UNREACHABLE) or whose connection died before OPEN_OK is
+    /// tried on a <em>different</em> gateway, at most <paramref name="gatewayRetries"/> times: no client byte was sent
+    /// yet (§4.4: no DATA before OPEN_OK), so the client never notices. FORBIDDEN_TARGET is final. Every attempt
+    /// fits in <paramref name="openTimeout"/>.
+    /// </remarks>
+    public async ValueTask<TunnelPoolOpen> OpenStreamAsync(TunnelTarget target, TimeSpan openTimeout, CancellationToken cancellationToken, int gatewayRetries = 1)
     {
         var deadline = _time.GetTimestamp() + (long)(_waitForRoom.TotalSeconds * _time.TimestampFrequency);
+        var openDeadline = _time.GetTimestamp() + (long)(openTimeout.TotalSeconds * _time.TimestampFrequency);
         var lastError = TunnelErrorCode.RefusedStream;
         string? lastGateway = null;
+        GatewayPool? avoid = null; // The gateway that failed last: preferred against (not processed) or excluded (failed dial).
+        var mustAvoid = false;
         for (var attempt = 0; attempt < MaxAttempts;)
         {
-            if (TryReserve() is not { } link)
+            if ((mustAvoid ? TryReserve(avoid) : TryReserve(avoid) ?? TryReserve()) is not { } link)
             {
                 // Every gateway failed its last dial and is backing off: say so now rather than after the timeout.
-                if (_gateways.All(g => g.IsDown) || !await WaitForRoomAsync(deadline, cancellationToken))
+                if (_gateways.All(g => g.IsDown || (mustAvoid && g == avoid)) || !await WaitForRoomAsync(deadline, cancellationToken))
                 {
                     return new TunnelPoolOpen(null, lastGateway is null ? TunnelErrorCode.Unreachable : lastError, lastGateway, NoRoomReason());
                 }
@@ -85,7 +96,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
 
             attempt++;
             lastGateway = link.Gateway;
-            var opened = await link.Link.OpenStreamAsync(target, openTimeout, cancellationToken);
+            var opened = await link.Link.OpenStreamAsync(target, Remaining(openDeadline), cancellationToken);
             link.Owner?.RecycleIfSpent(link); // Its last stream's OPEN is answered: now it may drain.
             if (opened.Stream is { } stream)
             {
@@ -96,11 +107,19 @@ internal sealed partial class TunnelPool : IAsyncDisposable
 
             link.Release();
             lastError = opened.Error;
-            if (!opened.Retryable || cancellationToken.IsCancellationRequested)
+            var failedOver = !opened.Retryable && gatewayRetries > 0 && IsGatewayRetryable(opened.Error, link) && HasOtherUsable(link.Owner);
+            if (!(opened.Retryable || failedOver) || cancellationToken.IsCancellationRequested || Remaining(openDeadline) <= TimeSpan.Zero)
             {
                 return new TunnelPoolOpen(null, opened.Error, link.Gateway, null);
             }
 
+            if (failedOver)
+            {
+                gatewayRetries--;
+                mustAvoid = true;
+            }
+
+            avoid = link.Owner;
             Log.OpenRetried(_logger, link.Gateway, link.Id, opened.Error);
         }
 
@@ -127,14 +146,14 @@ internal sealed partial class TunnelPool : IAsyncDisposable
         }
     }
 
-    private PooledLink? TryReserve()
+    private PooledLink? TryReserve(GatewayPool? exclude = null)
     {
         // Round-robin over the gateways, starting at a different one per session: all gateways are active.
         var start = Interlocked.Increment(ref _next);
         for (var i = 0; i < _gateways.Length; i++)
         {
             var gateway = _gateways[(int)((start + (uint)i) % (uint)_gateways.Length)];
-            if (gateway.TryReserve() is { } link)
+            if (gateway != exclude && gateway.TryReserve() is { } link)
             {
                 return link;
             }
@@ -181,6 +200,18 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             _events.StopWaiting();
         }
     }
+
+    /// <summary>
+    /// The gateway could not dial the target (§4.4 target errors: another gateway may reach it over another path), or the
+    /// connection died before OPEN_OK (killed, or silent for 3 pings). FORBIDDEN_TARGET is a policy answer: never retried.
+    /// </summary>
+    private static bool IsGatewayRetryable(TunnelErrorCode error, PooledLink link) =>
+        error is TunnelErrorCode.ConnectRefused or TunnelErrorCode.ConnectTimeout or TunnelErrorCode.Unreachable
+        || (error != TunnelErrorCode.ForbiddenTarget && !link.Link.CanOpenStreams && !link.IsDraining); // Closing, and not by the pool's own recycling.
+
+    private bool HasOtherUsable(GatewayPool? failed) => _gateways.Any(g => g != failed && g.UsableConnections > 0);
+
+    private TimeSpan Remaining(long deadline) => TimeSpan.FromSeconds((double)(deadline - _time.GetTimestamp()) / _time.TimestampFrequency);
 
     private bool TryPeekRoom() => _gateways.Any(g => g.HasRoom);
 
