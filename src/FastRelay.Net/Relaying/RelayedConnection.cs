@@ -169,8 +169,8 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         var service = _service;
 
-        // Step 2: dial the route's upstream (each resolved address through the Outbound checkpoint), trying
-        // its other targets if the first one fails.
+        // Step 2: dial the route's upstream (each resolved address through the Outbound checkpoint), retrying
+        // on a different target (--retries) if the first one fails.
         var dialStarted = context.Time.GetTimestamp();
         var (upstream, target) = await DialAsync(service, context);
         if (upstream is null && _tunnelStream is null)
@@ -280,23 +280,34 @@ internal sealed partial class RelayedConnection : IDialGuard
     /// one <c>--connect-timeout</c>: a dial that failed before any byte was relayed is invisible to the client. A
     /// policy denial (the edge's Outbound rules, or the gateway's FORBIDDEN_TARGET) ends the dial: it would deny again.
     /// </summary>
+    /// <remarks>
+    /// Each attempt gets an equal share of the time left for the attempts still planned (5s, one retry: 2.5s, then
+    /// what is left), so a black-holed target (SYN dropped) leaves time for the retry instead of eating the whole
+    /// budget; a refused dial costs a round trip and hands its share on.
+    /// </remarks>
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
         var selector = context.Routes[service];
         var deadline = context.Time.GetTimestamp() + (long)(context.Options.ConnectTimeout.TotalSeconds * context.Time.TimestampFrequency);
         var first = selector.Next();
-        var target = first;
-        for (var retry = 1; ; retry++)
+        var planned = 1;
+        while (planned <= context.Options.Retries && RetryOrder.Next(selector.Targets, first, planned) is not null)
         {
-            var result = await DialOneAsync(target, context, DialBudget(context.Time, deadline));
+            planned++;
+        }
+
+        var target = first;
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await DialOneAsync(target, context, DialBudget(context.Time, deadline) / (planned - attempt + 1));
             if (result.Connected || _tunnelStream is not null)
             {
                 return (result.Socket, target);
             }
 
             Log.UpstreamDialFailed(context.Logger, Id, service, target, result.Failure);
-            if (result.Denied || _tunnelRefusal is not null || _relay.Reason is not null || retry > context.Options.Retries
-                || DialBudget(context.Time, deadline) <= TimeSpan.Zero || RetryOrder.Next(selector.Targets, first, retry) is not { } next)
+            if (result.Denied || _tunnelRefusal is not null || _relay.Reason is not null || attempt >= planned
+                || DialBudget(context.Time, deadline) <= TimeSpan.Zero || RetryOrder.Next(selector.Targets, first, attempt) is not { } next)
             {
                 return (null, null);
             }
