@@ -46,7 +46,7 @@ internal sealed class FailoverNodes : IAsyncDisposable
         {
             var child = ChildProcess.Start(StartInfo(options.RelayExe,
                 ["gateway", "--listen", gateway.ToString(), "--tunnel-key", Path.Combine(nodes._directory, "gateway.key"), "--edge-key", edgeKey,
-                 "--allow-any-target", "--ping-interval", ping, "--audit", "off", "--admin", "off", "--log-level", "warning"]),
+                 "--allow-any-target", "--ping-interval", ping, "--audit", "off", "--admin", "off", "--log-level", "information"]),
                 line => line.Contains("gateway running", StringComparison.Ordinal));
             nodes._processes.Add(child);
             if (await WaitAsync(() => child.AwaitedLine.IsCompleted, child, cancellationToken) is { } error)
