@@ -7,8 +7,9 @@ namespace FastRelay.Tunnel.Pool;
 
 /// <summary>
 /// The edge's tunnel pool: one <see cref="GatewayPool"/> per <c>--gateway</c>, all active. A new session takes a
-/// slot on a warm connection (no TCP or crypto handshake), round-robin across gateways; a REFUSED_STREAM (or a
-/// connection that went away before answering) is retried on another connection.
+/// slot on a warm connection (no TCP or crypto handshake), round-robin across gateways; a REFUSED_STREAM is retried on
+/// another connection, and a stream whose gateway could not reach the target, or whose connection died before
+/// answering, on a different gateway (<see cref="OpenStreamAsync"/>).
 /// </summary>
 /// <remarks>Thread-safe. <see cref="Start"/> dials the warm connections; <see cref="DisposeAsync"/> drains and closes.</remarks>
 internal sealed partial class TunnelPool : IAsyncDisposable
@@ -76,19 +77,21 @@ internal sealed partial class TunnelPool : IAsyncDisposable
     public async ValueTask<TunnelPoolOpen> OpenStreamAsync(TunnelTarget target, TimeSpan openTimeout, CancellationToken cancellationToken, int gatewayRetries = 1)
     {
         var deadline = _time.GetTimestamp() + (long)(_waitForRoom.TotalSeconds * _time.TimestampFrequency);
-        var openDeadline = _time.GetTimestamp() + (long)(openTimeout.TotalSeconds * _time.TimestampFrequency);
+        long? openDeadline = null; // From the first OPEN: waiting for room has its own bound (--tunnel-connect-timeout).
         var lastError = TunnelErrorCode.RefusedStream;
         string? lastGateway = null;
-        GatewayPool? avoid = null; // The gateway that failed last: preferred against (not processed) or excluded (failed dial).
-        var mustAvoid = false;
+        GatewayPool? avoid = null;    // The gateway that did not process the last OPEN: another one is preferred.
+        GatewayPool? excluded = null; // The gateway that could not reach the target (or died): never tried again for it.
         for (var attempt = 0; attempt < MaxAttempts;)
         {
-            if ((mustAvoid ? TryReserve(avoid) : TryReserve(avoid) ?? TryReserve()) is not { } link)
+            if ((excluded is not null ? TryReserve(excluded) : TryReserve(avoid) ?? TryReserve()) is not { } link)
             {
-                // Every gateway failed its last dial and is backing off: say so now rather than after the timeout.
-                if (_gateways.All(g => g.IsDown || (mustAvoid && g == avoid)) || !await WaitForRoomAsync(deadline, cancellationToken))
+                // Every gateway failed its last dial and is backing off: say so now rather than after the timeout. A
+                // retry on another gateway takes a slot free now, or none: WaitForRoomAsync would see the excluded
+                // gateway's room and return at once, again and again.
+                if (excluded is not null || _gateways.All(g => g.IsDown) || !await WaitForRoomAsync(deadline, cancellationToken))
                 {
-                    return new TunnelPoolOpen(null, lastGateway is null ? TunnelErrorCode.Unreachable : lastError, lastGateway, NoRoomReason());
+                    return new TunnelPoolOpen(null, lastGateway is null ? TunnelErrorCode.Unreachable : lastError, lastGateway, excluded is null ? NoRoomReason() : null);
                 }
 
                 continue;
@@ -96,7 +99,15 @@ internal sealed partial class TunnelPool : IAsyncDisposable
 
             attempt++;
             lastGateway = link.Gateway;
-            var opened = await link.Link.OpenStreamAsync(target, Remaining(openDeadline), cancellationToken);
+            openDeadline ??= _time.GetTimestamp() + (long)(openTimeout.TotalSeconds * _time.TimestampFrequency);
+            if (Remaining(openDeadline.Value) is not { Ticks: > 0 } left)
+            {
+                link.Owner?.RecycleIfSpent(link); // Its last slot was taken: drain it as if it had opened.
+                link.Release();
+                return new TunnelPoolOpen(null, TunnelErrorCode.Timeout, link.Gateway, $"no OPEN_OK within {openTimeout.TotalMilliseconds:0} ms");
+            }
+
+            var opened = await link.Link.OpenStreamAsync(target, left, cancellationToken);
             link.Owner?.RecycleIfSpent(link); // Its last stream's OPEN is answered: now it may drain.
             if (opened.Stream is { } stream)
             {
@@ -108,7 +119,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             link.Release();
             lastError = opened.Error;
             var failedOver = !opened.Retryable && gatewayRetries > 0 && IsGatewayRetryable(opened.Error, link) && HasOtherUsable(link.Owner);
-            if (!(opened.Retryable || failedOver) || cancellationToken.IsCancellationRequested || Remaining(openDeadline) <= TimeSpan.Zero)
+            if (!(opened.Retryable || failedOver) || cancellationToken.IsCancellationRequested || Remaining(openDeadline.Value) <= TimeSpan.Zero)
             {
                 return new TunnelPoolOpen(null, opened.Error, link.Gateway, null);
             }
@@ -116,7 +127,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             if (failedOver)
             {
                 gatewayRetries--;
-                mustAvoid = true;
+                excluded = link.Owner;
             }
 
             avoid = link.Owner;
