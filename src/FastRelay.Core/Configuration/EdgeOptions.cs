@@ -38,6 +38,17 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to 5s.</remarks>
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
+    /// <summary>Default for <see cref="Retries"/>: once, as nginx's <c>proxy_next_upstream_tries 2</c>.</summary>
+    public const int DefaultRetries = 1;
+
+    /// <summary>
+    /// How many times a session whose dial failed before any byte was relayed (connect refused, unreachable, timed
+    /// out; a tunnel stream refused, or whose gateway could not dial the target) is tried again on a different
+    /// target, all within <see cref="ConnectTimeout"/>. A policy denial is never retried. Zero turns retries off.
+    /// </summary>
+    /// <remarks>Defaults to 1: bounded, so a failing fleet sees at most twice its load and a client at most one extra dial.</remarks>
+    public int Retries { get; init; } = DefaultRetries;
+
     /// <summary>A connection with no bytes either way for this long is closed; zero turns it off.</summary>
     /// <remarks>Defaults to 10m.</remarks>
     public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;

@@ -14,7 +14,7 @@ public static class EdgeOptionsReader
     /// <summary>The setting names this reader knows, as written after <c>--</c>.</summary>
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
     [
-        "listen", "route", "connect-timeout", "idle-timeout", "max-connections", "max-connections-per-source", "drain-timeout",
+        "listen", "route", "connect-timeout", "retries", "idle-timeout", "max-connections", "max-connections-per-source", "drain-timeout",
         "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
         "tls-cert", "tls-key", "client-ca", "ocsp-staple", "allow-cn", "allow-san", "tls-handshake-timeout",
         "crl", "revocation", "ocsp-timeout",
@@ -43,6 +43,7 @@ public static class EdgeOptionsReader
             Listeners = listeners,
             Routes = routes,
             ConnectTimeout = scalars.Duration("connect-timeout", EdgeOptions.DefaultConnectTimeout, allowZero: false),
+            Retries = (int)scalars.Integer("retries", EdgeOptions.DefaultRetries, 0, 10),
             IdleTimeout = scalars.Duration("idle-timeout", EdgeOptions.DefaultIdleTimeout, allowZero: true),
             DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
             MaxConnections = (int)scalars.Integer("max-connections", EdgeOptions.DefaultMaxConnections, 1, 1_000_000),

@@ -11,12 +11,12 @@ internal sealed partial class RelayedConnection
     /// Step 2 for one target: a direct target is dialled over TCP; a <c>tunnel:</c> target becomes a stream through
     /// the gateway pool (OPEN with the client's address), which sets <c>_tunnelStream</c> on success. Never throws.
     /// </summary>
-    private ValueTask<DialResult> DialOneAsync(TargetOptions target, EdgeContext context) =>
+    private ValueTask<DialResult> DialOneAsync(TargetOptions target, EdgeContext context, TimeSpan timeout) =>
         target.ViaTunnel
-            ? OpenTunnelStreamAsync(target, context)
-            : context.Dialer.DialAsync(target, context.Options.ConnectTimeout, this, CancellationToken.None);
+            ? OpenTunnelStreamAsync(target, context, timeout)
+            : context.Dialer.DialAsync(target, timeout, this, CancellationToken.None);
 
-    private async ValueTask<DialResult> OpenTunnelStreamAsync(TargetOptions target, EdgeContext context)
+    private async ValueTask<DialResult> OpenTunnelStreamAsync(TargetOptions target, EdgeContext context, TimeSpan timeout)
     {
         if (context.Tunnel is not { } pool)
         {
@@ -30,7 +30,8 @@ internal sealed partial class RelayedConnection
             return new DialResult(null, "denied by the security-group policy", Denied: true, Kind: DialFailureKind.Denied);
         }
 
-        var opened = await pool.OpenStreamAsync(TunnelTarget.ForHost(target.Host, target.Port, _clientEndPoint), context.Options.ConnectTimeout, CancellationToken.None);
+        var opened = await pool.OpenStreamAsync(TunnelTarget.ForHost(target.Host, target.Port, _clientEndPoint), timeout, CancellationToken.None,
+            gatewayRetries: Math.Min(context.Options.Retries, 1));
         if (opened.Stream is { } stream)
         {
             if (_relay.Reason is not null)

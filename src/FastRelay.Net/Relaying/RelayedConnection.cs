@@ -173,8 +173,8 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         var service = _service;
 
-        // Step 2: dial the route's upstream (each resolved address through the Outbound checkpoint), trying
-        // its other targets if the first one fails.
+        // Step 2: dial the route's upstream (each resolved address through the Outbound checkpoint), retrying
+        // on a different target (--retries) if the first one fails.
         var dialStarted = context.Time.GetTimestamp();
         var (upstream, target) = await DialAsync(service, context);
         if (upstream is null && _tunnelStream is null)
@@ -286,14 +286,27 @@ internal sealed partial class RelayedConnection : IDialGuard
         return false;
     }
 
+    /// <summary>
+    /// Step 2: the picker's first choice, then up to <c>--retries</c> different targets (each failed candidate is
+    /// excluded from the next pick), all within one <c>--connect-timeout</c>: a dial that failed before any byte was
+    /// relayed is invisible to the client. A policy denial (the edge's Outbound rules, or the gateway's
+    /// FORBIDDEN_TARGET) ends the dial: it would deny again.
+    /// </summary>
+    /// <remarks>
+    /// Each attempt gets an equal share of the time left for the attempts still planned (5s, one retry: 2.5s, then
+    /// what is left), so a black-holed target (SYN dropped) leaves time for the retry instead of eating the whole
+    /// budget; a refused dial costs a round trip and hands its share on.
+    /// </remarks>
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
         // The route's candidates; the picker takes any list (a discovery answer too) and keeps per-backend state
-        // by identity. Each failed candidate is excluded from the next pick, so a retry goes elsewhere.
+        // by identity.
         var candidates = context.Routes[service].Targets;
         _tried.Clear();
         _backend = null;
-        while (_tried.Count < candidates.Count && _relay.Reason is null && _tunnelRefusal is null)
+        var deadline = context.Time.GetTimestamp() + (long)(context.Options.ConnectTimeout.TotalSeconds * context.Time.TimestampFrequency);
+        var planned = Math.Min(1 + context.Options.Retries, candidates.Count);
+        for (var attempt = 1; _relay.Reason is null && _tunnelRefusal is null; attempt++)
         {
             var pick = context.Picker.Pick(candidates, CollectionsMarshal.AsSpan(_tried));
             if (pick.Target is not { } target)
@@ -305,7 +318,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             var backend = pick.Backend!;
             backend.DialStarted();
             var started = context.Time.GetTimestamp();
-            var result = await DialOneAsync(target, context);
+            var result = await DialOneAsync(target, context, DialBudget(context.Time, deadline) / Math.Max(1, planned - attempt + 1));
             if (result.Connected || _tunnelStream is not null)
             {
                 backend.DialSucceeded(context.Time.GetElapsedTime(started));
@@ -323,6 +336,10 @@ internal sealed partial class RelayedConnection : IDialGuard
             }
 
             Log.UpstreamDialFailed(context.Logger, Id, service, target, result.Failure);
+            if (result.Denied || attempt >= planned || DialBudget(context.Time, deadline) <= TimeSpan.Zero)
+            {
+                break;
+            }
         }
 
         return (null, null);
@@ -333,4 +350,7 @@ internal sealed partial class RelayedConnection : IDialGuard
     private bool IsBackendFailure(TargetOptions target, DialResult result) =>
         !result.Denied && _tunnelRefusal is null && _relay.Reason is null
         && (!target.ViaTunnel || result.Kind is DialFailureKind.Refused or DialFailureKind.TimedOut or DialFailureKind.Unreachable or DialFailureKind.NameNotResolved);
+
+    private static TimeSpan DialBudget(TimeProvider time, long deadline) =>
+        TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
 }

@@ -38,6 +38,7 @@ internal static class ConfigChanges
         ["listen"] = string.Join(",", o.Listeners.Select(l => $"{l.Service}@{l.EndPoint}")),
         ["route"] = string.Join(",", o.Routes.Select(r => $"{r.Service}={string.Join(",", r.Targets.Select(t => $"{t};{t.Weight}"))}")),
         ["connect-timeout"] = o.ConnectTimeout.ToString(),
+        ["retries"] = o.Retries.ToString(CultureInfo.InvariantCulture),
         ["idle-timeout"] = o.IdleTimeout.ToString(),
         ["max-connections"] = o.MaxConnections.ToString(CultureInfo.InvariantCulture),
         ["drain-timeout"] = o.DrainTimeout.ToString(),

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using FastRelay.TestKit;
 
 namespace FastRelay.Net.Tests.Tunnel;
 
@@ -27,6 +28,20 @@ internal sealed class FreezableProxy : IAsyncDisposable
 
     /// <summary>Stops forwarding in both directions; connections stay open.</summary>
     public void Freeze() => _frozen = true;
+
+    /// <summary>
+    /// What a killed gateway looks like (SIGKILL: the kernel closes its sockets): every connection is reset at once
+    /// and no new one is accepted.
+    /// </summary>
+    public void Cut()
+    {
+        _stop.Cancel();
+        _listener.Dispose();
+        lock (_sockets)
+        {
+            _sockets.ForEach(s => s.Reset());
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

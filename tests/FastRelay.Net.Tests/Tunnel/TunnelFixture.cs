@@ -25,7 +25,8 @@ internal sealed class TunnelFixture : IAsyncDisposable
 
     /// <summary>Starts a gateway that dials any target (or only what <paramref name="policyJson"/>'s Outbound rules allow).</summary>
     public GatewayServer StartGateway(int port = 0, string? policyJson = null, int maxStreams = 256, TimeSpan? pingInterval = null,
-        IConnectionObserver? observer = null, int maxHandshakes = 128, FastRelay.RateLimiting.TokenBucketOptions? handshakeRate = null)
+        IConnectionObserver? observer = null, int maxHandshakes = 128, FastRelay.RateLimiting.TokenBucketOptions? handshakeRate = null,
+        IUpstreamDialer? dialer = null)
     {
         var options = new GatewayOptions
         {
@@ -39,7 +40,7 @@ internal sealed class TunnelFixture : IAsyncDisposable
         };
         var policy = policyJson is null ? null : FastRelay.Filtering.PolicyLoader.Load(policyJson);
         var server = GatewayServer.Start(options, GatewayKey, TunnelAuthentication.Pinned([EdgeKey.PublicKey.ToArray()]), policy, TestLogging.Factory,
-            TimeProvider.System, observer, new TcpUpstreamDialer());
+            TimeProvider.System, observer, dialer ?? new TcpUpstreamDialer());
         _gateways.Add(server);
         return server;
     }

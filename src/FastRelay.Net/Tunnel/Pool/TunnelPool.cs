@@ -8,8 +8,8 @@ namespace FastRelay.Tunnel.Pool;
 /// <summary>
 /// The edge's tunnel pool: one <see cref="GatewayPool"/> per <c>--gateway</c>, all active. A new session takes a
 /// slot on a warm connection (no TCP or crypto handshake), gateways chosen by power-of-two-choices on open streams
-/// (<see cref="TryReserve"/>); a REFUSED_STREAM (or a
-/// connection that went away before answering) is retried on another connection.
+/// (<see cref="TryReserve"/>); a REFUSED_STREAM is retried on another connection, and a stream whose gateway could
+/// not reach the target, or whose connection died before answering, on a different gateway (<see cref="OpenStreamAsync"/>).
 /// </summary>
 /// <remarks>Thread-safe. <see cref="Start"/> dials the warm connections; <see cref="DisposeAsync"/> drains and closes.</remarks>
 internal sealed partial class TunnelPool : IAsyncDisposable
@@ -67,19 +67,32 @@ internal sealed partial class TunnelPool : IAsyncDisposable
     /// or a slot freed) for up to the tunnel connect timeout; never waits for a handshake when a warm
     /// connection has room. Never throws for network or protocol outcomes.
     /// </summary>
-    public async ValueTask<TunnelPoolOpen> OpenStreamAsync(TunnelTarget target, TimeSpan openTimeout, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Failover (README "Dual gateways and failover"): an OPEN the gateway never processed (REFUSED_STREAM, above its
+    /// GOAWAY, never sent) is tried again on another connection, another gateway's first. An OPEN whose gateway could
+    /// not dial the target (CONNECT_REFUSED, CONNECT_TIMEOUT, UNREACHABLE) or whose connection died before OPEN_OK is
+    /// tried on a <em>different</em> gateway, at most <paramref name="gatewayRetries"/> times: no client byte was sent
+    /// yet (§4.4: no DATA before OPEN_OK), so the client never notices. FORBIDDEN_TARGET is final. Every attempt
+    /// fits in <paramref name="openTimeout"/>.
+    /// </remarks>
+    public async ValueTask<TunnelPoolOpen> OpenStreamAsync(TunnelTarget target, TimeSpan openTimeout, CancellationToken cancellationToken, int gatewayRetries = 1)
     {
         var deadline = _time.GetTimestamp() + (long)(_waitForRoom.TotalSeconds * _time.TimestampFrequency);
+        long? openDeadline = null; // From the first OPEN: waiting for room has its own bound (--tunnel-connect-timeout).
         var lastError = TunnelErrorCode.RefusedStream;
         string? lastGateway = null;
+        GatewayPool? avoid = null;    // The gateway that did not process the last OPEN: another one is preferred.
+        GatewayPool? excluded = null; // The gateway that could not reach the target (or died): never tried again for it.
         for (var attempt = 0; attempt < MaxAttempts;)
         {
-            if (TryReserve() is not { } link)
+            if ((excluded is not null ? TryReserve(excluded) : TryReserve(avoid) ?? TryReserve()) is not { } link)
             {
-                // Every gateway failed its last dial and is backing off: say so now rather than after the timeout.
-                if (_gateways.All(g => g.IsDown) || !await WaitForRoomAsync(deadline, cancellationToken))
+                // Every gateway failed its last dial and is backing off: say so now rather than after the timeout. A
+                // retry on another gateway takes a slot free now, or none: WaitForRoomAsync would see the excluded
+                // gateway's room and return at once, again and again.
+                if (excluded is not null || _gateways.All(g => g.IsDown) || !await WaitForRoomAsync(deadline, cancellationToken))
                 {
-                    return new TunnelPoolOpen(null, lastGateway is null ? TunnelErrorCode.Unreachable : lastError, lastGateway, NoRoomReason());
+                    return new TunnelPoolOpen(null, lastGateway is null ? TunnelErrorCode.Unreachable : lastError, lastGateway, excluded is null ? NoRoomReason() : null);
                 }
 
                 continue;
@@ -88,7 +101,15 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             attempt++;
             lastGateway = link.Gateway;
             var openStarted = _time.GetTimestamp();
-            var opened = await link.Link.OpenStreamAsync(target, openTimeout, cancellationToken);
+            openDeadline ??= _time.GetTimestamp() + (long)(openTimeout.TotalSeconds * _time.TimestampFrequency);
+            if (Remaining(openDeadline.Value) is not { Ticks: > 0 } left)
+            {
+                link.Owner?.RecycleIfSpent(link); // Its last slot was taken: drain it as if it had opened.
+                link.Release();
+                return new TunnelPoolOpen(null, TunnelErrorCode.Timeout, link.Gateway, $"no OPEN_OK within {openTimeout.TotalMilliseconds:0} ms");
+            }
+
+            var opened = await link.Link.OpenStreamAsync(target, left, cancellationToken);
             link.Owner?.RecycleIfSpent(link); // Its last stream's OPEN is answered: now it may drain.
             if (opened.Stream is { } stream)
             {
@@ -100,11 +121,19 @@ internal sealed partial class TunnelPool : IAsyncDisposable
 
             link.Release();
             lastError = opened.Error;
-            if (!opened.Retryable || cancellationToken.IsCancellationRequested)
+            var failedOver = !opened.Retryable && gatewayRetries > 0 && IsGatewayRetryable(opened.Error, link) && HasOtherUsable(link.Owner);
+            if (!(opened.Retryable || failedOver) || cancellationToken.IsCancellationRequested || Remaining(openDeadline.Value) <= TimeSpan.Zero)
             {
                 return new TunnelPoolOpen(null, opened.Error, link.Gateway, null);
             }
 
+            if (failedOver)
+            {
+                gatewayRetries--;
+                excluded = link.Owner;
+            }
+
+            avoid = link.Owner;
             Log.OpenRetried(_logger, link.Gateway, link.Id, opened.Error);
         }
 
@@ -136,15 +165,15 @@ internal sealed partial class TunnelPool : IAsyncDisposable
     /// connection with a free slot: a gateway whose connections all died, missed pings included, has none and is
     /// out of the choice at once): two at random, the one with fewer open streams wins, a tie goes to the lower
     /// EWMA of OPEN→OPEN_OK time (else of ping round trip). Inside the gateway, <see cref="GatewayPool.TryReserve"/>
-    /// takes its least-loaded connection. Null when no gateway has room.
+    /// takes its least-loaded connection. Null when no gateway (other than <paramref name="exclude"/>) has room.
     /// </summary>
-    internal PooledLink? TryReserve()
+    internal PooledLink? TryReserve(GatewayPool? exclude = null)
     {
         Span<int> eligible = _gateways.Length <= 64 ? stackalloc int[_gateways.Length] : new int[_gateways.Length];
         var count = 0;
         for (var i = 0; i < _gateways.Length; i++)
         {
-            if (_gateways[i].HasRoom)
+            if (_gateways[i] != exclude && _gateways[i].HasRoom)
             {
                 eligible[count++] = i;
             }
@@ -204,6 +233,18 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             _events.StopWaiting();
         }
     }
+
+    /// <summary>
+    /// The gateway could not dial the target (§4.4 target errors: another gateway may reach it over another path), or the
+    /// connection died before OPEN_OK (killed, or silent for 3 pings). FORBIDDEN_TARGET is a policy answer: never retried.
+    /// </summary>
+    private static bool IsGatewayRetryable(TunnelErrorCode error, PooledLink link) =>
+        error is TunnelErrorCode.ConnectRefused or TunnelErrorCode.ConnectTimeout or TunnelErrorCode.Unreachable
+        || (error != TunnelErrorCode.ForbiddenTarget && !link.Link.CanOpenStreams && !link.IsDraining); // Closing, and not by the pool's own recycling.
+
+    private bool HasOtherUsable(GatewayPool? failed) => _gateways.Any(g => g != failed && g.UsableConnections > 0);
+
+    private TimeSpan Remaining(long deadline) => TimeSpan.FromSeconds((double)(deadline - _time.GetTimestamp()) / _time.TimestampFrequency);
 
     private bool TryPeekRoom() => _gateways.Any(g => g.HasRoom);
 
