@@ -97,6 +97,14 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to none. Required by any route with a <c>tunnel:</c> target.</remarks>
     public EdgeTunnelOptions? Tunnel { get; init; }
 
+    /// <summary>Service discovery per route (<c>--discovery</c>, <c>--discovery-*</c>): README "Service discovery".</summary>
+    /// <remarks>Defaults to none: every route uses its <c>--route</c> targets.</remarks>
+    public DiscoveryOptions Discovery { get; init; } = new();
+
+    /// <summary>How DNS-name targets are resolved and cached (<c>--dns-server</c>, <c>--dns-min-ttl</c>, <c>--dns-max-ttl</c>).</summary>
+    /// <remarks>Defaults to the system's servers, TTLs clamped to 1s..5m.</remarks>
+    public DnsOptions Dns { get; init; } = new();
+
     /// <summary>Default for <see cref="Admin"/>: loopback port 9901 (Envoy's admin port).</summary>
     public static readonly System.Net.IPEndPoint DefaultAdmin = new(System.Net.IPAddress.Loopback, 9901);
 

@@ -42,6 +42,12 @@ public static class EventIds
 
     public static readonly EventId UpstreamDialFailed = new(300, nameof(UpstreamDialFailed));
 
+    // 350-359: service discovery and DNS targets (src/FastRelay.Core/Routing/Discovery).
+    public static readonly EventId DiscoveryFailed = new(350, nameof(DiscoveryFailed));
+    public static readonly EventId DiscoveryFailedAgain = new(351, nameof(DiscoveryFailedAgain));
+    public static readonly EventId DnsResolveFailed = new(352, nameof(DnsResolveFailed));
+    public static readonly EventId DnsResolveFailedAgain = new(353, nameof(DnsResolveFailedAgain));
+
     public static readonly EventId TlsHandshakeCompleted = new(400, nameof(TlsHandshakeCompleted));
     public static readonly EventId TlsHandshakeRefused = new(401, nameof(TlsHandshakeRefused));
     public static readonly EventId TlsHandshakeRefusedAgain = new(402, nameof(TlsHandshakeRefusedAgain));

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
+using FastRelay.Discovery;
 using FastRelay.Filtering;
 using FastRelay.Listening;
 using FastRelay.Observing;
@@ -98,6 +99,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <summary>The security-group checkpoints (swap the policy with a reload; read the per-rule counts).</summary>
     public PolicyGate Policy => _context.Policy;
 
+    /// <summary>The discovery and DNS caches (read by the metrics).</summary>
+    internal EdgeDiscovery? Discovery { get; private init; }
+
     /// <summary>The TLS certificate store (reload it; read its version); null for a plain TCP edge.</summary>
     internal TlsMaterialStore? Tls => _context.Tls;
 
@@ -152,8 +156,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
             tls = null;
         }
 
-        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(), time, logger,
-            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Keys), tunnel);
+        var discovery = EdgeDiscovery.Create(options, time, loggerFactory);
+        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(discovery.Hosts), time, logger,
+            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Keys), tunnel, discovery.Cache);
 
         var listeners = new List<EdgeListener>();
         try
@@ -168,12 +173,13 @@ public sealed partial class EdgeServer : IAsyncDisposable
         catch (ListenerBindException)
         {
             listeners.ForEach(l => l.Stop());
+            discovery.Dispose();
             throw;
         }
 
         // Idle blocks kept for reuse: enough for a burst of busy connections without holding memory forever.
         var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
-        var server = new EdgeServer(context, listeners, memory);
+        var server = new EdgeServer(context, listeners, memory) { Discovery = discovery };
         foreach (var listener in listeners)
         {
             // On the thread pool, away from any caller's SynchronizationContext (a test runner's, say):
@@ -222,6 +228,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
 
         _idleSweeper?.Dispose();
         _rateEviction?.Dispose();
+        Discovery?.Dispose(); // After the drain: no connection asks any more.
     }
 
     /// <inheritdoc />

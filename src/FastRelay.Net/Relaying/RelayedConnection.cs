@@ -276,7 +276,7 @@ internal sealed partial class RelayedConnection : IDialGuard
 
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
-        var selector = context.Routes[service];
+        var selector = await CandidatesAsync(service, context); // The route's targets, or discovery's answer for this client.
         var first = selector.Next();
         var result = await DialOneAsync(first, context);
         if (result.Connected || _tunnelStream is not null)
