@@ -1,6 +1,11 @@
 using FastRelay.Routing.Discovery;
 using Microsoft.Extensions.Time.Testing;
 
+// These tests check that a cached answer is returned synchronously: reading .Result of a ValueTask that completed
+// at once is the point (a lookup that had not completed would fail the test instead of blocking: FakeTimeProvider
+// never moves by itself and every fetch is answered by the test).
+#pragma warning disable CA2012, xUnit1031
+
 namespace FastRelay.Core.Tests.Routing.Discovery;
 
 /// <summary>The stale-while-revalidate cache, driven by hand with a fake clock and a source whose answers the test releases.</summary>
@@ -15,7 +20,7 @@ public sealed class RefreshingCacheTests
         new RefreshingCacheOptions { Capacity = capacity, FetchTimeout = TimeSpan.FromMilliseconds(500) },
         _time,
         sameAnswer: StringComparer.Ordinal,
-        fetched: (_, outcome, _) => _source.Outcomes.Add(outcome));
+        fetched: (_, outcome, _) => _source.Fetched(outcome));
 
     [Fact]
     public async Task GetAsync_FirstLookup_WaitsForOneFetch_ThenHitsWithoutFetching()
@@ -123,6 +128,7 @@ public sealed class RefreshingCacheTests
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(new CacheLookup<string>(null, CacheResult.Unavailable), await first.WaitAsync(TimeSpan.FromSeconds(5)));
+        _source.WaitForOutcomes(1);
         Assert.Equal([FetchOutcome.Timeout], _source.Outcomes);
     }
 
@@ -181,14 +187,38 @@ public sealed class RefreshingCacheTests
         Assert.Equal(value, (await lookup).Value);
     }
 
-    /// <summary>A source whose fetches wait until the test answers them.</summary>
+    /// <summary>
+    /// A source whose fetches wait until the test answers them. xunit's synchronization context keeps the cache's
+    /// continuation from running inline, so answering waits until the cache has stored the outcome.
+    /// </summary>
     private sealed class ManualSource
     {
         private readonly Dictionary<string, TaskCompletionSource<CacheFill<string>>> _pending = [];
+        private readonly List<FetchOutcome> _outcomes = [];
 
         public int Fetches { get; private set; }
 
-        public List<FetchOutcome> Outcomes { get; } = [];
+        public List<FetchOutcome> Outcomes
+        {
+            get
+            {
+                lock (_outcomes)
+                {
+                    return [.. _outcomes];
+                }
+            }
+        }
+
+        public void Fetched(FetchOutcome outcome)
+        {
+            lock (_outcomes)
+            {
+                _outcomes.Add(outcome);
+            }
+        }
+
+        public void WaitForOutcomes(int count) =>
+            Assert.True(SpinWait.SpinUntil(() => Outcomes.Count >= count, TimeSpan.FromSeconds(10)), $"the cache stored {count} outcomes");
 
         public Task<CacheFill<string>> FetchAsync(string key, CancellationToken cancellationToken)
         {
@@ -199,8 +229,15 @@ public sealed class RefreshingCacheTests
             return pending.Task;
         }
 
-        public void Answer(string key, string value, TimeSpan ttl) => _pending[key].SetResult(CacheFill.Answer<string>(value, ttl));
+        public void Answer(string key, string value, TimeSpan ttl) => Complete(key, CacheFill.Answer(value, ttl));
 
-        public void Fail(string key, string why) => _pending[key].SetResult(CacheFill.Failed<string>(why));
+        public void Fail(string key, string why) => Complete(key, CacheFill.Failed<string>(why));
+
+        private void Complete(string key, CacheFill<string> fill)
+        {
+            var before = Outcomes.Count;
+            _pending[key].SetResult(fill);
+            WaitForOutcomes(before + 1);
+        }
     }
 }
