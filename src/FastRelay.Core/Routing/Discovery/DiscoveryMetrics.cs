@@ -24,13 +24,13 @@ public static class DiscoveryMetrics
                 "Discovery cache lookups, by service and result: hit (fresh), stale (served while one background request renews it), miss (nothing usable cached).");
             meter.CreateObservableCounter("fastrelay.discovery.default_backend", () => Defaults(discovery), "{lookup}",
                 "Lookups answered with the route's --route targets because discovery failed, timed out or is failing, by service.");
-            meter.CreateObservableUpDownCounter("fastrelay.discovery.cache.entries", () => discovery.Count, "{entry}",
+            meter.CreateObservableUpDownCounter("fastrelay.discovery.cache.entries", () => (long)discovery.Count, "{entry}",
                 "(client IP, service) answers held in the discovery cache now.");
         }
 
         meter.CreateObservableCounter("fastrelay.dns.resolutions", () => Resolutions(hosts), "{resolution}",
             "Resolutions of DNS-name targets (A and AAAA), by outcome (ok, failed, timeout).");
-        meter.CreateObservableUpDownCounter("fastrelay.dns.cache.entries", () => hosts.Count, "{entry}", "DNS names held in the resolver's cache now.");
+        meter.CreateObservableUpDownCounter("fastrelay.dns.cache.entries", () => (long)hosts.Count, "{entry}", "DNS names held in the resolver's cache now.");
     }
 
     private static IEnumerable<Measurement<long>> Requests(DiscoveryCache discovery)
