@@ -40,6 +40,18 @@ internal static class DiscoveryReader
             }
         }
 
+        if (endpoints.Count == 0 && !settings.Any(s => s.Name == "discovery"))
+        {
+            // Tuning a cache that nothing uses is a mistake worth saying (as --conn-burst without --conn-rate).
+            foreach (var name in new[] { "discovery-ttl", "discovery-timeout", "discovery-cache-size" })
+            {
+                if (scalars.Find(name) is { } orphan)
+                {
+                    errors.Add(new ConfigError(orphan.Origin, orphan.Value, "only means something with --discovery SERVICE=URL"));
+                }
+            }
+        }
+
         var timeout = scalars.Duration("discovery-timeout", DiscoveryOptions.DefaultTimeout, allowZero: false);
         if (timeout > MaxTimeout && scalars.Find("discovery-timeout") is { } t)
         {

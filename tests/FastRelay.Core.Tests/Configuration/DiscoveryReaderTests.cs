@@ -68,6 +68,13 @@ public sealed class DiscoveryReaderTests
         Assert.Contains("already has a --discovery", Assert.Single(error.Errors).ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Read_DiscoveryTuningWithoutDiscovery_IsAnError()
+    {
+        var error = Assert.Throws<ConfigException>(() => Read(Flag("discovery-ttl", "30s")));
+        Assert.Equal("--discovery-ttl '30s': only means something with --discovery SERVICE=URL", Assert.Single(error.Errors).ToString());
+    }
+
     [Theory]
     [InlineData(0, 1)]
     [InlineData(30, 30)]
