@@ -15,7 +15,7 @@ namespace FastRelay.Discovery;
 /// <remarks>DnsClient's own cache is off: <see cref="HostCache"/> caches, with the clamp. Thread-safe.</remarks>
 internal sealed class DnsClientResolver : IHostResolver
 {
-    private readonly LookupClient _client;
+    private readonly LookupClient? _client;
     private readonly bool _systemServers;
     private readonly TimeSpan _fallbackTtl;
 
@@ -24,19 +24,27 @@ internal sealed class DnsClientResolver : IHostResolver
         ArgumentNullException.ThrowIfNull(options);
         _systemServers = options.Servers.Count == 0;
         _fallbackTtl = options.MinTtl;
-        var settings = _systemServers ? new LookupClientOptions() : new LookupClientOptions([.. options.Servers]);
-        settings.UseCache = false;
-        settings.ThrowDnsErrors = false;
-        settings.Timeout = TimeSpan.FromSeconds(2);
-        settings.Retries = 1;
-        settings.ContinueOnDnsError = true; // Ask the next server when one answers SERVFAIL.
-        _client = new LookupClient(settings);
+        try
+        {
+            var settings = _systemServers ? new LookupClientOptions() : new LookupClientOptions([.. options.Servers]);
+            settings.UseCache = false;
+            settings.ThrowDnsErrors = false;
+            settings.Timeout = TimeSpan.FromSeconds(2);
+            settings.Retries = 1;
+            settings.ContinueOnDnsError = true; // Ask the next server when one answers SERVFAIL.
+            _client = new LookupClient(settings);
+        }
+        catch (Exception ex) when (_systemServers && ex is InvalidOperationException or ArgumentException or IOException or System.Net.NetworkInformation.NetworkInformationException)
+        {
+            // No readable /etc/resolv.conf (a bare container): names go to the system resolver alone, as before this cache.
+            _client = null;
+        }
     }
 
     /// <inheritdoc />
     public async Task<CacheFill<IPAddress[]>> ResolveAsync(string host, CancellationToken cancellationToken)
     {
-        if (_systemServers && IsLocalhost(host))
+        if (_client is null || (_systemServers && IsLocalhost(host)))
         {
             // RFC 6761 §6.3: localhost names are not sent to DNS servers; the system knows them.
             return await SystemResolveAsync(host, "not a DNS name", cancellationToken).ConfigureAwait(false);
@@ -45,7 +53,7 @@ internal sealed class DnsClientResolver : IHostResolver
         string failure;
         try
         {
-            var a = _client.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
+            var a = _client!.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
             var aaaa = _client.QueryAsync(host, QueryType.AAAA, QueryClass.IN, cancellationToken);
             var answers = await Task.WhenAll(a, aaaa).ConfigureAwait(false);
             var addresses = new List<IPAddress>();

@@ -12,8 +12,8 @@ namespace FastRelay.Routing.Discovery;
 /// </summary>
 /// <remarks>
 /// A cached answer is returned synchronously, as the same list instance for as long as the answer does not change.
-/// Only the first lookup of a key with nothing cached waits, for at most <see cref="DiscoveryOptions.Timeout"/>.
-/// Thread-safe.
+/// Only the first lookup of a key with nothing cached waits, for at most <see cref="DiscoveryOptions.Timeout"/>, and
+/// not even that while the service's last request failed (within the failure TTL). Thread-safe.
 /// </remarks>
 public sealed partial class DiscoveryCache
 {
@@ -21,6 +21,8 @@ public sealed partial class DiscoveryCache
     private readonly Dictionary<string, DiscoveryCounters> _services;
     private readonly ILogger _logger;
     private readonly OncePerInterval _failureLog;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _failureTtl;
 
     /// <summary>Creates an empty cache over <paramref name="source"/> for the services of <paramref name="options"/>.</summary>
     public DiscoveryCache(IDiscoverySource source, DiscoveryOptions options, TimeProvider time, ILogger logger)
@@ -30,6 +32,7 @@ public sealed partial class DiscoveryCache
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         _logger = logger;
+        _time = time;
         _failureLog = new OncePerInterval(time, TimeSpan.FromSeconds(1));
         _services = options.Endpoints.ToDictionary(e => e.Service, _ => new DiscoveryCounters(), StringComparer.Ordinal);
         var limits = new RefreshingCacheOptions
@@ -38,6 +41,7 @@ public sealed partial class DiscoveryCache
             FetchTimeout = options.Timeout,
             FailureTtl = options.Ttl < RefreshingCacheOptions.DefaultFailureTtl ? options.Ttl : RefreshingCacheOptions.DefaultFailureTtl,
         };
+        _failureTtl = limits.FailureTtl;
         var ttl = options.Ttl;
         _cache = new RefreshingCache<DiscoveryKey, IReadOnlyList<TargetOptions>>(
             async (key, token) =>
@@ -69,7 +73,8 @@ public sealed partial class DiscoveryCache
             return new ValueTask<IReadOnlyList<TargetOptions>>(defaults);
         }
 
-        var lookup = _cache.GetAsync(new DiscoveryKey(service, client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client));
+        var key = new DiscoveryKey(service, client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client);
+        var lookup = _cache.GetAsync(key, mayWait: !counters.IsFailing(_time.GetTimestamp()));
         if (lookup.IsCompletedSuccessfully)
         {
             var answer = lookup.Result;
@@ -90,11 +95,15 @@ public sealed partial class DiscoveryCache
 
     private void OnFetched(DiscoveryKey key, FetchOutcome outcome, string? failure)
     {
-        _services[key.Service].Count(outcome);
+        var counters = _services[key.Service];
+        counters.Count(outcome);
         if (outcome == FetchOutcome.Ok)
         {
+            counters.Answered();
             return;
         }
+
+        counters.Failed(_time.GetTimestamp() + (long)(_failureTtl.TotalSeconds * _time.TimestampFrequency));
 
         var why = failure ?? outcome.ToString();
 

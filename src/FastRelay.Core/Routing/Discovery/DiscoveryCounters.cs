@@ -12,6 +12,7 @@ public sealed class DiscoveryCounters
     private long _ok;
     private long _failed;
     private long _timeouts;
+    private long _failingUntil;
 
     /// <summary>Lookups answered from a fresh cached answer.</summary>
     public long Hits => Volatile.Read(ref _hits);
@@ -33,6 +34,17 @@ public sealed class DiscoveryCounters
 
     /// <summary>Requests with no answer within <c>--discovery-timeout</c>.</summary>
     public long RequestsTimedOut => Volatile.Read(ref _timeouts);
+
+    /// <summary>
+    /// True while the service's last request failed, for a failure TTL after it: a new client then gets the default
+    /// backends at once instead of waiting for a request that will most likely fail too (one timeout per outage, not
+    /// one per new client address).
+    /// </summary>
+    internal bool IsFailing(long now) => now < Volatile.Read(ref _failingUntil);
+
+    internal void Failed(long until) => Volatile.Write(ref _failingUntil, until);
+
+    internal void Answered() => Volatile.Write(ref _failingUntil, 0);
 
     internal void Count(CacheResult result)
     {

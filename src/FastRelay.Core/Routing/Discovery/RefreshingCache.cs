@@ -74,7 +74,10 @@ public sealed class RefreshingCache<TKey, TValue>
     /// The answer for <paramref name="key"/>: synchronously when something usable is cached (starting a background
     /// refresh when it is old), else after one shared fetch of at most the fetch timeout. Never throws for fetch failures.
     /// </summary>
-    public ValueTask<CacheLookup<TValue>> GetAsync(TKey key)
+    /// <param name="key">The key.</param>
+    /// <param name="mayWait">False to never wait: with nothing usable cached the lookup is <see cref="CacheResult.Unavailable"/>
+    /// at once and the fetch runs in the background (the owner knows the source is failing).</param>
+    public ValueTask<CacheLookup<TValue>> GetAsync(TKey key, bool mayWait = true)
     {
         Task<TValue?>? wait = null;
         CacheLookup<TValue> answer;
@@ -99,7 +102,7 @@ public sealed class RefreshingCache<TKey, TValue>
                 start = StartFetch(entry, now);
 
                 // A key whose last fetch failed does not make callers wait: it is refreshed in the background.
-                wait = entry.Failed ? null : entry.Fetching?.Task;
+                wait = entry.Failed || !mayWait ? null : entry.Fetching?.Task;
             }
         }
 

@@ -86,6 +86,27 @@ public sealed class DiscoveryCacheTests
     }
 
     [Fact]
+    public async Task CandidatesAsync_AfterAFailure_ANewClientDoesNotWait_ThenGetsItsAnswer()
+    {
+        var cache = Create();
+        _source.Down = true;
+        Assert.Same(Defaults, await cache.CandidatesAsync("api", IPAddress.Parse("10.0.0.2"), Defaults)); // Waited (at once here), failed.
+
+        // A new client while the service is failing: the defaults at once, the request behind; then its answer.
+        _source.Down = false;
+        _source.Hang = true;
+        var other = cache.CandidatesAsync("api", IPAddress.Parse("10.0.0.3"), Defaults);
+        Assert.True(other.IsCompletedSuccessfully);
+        Assert.Same(Defaults, other.Result);
+        _source.Hang = false;
+        _source.Release("api/10.0.0.3", "10.1.0.3:443");
+
+        // The cache stores the answer on the pool (xunit's context): wait until it has counted it.
+        Assert.True(SpinWait.SpinUntil(() => cache.Services["api"].RequestsOk == 1, TimeSpan.FromSeconds(10)));
+        Assert.Equal("10.1.0.3", Assert.Single(await cache.CandidatesAsync("api", IPAddress.Parse("10.0.0.3"), Defaults)).Host);
+    }
+
+    [Fact]
     public async Task CandidatesAsync_ServiceWithoutDiscovery_ReturnsDefaultsWithoutAsking()
     {
         var cache = Create();
@@ -112,17 +133,41 @@ public sealed class DiscoveryCacheTests
 
         public bool Down { get; set; }
 
+        public bool Hang { get; set; }
+
+        private Dictionary<string, TaskCompletionSource<CacheFill<IReadOnlyList<TargetOptions>>>> Hanging { get; } = [];
+
+        public void Release(string key, string target)
+        {
+            Answers[key] = target;
+            var hanging = Hanging[key];
+            hanging.SetResult(Answer(target));
+        }
+
         public Task<CacheFill<IReadOnlyList<TargetOptions>>> FetchAsync(string service, IPAddress client, CancellationToken cancellationToken)
         {
             var key = $"{service}/{client}";
             Requests.Add(key);
+            if (Hang)
+            {
+                var hanging = new TaskCompletionSource<CacheFill<IReadOnlyList<TargetOptions>>>();
+                Hanging[key] = hanging;
+                return hanging.Task;
+            }
+
             if (Down || !Answers.TryGetValue(key, out var answer))
             {
                 return Task.FromResult(CacheFill.Failed<IReadOnlyList<TargetOptions>>("connection refused"));
             }
 
-            var (host, port) = (answer[..answer.IndexOf(':', StringComparison.Ordinal)], int.Parse(answer[(answer.IndexOf(':', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-            return Task.FromResult(CacheFill.Answer<IReadOnlyList<TargetOptions>>([new TargetOptions(host, port, 1)], TimeSpan.Zero));
+            return Task.FromResult(Answer(answer));
+        }
+
+        private static CacheFill<IReadOnlyList<TargetOptions>> Answer(string target)
+        {
+            var colon = target.IndexOf(':', StringComparison.Ordinal);
+            var port = int.Parse(target[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            return CacheFill.Answer<IReadOnlyList<TargetOptions>>([new TargetOptions(target[..colon], port, 1)], TimeSpan.Zero);
         }
     }
 }
