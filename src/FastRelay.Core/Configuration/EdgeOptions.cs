@@ -112,6 +112,14 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to no active checks, ejection after 3 failed connects in a row for 10s.</remarks>
     public BalancingOptions Balancing { get; init; } = new();
 
+    /// <summary>Service discovery per route (<c>--discovery</c>, <c>--discovery-*</c>): README "Service discovery".</summary>
+    /// <remarks>Defaults to none: every route uses its <c>--route</c> targets.</remarks>
+    public DiscoveryOptions Discovery { get; init; } = new();
+
+    /// <summary>How DNS-name targets are resolved and cached (<c>--dns-server</c>, <c>--dns-min-ttl</c>, <c>--dns-max-ttl</c>).</summary>
+    /// <remarks>Defaults to the system's servers, TTLs clamped to 1s..5m.</remarks>
+    public DnsOptions Dns { get; init; } = new();
+
     /// <summary>Default for <see cref="Admin"/>: loopback port 9901 (Envoy's admin port).</summary>
     public static readonly System.Net.IPEndPoint DefaultAdmin = new(System.Net.IPAddress.Loopback, 9901);
 

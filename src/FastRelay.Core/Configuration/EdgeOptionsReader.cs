@@ -21,10 +21,10 @@ public static class EdgeOptionsReader
         "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",
         "admin", "handoff",
         .. BalancingReader.Names,
-        .. TunnelReader.SharedNames, .. TunnelReader.EdgeNames,
+        .. TunnelReader.SharedNames, .. TunnelReader.EdgeNames, .. DiscoveryReader.Names,
     ], StringComparer.Ordinal);
 
-    private static readonly string[] Repeatable = ["listen", "route", "crl", "gateway", "gateway-key", "tunnel-crl", .. TlsReader.Repeatable];
+    private static readonly string[] Repeatable = ["listen", "route", "crl", "gateway", "gateway-key", "tunnel-crl", .. TlsReader.Repeatable, .. DiscoveryReader.Repeatable];
 
     /// <summary>Reads <paramref name="settings"/>.</summary>
     /// <exception cref="ConfigException">Anything is wrong; every problem is listed.</exception>
@@ -60,6 +60,8 @@ public static class EdgeOptionsReader
             Tunnel = TunnelReader.ReadEdge(settings, scalars, [.. routes.Where(r => r.Targets.Any(t => t.ViaTunnel)).Select(r => r.Service)], errors),
             Revocation = RevocationReader.Revocation(settings, scalars, errors),
             Balancing = BalancingReader.Read(scalars, errors),
+            Discovery = DiscoveryReader.ReadDiscovery(settings, scalars, routes, errors),
+            Dns = DiscoveryReader.ReadDns(settings, scalars, errors),
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),

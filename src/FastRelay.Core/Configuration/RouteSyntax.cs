@@ -54,7 +54,8 @@ public static class RouteSyntax
         return true;
     }
 
-    private static bool TryParseTarget(string text, out TargetOptions? target, out string error)
+    /// <summary>Parses one TARGET (<c>[tunnel:]HOST:PORT[;weight=N]</c>): a route's, or one line of a discovery answer.</summary>
+    internal static bool TryParseTarget(string text, out TargetOptions? target, out string error)
     {
         target = null;
         var weight = 1;

@@ -51,6 +51,12 @@ public static class EventIds
     public static readonly EventId RoutesReloaded = new(345, nameof(RoutesReloaded));
     public static readonly EventId RoutesReloadRefused = new(346, nameof(RoutesReloadRefused));
 
+    // 350-359: service discovery and DNS targets (src/FastRelay.Core/Routing/Discovery).
+    public static readonly EventId DiscoveryFailed = new(350, nameof(DiscoveryFailed));
+    public static readonly EventId DiscoveryFailedAgain = new(351, nameof(DiscoveryFailedAgain));
+    public static readonly EventId DnsResolveFailed = new(352, nameof(DnsResolveFailed));
+    public static readonly EventId DnsResolveFailedAgain = new(353, nameof(DnsResolveFailedAgain));
+
     public static readonly EventId TlsHandshakeCompleted = new(400, nameof(TlsHandshakeCompleted));
     public static readonly EventId TlsHandshakeRefused = new(401, nameof(TlsHandshakeRefused));
     public static readonly EventId TlsHandshakeRefusedAgain = new(402, nameof(TlsHandshakeRefusedAgain));

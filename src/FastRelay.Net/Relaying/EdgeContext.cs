@@ -12,7 +12,7 @@ namespace FastRelay.Relaying;
 
 /// <summary>What every connection of an edge shares: options, routes, policy gate, dialer, clock, logger and the
 /// observers of its decisions (audit, metrics), with TLS the certificate store and the SNI router, and with
-/// <c>tunnel:</c> routes the gateway pool. Immutable
+/// <c>tunnel:</c> routes the gateway pool, with <c>--discovery</c> the discovery cache. Immutable
 /// (the gate swaps its policy inside, the store its certificates, the route table its routes).</summary>
 internal sealed record EdgeContext(
     EdgeOptions Options,
@@ -25,7 +25,8 @@ internal sealed record EdgeContext(
     IConnectionObserver Observer,
     TlsMaterialStore? Tls = null,
     SniRouter? Sni = null,
-    FastRelay.Tunnel.Pool.TunnelPool? Tunnel = null)
+    FastRelay.Tunnel.Pool.TunnelPool? Tunnel = null,
+    FastRelay.Routing.Discovery.DiscoveryCache? Discovery = null)
 {
     /// <summary>Picks each session's backend from its route's candidates (README, "Load balancing and health checks").</summary>
     public required BackendPicker Picker { get; init; }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FastRelay.Configuration;
 using FastRelay.Diagnostics;
+using FastRelay.Discovery;
 using FastRelay.Filtering;
 using FastRelay.Health;
 using FastRelay.Listening;
@@ -106,6 +107,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <summary>The state of every backend picked or checked: outstanding sessions, latency, health, ejections.</summary>
     public BackendRegistry Backends => _context.Picker.Registry;
 
+    /// <summary>The discovery and DNS caches (read by the metrics).</summary>
+    internal EdgeDiscovery? Discovery { get; private init; }
+
     /// <summary>The TLS certificate store (reload it; read its version); null for a plain TCP edge.</summary>
     internal TlsMaterialStore? Tls => _context.Tls;
 
@@ -161,8 +165,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
             tls = null;
         }
 
-        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(), time, logger,
-            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Services), tunnel)
+        var discovery = EdgeDiscovery.Create(options, time, loggerFactory);
+        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(discovery.Hosts), time, logger,
+            observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Services), tunnel, discovery.Cache)
         {
             Picker = new BackendPicker(backends, Random.Shared),
         };
@@ -180,12 +185,13 @@ public sealed partial class EdgeServer : IAsyncDisposable
         catch (ListenerBindException)
         {
             listeners.ForEach(l => l.Stop());
+            discovery.Dispose();
             throw;
         }
 
         // Idle blocks kept for reuse: enough for a burst of busy connections without holding memory forever.
         var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
-        var server = new EdgeServer(context, listeners, memory);
+        var server = new EdgeServer(context, listeners, memory) { Discovery = discovery };
         server._healthChecks = options.Balancing.HealthCheck == HealthCheckKind.Tcp ? HealthChecker.Start(routes, backends, time) : null;
         foreach (var listener in listeners)
         {
@@ -239,6 +245,8 @@ public sealed partial class EdgeServer : IAsyncDisposable
         {
             await checks.DisposeAsync();
         }
+
+        Discovery?.Dispose(); // After the drain: no connection asks any more.
     }
 
     /// <inheritdoc />

@@ -299,9 +299,7 @@ internal sealed partial class RelayedConnection : IDialGuard
     /// </remarks>
     private async Task<(Socket? Socket, TargetOptions? Target)> DialAsync(string service, EdgeContext context)
     {
-        // The route's candidates; the picker takes any list (a discovery answer too) and keeps per-backend state
-        // by identity.
-        var candidates = context.Routes[service].Targets;
+        var candidates = await CandidatesAsync(service, context); // The route's targets, or discovery's answer for this client.
         _tried.Clear();
         _backend = null;
         var deadline = context.Time.GetTimestamp() + (long)(context.Options.ConnectTimeout.TotalSeconds * context.Time.TimestampFrequency);

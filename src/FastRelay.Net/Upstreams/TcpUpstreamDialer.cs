@@ -1,15 +1,18 @@
 using System.Net;
 using System.Net.Sockets;
 using FastRelay.Configuration;
+using FastRelay.Routing.Discovery;
 using Pipelines.Sockets.Unofficial;
 
 namespace FastRelay.Upstreams;
 
 /// <summary>
-/// Dials targets over TCP: resolves DNS names at dial time (every address in turn), bounds each attempt by
-/// the connect timeout, and sets the socket options the relay wants (NoDelay).
+/// Dials targets over TCP: resolves DNS names (every address in turn), bounds each attempt by the connect timeout,
+/// and sets the socket options the relay wants (NoDelay). With a <see cref="HostCache"/> (the edge's), names come
+/// from it: cached for their TTL and re-resolved in the background, so a dial does not wait for DNS; without one
+/// (the gateway, the tunnel pool), each dial resolves. An IP literal is never looked up.
 /// </summary>
-internal sealed class TcpUpstreamDialer : IUpstreamDialer
+internal sealed class TcpUpstreamDialer(HostCache? hosts = null) : IUpstreamDialer
 {
     /// <inheritdoc />
     public async ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, IDialGuard? guard, CancellationToken cancellationToken)
@@ -20,6 +23,24 @@ internal sealed class TcpUpstreamDialer : IUpstreamDialer
         if (IPAddress.TryParse(target.Host, out var literal))
         {
             addresses = [literal];
+        }
+        else if (hosts is not null)
+        {
+            var lookup = hosts.ResolveAsync(target.Host);
+            try
+            {
+                var resolved = lookup.IsCompletedSuccessfully ? lookup.Result : await lookup.AsTask().WaitAsync(deadline.Token);
+                if (resolved.Value is not { } cached)
+                {
+                    return new DialResult(null, $"cannot resolve '{target.Host}' (see the DNS warning in the log)", Kind: DialFailureKind.NameNotResolved);
+                }
+
+                addresses = cached;
+            }
+            catch (OperationCanceledException ex)
+            {
+                return new DialResult(null, $"cannot resolve '{target.Host}': {Describe(ex, timeout)}", Kind: DialFailureKind.TimedOut);
+            }
         }
         else
         {

@@ -229,6 +229,10 @@ internal static partial class EdgeHost
         }
 
         metrics.Seed(options.Routes.Select(r => r.Service));
+        if (server.Discovery is { } discovery)
+        {
+            FastRelay.Routing.Discovery.DiscoveryMetrics.Observe(metrics.Meter, discovery.Cache, discovery.Hosts);
+        }
     }
 
     // What POST /drain and /reload do, and the log line of each reload (SIGHUP included).

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Backends;
+using FastRelay.TestKit;
+
+namespace FastRelay.Net.Tests.Discovery;
+
+/// <summary>
+/// DNS-name targets resolved through a fake DNS server on loopback (--dns-server): the answer is cached for its TTL
+/// clamped to --dns-min-ttl/--dns-max-ttl, re-resolved after it, and dials use the cached addresses.
+/// </summary>
+public sealed class DnsTargetTests
+{
+    [Fact]
+    public async Task DnsTarget_CachedWithinTtl_ThenReResolved_FollowsTheNewAddress()
+    {
+        await using var first = LoopbackBackend.Start(new IPEndPoint(IPAddress.Parse("127.0.0.5"), 0), BackendMode.Echo);
+        var port = first.EndPoint.Port;
+        await using var second = LoopbackBackend.Start(new IPEndPoint(IPAddress.Parse("127.0.0.6"), port), BackendMode.Echo);
+        await using var dns = new FakeDnsServer();
+        dns.Records["backend.test"] = ([IPAddress.Parse("127.0.0.5")], 0); // TTL 0: the floor (1s) applies.
+        await using var edge = TestEdge.Start($"backend.test:{port}", flags: [("dns-server", dns.EndPoint.ToString()), ("dns-min-ttl", "1s")]);
+
+        await EchoOnceAsync(edge);
+        await EchoOnceAsync(edge);
+        await EchoOnceAsync(edge);
+        Assert.Equal(1, dns.AQueries["backend.test"]); // One query for three dials: cached, not per dial.
+        Assert.Equal(3, first.AcceptedConnections);
+
+        dns.Records["backend.test"] = ([IPAddress.Parse("127.0.0.6")], 0);
+        await Task.Delay(TimeSpan.FromMilliseconds(1100)); // Past the 1s floor.
+        Assert.True(await TestTimeouts.EventuallyAsync(async () =>
+        {
+            await EchoOnceAsync(edge); // The stale answer serves while the background query runs.
+            return second.AcceptedConnections > 0;
+        }));
+        Assert.True(dns.AQueries["backend.test"] >= 2);
+    }
+
+    [Fact]
+    public async Task DnsTarget_LongTtl_IsCappedByTheCeiling()
+    {
+        await using var backend = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var dns = new FakeDnsServer();
+        dns.Records["capped.test"] = ([IPAddress.Loopback], 86_400);
+        await using var edge = TestEdge.Start($"capped.test:{backend.EndPoint.Port}",
+            flags: [("dns-server", dns.EndPoint.ToString()), ("dns-min-ttl", "1s"), ("dns-max-ttl", "1s")]);
+
+        await EchoOnceAsync(edge);
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        await EchoOnceAsync(edge);
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => dns.AQueries["capped.test"] >= 2), "a day's TTL is re-resolved after the 1s ceiling");
+    }
+
+    [Fact]
+    public async Task DnsServerDies_LastGoodAddressesKeepServing()
+    {
+        await using var backend = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var dns = new FakeDnsServer();
+        dns.Records["kept.test"] = ([IPAddress.Loopback], 1);
+        await using var edge = TestEdge.Start($"kept.test:{backend.EndPoint.Port}", flags: [("dns-server", dns.EndPoint.ToString())]);
+        await EchoOnceAsync(edge);
+
+        dns.Silent = true;
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        await EchoOnceAsync(edge); // Stale while the re-resolution times out.
+        await EchoOnceAsync(edge);
+
+        Assert.Equal(3, backend.AcceptedConnections);
+    }
+
+    [Fact]
+    public async Task UnknownName_FailsTheDial_WithoutHangingTheClient()
+    {
+        await using var dns = new FakeDnsServer();
+        await using var edge = TestEdge.Start("missing.test:80", flags: [("dns-server", dns.EndPoint.ToString())]);
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+
+        Assert.Empty(await client.ReceiveToEndAsync()); // Closed: UpstreamUnavailable.
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[FastRelay.Diagnostics.CloseReason.UpstreamUnavailable] == 1));
+    }
+
+    private static async Task EchoOnceAsync(TestEdge edge)
+    {
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+        await client.SendAsync("ping"u8.ToArray(), SocketFlags.None);
+        Assert.Equal("ping"u8.ToArray(), await client.ReceiveExactlyAsync(4));
+        client.Shutdown(SocketShutdown.Send);
+        await client.ReceiveToEndAsync();
+    }
+}
