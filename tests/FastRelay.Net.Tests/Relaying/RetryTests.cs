@@ -30,38 +30,51 @@ public sealed class RetryTests
     [Fact]
     public async Task RetriesZero_ADeadBackendIsNotRetried_ItsSessionsCloseAtOnce()
     {
+        // Ejection off, so the dead backend keeps being picked (at random, as P2C does) rather than set aside.
         var dialer = new FakeUpstreamDialer("127.0.0.1:9");
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start($"127.0.0.1:9,{echo.EndPoint}", dialer, flags: ("retries", "0"));
+        await using var edge = TestEdge.Start($"127.0.0.1:9,{echo.EndPoint}", dialer, flags: [("retries", "0"), ("eject-after", "0")]);
 
+        const int sessions = 40;
         var served = 0;
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < sessions; i++)
         {
             served += await TryEchoAsync(edge.EndPoint, (byte)i) ? 1 : 0;
         }
 
-        Assert.Equal(5, served); // Round-robin: every other session picked the dead one, and nothing else.
-        Assert.Equal(10, dialer.Attempts);
-        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.UpstreamUnavailable] == 5));
+        var failed = dialer.Dialled.Count(t => t == "127.0.0.1:9");
+        Assert.Equal(sessions, dialer.Attempts); // One dial per session: nothing retried.
+        Assert.InRange(failed, 1, sessions - 1);  // Both backends were picked (random: 2^-40 odds against).
+        Assert.Equal(sessions - failed, served);  // Every session that picked the dead one failed.
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.UpstreamUnavailable] == failed));
     }
 
     [Fact]
     public async Task Retries_AreBounded_AndAlwaysOnADifferentBackend()
     {
-        // Three dead backends before a live one, one retry: a session picking the first dead one tries the second and
-        // gives up, rather than walking the whole route (the added load on a failing fleet is bounded).
-        var dialer = new FakeUpstreamDialer("127.0.0.1:7", "127.0.0.1:8", "127.0.0.1:9");
+        // Three dead backends beside a live one, one retry (the default): a session tries at most two different
+        // backends and gives up, rather than walking the whole route (the added load on a failing fleet is bounded).
+        string[] dead = ["127.0.0.1:7", "127.0.0.1:8", "127.0.0.1:9"];
+        var dialer = new FakeUpstreamDialer(dead);
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start($"127.0.0.1:7,127.0.0.1:8,127.0.0.1:9,{echo.EndPoint}", dialer);
+        await using var edge = TestEdge.Start($"127.0.0.1:7,127.0.0.1:8,127.0.0.1:9,{echo.EndPoint}", dialer, flags: [("eject-after", "0")]);
 
-        var served = new List<bool>();
-        for (var i = 0; i < 4; i++)
+        var failedSessions = 0;
+        for (var i = 0; i < 30; i++)
         {
-            served.Add(await TryEchoAsync(edge.EndPoint, (byte)i));
+            var before = dialer.Attempts;
+            var served = await TryEchoAsync(edge.EndPoint, (byte)i);
+            Assert.True(await TestTimeouts.EventuallyAsync(() => served || edge.Server.Closed[CloseReason.UpstreamUnavailable] == failedSessions + 1));
+            var dials = dialer.Dialled.Skip(before).ToList();
+            Assert.InRange(dials.Count, 1, 2);
+            Assert.Equal(dials.Count, dials.Distinct().Count()); // A retry goes to a different backend.
+            Assert.Equal(served, !dead.Contains(dials[^1]));      // Served by the live one, or by nobody.
+            if (!served)
+            {
+                Assert.Equal(2, dials.Count); // Failed only after its one retry failed too.
+                failedSessions++;
+            }
         }
-
-        Assert.Equal([false, false, true, true], served); // 7->8, 8->9, 9->echo, echo.
-        Assert.Equal(7, dialer.Attempts);
     }
 
     [Fact]
@@ -76,10 +89,22 @@ public sealed class RetryTests
             """;
         await using var edge = TestEdge.StartWithPolicy($"{denied.EndPoint},{allowed.EndPoint}", policy);
 
-        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint); // Round-robin: the first picks the denied one.
-        Assert.True(await client.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
-        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == 1));
-        Assert.Equal(0, allowed.AcceptedConnections);
+        // The picker chooses at random among equals: some sessions pick the denied target first. Those must end
+        // denied, never be retried on the allowed one.
+        var refused = 0;
+        for (var i = 0; i < 30; i++)
+        {
+            var acceptedBefore = allowed.AcceptedConnections;
+            if (!await TryEchoAsync(edge.EndPoint, (byte)i))
+            {
+                refused++;
+                Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == refused));
+                Assert.Equal(acceptedBefore, allowed.AcceptedConnections);
+            }
+        }
+
+        Assert.InRange(refused, 1, 29);
+        Assert.Equal(0, denied.AcceptedConnections);
     }
 
     // One byte there and back, then FIN; false when the edge closed (or reset) the session without an answer.
