@@ -39,11 +39,11 @@ internal static class ConfigChanges
         ["policy"] = o.PolicyFile ?? "",
         ["conn-rate"] = o.ConnectionRate?.ToString() ?? "",
         ["bandwidth"] = o.Bandwidth?.ToString() ?? "",
+        ["discovery"] = string.Join(",", o.Discovery.Endpoints.Select(e => $"{e.Service}={e.Url}")) + $"|{o.Discovery.Ttl}|{o.Discovery.Timeout}|{o.Discovery.CacheSize}",
+        ["dns"] = string.Join(",", o.Dns.Servers) + $"|{o.Dns.MinTtl}|{o.Dns.MaxTtl}",
         ["admin"] = o.Admin?.ToString() ?? "off",
         ["handoff"] = o.HandoffPath ?? "",
         ["log"] = o.Log.ToString(),
-        ["discovery"] = string.Join(",", o.Discovery.Endpoints.Select(e => $"{e.Service}={e.Url}")) + $"|{o.Discovery.Ttl}|{o.Discovery.Timeout}|{o.Discovery.CacheSize}",
-        ["dns"] = string.Join(",", o.Dns.Servers) + $"|{o.Dns.MinTtl}|{o.Dns.MaxTtl}",
         ["tunnel"] = o.Tunnel is not { } t ? "" : string.Join(";", t.Gateways.Select(g => g.ToString()))
             + $"|{t.Identity.KeyFile}|{string.Join(",", t.Identity.PeerKeys.Select(Convert.ToBase64String))}|{t.Identity.CaFile}|{string.Join(",", t.Identity.CrlFiles)}|{t.Identity.CertificateFile}"
             + $"|{t.Keepalive}|{t.KeepaliveTimeout}|{t.KeepaliveRequests}|{t.Prewarm}|{t.ConnectTimeout}|{t.Session}",
