@@ -26,13 +26,17 @@ internal sealed class DnsClientResolver : IHostResolver
         _fallbackTtl = options.MinTtl;
         try
         {
-            var settings = _systemServers ? new LookupClientOptions() : new LookupClientOptions([.. options.Servers]);
+            // The system's servers without DnsClient's fallback to a public resolver: internal names must not leave.
+            NameServer[] servers = _systemServers
+                ? [.. NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false)]
+                : [.. options.Servers.Select(s => new NameServer(s))];
+            var settings = new LookupClientOptions(servers);
             settings.UseCache = false;
             settings.ThrowDnsErrors = false;
             settings.Timeout = TimeSpan.FromSeconds(2);
             settings.Retries = 1;
             settings.ContinueOnDnsError = true; // Ask the next server when one answers SERVFAIL.
-            _client = new LookupClient(settings);
+            _client = servers.Length == 0 ? null : new LookupClient(settings);
         }
         catch (Exception ex) when (_systemServers && ex is InvalidOperationException or ArgumentException or IOException or System.Net.NetworkInformation.NetworkInformationException)
         {

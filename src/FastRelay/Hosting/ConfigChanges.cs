@@ -47,6 +47,8 @@ internal static class ConfigChanges
         ["policy"] = o.PolicyFile ?? "",
         ["conn-rate"] = o.ConnectionRate?.ToString() ?? "",
         ["bandwidth"] = o.Bandwidth?.ToString() ?? "",
+        ["discovery"] = string.Join(",", o.Discovery.Endpoints.Select(e => $"{e.Service}={e.Url}")) + $"|{o.Discovery.Ttl}|{o.Discovery.Timeout}|{o.Discovery.CacheSize}",
+        ["dns"] = string.Join(",", o.Dns.Servers) + $"|{o.Dns.MinTtl}|{o.Dns.MaxTtl}",
         ["admin"] = o.Admin?.ToString() ?? "off",
         ["handoff"] = o.HandoffPath ?? "",
         ["log"] = o.Log.ToString(),

@@ -81,6 +81,19 @@ public sealed class DnsTargetTests
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[FastRelay.Diagnostics.CloseReason.UpstreamUnavailable] == 1));
     }
 
+    [Fact]
+    public async Task LocalhostTarget_WithTheSystemServers_IsResolvedByTheSystem()
+    {
+        // RFC 6761: localhost is not sent to the DNS servers of /etc/resolv.conf (none may answer on a test machine).
+        await using var backend = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.Start($"localhost:{backend.EndPoint.Port}");
+
+        await EchoOnceAsync(edge);
+        await EchoOnceAsync(edge);
+
+        Assert.Equal(2, backend.AcceptedConnections);
+    }
+
     private static async Task EchoOnceAsync(TestEdge edge)
     {
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);

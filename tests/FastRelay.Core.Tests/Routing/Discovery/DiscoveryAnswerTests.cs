@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using FastRelay.Routing.Discovery;
 
 namespace FastRelay.Core.Tests.Routing.Discovery;
@@ -59,4 +60,38 @@ public sealed class DiscoveryAnswerTests
         Assert.False(DiscoveryAnswer.TryParse(Encoding.UTF8.GetBytes(longLine), null, true, out _, out error));
         Assert.True(error.Length < 300, "a hostile line is shortened in the error");
     }
+}
+
+/// <summary>Property tests: the answer comes from the network, so any bytes give a result or a reason, never an exception.</summary>
+public sealed class DiscoveryAnswerPropertyTests
+{
+    [Fact]
+    public void TryParse_AnyBytes_NeverThrows() =>
+        Gen.Byte.Array[0, 600].Sample(bytes =>
+        {
+            foreach (var mediaType in new[] { null, "application/json", "text/plain" })
+            {
+                if (!DiscoveryAnswer.TryParse(bytes, mediaType, allowTunnel: true, out var targets, out var error))
+                {
+                    Assert.NotEmpty(error);
+                }
+                else
+                {
+                    Assert.InRange(targets!.Count, 1, DiscoveryAnswer.MaxTargets);
+                }
+            }
+        }, iter: 2000);
+
+    [Fact]
+    public void TryParse_GeneratedTargets_RoundTripThroughJsonAndText() =>
+        Gen.Select(Gen.Int[1, 254], Gen.Int[1, 65535], Gen.Int[1, 100]).Array[1, 20].Sample(rows =>
+        {
+            var entries = rows.Select(r => $"10.0.0.{r.Item1}:{r.Item2};weight={r.Item3}").ToArray();
+            var json = Encoding.UTF8.GetBytes("[" + string.Join(",", entries.Select(e => $"\"{e}\"")) + "]");
+            var text = Encoding.UTF8.GetBytes(string.Join("\n", entries));
+            Assert.True(DiscoveryAnswer.TryParse(json, "application/json", true, out var fromJson, out _));
+            Assert.True(DiscoveryAnswer.TryParse(text, "text/plain", true, out var fromText, out _));
+            Assert.Equal(fromJson, fromText);
+            Assert.Equal(rows.Select(r => r.Item3), fromJson!.Select(t => t.Weight));
+        }, iter: 300);
 }
