@@ -291,8 +291,10 @@ public sealed partial class EdgeServer : IAsyncDisposable
         }
         finally
         {
-            _table.Remove(connection);
+            // The source first: once the table says a connection is gone, its address may connect again (a client
+            // that saw ActiveConnections drop must not be refused for a slot not yet given back).
             ReleaseSource(source);
+            _table.Remove(connection);
             if (reusable)
             {
                 _pool.Return(connection);
