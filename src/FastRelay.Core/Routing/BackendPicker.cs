@@ -52,7 +52,7 @@ public sealed class BackendPicker
         var set = SetFor(candidates);
         var n = set.Targets.Length;
         Span<int> eligible = n <= MaxStackCandidates ? stackalloc int[n] : new int[n];
-        var now = Registry.Time.GetTimestamp();
+        var now = 0L; // Read from the clock only if some candidate has an ejection on record.
         var count = 0;
         var remaining = 0;
         for (var i = 0; i < n; i++)
@@ -63,7 +63,7 @@ public sealed class BackendPicker
             }
 
             remaining++;
-            if (set.Backends[i].IsAvailable(now))
+            if (set.Backends[i].IsAvailable(ref now))
             {
                 eligible[count++] = i;
             }

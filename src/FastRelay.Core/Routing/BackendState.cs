@@ -8,7 +8,7 @@ namespace FastRelay.Routing;
 /// process's life, so it survives reloads and new discovery answers.
 /// </summary>
 /// <remarks>
-/// Thread-safe. The hot path (outstanding, EWMA, <see cref="IsAvailable"/>) is lock-free; health transitions
+/// Thread-safe. The hot path (outstanding, EWMA, <see cref="IsAvailable(long)"/>) is lock-free; health transitions
 /// and ejections (rare) take a lock so each is decided, counted and logged once.
 /// <para>Reporting contract for a session: <see cref="DialStarted"/> when its dial starts, then exactly one of
 /// <see cref="DialFailed"/> (the backend failed to connect), <see cref="DialAbandoned"/> (not the backend's
@@ -59,6 +59,30 @@ public sealed class BackendState
 
     /// <summary>Healthy and not ejected at <paramref name="nowTimestamp"/>: a candidate outside panic mode.</summary>
     public bool IsAvailable(long nowTimestamp) => _healthy && !IsEjectedAt(nowTimestamp);
+
+    /// <summary>
+    /// As <see cref="IsAvailable(long)"/>, reading the clock only when an ejection is on record (the picker's hot
+    /// path: most backends are never ejected). <paramref name="nowTimestamp"/> is 0 until read, then reused.
+    /// </summary>
+    internal bool IsAvailable(ref long nowTimestamp)
+    {
+        if (!_healthy)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _ejectedUntil) == 0)
+        {
+            return true;
+        }
+
+        if (nowTimestamp == 0)
+        {
+            nowTimestamp = _registry.Time.GetTimestamp();
+        }
+
+        return !IsEjectedAt(nowTimestamp);
+    }
 
     /// <summary>A session's dial to it starts.</summary>
     public void DialStarted() => Interlocked.Increment(ref _outstanding);
