@@ -24,15 +24,16 @@ public sealed class RouteReloadTests
         Assert.Equal(20, canary.AcceptedConnections);
         var state = BalancingFixture.Backend(edge.Server, canary.EndPoint);
 
+        // The canary becomes the main backend: 1 to 4.
         var changed = edge.Server.Routes.TryReplace(
-            [new RouteOptions("svc", [new(stable.EndPoint.Address.ToString(), stable.EndPoint.Port, 1), new(canary.EndPoint.Address.ToString(), canary.EndPoint.Port, 1)])], out _);
+            [new RouteOptions("svc", [new(stable.EndPoint.Address.ToString(), stable.EndPoint.Port, 1), new(canary.EndPoint.Address.ToString(), canary.EndPoint.Port, 4)])], out _);
         Assert.Equal(["svc"], changed);
         for (var i = 0; i < 100; i++)
         {
             await BalancingFixture.SequentialSessionAsync(edge);
         }
 
-        Assert.InRange(canary.AcceptedConnections - 20, 30, 70); // 1:1 now (P2C over sessions that do not overlap).
+        Assert.Equal(80, canary.AcceptedConnections - 20);
         Assert.Same(state, BalancingFixture.Backend(edge.Server, canary.EndPoint));
     }
 }
