@@ -52,7 +52,7 @@ public sealed class BackendPicker
         var set = SetFor(candidates);
         var n = set.Targets.Length;
         Span<int> eligible = n <= MaxStackCandidates ? stackalloc int[n] : new int[n];
-        var now = Registry.Time.GetTimestamp();
+        var now = 0L; // Read from the clock only if some candidate has an ejection on record.
         var count = 0;
         var remaining = 0;
         for (var i = 0; i < n; i++)
@@ -63,7 +63,7 @@ public sealed class BackendPicker
             }
 
             remaining++;
-            if (set.Backends[i].IsAvailable(now))
+            if (set.Backends[i].IsAvailable(ref now))
             {
                 eligible[count++] = i;
             }
@@ -87,11 +87,11 @@ public sealed class BackendPicker
             return default;
         }
 
-        var chosen = set.EqualWeights ? LessLoadedOfTwo(set, eligible[..count]) : set.NextWeighted(eligible[..count]);
+        var chosen = set.EqualWeights ? LessLoadedOfTwo(set, eligible[..count], now) : set.NextWeighted(eligible[..count]);
         return new BackendPick(set.Targets[chosen], set.Backends[chosen], panic);
     }
 
-    private int LessLoadedOfTwo(CandidateSet set, ReadOnlySpan<int> eligible)
+    private int LessLoadedOfTwo(CandidateSet set, ReadOnlySpan<int> eligible, long now)
     {
         var (first, second) = PowerOfTwoChoices.Sample(eligible.Length, _random);
         var a = set.Backends[eligible[first]];
@@ -99,7 +99,8 @@ public sealed class BackendPicker
         var byLoad = a.Outstanding.CompareTo(b.Outstanding);
         if (byLoad == 0)
         {
-            byLoad = CompareLatency(a.ConnectLatency.Milliseconds, b.ConnectLatency.Milliseconds);
+            now = now != 0 ? now : Registry.Time.GetTimestamp();
+            byLoad = CompareLatency(a.ConnectLatencyMsAt(now), b.ConnectLatencyMsAt(now));
         }
 
         // A tie either way: the first sample, itself random.

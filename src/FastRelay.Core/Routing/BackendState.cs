@@ -8,7 +8,7 @@ namespace FastRelay.Routing;
 /// process's life, so it survives reloads and new discovery answers.
 /// </summary>
 /// <remarks>
-/// Thread-safe. The hot path (outstanding, EWMA, <see cref="IsAvailable"/>) is lock-free; health transitions
+/// Thread-safe. The hot path (outstanding, EWMA, <see cref="IsAvailable(long)"/>) is lock-free; health transitions
 /// and ejections (rare) take a lock so each is decided, counted and logged once.
 /// <para>Reporting contract for a session: <see cref="DialStarted"/> when its dial starts, then exactly one of
 /// <see cref="DialFailed"/> (the backend failed to connect), <see cref="DialAbandoned"/> (not the backend's
@@ -24,6 +24,7 @@ public sealed class BackendState
     private long _ejectedUntil; // A TimeProvider timestamp; 0 while admitted.
     private long _ejections;
     private long _connectFailures;
+    private long _lastConnectTimestamp; // 0 before the first connect.
     private volatile bool _healthy = true;
     private int _checksPassed;
     private int _checksFailed;
@@ -60,6 +61,30 @@ public sealed class BackendState
     /// <summary>Healthy and not ejected at <paramref name="nowTimestamp"/>: a candidate outside panic mode.</summary>
     public bool IsAvailable(long nowTimestamp) => _healthy && !IsEjectedAt(nowTimestamp);
 
+    /// <summary>
+    /// As <see cref="IsAvailable(long)"/>, reading the clock only when an ejection is on record (the picker's hot
+    /// path: most backends are never ejected). <paramref name="nowTimestamp"/> is 0 until read, then reused.
+    /// </summary>
+    internal bool IsAvailable(ref long nowTimestamp)
+    {
+        if (!_healthy)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _ejectedUntil) == 0)
+        {
+            return true;
+        }
+
+        if (nowTimestamp == 0)
+        {
+            nowTimestamp = _registry.Time.GetTimestamp();
+        }
+
+        return !IsEjectedAt(nowTimestamp);
+    }
+
     /// <summary>A session's dial to it starts.</summary>
     public void DialStarted() => Interlocked.Increment(ref _outstanding);
 
@@ -67,9 +92,32 @@ public sealed class BackendState
     public void DialSucceeded(TimeSpan latency)
     {
         ConnectLatency.Add(latency);
+        Volatile.Write(ref _lastConnectTimestamp, _registry.Time.GetTimestamp());
         Volatile.Write(ref _consecutiveFailures, 0);
         Volatile.Write(ref _consecutiveEjections, 0); // A success ends the run of ejections: the next one starts at --eject-time again.
     }
+
+    /// <summary>
+    /// The connect-time EWMA as the picker weighs it at <paramref name="nowTimestamp"/>: faded towards zero with a
+    /// time constant of <see cref="LatencyFadeSeconds"/> since the last connect (linkerd's peak-EWMA decays the same
+    /// way). Without the fade, one slow connect during a quiet spell, when every session is a tie on outstanding,
+    /// would keep a backend from ever being picked again to show it is fast now.
+    /// </summary>
+    public double ConnectLatencyMsAt(long nowTimestamp)
+    {
+        var last = Volatile.Read(ref _lastConnectTimestamp);
+        var average = ConnectLatency.Milliseconds;
+        if (last == 0 || average == 0)
+        {
+            return average;
+        }
+
+        var idleSeconds = Math.Max(0, _registry.Time.GetElapsedTime(last, nowTimestamp).TotalSeconds);
+        return average * Math.Exp(-idleSeconds / LatencyFadeSeconds);
+    }
+
+    /// <summary>The time constant of <see cref="ConnectLatencyMsAt"/>'s fade.</summary>
+    public const double LatencyFadeSeconds = 1.0;
 
     /// <summary>Connects that failed because of the backend, since start.</summary>
     public long ConnectFailures => Interlocked.Read(ref _connectFailures);

@@ -110,6 +110,18 @@ public sealed class BackendStateTests
     }
 
     [Fact]
+    public void ConnectLatencyMsAt_FadesWhileTheBackendIsNotPicked()
+    {
+        var backend = Backend(new BalancingOptions());
+        backend.DialStarted();
+        backend.DialSucceeded(TimeSpan.FromMilliseconds(8));
+        backend.SessionEnded();
+        Assert.Equal(8, backend.ConnectLatencyMsAt(_time.GetTimestamp()), 6);
+        _time.Advance(TimeSpan.FromSeconds(BackendState.LatencyFadeSeconds));
+        Assert.Equal(8 / Math.E, backend.ConnectLatencyMsAt(_time.GetTimestamp()), 6);
+    }
+
+    [Fact]
     public void LatencyEwma_MovesByAlphaOfEachSample()
     {
         var ewma = new LatencyEwma();
