@@ -13,6 +13,7 @@ internal sealed class BenchCommandLine
     private readonly RunCommand _run = new();
     private readonly BackendCommand _backend = new();
     private readonly IdleCommand _idle = new();
+    private readonly SoakCommand _soak = new();
     private readonly RootCommand _root;
 
     public BenchCommandLine()
@@ -21,6 +22,7 @@ internal sealed class BenchCommandLine
         _root.Subcommands.Add(_run.Command);
         _root.Subcommands.Add(_backend.Command);
         _root.Subcommands.Add(_idle.Command);
+        _root.Subcommands.Add(_soak.Command);
     }
 
     /// <summary>Parses <paramref name="args"/>, then runs the chosen command; returns the process exit code.</summary>
