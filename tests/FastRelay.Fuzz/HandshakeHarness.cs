@@ -61,7 +61,9 @@ internal static class HandshakeHarness
 
         var mode = data[0] & 3;
         var body = data[1..].ToArray();
-        RunAsync(mode, body).GetAwaiter().GetResult();
+        // On the pool, away from any caller's SynchronizationContext (xunit's, in the corpus replay): blocking on
+        // continuations posted back to it could deadlock.
+        Task.Run(() => RunAsync(mode, body)).GetAwaiter().GetResult();
     }
 
     private static async Task RunAsync(int mode, byte[] body)

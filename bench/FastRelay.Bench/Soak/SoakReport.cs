@@ -42,7 +42,9 @@ internal sealed record SoakReport(
         var growth = new List<string>();
         var problems = new List<string>();
         var end = samples.Count == 0 ? 0 : samples[^1].Seconds;
-        Compare("edge", samples.Where(s => s.Edge is not null).Select(s => (s.Seconds, s.Edge!)).ToList(), 0, end);
+        // The sample at 0 s is taken as the load starts (the edge idle after start-up): part of the curve, not of the
+        // first minute under load, which the comparison is about.
+        Compare("edge", samples.Where(s => s.Edge is not null && s.Seconds >= 1).Select(s => (s.Seconds, s.Edge!)).ToList(), 0, end);
         var gatewayStart = killedAt is null ? 0 : samples.FirstOrDefault(s => s.GatewayGeneration == 1 && s.Gateway is not null)?.Seconds ?? end;
         Compare("gateway" + (killedAt is null ? "" : " (after its restart)"),
             samples.Where(s => s.Gateway is not null && s.GatewayGeneration == (killedAt is null ? 0 : 1)).Select(s => (s.Seconds, s.Gateway!)).ToList(), gatewayStart, end);
