@@ -51,6 +51,10 @@ if ! command -v sharpfuzz >/dev/null 2>&1; then
 fi
 
 build
+# Crashes are replayed on an uninstrumented copy: instrumented code outside afl-fuzz has no coverage map to write
+# to and dies with an AccessViolationException before it reaches the input.
+rm -rf "$out/bin-plain"
+cp -r "$bin" "$out/bin-plain"
 # Coverage comes from FastRelay's own code; System.Text.Json and the BCL stay uninstrumented.
 for assembly in FastRelay.Core.dll FastRelay.Net.dll fastrelay.dll; do
   sharpfuzz "$bin/$assembly" >/dev/null
@@ -78,6 +82,6 @@ fi
 echo "tools/fuzz.sh: $target: crashes:"
 for crash in $crashes; do
   echo "== $crash"
-  dotnet "$bin/fastrelay-fuzz.dll" "$target" --replay "$crash" 2>&1 | head -n 12 || true # The replay prints the exception.
+  dotnet "$out/bin-plain/fastrelay-fuzz.dll" "$target" --replay "$crash" 2>&1 | head -n 12 || true # The replay prints the exception.
 done
 exit 1

@@ -6,7 +6,8 @@ namespace FastRelay.Fuzz;
 /// <c>fastrelay-fuzz TARGET</c>: runs one target under AFL++ (tools/fuzz.sh starts it as
 /// <c>afl-fuzz ... -- dotnet fastrelay-fuzz.dll TARGET</c> on instrumented assemblies);
 /// <c>fastrelay-fuzz TARGET --libfuzzer</c> for libFuzzer's driver; <c>fastrelay-fuzz TARGET --replay PATH...</c>
-/// runs files or folders once each and names the first input that fails; <c>fastrelay-fuzz --list</c>.
+/// runs files or folders once each and names the first input that fails; <c>fastrelay-fuzz --list</c>;
+/// <c>fastrelay-fuzz --seeds DIR</c> writes the tunnel targets' seeds.
 /// </summary>
 internal static class Program
 {
@@ -14,13 +15,18 @@ internal static class Program
     {
         if (args.Length == 0 || args[0] is "--list" or "--help" or "-h")
         {
-            Console.WriteLine("usage: fastrelay-fuzz TARGET [--libfuzzer | --replay PATH...]   (tools/fuzz.sh TARGET DURATION)");
+            Console.WriteLine("usage: fastrelay-fuzz TARGET [--libfuzzer | --replay PATH...] | --seeds DIR   (tools/fuzz.sh TARGET DURATION)");
             foreach (var t in FuzzTargets.All)
             {
                 Console.WriteLine($"  {t.Name,-10} {t.Description}");
             }
 
             return args.Length == 0 ? 2 : 0;
+        }
+
+        if (args[0] == "--seeds" && args.Length == 2)
+        {
+            return TunnelSeeds.Write(args[1]); // Regenerates the tunnel targets' seeds (tests/fuzz-corpus/README.md).
         }
 
         if (FuzzTargets.Find(args[0]) is not { } target)

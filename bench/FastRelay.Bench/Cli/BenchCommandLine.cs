@@ -14,6 +14,7 @@ internal sealed class BenchCommandLine
     private readonly BackendCommand _backend = new();
     private readonly IdleCommand _idle = new();
     private readonly FailoverCommand _failover = new();
+    private readonly SoakCommand _soak = new();
     private readonly RootCommand _root;
 
     public BenchCommandLine()
@@ -23,6 +24,7 @@ internal sealed class BenchCommandLine
         _root.Subcommands.Add(_backend.Command);
         _root.Subcommands.Add(_idle.Command);
         _root.Subcommands.Add(_failover.Command);
+        _root.Subcommands.Add(_soak.Command);
     }
 
     /// <summary>Parses <paramref name="args"/>, then runs the chosen command; returns the process exit code.</summary>

@@ -4,7 +4,7 @@ using FastRelay.Bench.Idle;
 namespace FastRelay.Bench.Cli;
 
 /// <summary>
-/// <c>fastrelay-bench idle --relay-exe PATH [--connections 10000] [--tls]</c>: what an idle connection costs the
+/// <c>fastrelay-bench idle --relay-exe PATH [--connections 10000] [--tls] [--tunnel]</c>: what an idle connection costs the
 /// relay. Opens that many connections through a real <c>fastrelay edge</c> process (each does one echo round
 /// trip, then stays open and silent) and reports the relay's resident memory and GC heap per connection
 /// (see <see cref="IdleRun"/>).
@@ -19,6 +19,8 @@ internal sealed class IdleCommand
         Command.Options.Add(Tls);
         Command.Options.Add(Settle);
         Command.Options.Add(RelayArgs);
+        Command.Options.Add(TunnelOption);
+        Command.Options.Add(GatewayArgs);
         Command.SetAction(ExecuteAsync);
     }
 
@@ -34,7 +36,7 @@ internal sealed class IdleCommand
 
     private Option<int> Connections { get; } = new("--connections")
     {
-        Description = "Idle connections to open (1..50000). The relay needs two descriptors each (plus ~500): the hard open-file limit must allow it.",
+        Description = "Idle connections to open (1..50000). The relay needs two descriptors each (one with --tunnel; plus ~500): the hard open-file limit must allow it.",
         HelpName = "N",
         DefaultValueFactory = _ => 10_000,
     };
@@ -54,6 +56,19 @@ internal sealed class IdleCommand
     private Option<string[]> RelayArgs { get; } = new("--relay-arg")
     {
         Description = "Extra argument for the relay (repeatable), e.g. --relay-arg=--buffer-size --relay-arg=16KiB.",
+        HelpName = "ARG",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private Option<bool> TunnelOption { get; } = new("--tunnel")
+    {
+        Description = "Route through a fastrelay gateway child process (throwaway keys): each idle connection also holds a tunnel stream; "
+            + "the edge's and the gateway's memory are reported separately. Needs about N descriptors in each of this harness, the edge, the gateway and the backend.",
+    };
+
+    private Option<string[]> GatewayArgs { get; } = new("--gateway-arg")
+    {
+        Description = "With --tunnel: extra argument for the gateway (repeatable), e.g. --gateway-arg=--tunnel-max-streams --gateway-arg=1024.",
         HelpName = "ARG",
         AllowMultipleArgumentsPerToken = false,
     };
@@ -85,7 +100,8 @@ internal sealed class IdleCommand
             return ExitCodes.BadArguments;
         }
 
-        var options = new IdleOptions(relayExe, count, parse.GetValue(Tls), TimeSpan.FromSeconds(settle), parse.GetValue(RelayArgs) ?? []);
+        var options = new IdleOptions(relayExe, count, parse.GetValue(Tls), TimeSpan.FromSeconds(settle), parse.GetValue(RelayArgs) ?? [],
+            parse.GetValue(TunnelOption), parse.GetValue(GatewayArgs) ?? []);
         return await IdleRun.ExecuteAsync(options, Console.Out, cancellationToken);
     }
 }

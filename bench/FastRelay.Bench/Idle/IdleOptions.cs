@@ -6,4 +6,7 @@ namespace FastRelay.Bench.Idle;
 /// <param name="Tls">Mutual TLS on the relay's listener.</param>
 /// <param name="Settle">Wait after the last connection opened, before the measurement.</param>
 /// <param name="RelayArgs">Extra relay arguments.</param>
-internal sealed record IdleOptions(string RelayExe, int Connections, bool Tls, TimeSpan Settle, IReadOnlyList<string> RelayArgs);
+/// <param name="Tunnel">Route through a <c>fastrelay gateway</c> process: each connection holds a tunnel stream.</param>
+/// <param name="GatewayArgs">Extra gateway arguments (with <paramref name="Tunnel"/>).</param>
+internal sealed record IdleOptions(string RelayExe, int Connections, bool Tls, TimeSpan Settle, IReadOnlyList<string> RelayArgs,
+    bool Tunnel = false, IReadOnlyList<string>? GatewayArgs = null);

@@ -16,6 +16,9 @@ namespace FastRelay.Bench.Idle;
 /// round trip (so both sockets, the relay's pipes and, with TLS, the handshake have all been used once) and
 /// then stay open and silent; after the settle time a second sample. Memory per idle connection is the
 /// difference divided by N. The connections are then closed and a third sample shows what was given back.
+/// With <c>--tunnel</c> the route is <c>tunnel:</c> through a <c>fastrelay gateway</c> child process (which dials
+/// the backend), so each idle connection also holds a tunnel stream on both nodes; both processes are sampled and
+/// the gateway's difference per connection is the cost of an idle stream there (with its backend socket).
 /// </summary>
 /// <remarks>
 /// RSS counts what the kernel says the process holds (the GC heap, native allocations such as OpenSSL's
@@ -30,10 +33,13 @@ internal static class IdleRun
     public static async Task<int> ExecuteAsync(IdleOptions options, TextWriter output, CancellationToken cancellationToken)
     {
         // The relay holds two descriptors per connection and raises its soft limit to the hard one (which it inherits).
-        if (HardFileLimit() is { } hard && (2L * options.Connections) + 500 > hard)
+        // Through a tunnel the edge holds one per connection (the tunnel connections are shared) and the gateway one per
+        // stream (its backend socket); this harness and the backend hold one per connection in every mode.
+        var perConnection = options.Tunnel ? 1 : 2;
+        if (HardFileLimit() is { } hard && ((long)perConnection * options.Connections) + 500 > hard)
         {
-            await Console.Error.WriteLineAsync($"fastrelay-bench idle: {options.Connections} connections need about {(2 * options.Connections) + 500} descriptors in the relay; "
-                + $"the hard limit is {hard}: raise it (ulimit -Hn, LimitNOFILE) or pass --connections {(hard - 500) / 2} or fewer");
+            await Console.Error.WriteLineAsync($"fastrelay-bench idle: {options.Connections} connections need about {(perConnection * options.Connections) + 500} descriptors in the relay; "
+                + $"the hard limit is {hard}: raise it (ulimit -Hn, LimitNOFILE) or pass --connections {(hard - 500) / perConnection} or fewer");
             return ExitCodes.BadArguments;
         }
 
@@ -47,9 +53,22 @@ internal static class IdleRun
         }
 
         await using var backendProcess = backendChild;
+        Tunnel.BenchTunnel? tunnel = null;
+        if (options.Tunnel)
+        {
+            // Each tunnel connection keeps its streams for good (no --keepalive-requests recycling while idle).
+            (tunnel, var tunnelError) = await Tunnel.BenchTunnel.StartAsync(options.RelayExe, 0, options.GatewayArgs ?? [], cancellationToken);
+            if (tunnel is null)
+            {
+                await Console.Error.WriteLineAsync($"fastrelay-bench idle: {tunnelError}");
+                return ExitCodes.PhaseFailed;
+            }
+        }
+
+        await using var gateway = tunnel;
         var listen = FreePort.Pick();
         var admin = FreePort.Pick();
-        await using var relay = ChildProcess.Start(RelayStartInfo(options, listen, admin, backend!, pki));
+        await using var relay = ChildProcess.Start(RelayStartInfo(options, listen, admin, backend!, pki, tunnel));
         if (await WaitUntilListeningAsync(relay, listen, cancellationToken) is { } startError)
         {
             await Console.Error.WriteLineAsync($"fastrelay-bench idle: {startError}\n{relay.DescribeOutput()}");
@@ -57,32 +76,62 @@ internal static class IdleRun
         }
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://{admin}"), Timeout = Timeout };
+        using var gatewayHttp = new HttpClient { BaseAddress = new Uri($"http://{tunnel?.GatewayAdmin}"), Timeout = Timeout };
         var pid = relay.Process.Id;
-        var kind = options.Tls ? "mutual TLS (TLS 1.3, ECDSA P-256, client certificate)" : "plain TCP";
+        var kind = (options.Tls ? "mutual TLS (TLS 1.3, ECDSA P-256, client certificate)" : "plain TCP") + (tunnel is null ? "" : ", each holding a tunnel stream,");
         await output.WriteLineAsync($"fastrelay-bench idle: {options.Connections} idle {kind} connections through {options.RelayExe} (pid {pid})");
+        if (tunnel is not null)
+        {
+            await output.WriteLineAsync($"  through fastrelay gateway (pid {tunnel.Process!.Process.Id}): {tunnel.Process.CommandLine}");
+        }
+
+        async Task<(MemorySample Edge, MemorySample? Gateway)> SampleAsync(string label, string suffix = "")
+        {
+            var edge = await MemorySample.ReadAsync(pid, http, cancellationToken);
+            var gw = tunnel is null ? null : await MemorySample.ReadAsync(tunnel.Process!.Process.Id, gatewayHttp, cancellationToken);
+            await output.WriteLineAsync($"  {label,-15} {(gw is null ? "" : "edge    ")}{edge}{suffix}");
+            if (gw is not null)
+            {
+                await output.WriteLineAsync($"  {"",-15} gateway {gw}");
+            }
+
+            return (edge, gw);
+        }
 
         // Warm-up, then the baseline.
         var warm = await OpenAsync(listen, WarmupConnections, tls, output, cancellationToken);
         Close(warm);
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-        var baseline = await MemorySample.ReadAsync(pid, http, cancellationToken);
-        await output.WriteLineAsync($"  baseline        {baseline}");
+        await Task.Delay(TimeSpan.FromSeconds(tunnel is null ? 2 : 4), cancellationToken);
+        var baseline = await SampleAsync("baseline");
 
         var watch = Stopwatch.StartNew();
         var open = await OpenAsync(listen, options.Connections, tls, output, cancellationToken);
         var opened = watch.Elapsed;
         await Task.Delay(options.Settle, cancellationToken);
-        var loaded = await MemorySample.ReadAsync(pid, http, cancellationToken);
-        await output.WriteLineAsync($"  {open.Count,6} idle    {loaded}   (opened in {opened.TotalSeconds:0.0} s)");
+        var loaded = await SampleAsync($"{open.Count,6} idle", $"   (opened in {opened.TotalSeconds:0.0} s)");
+
+        if (open.Count < options.Connections)
+        {
+            // Why the relay closed the ones that failed: its close reasons (and, through a tunnel, its stream metrics).
+            var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
+            foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("fastrelay_connections_closed_total", StringComparison.Ordinal) || l.StartsWith("fastrelay_tunnel_", StringComparison.Ordinal)))
+            {
+                await output.WriteLineAsync($"  relay metric: {line}");
+            }
+        }
 
         Close(open);
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-        var after = await MemorySample.ReadAsync(pid, http, cancellationToken);
-        await output.WriteLineAsync($"  after close     {after}");
+        _ = await SampleAsync("after close");
 
-        double Per(long bytes) => bytes / 1024.0 / open.Count;
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"  per idle connection: RSS {Per(loaded.RssBytes - baseline.RssBytes):0.0} KiB, anonymous RSS {Per(loaded.RssAnonBytes - baseline.RssAnonBytes):0.0} KiB, GC heap {Per(loaded.GcHeapBytes - baseline.GcHeapBytes):0.0} KiB (after the last GC)"));
+        double Per(long bytes) => bytes / 1024.0 / Math.Max(1, open.Count);
+        string Line(string what, MemorySample before, MemorySample after) => string.Create(CultureInfo.InvariantCulture,
+            $"  {what}: RSS {Per(after.RssBytes - before.RssBytes):0.0} KiB, anonymous RSS {Per(after.RssAnonBytes - before.RssAnonBytes):0.0} KiB, GC heap {Per(after.GcHeapBytes - before.GcHeapBytes):0.0} KiB (after the last GC)");
+        await output.WriteLineAsync(Line(tunnel is null ? "per idle connection" : "edge, per idle connection with its tunnel stream", baseline.Edge, loaded.Edge));
+        if (baseline.Gateway is { } gatewayBefore && loaded.Gateway is { } gatewayAfter)
+        {
+            await output.WriteLineAsync(Line("gateway, per idle tunnel stream with its backend connection", gatewayBefore, gatewayAfter));
+        }
         if (open.Count < options.Connections)
         {
             await output.WriteLineAsync($"  relay output (last lines):\n{relay.DescribeOutput()}");
@@ -91,14 +140,15 @@ internal static class IdleRun
         return open.Count == options.Connections ? ExitCodes.Success : ExitCodes.PhaseFailed;
     }
 
-    private static ProcessStartInfo RelayStartInfo(IdleOptions options, IPEndPoint listen, IPEndPoint admin, IPEndPoint backend, BenchPki? pki)
+    private static ProcessStartInfo RelayStartInfo(IdleOptions options, IPEndPoint listen, IPEndPoint admin, IPEndPoint backend, BenchPki? pki,
+        Tunnel.BenchTunnel? tunnel)
     {
         var exe = Path.GetFullPath(options.RelayExe);
         var isDll = exe.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var info = new ProcessStartInfo(isDll ? "dotnet" : exe);
         List<string> args = [.. isDll ? [exe] : Array.Empty<string>(),
-            "edge", "--listen", $"idle@{listen}", "--route", $"idle={backend}", "--max-connections", (options.Connections + 100).ToString(CultureInfo.InvariantCulture),
-            "--admin", admin.ToString(), "--audit", "off", "--log-level", "information", .. pki?.RelayArgs() ?? [], .. options.RelayArgs];
+            "edge", "--listen", $"idle@{listen}", "--route", $"idle={(tunnel is null ? "" : "tunnel:")}{backend}", "--max-connections", (options.Connections + 100).ToString(CultureInfo.InvariantCulture),
+            "--admin", admin.ToString(), "--audit", "off", "--log-level", "information", .. pki?.RelayArgs() ?? [], .. tunnel?.EdgeArgs() ?? [], .. options.RelayArgs];
         args.ForEach(info.ArgumentList.Add);
         if (ClientRuntime.HarnessSetInline)
         {

@@ -19,8 +19,11 @@ internal sealed record MemorySample(long RssBytes, long RssAnonBytes, long GcHea
         using var document = await admin.GetFromJsonAsync<JsonDocument>("/status", cancellationToken)
             ?? throw new InvalidOperationException("/status answered nothing");
         var root = document.RootElement;
-        return new MemorySample(Kib("VmRSS:"), Kib("RssAnon:"), root.GetProperty("memory").GetProperty("gcHeapBytes").GetInt64(),
-            root.GetProperty("connections").GetProperty("active").GetInt64(), (int)(Kib("Threads:") / 1024));
+
+        // The gateway's /status has no "connections" (it reports tunnel sessions): -1 there.
+        var active = root.TryGetProperty("connections", out var connections) && connections.TryGetProperty("active", out var count) ? count.GetInt64() : -1;
+        var gcHeap = root.TryGetProperty("memory", out var memory) && memory.TryGetProperty("gcHeapBytes", out var heap) ? heap.GetInt64() : -1;
+        return new MemorySample(Kib("VmRSS:"), Kib("RssAnon:"), gcHeap, active, (int)(Kib("Threads:") / 1024));
     }
 
     /// <summary>One line for the report.</summary>

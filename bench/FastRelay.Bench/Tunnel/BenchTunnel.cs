@@ -21,10 +21,13 @@ internal sealed partial class BenchTunnel : IAsyncDisposable
     private readonly string _edgePublicKey;
     private readonly string _gatewayPublicKey;
     private int _keepaliveRequests = 100;
+    private string _relayExe = "";
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly IReadOnlyList<string> _gatewayArgs;
 
-    private BenchTunnel(string directory, string edgePublicKey, string gatewayPublicKey, IPEndPoint gateway, int edgeAdminPort)
+    private BenchTunnel(string directory, string edgePublicKey, string gatewayPublicKey, IPEndPoint gateway, int edgeAdminPort, IReadOnlyList<string> gatewayArgs)
     {
+        _gatewayArgs = gatewayArgs;
         _directory = directory;
         _edgePublicKey = edgePublicKey;
         _gatewayPublicKey = gatewayPublicKey;
@@ -38,31 +41,68 @@ internal sealed partial class BenchTunnel : IAsyncDisposable
     /// <summary>The edge's admin port (for its tunnel metrics).</summary>
     public int EdgeAdminPort { get; }
 
+    /// <summary>The gateway's admin endpoint (/status, /metrics).</summary>
+    public IPEndPoint GatewayAdmin { get; } = FreePort.Pick();
+
     /// <summary>The gateway process, once started.</summary>
     public ChildProcess? Process { get; private set; }
 
     /// <summary>Writes the keys and starts the gateway; null with the reason when it does not come up within 20 s.</summary>
-    public static async Task<(BenchTunnel? Tunnel, string? Error)> StartAsync(RunOptions options, CancellationToken cancellationToken)
+    public static Task<(BenchTunnel? Tunnel, string? Error)> StartAsync(RunOptions options, CancellationToken cancellationToken)
+        => StartAsync(options.RelayExe!, options.TunnelKeepaliveRequests, [], cancellationToken);
+
+    /// <summary>
+    /// As above for <c>idle</c> and <c>soak</c>: <paramref name="gatewayArgs"/> are added to the gateway's flags
+    /// (e.g. <c>--tunnel-max-streams</c>); <paramref name="keepaliveRequests"/> 0 keeps each tunnel connection for good.
+    /// </summary>
+    public static async Task<(BenchTunnel? Tunnel, string? Error)> StartAsync(string relayExe, int keepaliveRequests, IReadOnlyList<string> gatewayArgs,
+        CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("fastrelay-bench-tunnel-").FullName;
         var edge = WriteKey(directory, "edge.key");
         var gateway = WriteKey(directory, "gateway.key");
-        var tunnel = new BenchTunnel(directory, edge, gateway, FreePort.Pick(), FreePort.Pick().Port) { _keepaliveRequests = options.TunnelKeepaliveRequests };
-        tunnel.Process = ChildProcess.Start(tunnel.GatewayStartInfo(options), line => line.Contains("gateway running", StringComparison.Ordinal));
+        var tunnel = new BenchTunnel(directory, edge, gateway, FreePort.Pick(), FreePort.Pick().Port, gatewayArgs) { _keepaliveRequests = keepaliveRequests };
+        tunnel._relayExe = relayExe;
+        var (started, error) = await tunnel.StartGatewayAsync(cancellationToken);
+        if (!started)
+        {
+            await tunnel.DisposeAsync();
+            return (null, error);
+        }
+
+        return (tunnel, null);
+    }
+
+    /// <summary>
+    /// Kills the gateway process (SIGKILL: no drain, no GOAWAY, as a crash) and starts it again on the same port with
+    /// the same key, as <c>soak</c>'s gateway restart does. False with the reason when it does not come back.
+    /// </summary>
+    public async Task<(bool Started, string? Error)> RestartGatewayAsync(CancellationToken cancellationToken)
+    {
+        if (Process is not null)
+        {
+            await Process.DisposeAsync();
+        }
+
+        return await StartGatewayAsync(cancellationToken);
+    }
+
+    private async Task<(bool Started, string? Error)> StartGatewayAsync(CancellationToken cancellationToken)
+    {
+        var tunnel = this;
+        tunnel.Process = ChildProcess.Start(tunnel.GatewayStartInfo(_relayExe), line => line.Contains("gateway running", StringComparison.Ordinal));
         var waited = Stopwatch.StartNew();
         while (!tunnel.Process.AwaitedLine.IsCompleted)
         {
             if (tunnel.Process.ExitCode is not null || waited.Elapsed > StartTimeout)
             {
-                var error = $"gateway did not start: {tunnel.Process.DescribeOutput()}";
-                await tunnel.DisposeAsync();
-                return (null, error);
+                return (false, $"gateway did not start: {tunnel.Process.DescribeOutput()}");
             }
 
             await Task.Delay(50, cancellationToken);
         }
 
-        return (tunnel, null);
+        return (true, null);
     }
 
     /// <summary>The edge's flags for the tunnel (its routes are written with <c>tunnel:</c> by <see cref="RelayProcess"/>).</summary>
@@ -122,17 +162,17 @@ internal sealed partial class BenchTunnel : IAsyncDisposable
         return key.PublicKeyBase64;
     }
 
-    private ProcessStartInfo GatewayStartInfo(RunOptions options)
+    private ProcessStartInfo GatewayStartInfo(string relayExe)
     {
-        var exe = Path.GetFullPath(options.RelayExe!);
+        var exe = Path.GetFullPath(relayExe);
         var isDll = exe.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var info = new ProcessStartInfo(isDll ? "dotnet" : exe);
         string[] args =
         [
             "gateway", "--listen", Gateway.ToString(), "--tunnel-key", Path.Combine(_directory, "gateway.key"), "--edge-key", _edgePublicKey,
-            "--allow-any-target", "--audit", "off", "--admin", "127.0.0.1:0", "--log-level", "information",
+            "--allow-any-target", "--audit", "off", "--admin", GatewayAdmin.ToString(), "--log-level", "information",
         ];
-        foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args))
+        foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args).Concat(_gatewayArgs))
         {
             info.ArgumentList.Add(arg);
         }

@@ -31,7 +31,7 @@ internal sealed partial class RelayedConnection : IDialGuard
 {
     private readonly DuplexRelay _relay;
     private readonly SocketPipeConnection _client;
-    private readonly SocketPipeConnection _upstream;
+    private SocketPipeConnection? _upstream; // Created by the first direct (socket) target: a tunnel-only edge never pays for it.
     private readonly System.IO.Pipelines.PipeOptions _pipeOptions;
     private TlsPipeConnection? _tlsClient; // Created by the first TLS connection (RelayedConnection.Tls.cs): a plain edge never pays for it.
     private TlsHandshake? _handshake;
@@ -57,7 +57,6 @@ internal sealed partial class RelayedConnection : IDialGuard
         _relay = new DuplexRelay(time);
         _relay.DirectionEnded = _ => EndBackendSession(); // One delegate for the instance's life: nothing allocated per connection.
         _client = new SocketPipeConnection(pipeOptions);
-        _upstream = new SocketPipeConnection(pipeOptions);
         _pipeOptions = pipeOptions;
     }
 
@@ -85,7 +84,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         {
             // Idempotent, and harmless on a transport with no socket attached.
             _client.Abort();
-            _upstream.Abort();
+            _upstream?.Abort();
             _tunnelStream?.Abort();
         }
 
@@ -225,10 +224,12 @@ internal sealed partial class RelayedConnection : IDialGuard
         }
 
         // A tunnel stream is relayed exactly like a socket: it is an IPipeConnection too.
-        IPipeConnection upstreamSide = _upstream;
+        IPipeConnection upstreamSide;
         if (upstream is not null)
         {
+            _upstream ??= new SocketPipeConnection(_pipeOptions);
             _upstream.Start(upstream);
+            upstreamSide = _upstream;
         }
         else
         {
@@ -247,7 +248,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         var linger = context.Options.IdleTimeout > TimeSpan.Zero ? context.Options.IdleTimeout : EdgeOptions.DefaultIdleTimeout;
         if (upstream is not null)
         {
-            await _upstream.CloseAsync(linger);
+            await _upstream!.CloseAsync(linger);
         }
         else
         {

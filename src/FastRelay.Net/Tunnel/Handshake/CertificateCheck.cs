@@ -42,10 +42,20 @@ internal static class CertificateCheck
             }
 
             var leaf = certificates[0];
-            return CheckChain(leaf, certificates, roots, now, revocationCheck)
-                ?? CheckUsage(leaf, peerRole)
-                ?? LeafKeys.Describe(leaf)
-                ?? CheckBinding(leaf, remoteStatic, identity.BindingSignature, identity.BindingNotAfter.Value, peerRole, now);
+            try
+            {
+                return CheckChain(leaf, certificates, roots, now, revocationCheck)
+                    ?? CheckUsage(leaf, peerRole)
+                    ?? LeafKeys.Describe(leaf)
+                    ?? CheckBinding(leaf, remoteStatic, identity.BindingSignature, identity.BindingNotAfter.Value, peerRole, now);
+            }
+            catch (CryptographicException e)
+            {
+                // A certificate that parses can still break OpenSSL later: a public key it cannot decode makes the chain
+                // build itself throw ("unable to get certs public key", "internal error"; found by tools/fuzz.sh handshake).
+                // Any peer that completes XX can send one, so it is a rejection like any other, never an escaping exception.
+                return $"certificate '{leaf.Subject}' could not be checked: {e.Message}";
+            }
         }
         finally
         {

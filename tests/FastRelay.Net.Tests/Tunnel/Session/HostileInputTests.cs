@@ -100,6 +100,7 @@ public sealed class HostileInputTests
         { "INIT for a wrong epoch", RawPeer.Raw(FrameType.Rekey, FrameFlags.RekeyInit, 0, [0, 0, 0, 5, .. new byte[48]]), TunnelErrorCode.RekeyError, "REKEY INIT for epoch 5 (expected 1)" },
         { "INIT failing KK", RawPeer.Raw(FrameType.Rekey, FrameFlags.RekeyInit, 0, [0, 0, 0, 1, .. new byte[48]]), TunnelErrorCode.RekeyError, "failed KK authentication" },
         { "DONE without INIT", RawPeer.Raw(FrameType.Rekey, FrameFlags.RekeyDone, 0, [0, 0, 0, 1]), TunnelErrorCode.RekeyError, "DONE for epoch 1 without a matching INIT" },
+        { "empty DATA without FIN", RawPeer.Raw(FrameType.Data, 0, 1, []), TunnelErrorCode.ProtocolError, "empty DATA without FIN" },
         { "OPEN_OK to the gateway", RawPeer.Raw(FrameType.OpenOk, 0, 1, []), TunnelErrorCode.ProtocolError, "sent to the gateway" },
     };
 
@@ -240,5 +241,28 @@ public sealed class HostileInputTests
 
         Assert.Contains("ENHANCE_YOUR_CALM", await peer.Connection.Completion.WithTimeout(), StringComparison.Ordinal);
         Assert.True(peer.Log.Has(659, "Resets"));
+    }
+
+    /// <summary>
+    /// The "empty DATA" flood row: an empty DATA without FIN is a PROTOCOL_ERROR at once (the row above), so the
+    /// flood that stays within the frame rules is empty DATA+FIN for a stream already gone (it raced an RST, so it
+    /// is ignored, §4.5): counted as a useless frame, past 10,000 per second ENHANCE_YOUR_CALM.
+    /// </summary>
+    [Fact]
+    public async Task EmptyDataWithFin_OnAClosedStream_Flood_EnhanceYourCalm()
+    {
+        await using var peer = await RawPeer.StartAsync(realIsGateway: true, acceptor: new ManualAcceptor());
+        var rst = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(rst, (uint)TunnelErrorCode.Cancel);
+        await peer.SendAsync(peer.Seal(RawPeer.Open(1), RawPeer.Raw(FrameType.Rst, 0, 1, rst)));
+        var emptyFin = RawPeer.Frame(b => FrameWriter.WriteDataHeader(b, 1, 0, fin: true));
+        for (var i = 0; i < 12; i++)
+        {
+            await peer.SendAsync(peer.Seal([.. Enumerable.Repeat(emptyFin, 1000)]));
+        }
+
+        var goAway = await peer.ReadUntilAsync(FrameType.GoAway);
+        Assert.Equal((uint)TunnelErrorCode.EnhanceYourCalm, BinaryPrimitives.ReadUInt32BigEndian(goAway!.Value.Body.AsSpan(4)));
+        Assert.Contains("UselessFrames", await peer.Connection.Completion.WithTimeout(), StringComparison.Ordinal);
     }
 }
