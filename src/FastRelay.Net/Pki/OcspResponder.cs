@@ -96,13 +96,15 @@ internal sealed partial class OcspResponder : IAsyncDisposable
         try
         {
             var (status, body, summary) = await ReadAndAnswerAsync(client, timeout.Token);
+
+            // Counted before the answer goes out: a client that has read it may look at the count at once.
+            Interlocked.Increment(ref _requests);
             var contentType = status == 200 ? "application/ocsp-response" : "text/plain";
             var head = Encoding.ASCII.GetBytes(
                 $"HTTP/1.1 {status} {(status == 200 ? "OK" : "Bad Request")}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n");
             await client.SendAsync(head, SocketFlags.None, timeout.Token);
             await client.SendAsync(body, SocketFlags.None, timeout.Token);
             client.Shutdown(SocketShutdown.Send);
-            Interlocked.Increment(ref _requests);
             var remote = client.RemoteEndPoint?.ToString() ?? "?";
             Log.Answered(_logger, remote, status, summary);
         }
