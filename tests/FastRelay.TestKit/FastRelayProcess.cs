@@ -132,6 +132,18 @@ public sealed class FastRelayProcess : IDisposable
         return found!;
     }
 
+    /// <summary>
+    /// As <see cref="AdminEndPointAsync"/>, and waits for the "... running: ..." line too: POST /reload and /drain are
+    /// answered 503 until then (the admin endpoint starts before the listeners).
+    /// </summary>
+    public async Task<IPEndPoint> AdminActionsEndPointAsync()
+    {
+        var admin = await AdminEndPointAsync();
+        Assert.True(await TestTimeouts.EventuallyAsync(() => StandardOutput.Contains(" running: ", StringComparison.Ordinal) || _process.HasExited),
+            $"fastrelay never logged that it runs: {StandardOutput}{StandardError}");
+        return admin;
+    }
+
     /// <summary>Runs <c>fastrelay</c> to its exit (bounded) and returns the finished process.</summary>
     public static async Task<FastRelayProcess> RunAsync(params string[] args)
     {

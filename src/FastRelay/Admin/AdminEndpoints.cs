@@ -73,6 +73,11 @@ internal sealed class AdminEndpoints(AdminState state)
                 "admin actions are accepted from loopback only while --admin is a loopback address\n");
         }
 
+        if (!state.ActionsReady)
+        {
+            return TextAsync(context, StatusCodes.Status503ServiceUnavailable, "starting: admin actions are available once the listeners are up; retry\n");
+        }
+
         return action(context);
     }
 

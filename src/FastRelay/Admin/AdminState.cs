@@ -56,6 +56,14 @@ internal sealed class AdminState
     /// </summary>
     public List<Func<string, (bool Succeeded, string Message)>> ReloadSteps { get; } = [];
 
+    /// <summary>
+    /// True once every reload step and the drain are wired. The admin endpoint starts before the listeners (it must be
+    /// up for a handoff), so a POST arriving in between would run a reload with steps missing and report success.
+    /// </summary>
+    public bool ActionsReady { get => _actionsReady; set => _actionsReady = value; }
+
+    private volatile bool _actionsReady;
+
     /// <summary>What POST /drain does: the same as SIGTERM.</summary>
     public Action<string>? Drain { get; set; }
 

@@ -130,6 +130,8 @@ internal static partial class EdgeHost
             metrics?.ObserveCertificateExpiry(() => CertificateExpiry(server));
         }
 
+        state.ActionsReady = true; // Every reload step is in place: POST /reload and /drain are answered from now on.
+
         // Step 5: answer the next restart.
         await using var handoff = StartHandoff(options, new EdgeRestart(server, admin, () => state.Drain!("handoff")), logger);
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);

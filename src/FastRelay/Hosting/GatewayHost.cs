@@ -79,6 +79,7 @@ internal static partial class GatewayHost
             state.ReloadSteps.Add(tunnelCrls);
         }
 
+        state.ActionsReady = true; // Every reload step is in place: POST /reload and /drain are answered from now on.
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true; // Reload, never exit.

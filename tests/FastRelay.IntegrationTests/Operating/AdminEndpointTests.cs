@@ -77,7 +77,22 @@ public sealed class AdminEndpointTests
         Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
     }
 
-    private static AdminState NewState() => new() { Version = "test", Time = TimeProvider.System, StartedAt = DateTimeOffset.UtcNow, Options = Options };
+    [Fact]
+    public async Task PostReload_WhileStarting_503AndNoStepRuns()
+    {
+        var state = NewState();
+        state.ActionsReady = false; // The listeners are not up yet: some reload steps are not wired.
+        var ran = false;
+        state.ReloadSteps.Add(_ => (ran = true, "ran"));
+        var context = Request("POST", "/reload", IPAddress.Loopback);
+
+        await new AdminEndpoints(state).HandleAsync(context);
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
+        Assert.False(ran);
+    }
+
+    private static AdminState NewState() => new() { Version = "test", Time = TimeProvider.System, StartedAt = DateTimeOffset.UtcNow, Options = Options, ActionsReady = true };
 
     private static DefaultHttpContext Request(string method, string path, IPAddress remote)
     {

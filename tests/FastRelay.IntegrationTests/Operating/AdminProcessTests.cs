@@ -85,7 +85,7 @@ public sealed class AdminProcessTests : IDisposable
         await File.WriteAllTextAsync(_policy, Policy("127.0.0.2/32"));
         var listen = FastRelayProcess.FreeEndPoint();
         using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--policy", _policy);
-        var admin = await relay.AdminEndPointAsync();
+        var admin = await relay.AdminActionsEndPointAsync();
         await relay.WaitUntilListeningAsync(listen);
         Assert.False(await CanEchoFromAsync(listen, "127.0.0.3"));
 
@@ -130,7 +130,7 @@ public sealed class AdminProcessTests : IDisposable
             var listen = FastRelayProcess.FreeEndPoint();
             await File.WriteAllTextAsync(config, $$"""{"listen": ["echo@{{listen}}"], "route": ["echo={{echo.EndPoint}}"], "idle-timeout": "5m"}""");
             using var relay = FastRelayProcess.Start("edge", "--config", config);
-            var admin = await relay.AdminEndPointAsync();
+            var admin = await relay.AdminActionsEndPointAsync();
 
             await File.WriteAllTextAsync(config, $$"""{"listen": ["echo@{{listen}}"], "route": ["echo={{echo.EndPoint}}"], "idle-timeout": "7m"}""");
             var changed = await Http.PostAsync(new Uri($"http://{admin}/reload"), null);
@@ -158,7 +158,7 @@ public sealed class AdminProcessTests : IDisposable
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
         var listen = FastRelayProcess.FreeEndPoint();
         using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--drain-timeout", "20s");
-        var admin = await relay.AdminEndPointAsync();
+        var admin = await relay.AdminActionsEndPointAsync();
         await relay.WaitUntilListeningAsync(listen);
         using var client = await SocketTestExtensions.ConnectAsync(listen);
         await client.SendAsync(new byte[] { 1 }, SocketFlags.None);

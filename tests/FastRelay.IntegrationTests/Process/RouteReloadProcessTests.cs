@@ -23,7 +23,7 @@ public sealed class RouteReloadProcessTests : IDisposable
         var listen = FastRelayProcess.FreeEndPoint();
         await WriteConfigAsync(listen, $"crm={stable.EndPoint};weight=4,{canary.EndPoint};weight=1");
         using var relay = FastRelayProcess.Start("edge", "--config", _config, "--admin", "127.0.0.1:0", "--audit", "off");
-        var admin = await relay.AdminEndPointAsync();
+        var admin = await relay.AdminActionsEndPointAsync();
         await relay.WaitUntilListeningAsync(listen);
 
         Assert.InRange(await CanarySessionsAsync(listen, canary, 100), 10, 30);
