@@ -66,9 +66,6 @@ public sealed partial class TunnelConnection
             throw;
         }
 
-        // Answered: the completion source (and its task, ~100 B) is not needed for the rest of the stream's life,
-        // which for an idle session can be hours. Late TrySetResult calls see null and do nothing.
-        stream.OpenAnswer = null;
         return code == TunnelErrorCode.NoError
             ? new TunnelOpenResult(stream, code, Retryable: false)
             : new TunnelOpenResult(null, code, Retryable: code == TunnelErrorCode.RefusedStream || !stream.OpenSent);
