@@ -116,7 +116,7 @@ internal sealed record FailoverReport
         static string F(double? ms) => ms is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "n/a";
         yield return $"fastrelay-bench failover: {Signal} of gateway 1 of 2, {EstablishedSessions} established sessions, {NewPerSecond} new sessions/s, ping interval {PingIntervalMs} ms";
         yield return $"  new sessions before the kill      {NewBeforeKillSucceeded} ok, {NewBeforeKillFailed} failed";
-        yield return $"  new sessions after the kill       {NewAfterKillSucceeded} ok, {NewAfterKillFailed} failed ({NewStartedAfterKillFailed} of them started after the kill){(NewSkipped > 0 ? $", {NewSkipped} skipped (too many in flight)" : "")}";
+        yield return $"  new sessions after the kill       {NewAfterKillSucceeded} ok, {NewAfterKillFailed} failed ({NewStartedAfterKillFailed} of the failed ones had started after the kill){(NewSkipped > 0 ? $", {NewSkipped} skipped (too many in flight)" : "")}";
         yield return $"  first success after the kill      {F(FirstSuccessAfterKillMs)}";
         yield return $"  last failure after the kill       {F(LastFailureAfterKillMs)}   (every new session succeeds within this of the kill)";
         yield return $"  new-session latency after kill    p50 {F(NewLatencyAfterKillP50Ms)}, p99 {F(NewLatencyAfterKillP99Ms)}, max {F(NewLatencyAfterKillMaxMs)}";
