@@ -69,7 +69,9 @@ public sealed class BackendPicker
             }
         }
 
-        var panic = count == 0 && remaining > 0;
+        // Panic (all down or ejected: pick among all) only for a session's first pick: a retry after a failed dial
+        // must not land on an ejected backend, nor report "every candidate is down" while the one just tried was up.
+        var panic = count == 0 && remaining > 0 && exclude.IsEmpty;
         if (panic)
         {
             Registry.OnPanic(set);

@@ -104,6 +104,9 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <summary>The routes new sessions are picked from; a reload swaps them (<see cref="RouteTable.TryReplace"/>).</summary>
     public RouteTable Routes => _context.Routes;
 
+    /// <summary>True when the edge has a gateway pool (it was started with <c>--gateway</c>): <c>tunnel:</c> targets can be served.</summary>
+    public bool HasTunnel => _context.Tunnel is not null;
+
     /// <summary>The state of every backend picked or checked: outstanding sessions, latency, health, ejections.</summary>
     public BackendRegistry Backends => _context.Picker.Registry;
 
@@ -288,6 +291,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
             // A bug, not a connection outcome: log it loudly and do not reuse the half-torn state.
             Log.ConnectionUnexpectedError(_context.Logger, connection.Id, ex);
             socket.Dispose();
+            connection.EndBackendSession(); // Its backend must not count a session that will never end.
         }
         finally
         {

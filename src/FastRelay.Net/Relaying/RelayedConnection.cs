@@ -270,7 +270,7 @@ internal sealed partial class RelayedConnection : IDialGuard
     // either way), not when the last byte is delivered: request/response protocols end with one FIN, and a client
     // that opens its next session at once must find the last one no longer counted, or weights would drift for
     // sessions that do not really overlap (README, "Load balancing and health checks"). Once per session.
-    private void EndBackendSession() => Interlocked.Exchange(ref _backend, null)?.SessionEnded();
+    internal void EndBackendSession() => Interlocked.Exchange(ref _backend, null)?.SessionEnded();
 
     /// <inheritdoc />
     bool IDialGuard.Allows(IPEndPoint upstream)
@@ -313,11 +313,27 @@ internal sealed partial class RelayedConnection : IDialGuard
                 break;
             }
 
+            var budget = DialBudget(context.Time, deadline) / Math.Max(1, planned - attempt + 1);
+            if (budget <= TimeSpan.Zero)
+            {
+                break; // The connect timeout is spent (a pause between two attempts): no dial without time for it.
+            }
+
             _tried.Add(target);
             var backend = pick.Backend!;
             backend.DialStarted();
             var started = context.Time.GetTimestamp();
-            var result = await DialOneAsync(target, context, DialBudget(context.Time, deadline) / Math.Max(1, planned - attempt + 1));
+            DialResult result;
+            try
+            {
+                result = await DialOneAsync(target, context, budget);
+            }
+            catch
+            {
+                backend.DialAbandoned(); // A bug, not an outcome (the dialers never throw): keep the count true.
+                throw;
+            }
+
             if (result.Connected || _tunnelStream is not null)
             {
                 backend.DialSucceeded(context.Time.GetElapsedTime(started));

@@ -107,7 +107,7 @@ internal static class DemoRunner
             return null;
         }
 
-        var state = new AdminState { Version = "demo", Time = TimeProvider.System, StartedAt = TimeProvider.System.GetUtcNow(), Options = options, Metrics = exporter, Server = edge };
+        var state = new AdminState { Version = "demo", Time = TimeProvider.System, StartedAt = TimeProvider.System.GetUtcNow(), Options = options, Metrics = exporter, Server = edge, ActionsReady = true };
         state.ReadinessChecks.Add(new ListenersReadinessCheck(state));
         try
         {

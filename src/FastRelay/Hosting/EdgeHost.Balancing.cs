@@ -28,6 +28,15 @@ internal static partial class EdgeHost
     /// </summary>
     private static (bool Succeeded, bool Changed, string Message) ApplyRoutes(EdgeServer server, EdgeOptions options, ILogger logger)
     {
+        // --gateway takes effect on a restart only: tunnel: targets on an edge started without a gateway pool would
+        // fail every session while the reload said "done".
+        if (!server.HasTunnel && options.Routes.SelectMany(r => r.Targets).FirstOrDefault(t => t.ViaTunnel) is { } tunnelTarget)
+        {
+            var why = $"target {tunnelTarget} needs a --gateway, and this edge was started without one (restart to add gateways)";
+            Log.RoutesReloadRefused(logger, why);
+            return (false, false, $"routes: refused, version {server.Routes.Version} stays: {why}");
+        }
+
         if (server.Routes.TryReplace(options.Routes, out var error) is not { } changed)
         {
             Log.RoutesReloadRefused(logger, error);

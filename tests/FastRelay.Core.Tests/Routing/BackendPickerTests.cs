@@ -124,6 +124,20 @@ public sealed class BackendPickerTests
     }
 
     [Fact]
+    public void Pick_RetryWhenTheRestAreDown_NoneRatherThanPanic()
+    {
+        // The first pick failed its dial; the only other candidate is down: the retry does not land on it.
+        var picker = Picker(new BalancingOptions { HealthCheck = HealthCheckKind.Tcp, HealthFall = 1 });
+        List<TargetOptions> targets = [new("a", 1, 1), new("b", 1, 1)];
+        picker.Registry.Get(targets[1]).ReportCheck(passed: false, "connection refused");
+
+        var retry = picker.Pick(targets, [targets[0]]);
+
+        Assert.Null(retry.Target);
+        Assert.False(retry.Panic);
+    }
+
+    [Fact]
     public void Pick_Excluding_GivesEveryOtherCandidateOnceThenNone()
     {
         var picker = Picker();

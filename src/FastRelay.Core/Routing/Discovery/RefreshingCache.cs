@@ -28,6 +28,12 @@ public sealed class RefreshingCache<TKey, TValue>
     private readonly RefreshingCacheOptions _options;
     private readonly TimeProvider _time;
     private readonly Dictionary<TKey, Entry> _entries;
+
+    // Equal answers of different keys share one instance: the picker keeps its weighted round-robin position per list
+    // instance, so a fresh instance per client would restart the schedule for every client (always the heaviest target
+    // first) and a 20 % canary would see almost no sessions. Bounded: cleared when it outgrows InternLimit.
+    private readonly Dictionary<TValue, TValue>? _interned;
+    private const int InternLimit = 4096;
     private readonly LinkedList<Entry> _recency = new(); // Most recently used first.
     private readonly Lock _lock = new();
     private readonly long _staleTicks;
@@ -52,6 +58,7 @@ public sealed class RefreshingCache<TKey, TValue>
         _options = options;
         _time = time;
         _sameAnswer = sameAnswer;
+        _interned = sameAnswer is null ? null : new Dictionary<TValue, TValue>(sameAnswer);
         _fetched = fetched;
         _entries = new Dictionary<TKey, Entry>(Math.Min(options.Capacity, 1024), keys);
         _staleTicks = ToTimestampTicks(options.StaleLimit);
@@ -202,8 +209,39 @@ public sealed class RefreshingCache<TKey, TValue>
             entry.Fetching = null;
         }
 
-        _fetched?.Invoke(entry.Key, outcome, fill.Failure);
+        // Waiters first: a throwing observer (metrics, log) must not leave them waiting for the fetch timeout.
         fetching.SetResult(result);
+        try
+        {
+            _fetched?.Invoke(entry.Key, outcome, fill.Failure);
+        }
+#pragma warning disable CA1031 // An observer's failure is not the cache's: the answer is stored and delivered.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    // Under the lock: the instance every key with an equal answer uses.
+    private TValue Intern(TValue value)
+    {
+        if (_interned is null)
+        {
+            return value;
+        }
+
+        if (_interned.TryGetValue(value, out var shared))
+        {
+            return shared;
+        }
+
+        if (_interned.Count >= InternLimit)
+        {
+            _interned.Clear(); // Answers churned: start over rather than grow (the picker re-learns its position).
+        }
+
+        _interned.Add(value, value);
+        return value;
     }
 
     // Under the lock: the fetch's answer, or its failure, into entry.
@@ -217,7 +255,7 @@ public sealed class RefreshingCache<TKey, TValue>
         }
 
         var ttl = ToTimestampTicks(fill.Ttl);
-        entry.Value = entry.Value is { } old && _sameAnswer?.Equals(old, fill.Value) == true ? old : fill.Value;
+        entry.Value = entry.Value is { } old && _sameAnswer?.Equals(old, fill.Value) == true ? old : Intern(fill.Value);
         entry.StaleAt = now + ttl;
         entry.RefreshAt = now + (long)(ttl * _options.RefreshAhead);
         entry.RetryAt = 0;

@@ -33,5 +33,16 @@ internal sealed class TargetListComparer : IEqualityComparer<IReadOnlyList<Targe
         return true;
     }
 
-    public int GetHashCode(IReadOnlyList<TargetOptions> obj) => obj.Count; // Not used as a key: Equals is what matters.
+    /// <summary>Consistent with <see cref="Equals(IReadOnlyList{TargetOptions}?, IReadOnlyList{TargetOptions}?)"/>: the cache interns answers by it.</summary>
+    public int GetHashCode(IReadOnlyList<TargetOptions> obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var hash = new HashCode();
+        for (var i = 0; i < obj.Count; i++)
+        {
+            hash.Add(obj[i]);
+        }
+
+        return hash.ToHashCode();
+    }
 }

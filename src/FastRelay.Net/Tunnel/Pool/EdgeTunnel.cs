@@ -25,8 +25,9 @@ internal static class EdgeTunnel
             OnPinged = metrics is null ? null : metrics.TunnelPinged,
         };
 
-        // Random only spreads redials (jitter), it guards nothing: a seeded instance per pool is enough.
-        return new TunnelPool(options.Gateways, dialer, policy, options.ConnectTimeout, time, new Random(), loggerFactory.CreateLogger("FastRelay.TunnelPool"), events);
+        // Random spreads redials (jitter) and samples the two gateways of each choice, from every session's thread at
+        // once: Random.Shared is the thread-safe instance (a plain Random shared across threads can decay to zeros).
+        return new TunnelPool(options.Gateways, dialer, policy, options.ConnectTimeout, time, Random.Shared, loggerFactory.CreateLogger("FastRelay.TunnelPool"), events);
     }
 
     /// <summary>The session settings both roles derive from the shared flags.</summary>

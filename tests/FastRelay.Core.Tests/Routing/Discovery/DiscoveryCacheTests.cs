@@ -59,6 +59,25 @@ public sealed class DiscoveryCacheTests
     }
 
     [Fact]
+    public async Task CandidatesAsync_EqualAnswersForDifferentClients_ShareOneInstance()
+    {
+        // The picker keeps its weighted round-robin position per list instance: one per client would restart the
+        // schedule for every client, and a 20 % canary would rarely be picked by clients with few sessions.
+        var cache = Create();
+        _source.Answers["api/10.0.0.2"] = "10.1.0.2:443";
+        _source.Answers["api/10.0.0.3"] = "10.1.0.2:443";
+        _source.Answers["api/10.0.0.4"] = "10.1.0.3:443";
+
+        var first = await cache.CandidatesAsync("api", IPAddress.Parse("10.0.0.2"), Defaults);
+        var second = await cache.CandidatesAsync("api", IPAddress.Parse("10.0.0.3"), Defaults);
+        var other = await cache.CandidatesAsync("api", IPAddress.Parse("10.0.0.4"), Defaults);
+
+        Assert.Equal("10.1.0.2", Assert.Single(first).Host);
+        Assert.Same(first, second);
+        Assert.NotSame(first, other);
+    }
+
+    [Fact]
     public async Task CandidatesAsync_DiscoveryDown_ReturnsTheDefaultBackends_AndCountsIt()
     {
         var cache = Create();
