@@ -23,19 +23,25 @@ internal sealed class HealthChecker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
 
-    private HealthChecker(RouteTable routes, BackendRegistry registry, TimeProvider time)
+    private readonly Func<IEnumerable<TargetOptions>>? _discovered;
+
+    private HealthChecker(RouteTable routes, BackendRegistry registry, TimeProvider time, Func<IEnumerable<TargetOptions>>? discovered)
     {
         _routes = routes;
+        _discovered = discovered;
         _registry = registry;
         _time = time;
         var options = registry.Options;
         _probe = new TcpHealthProbe(options.HealthTimeout, options.HealthSend, options.HealthExpect);
     }
 
-    /// <summary>Starts checking; the first round runs at once.</summary>
-    public static HealthChecker Start(RouteTable routes, BackendRegistry registry, TimeProvider time)
+    /// <summary>
+    /// Starts checking the routes' direct targets and, with <paramref name="discovered"/>, the direct targets of the
+    /// answers discovery gave; the first round runs at once.
+    /// </summary>
+    public static HealthChecker Start(RouteTable routes, BackendRegistry registry, TimeProvider time, Func<IEnumerable<TargetOptions>>? discovered = null)
     {
-        var checker = new HealthChecker(routes, registry, time);
+        var checker = new HealthChecker(routes, registry, time, discovered);
         checker._loop = Task.Run(checker.RunAsync); // Away from the caller's context; ends when disposed.
         return checker;
     }
@@ -69,6 +75,7 @@ internal sealed class HealthChecker : IAsyncDisposable
 
     private IEnumerable<TargetOptions> Targets() => _routes.Current
         .SelectMany(r => r.Targets)
+        .Concat(_discovered?.Invoke() ?? [])
         .Where(t => !t.ViaTunnel)
         .DistinctBy(BackendKey.Of);
 

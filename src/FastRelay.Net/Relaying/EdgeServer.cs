@@ -195,7 +195,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         // Idle blocks kept for reuse: enough for a burst of busy connections without holding memory forever.
         var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
         var server = new EdgeServer(context, listeners, memory) { Discovery = discovery };
-        server._healthChecks = options.Balancing.HealthCheck == HealthCheckKind.Tcp ? HealthChecker.Start(routes, backends, time) : null;
+        server._healthChecks = options.Balancing.HealthCheck == HealthCheckKind.Tcp ? HealthChecker.Start(routes, backends, time, discovery.Cache is { } cache ? cache.DiscoveredTargets : null) : null;
         foreach (var listener in listeners)
         {
             // On the thread pool, away from any caller's SynchronizationContext (a test runner's, say):

@@ -11,12 +11,17 @@ internal sealed partial class RelayedConnection
     /// Step 2 for one target: a direct target is dialled over TCP; a <c>tunnel:</c> target becomes a stream through
     /// the gateway pool (OPEN with the client's address), which sets <c>_tunnelStream</c> on success. Never throws.
     /// </summary>
-    private ValueTask<DialResult> DialOneAsync(TargetOptions target, EdgeContext context, TimeSpan timeout) =>
+    /// <remarks>
+    /// <paramref name="retriesLeft"/>: the <c>--retries</c> this session has not used yet. The pool moves a tunnel
+    /// stream to another gateway (at most once) only while one is left, so the last attempt is never doubled: with
+    /// <c>--retries 1</c> and two <c>tunnel:</c> targets a session makes at most three OPENs, not four.
+    /// </remarks>
+    private ValueTask<DialResult> DialOneAsync(TargetOptions target, EdgeContext context, TimeSpan timeout, int retriesLeft) =>
         target.ViaTunnel
-            ? OpenTunnelStreamAsync(target, context, timeout)
+            ? OpenTunnelStreamAsync(target, context, timeout, retriesLeft)
             : context.Dialer.DialAsync(target, timeout, this, CancellationToken.None);
 
-    private async ValueTask<DialResult> OpenTunnelStreamAsync(TargetOptions target, EdgeContext context, TimeSpan timeout)
+    private async ValueTask<DialResult> OpenTunnelStreamAsync(TargetOptions target, EdgeContext context, TimeSpan timeout, int retriesLeft)
     {
         if (context.Tunnel is not { } pool)
         {
@@ -31,7 +36,7 @@ internal sealed partial class RelayedConnection
         }
 
         var opened = await pool.OpenStreamAsync(TunnelTarget.ForHost(target.Host, target.Port, _clientEndPoint), timeout, CancellationToken.None,
-            gatewayRetries: Math.Min(context.Options.Retries, 1));
+            gatewayRetries: Math.Min(retriesLeft, 1));
         if (opened.Stream is { } stream)
         {
             if (_relay.Reason is not null)

@@ -326,7 +326,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             DialResult result;
             try
             {
-                result = await DialOneAsync(target, context, budget);
+                result = await DialOneAsync(target, context, budget, context.Options.Retries - (attempt - 1));
             }
             catch
             {

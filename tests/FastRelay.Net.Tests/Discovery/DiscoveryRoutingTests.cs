@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FastRelay.Backends;
+using FastRelay.Routing;
 using FastRelay.TestKit;
 
 namespace FastRelay.Net.Tests.Discovery;
@@ -115,6 +116,25 @@ public sealed class DiscoveryRoutingTests
             return c.AcceptedConnections > 0;
         }));
         Assert.Equal(0, a.AcceptedConnections);
+    }
+
+    [Fact]
+    public async Task ActiveHealthChecks_CoverTheBackendsDiscoveryGave()
+    {
+        await using var a = Echo();
+        var d = Echo();
+        var dEndPoint = d.EndPoint;
+        await using var discovery = new FakeDiscoveryServer(_ => Task.FromResult((200, "text/plain", dEndPoint.ToString())));
+        await using var edge = TestEdge.Start(a.EndPoint.ToString(), flags:
+            [("discovery", $"svc={discovery.Url}"), ("health-check", "tcp"), ("health-interval", "50ms"), ("health-timeout", "500ms"), ("health-fall", "1"), ("eject-after", "0")]);
+
+        await EchoOnceAsync(edge, ClientB); // Discovery answers d: the session goes there, and d is now a known backend.
+        Assert.Equal(0, a.AcceptedConnections);
+        await d.DisposeAsync();
+
+        var key = new BackendKey(dEndPoint.Address.ToString(), dEndPoint.Port, ViaTunnel: false);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Backends.Find(key) is { IsHealthy: false }),
+            "the discovered backend is checked like a --route target and found down");
     }
 
     private static LoopbackBackend Echo() => LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);

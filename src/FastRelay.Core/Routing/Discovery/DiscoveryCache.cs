@@ -61,6 +61,9 @@ public sealed partial class DiscoveryCache
     /// <summary>True when <paramref name="service"/> uses discovery.</summary>
     public bool Covers(string service) => _services.ContainsKey(service);
 
+    /// <summary>Every target of the distinct answers discovery gave recently (for active health checks).</summary>
+    public IEnumerable<TargetOptions> DiscoveredTargets() => _cache.DistinctAnswers().SelectMany(answer => answer);
+
     /// <summary>
     /// The targets for <paramref name="client"/> of <paramref name="service"/>: the discovered ones, or
     /// <paramref name="defaults"/> (returned as the same instance) when there is no answer. Never throws for discovery failures.

@@ -222,6 +222,18 @@ public sealed class RefreshingCache<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// The distinct answers stored recently (those interned since the last clear, at most 4,096), for whoever needs
+    /// to act on every known answer (the health checker); empty without an answer comparer.
+    /// </summary>
+    public TValue[] DistinctAnswers()
+    {
+        lock (_lock)
+        {
+            return _interned is null ? [] : [.. _interned.Keys];
+        }
+    }
+
     // Under the lock: the instance every key with an equal answer uses.
     private TValue Intern(TValue value)
     {
