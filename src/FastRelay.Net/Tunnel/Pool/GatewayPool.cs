@@ -138,7 +138,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     public string? LastFailure => Volatile.Read(ref _lastFailure);
 
     /// <summary>The smallest recent ping round trip among its connections, when measured.</summary>
-    public TimeSpan? PingRtt => _links.Select(l => l.Link.LastPingRtt).Where(r => r is not null).DefaultIfEmpty(null).Min();
+    public TimeSpan? PingRtt => MinPingRtt() is var min && min != TimeSpan.MaxValue ? min : null;
 
     // A link closed this soon after its handshake, before any stream, was refused rather than lost.
     private static readonly TimeSpan YoungLinkLifetime = TimeSpan.FromSeconds(2);
