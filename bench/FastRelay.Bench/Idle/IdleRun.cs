@@ -76,7 +76,7 @@ internal static class IdleRun
         }
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://{admin}"), Timeout = Timeout };
-        using var gatewayHttp = new HttpClient { BaseAddress = new Uri($"http://{tunnel?.GatewayAdmin}"), Timeout = Timeout };
+        using var gatewayHttp = tunnel is null ? null : new HttpClient { BaseAddress = new Uri($"http://{tunnel.GatewayAdmin}"), Timeout = Timeout };
         var pid = relay.Process.Id;
         var kind = (options.Tls ? "mutual TLS (TLS 1.3, ECDSA P-256, client certificate)" : "plain TCP") + (tunnel is null ? "" : ", each holding a tunnel stream,");
         await output.WriteLineAsync($"fastrelay-bench idle: {options.Connections} idle {kind} connections through {options.RelayExe} (pid {pid})");
@@ -88,7 +88,7 @@ internal static class IdleRun
         async Task<(MemorySample Edge, MemorySample? Gateway)> SampleAsync(string label, string suffix = "")
         {
             var edge = await MemorySample.ReadAsync(pid, http, cancellationToken);
-            var gw = tunnel is null ? null : await MemorySample.ReadAsync(tunnel.Process!.Process.Id, gatewayHttp, cancellationToken);
+            var gw = tunnel is null ? null : await MemorySample.ReadAsync(tunnel.Process!.Process.Id, gatewayHttp!, cancellationToken);
             await output.WriteLineAsync($"  {label,-15} {(gw is null ? "" : "edge    ")}{edge}{suffix}");
             if (gw is not null)
             {

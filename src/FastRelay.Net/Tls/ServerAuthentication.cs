@@ -14,30 +14,56 @@ internal static class ServerAuthentication
     /// <summary>TLS 1.2 and 1.3; older versions are refused in the handshake.</summary>
     public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 
+    // Before ModernSuites, which is built from it (static initializers run in text order).
+    private static readonly TlsCipherSuite[] AllowedSuites =
+    [
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ];
+
     /// <summary>
     /// The suites offered: every TLS 1.3 suite (all AEAD), and the ECDHE AEAD suites of TLS 1.2 for ECDSA and
     /// RSA keys. Null where the platform cannot restrict suites (then the OS defaults apply).
     /// </summary>
     /// <remarks>
-    /// A measured trade-off (bench/README.md, "mTLS"): on Linux, .NET caches its native SSL_CTX (and with it the
-    /// server's session cache and tickets) only when no CipherSuitesPolicy is set (Interop.OpenSsl.AllocateSslHandle,
-    /// <c>cacheSslContext</c>), so this policy means a fresh SSL_CTX per handshake and no session resumption.
-    /// Full handshakes cost the same within noise either way (1.25-1.35 ms of relay CPU); the strict suite list
-    /// is kept, as the issue asks for modern suites only.
+    /// Used per handshake only where the shared context cannot be prepared (<see cref="SharedServerContext"/>): on
+    /// Linux a policy makes .NET build a native SSL_CTX per connection (about 9 KiB each, for the connection's life).
     /// </remarks>
     public static readonly CipherSuitesPolicy? ModernSuites = CreateModernSuites();
+
+    /// <summary>Whether <paramref name="suite"/> is one of the suites above.</summary>
+    public static bool IsModern(TlsCipherSuite suite) => Array.IndexOf(AllowedSuites, suite) >= 0;
 
     /// <summary>Options for one handshake with <paramref name="material"/>; <paramref name="validate"/> records the client certificate verdict.</summary>
     public static SslServerAuthenticationOptions Create(TlsMaterial material, RemoteCertificateValidationCallback validate) => new()
     {
         ServerCertificateContext = material.Server.Context,
         EnabledSslProtocols = Protocols,
-        CipherSuitesPolicy = ModernSuites,
+        CipherSuitesPolicy = material.Server.Shared is null ? ModernSuites : null, // The shared context has the suites.
         AllowRenegotiation = false,
         ClientCertificateRequired = material.ClientCa is not null,
         CertificateChainPolicy = material.ClientCa?.ChainPolicy,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         RemoteCertificateValidationCallback = material.ClientCa is null ? null : validate,
+    };
+
+    /// <summary>
+    /// The options of <see cref="SharedServerContext"/>'s warm-up handshake: what makes .NET build and cache the
+    /// context every later handshake with <paramref name="certificate"/> shares (no policy, the same protocols).
+    /// </summary>
+    public static SslServerAuthenticationOptions CreateShared(SslStreamCertificateContext certificate) => new()
+    {
+        ServerCertificateContext = certificate,
+        EnabledSslProtocols = Protocols,
+        CipherSuitesPolicy = null,
+        AllowRenegotiation = false,
     };
 
     private static CipherSuitesPolicy? CreateModernSuites()
@@ -47,17 +73,6 @@ internal static class ServerAuthentication
             return null; // Windows takes suites from the system policy (CipherSuitesPolicy is not supported there).
         }
 
-        return new CipherSuitesPolicy(
-        [
-            TlsCipherSuite.TLS_AES_128_GCM_SHA256,
-            TlsCipherSuite.TLS_AES_256_GCM_SHA384,
-            TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-            TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-            TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-            TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-            TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-            TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-            TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        ]);
+        return new CipherSuitesPolicy(AllowedSuites);
     }
 }

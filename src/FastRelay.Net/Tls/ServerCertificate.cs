@@ -7,11 +7,13 @@ namespace FastRelay.Tls;
 /// <param name="Context">Built once per load: reusing it lets .NET reuse its native TLS context (SSL_CTX) and session cache.</param>
 /// <param name="Leaf">The server certificate (with its private key).</param>
 /// <param name="IntermediateCount">Certificates sent after the leaf.</param>
-internal sealed record ServerCertificate(SslStreamCertificateContext Context, X509Certificate2 Leaf, int IntermediateCount)
+/// <param name="Shared">The native context every handshake shares; null when each gets its own (<see cref="ContextNote"/> says why).</param>
+/// <param name="ContextNote">"shared TLS context", or why not, for the log line.</param>
+internal sealed record ServerCertificate(SslStreamCertificateContext Context, X509Certificate2 Leaf, int IntermediateCount, SharedServerContext? Shared, string ContextNote)
 {
     /// <summary>"CN=edge.corp (ECDSA, 1 intermediates, SHA-256 ab12…, valid until …)" for the loaded/reloaded log line.</summary>
     public override string ToString() =>
-        $"{Leaf.Subject} ({Leaf.GetKeyAlgorithmName()}, {IntermediateCount} intermediates, SHA-256 {Leaf.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)[..16]}…, valid until {Leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm}Z)";
+        $"{Leaf.Subject} ({Leaf.GetKeyAlgorithmName()}, {IntermediateCount} intermediates, SHA-256 {Leaf.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)[..16]}…, valid until {Leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm}Z; {ContextNote})";
 }
 
 internal static class CertificateExtensions

@@ -41,7 +41,9 @@ internal static class ServerCertificateLoader
             AttachStaple(context, options.OcspStapleFile!, intermediates.Count > 0 ? intermediates[0] : null, now);
         }
 
-        return new ServerCertificate(context, withKey, intermediates.Count);
+        // Last: the warm-up handshake builds the native context, which reads the staple state set above.
+        var shared = SharedServerContext.TryPrepare(context, out var note);
+        return new ServerCertificate(context, withKey, intermediates.Count, shared, note);
     }
 
     private static void AttachStaple(SslStreamCertificateContext context, string file, X509Certificate2? issuer, DateTimeOffset now)

@@ -80,6 +80,11 @@ internal sealed class TlsHandshake
             }
         }
 
+        if (SharedServerContext.Check(_material.Server.Shared, stream) is { } unsafeContext)
+        {
+            return HandshakeOutcome.Failed(unsafeContext);
+        }
+
         if (store.Revocation is { } revocation && Verdict?.Chain is { } chain)
         {
             var revoked = await revocation.CheckAsync(chain, deadline.Token);

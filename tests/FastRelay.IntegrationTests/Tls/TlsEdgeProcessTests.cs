@@ -151,6 +151,42 @@ public sealed class TlsEdgeProcessTests : IDisposable
         Assert.NotEqual(0, oldCode);
     }
 
+    [Fact]
+    public async Task SharedTlsContext_RefusesCbcSuites_IssuesNoTickets_LogsIt()
+    {
+        // One native context serves every handshake (bench/README.md, "Memory per idle connection"); it must keep
+        // the suite list and the full-handshake-per-connection rule that the per-connection policy had.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}",
+            "--tls-cert", _pki.ServerCertFile, "--tls-key", _pki.ServerKeyFile, "--client-ca", _pki.CaFile, "--ocsp-staple", "off", "--log-level", "debug");
+        await relay.WaitUntilListeningAsync(listen);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("shared TLS context", StringComparison.Ordinal)), relay.StandardOutput);
+
+        string[] client = ["-connect", listen.ToString(), "-servername", "edge.test", "-CAfile", _pki.ServerRootFile, "-cert", _pki.ClientCertFile, "-key", _pki.ClientKeyFile];
+
+        // TLS 1.2 with only CBC suites on offer: no shared cipher, refused in the handshake.
+        foreach (var cbc in new[] { "ECDHE-ECDSA-AES128-SHA256", "ECDHE-ECDSA-AES256-SHA", "ECDHE-ECDSA-AES128-SHA" })
+        {
+            var (code, output) = await OpenSslAsync([.. client, "-tls1_2", "-cipher", cbc]);
+            Assert.True(code != 0, $"{cbc} was accepted:\n{output}");
+        }
+
+        // The AEAD suites of TLS 1.2 work, ChaCha20 included.
+        var (gcmCode, gcmOutput) = await OpenSslAsync([.. client, "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305", "-quiet"]);
+        Assert.True(gcmCode == 0, gcmOutput);
+        Assert.Contains("ping from openssl", gcmOutput, StringComparison.Ordinal);
+
+        // No session tickets in TLS 1.3 or 1.2, so no client can resume past the certificate and revocation checks.
+        foreach (var version in new[] { "-tls1_3", "-tls1_2" })
+        {
+            var (code, output) = await OpenSslAsync([.. client, version]);
+            Assert.True(code == 0, output);
+            Assert.Contains("ping from openssl", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("TLS session ticket", output, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<(int Code, string Output)> OpenSslAsync(params string[] args)
     {
         var start = new ProcessStartInfo("openssl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };

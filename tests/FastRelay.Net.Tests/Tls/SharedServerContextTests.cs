@@ -1,0 +1,138 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using FastRelay.Configuration;
+using FastRelay.TestKit;
+using FastRelay.Tls;
+using FastRelay.Tls.Native;
+
+namespace FastRelay.Net.Tests.Tls;
+
+/// <summary>
+/// The one native TLS context per loaded certificate (<see cref="SharedServerContext"/>): every handshake runs on
+/// it, with idle buffers released, and a reload prepares a new one. Real handshakes over in-memory streams.
+/// </summary>
+public sealed class SharedServerContextTests : IClassFixture<PkiFixture>
+{
+    private readonly TestCertificates _pki;
+
+    public SharedServerContextTests(PkiFixture fixture) => _pki = fixture.Pki;
+
+    [Theory]
+    [InlineData(SslProtocols.Tls13)]
+    [InlineData(SslProtocols.Tls12)]
+    public async Task EveryHandshake_RunsOnThePreparedContext_WithBuffersReleased(SslProtocols protocol)
+    {
+        Assert.True(NativeSsl.Supported, NativeSsl.UnsupportedReason);
+        var material = Load();
+        var shared = material.Server.Shared;
+        Assert.NotNull(shared);
+        Assert.Equal("shared TLS context", material.Server.ContextNote);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (server, client) = await HandshakeAsync(material, protocol, _pki.Client);
+            using (server)
+            using (client)
+            {
+                Assert.Equal(protocol, server.SslProtocol);
+                Assert.Equal(shared.Pointer, NativeSsl.ContextOf(server));
+                Assert.Equal(NativeSsl.ModeReleaseBuffers, NativeSsl.ModeOf(server) & NativeSsl.ModeReleaseBuffers);
+                Assert.Null(SharedServerContext.Check(shared, server));
+                Assert.True(ServerAuthentication.IsModern(server.NegotiatedCipherSuite), server.NegotiatedCipherSuite.ToString());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ANewCertificate_GetsItsOwnPreparedContext()
+    {
+        // What a reload with a renewed certificate does. (.NET may hand a reload of the same certificate the
+        // context it already has; it was prepared then, and preparing it again changes nothing.)
+        using var renewed = TestCertificates.Create();
+        var first = Load();
+        var second = Load(renewed);
+        Assert.NotNull(first.Server.Shared);
+        Assert.NotNull(second.Server.Shared);
+        Assert.NotEqual(first.Server.Shared.Pointer, second.Server.Shared.Pointer);
+        Assert.Contains("shared TLS context", second.Server.ToString(), StringComparison.Ordinal);
+
+        var (server, client) = await HandshakeAsync(second, SslProtocols.Tls13, renewed.Client);
+        using (server)
+        using (client)
+        {
+            Assert.Equal(second.Server.Shared.Pointer, NativeSsl.ContextOf(server));
+        }
+    }
+
+    [Fact]
+    public async Task WithoutASharedContext_TheConnectionGetsThePolicy_AndReleasesBuffersItself()
+    {
+        var material = Load();
+        var (server, client) = await HandshakeAsync(material, SslProtocols.Tls13, _pki.Client, useShared: false);
+        using (server)
+        using (client)
+        {
+            Assert.NotEqual(material.Server.Shared!.Pointer, NativeSsl.ContextOf(server)); // A context of its own.
+            Assert.Equal(0, NativeSsl.ModeOf(server) & NativeSsl.ModeReleaseBuffers);
+            Assert.Null(SharedServerContext.Check(null, server)); // An AEAD suite: allowed; and now the mode is set.
+            Assert.Equal(NativeSsl.ModeReleaseBuffers, NativeSsl.ModeOf(server) & NativeSsl.ModeReleaseBuffers);
+        }
+    }
+
+    [Fact]
+    public async Task DataFlows_AfterBuffersWereReleased()
+    {
+        var material = Load();
+        var (server, client) = await HandshakeAsync(material, SslProtocols.Tls13, _pki.Client);
+        using (server)
+        using (client)
+        {
+            var payload = new byte[100_000];
+            Random.Shared.NextBytes(payload);
+            for (var round = 0; round < 3; round++)
+            {
+                var write = client.WriteAsync(payload).AsTask();
+                var received = new byte[payload.Length];
+                await server.ReadExactlyAsync(received).AsTask().WithTimeout();
+                await write.WithTimeout();
+                Assert.Equal(payload, received);
+                await server.WriteAsync(received.AsMemory(0, 1000)).AsTask().WithTimeout();
+                var back = new byte[1000];
+                await client.ReadExactlyAsync(back).AsTask().WithTimeout();
+                Assert.Equal(payload.AsSpan(0, 1000).ToArray(), back);
+            }
+        }
+    }
+
+    private TlsMaterial Load(TestCertificates? pki = null)
+    {
+        pki ??= _pki;
+        var errors = new List<string>();
+        var options = new TlsOptions { CertificateFile = pki.ServerCertFile, KeyFile = pki.ServerKeyFile, ClientCaFile = pki.CaFile, OcspStaple = OcspStapling.Off };
+        return TlsMaterial.TryLoad(options, TimeProvider.System, keepChains: false, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
+    }
+
+    private static async Task<(SslStream Server, SslStream Client)> HandshakeAsync(TlsMaterial material, SslProtocols protocol, X509Certificate2 clientCertificate, bool useShared = true)
+    {
+        var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
+        var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
+        var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
+        var options = ServerAuthentication.Create(material, (_, certificate, _, _) => certificate is not null);
+        if (!useShared)
+        {
+            options.CipherSuitesPolicy = ServerAuthentication.ModernSuites;
+        }
+
+        await Task.WhenAll(
+            server.AuthenticateAsServerAsync(options),
+            client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "edge.test",
+                EnabledSslProtocols = protocol,
+                ClientCertificates = [clientCertificate],
+                RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(material.Server.Leaf.RawData),
+            })).WithTimeout();
+        return (server, client);
+    }
+}
