@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace FastRelay.Tls;
 
 /// <summary>The server's certificate as loaded: the context every handshake reuses, and facts for the log.</summary>
-/// <param name="Context">Built once per load: reusing it lets .NET reuse its native TLS context (SSL_CTX) and session cache.</param>
+/// <param name="Context">Built once per load and given to every handshake.</param>
 /// <param name="Leaf">The server certificate (with its private key).</param>
 /// <param name="IntermediateCount">Certificates sent after the leaf.</param>
 /// <param name="Shared">The native context every handshake shares; null when each gets its own (<see cref="ContextNote"/> says why).</param>

@@ -1,7 +1,5 @@
-using System.ComponentModel;
 using System.Net.Security;
 using System.Security.Authentication;
-using System.Security.Cryptography;
 using FastRelay.Tls.Native;
 
 namespace FastRelay.Tls;
@@ -11,21 +9,25 @@ namespace FastRelay.Tls;
 /// certificate, with FastRelay's settings applied before the first client arrives.
 /// </summary>
 /// <remarks>
-/// <para>Why (bench/README.md, "Memory per idle connection"): .NET on Linux shares one SSL_CTX per certificate
-/// context only when no <see cref="CipherSuitesPolicy"/> is set; with the policy every connection gets its own
-/// context, about 9 KiB that lives as long as the connection. Without the policy the shared context would take
-/// OpenSSL's default TLS 1.2 list (CBC suites included) and turn on session tickets and a session cache.
-/// .NET has no public API for either, so this class makes .NET build and cache the context with one in-process
-/// warm-up handshake (no socket), then sets on it, through <see cref="NativeSsl"/>:</para>
+/// <para>Why (bench/README.md, "Memory per idle connection"): .NET 10 on Linux shares SSL_CTX objects only when
+/// no <see cref="CipherSuitesPolicy"/> is set; with the policy every connection gets its own, about 9 KiB that
+/// lives as long as the connection. The shared ones sit in a process-wide cache keyed by the certificate chain's
+/// thumbprints and the protocols; .NET builds them with OpenSSL's default TLS 1.2 list (CBC suites included),
+/// session tickets and a session cache, and frees an entry no SSL object uses when the cache is swept. .NET has no
+/// public API for any of this, so this class:</para>
 /// <list type="bullet">
-/// <item>the same AEAD-only suites as <see cref="ServerAuthentication.ModernSuites"/>;</item>
-/// <item><c>SSL_MODE_RELEASE_BUFFERS</c>, as nginx does: an idle connection holds no 17 KiB read and write buffers;</item>
-/// <item>no session cache and no tickets: every handshake stays a full one with the client certificate checked,
-/// as before (a resumed TLS 1.3 session would skip the certificate and revocation checks).</item>
+/// <item>makes .NET build (or find) the cached context with one in-process warm-up handshake (no socket), and
+/// keeps the warm-up's server SSL object for as long as this instance lives, so the cache entry always has a user
+/// and is never freed or replaced under us;</item>
+/// <item>sets on it, once (a mark in the context's ex_data says it was done, so a reload of the same certificate,
+/// which gets the same context while connections use it, never changes it again): the suites of
+/// <see cref="ServerAuthentication.ModernSuites"/>, <c>SSL_MODE_RELEASE_BUFFERS</c> as nginx sets it (an idle
+/// connection holds no 17 KiB read and write buffers), no session cache and no tickets (every handshake is a full
+/// one: a resumed session would skip the client certificate and revocation checks).</item>
 /// </list>
-/// <para>Every handshake is then checked (<see cref="Check"/>): one that did not run on this context (another
-/// runtime, or a context .NET made anew) is accepted only with an AEAD suite. Where the SSL object cannot be
-/// reached at all, handshakes fall back to the per-connection policy.</para>
+/// <para>Every handshake is then checked (<see cref="Check"/>) for what matters whatever context it ran on: an
+/// allowed suite and no resumed session. Where the SSL object cannot be reached at all, handshakes use the
+/// per-connection policy instead.</para>
 /// </remarks>
 internal sealed class SharedServerContext
 {
@@ -39,18 +41,29 @@ internal sealed class SharedServerContext
 
     private static readonly TimeSpan WarmUpTimeout = TimeSpan.FromSeconds(10);
 
-    private SharedServerContext(nint pointer) => Pointer = pointer;
+    // Loads (start, file change, SIGHUP, POST /reload) may overlap: one preparation at a time, so a context is
+    // never configured by two threads.
+    private static readonly Lock Preparing = new();
 
-    /// <summary>The <c>SSL_CTX*</c>; owned by .NET's cache in the certificate context, which lives as long as we hold it.</summary>
+    // The warm-up's server stream: its SSL object keeps the cached context in use, hence alive and unchanged.
+    private readonly SslStream _holder;
+
+    private SharedServerContext(nint pointer, SslStream holder)
+    {
+        Pointer = pointer;
+        _holder = holder;
+    }
+
+    /// <summary>The <c>SSL_CTX*</c>: .NET's cached context, kept alive by this instance.</summary>
     public nint Pointer { get; }
 
     /// <summary>
-    /// Makes .NET create and cache the context for <paramref name="certificate"/> and configures it. Call once per
-    /// loaded certificate, after anything else that changes how the context is built (the OCSP staple) and before
-    /// any client handshake uses it.
+    /// Makes .NET create (or find) the cached context for <paramref name="certificate"/> and configures it if that
+    /// was not done yet. Call once per loaded certificate, after anything else that changes how the context is
+    /// built (the OCSP staple), before any client handshake uses it.
     /// </summary>
     /// <param name="certificate">The server certificate context every handshake will use.</param>
-    /// <param name="note">For the certificate's log line: "shared" or why each connection gets its own.</param>
+    /// <param name="note">For the certificate's log line: "shared TLS context" or why each connection gets its own.</param>
     /// <returns>The prepared context, or null when handshakes must use the per-connection policy.</returns>
     public static SharedServerContext? TryPrepare(SslStreamCertificateContext certificate, out string note)
     {
@@ -61,37 +74,44 @@ internal sealed class SharedServerContext
             return null;
         }
 
-        try
+        lock (Preparing)
         {
-            var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
-            using var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
-            using var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
-            using var timeout = new CancellationTokenSource(WarmUpTimeout);
-            var ours = certificate.TargetCertificate.RawData;
-            var serverSide = server.AuthenticateAsServerAsync(ServerAuthentication.CreateShared(certificate), timeout.Token);
-            var clientSide = client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            SslStream? server = null;
+            try
             {
-                TargetHost = "fastrelay-warm-up.invalid",
-                EnabledSslProtocols = SslProtocols.Tls13,
-                RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(ours),
-            }, timeout.Token);
-            Task.WhenAll(serverSide, clientSide).GetAwaiter().GetResult();
+                server = WarmUp(certificate);
+                var pointer = NativeSsl.ContextOf(server);
+                if (pointer == 0)
+                {
+                    throw new InvalidOperationException("the warm-up handshake's SSL object could not be read");
+                }
 
-            var pointer = NativeSsl.ContextOf(server);
-            var problem = pointer == 0 ? "the warm-up handshake's SSL object could not be read" : NativeSsl.Configure(pointer, Tls12CipherList, Tls13Suites);
-            if (problem is not null)
+                if (!NativeSsl.IsConfigured(pointer))
+                {
+                    if (NativeSsl.Configure(pointer, Tls12CipherList, Tls13Suites) is { } refused)
+                    {
+                        throw new InvalidOperationException(refused);
+                    }
+
+                    NativeSsl.MarkConfigured(pointer);
+                }
+
+                note = "shared TLS context";
+                var prepared = new SharedServerContext(pointer, server);
+                server = null; // Kept by the instance.
+                return prepared;
+            }
+#pragma warning disable CA1031 // Any failure only costs memory: handshakes fall back to the per-connection policy.
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
             {
-                note = $"TLS context per connection ({problem})";
+                note = $"TLS context per connection (preparing the shared one failed: {ex.Message})";
                 return null;
             }
-
-            note = "shared TLS context";
-            return new SharedServerContext(pointer);
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or CryptographicException or Win32Exception or PlatformNotSupportedException)
-        {
-            note = $"TLS context per connection (warm-up handshake failed: {ex.Message})";
-            return null;
+            finally
+            {
+                server?.Dispose();
+            }
         }
     }
 
@@ -101,20 +121,88 @@ internal sealed class SharedServerContext
     /// </summary>
     public static string? Check(SharedServerContext? shared, SslStream stream)
     {
-        if (shared is not null && NativeSsl.ContextOf(stream) == shared.Pointer)
-        {
-            return null; // Suites, buffers and tickets came from the prepared context.
-        }
-
-        // A context of its own: its suites came from the policy, or (a runtime that made a fresh context without
-        // one) from OpenSSL's defaults, which is why the negotiated suite is checked here.
+        // What the prepared context guarantees is checked on every connection anyway: two cheap calls.
         var suite = stream.NegotiatedCipherSuite;
         if (!ServerAuthentication.IsModern(suite))
         {
             return $"the handshake negotiated {suite}, which is not one of the AEAD suites FastRelay allows";
         }
 
-        NativeSsl.ReleaseBuffersWhenIdle(stream);
+        if (NativeSsl.Supported && NativeSsl.SessionReused(stream))
+        {
+            return "the client resumed a TLS session; FastRelay requires a full handshake (the client certificate is checked on every connection)";
+        }
+
+        if (shared is null || NativeSsl.ContextOf(stream) != shared.Pointer)
+        {
+            NativeSsl.ReleaseBuffersWhenIdle(stream); // A context of its own, without the mode.
+        }
+
+        GC.KeepAlive(shared?._holder);
         return null;
+    }
+
+    // Both ends on their own threads with the synchronous API: a reload may run on a busy thread pool, and an
+    // async handshake there could wait for pool threads until the timeout.
+    private static SslStream WarmUp(SslStreamCertificateContext certificate)
+    {
+        var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
+        var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
+        using var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
+        var ours = certificate.TargetCertificate.RawData;
+        Exception? clientError = null;
+        var clientThread = new Thread(() =>
+        {
+            try
+            {
+                client.AuthenticateAsClient(new SslClientAuthenticationOptions
+                {
+                    TargetHost = "fastrelay-warm-up.invalid",
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(ours),
+                });
+            }
+#pragma warning disable CA1031 // Reported on the preparing thread below.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                clientError = ex;
+            }
+        })
+        { IsBackground = true, Name = "TLS context warm-up" };
+
+        Exception? serverError = null;
+        var serverThread = new Thread(() =>
+        {
+            try
+            {
+                server.AuthenticateAsServer(ServerAuthentication.CreateShared(certificate));
+            }
+#pragma warning disable CA1031 // Reported on the preparing thread below.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                serverError = ex;
+            }
+        })
+        { IsBackground = true, Name = "TLS context warm-up" };
+
+        clientThread.Start();
+        serverThread.Start();
+        if (!serverThread.Join(WarmUpTimeout) || !clientThread.Join(WarmUpTimeout))
+        {
+            server.Dispose(); // Ends the pipes: both threads see EOF and end.
+            client.Dispose();
+            throw new TimeoutException($"the warm-up handshake took more than {WarmUpTimeout.TotalSeconds:0} s");
+        }
+
+        var error = serverError ?? clientError;
+        if (error is not null)
+        {
+            server.Dispose();
+            throw new AuthenticationException($"warm-up handshake: {error.Message}", error);
+        }
+
+        return server;
     }
 }

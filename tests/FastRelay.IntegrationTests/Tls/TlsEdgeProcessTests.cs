@@ -170,7 +170,10 @@ public sealed class TlsEdgeProcessTests : IDisposable
         {
             var (code, output) = await OpenSslAsync([.. client, "-tls1_2", "-cipher", cbc]);
             Assert.True(code != 0, $"{cbc} was accepted:\n{output}");
+            Assert.Contains("handshake failure", output, StringComparison.Ordinal); // The server's alert, not a local error.
         }
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("no shared cipher", StringComparison.Ordinal)), relay.StandardOutput);
 
         // The AEAD suites of TLS 1.2 work, ChaCha20 included.
         var (gcmCode, gcmOutput) = await OpenSslAsync([.. client, "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305", "-quiet"]);
@@ -184,6 +187,30 @@ public sealed class TlsEdgeProcessTests : IDisposable
             Assert.True(code == 0, output);
             Assert.Contains("ping from openssl", output, StringComparison.Ordinal);
             Assert.DoesNotContain("TLS session ticket", output, StringComparison.Ordinal);
+        }
+
+        // A client that keeps its session and offers it again gets a full handshake (s_client writes no file at all
+        // when the server gave it nothing resumable: no session ID, no ticket).
+        var session = Path.Combine(Path.GetTempPath(), $"fastrelay-session-{Guid.NewGuid():N}.pem");
+        try
+        {
+            foreach (var version in new[] { "-tls1_2", "-tls1_3" })
+            {
+                File.Delete(session);
+                var (firstCode, firstOutput) = await OpenSslAsync([.. client, version, "-sess_out", session]);
+                Assert.True(firstCode == 0, firstOutput);
+                if (File.Exists(session))
+                {
+                    var (againCode, againOutput) = await OpenSslAsync([.. client, version, "-sess_in", session]);
+                    Assert.True(againCode == 0, againOutput);
+                    Assert.Contains("New, TLSv1.", againOutput, StringComparison.Ordinal);
+                    Assert.DoesNotContain("Reused", againOutput, StringComparison.Ordinal);
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(session);
         }
     }
 

@@ -66,6 +66,65 @@ public sealed class SharedServerContextTests : IClassFixture<PkiFixture>
     }
 
     [Fact]
+    public async Task AReloadOfTheSameCertificate_GetsTheSameContext_AlreadyConfigured_StillShared()
+    {
+        // .NET keys its cache by the certificate chain: a reload without a new certificate finds the context that
+        // connections are using. It is marked as configured, so it is not configured again under them.
+        var first = Load();
+        var second = Load();
+        Assert.Equal(first.Server.Shared!.Pointer, second.Server.Shared!.Pointer);
+        Assert.True(NativeSsl.IsConfigured(second.Server.Shared.Pointer));
+        var (server, client) = await HandshakeAsync(second, SslProtocols.Tls12, _pki.Client);
+        using (server)
+        using (client)
+        {
+            Assert.Equal(second.Server.Shared.Pointer, NativeSsl.ContextOf(server));
+            Assert.Equal(NativeSsl.ModeReleaseBuffers, NativeSsl.ModeOf(server) & NativeSsl.ModeReleaseBuffers);
+        }
+
+        GC.KeepAlive(first);
+    }
+
+    [Fact]
+    public async Task AResumedSession_IsRefused_WhateverContextItRanOn()
+    {
+        // A context FastRelay did not prepare (TLS 1.3 only: another cache key), as .NET builds it: tickets on.
+        var material = Load();
+        var options = new SslServerAuthenticationOptions { ServerCertificateContext = material.Server.Context, EnabledSslProtocols = SslProtocols.Tls13 };
+        var resumed = false;
+        for (var attempt = 0; attempt < 3 && !resumed; attempt++)
+        {
+            var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
+            using var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
+            using var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
+            await Task.WhenAll(
+                server.AuthenticateAsServerAsync(options),
+                client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = "edge.test",
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(material.Server.Leaf.RawData),
+                })).WithTimeout();
+
+            // The client takes the server's tickets in with its first read.
+            await server.WriteAsync(new byte[] { 1 }).AsTask().WithTimeout();
+            await client.ReadExactlyAsync(new byte[1]).AsTask().WithTimeout();
+            resumed = NativeSsl.SessionReused(server);
+            var problem = SharedServerContext.Check(null, server);
+            if (resumed)
+            {
+                Assert.Contains("resumed a TLS session", problem, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Null(problem);
+            }
+        }
+
+        Assert.True(resumed, "the .NET client never resumed: the test did not exercise the check");
+    }
+
+    [Fact]
     public async Task WithoutASharedContext_TheConnectionGetsThePolicy_AndReleasesBuffersItself()
     {
         var material = Load();

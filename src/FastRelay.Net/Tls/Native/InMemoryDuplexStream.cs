@@ -20,8 +20,10 @@ internal sealed class InMemoryDuplexStream : Stream
     /// <summary>Two connected ends.</summary>
     public static (InMemoryDuplexStream First, InMemoryDuplexStream Second) CreatePair()
     {
-        var firstToSecond = new Pipe();
-        var secondToFirst = new Pipe();
+        // Inline schedulers: a blocked synchronous read is woken by the writing thread itself, not by a pool thread.
+        var options = new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+        var firstToSecond = new Pipe(options);
+        var secondToFirst = new Pipe(options);
         return (new InMemoryDuplexStream(secondToFirst.Reader.AsStream(), firstToSecond.Writer.AsStream()),
                 new InMemoryDuplexStream(firstToSecond.Reader.AsStream(), secondToFirst.Writer.AsStream()));
     }

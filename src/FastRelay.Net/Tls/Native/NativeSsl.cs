@@ -20,6 +20,8 @@ internal static partial class NativeSsl
 {
     private const string LibSsl = "libssl.so.3";
 
+    private const string LibCrypto = "libcrypto.so.3";
+
     /// <summary>SSL_CTRL_MODE: OR the argument into the mode; returns the new mode.</summary>
     private const int CtrlMode = 33;
 
@@ -29,8 +31,11 @@ internal static partial class NativeSsl
     /// <summary>SSL_MODE_RELEASE_BUFFERS: free the record buffers whenever they are empty.</summary>
     public const long ModeReleaseBuffers = 0x10;
 
-    /// <summary>SSL_SESS_CACHE_OFF.</summary>
-    private const long SessionCacheOff = 0;
+    /// <summary>SSL_SESS_CACHE_OFF | SSL_SESS_CACHE_NO_INTERNAL: neither store nor look up sessions (OFF alone still looks up).</summary>
+    private const long SessionCacheOff = 0x300;
+
+    /// <summary>CRYPTO_EX_INDEX_SSL_CTX (openssl/crypto.h).</summary>
+    private const int ExIndexSslCtx = 1;
 
     /// <summary>SSL_OP_NO_TICKET: no TLS 1.2 session tickets.</summary>
     private const ulong OptionNoTicket = 0x4000;
@@ -81,14 +86,32 @@ internal static partial class NativeSsl
     public static long ModeOf(SslStream stream) => With(stream, static ssl => (long)SSL_ctrl(ssl, CtrlMode, 0, 0), 0L);
 
     /// <summary>
-    /// Sets <see cref="ModeReleaseBuffers"/> on one SSL object and frees its buffers now if they are empty
-    /// (for a connection whose context was not prepared).
+    /// Sets <see cref="ModeReleaseBuffers"/> on one SSL object (for a connection whose context was not prepared):
+    /// OpenSSL frees its buffers the next time they drain. (Not <c>SSL_free_buffers</c>: CVE-2024-4741 in 3.0.0-3.0.13.)
     /// </summary>
-    public static void ReleaseBuffersWhenIdle(SslStream stream) => With(stream, static ssl =>
+    public static void ReleaseBuffersWhenIdle(SslStream stream) => With(stream, static ssl => SSL_ctrl(ssl, CtrlMode, (nint)ModeReleaseBuffers, 0), 0);
+
+    /// <summary>Whether the stream's handshake resumed an earlier session (true also when the SSL object cannot be read: fail closed).</summary>
+    public static bool SessionReused(SslStream stream) => With(stream, static ssl => SSL_session_reused(ssl) != 0, true);
+
+    /// <summary>Whether <see cref="MarkConfigured"/> was called on this context.</summary>
+    public static bool IsConfigured(nint ctx) => SSL_CTX_get_ex_data(ctx, ConfiguredIndex.Value) != 0;
+
+    /// <summary>Marks a context as configured by <see cref="Configure"/>; the mark lives and dies with the context.</summary>
+    public static void MarkConfigured(nint ctx)
     {
-        _ = SSL_ctrl(ssl, CtrlMode, (nint)ModeReleaseBuffers, 0);
-        return SSL_free_buffers(ssl); // 0 when a buffer still holds bytes: the mode frees it once drained.
-    }, 0);
+        if (SSL_CTX_set_ex_data(ctx, ConfiguredIndex.Value, 1) != 1)
+        {
+            throw new InvalidOperationException("SSL_CTX_set_ex_data failed");
+        }
+    }
+
+    // One ex_data slot of our own on SSL_CTX (SSL_CTX_get_ex_new_index is a macro over this call).
+    private static readonly Lazy<int> ConfiguredIndex = new(() =>
+    {
+        var index = CRYPTO_get_ex_new_index(ExIndexSslCtx, 0, 0, 0, 0, 0);
+        return index >= 0 ? index : throw new InvalidOperationException("CRYPTO_get_ex_new_index failed");
+    });
 
     /// <summary>
     /// Applies FastRelay's server settings to a context before any connection uses it: the TLS 1.2 cipher list
@@ -123,9 +146,15 @@ internal static partial class NativeSsl
         }
 
         // The SSL object must come from the libssl.so.3 we call: .NET may have loaded OpenSSL 1.1 instead.
-        if (SafeEvpPKeyHandle.OpenSslVersion < 0x3000_0000L || !NativeLibrary.TryLoad(LibSsl, out _))
+        if (SafeEvpPKeyHandle.OpenSslVersion < 0x3000_0000L || !NativeLibrary.TryLoad(LibSsl, out _) || !NativeLibrary.TryLoad(LibCrypto, out _))
         {
             UnsupportedReason = $".NET uses OpenSSL 0x{SafeEvpPKeyHandle.OpenSslVersion:x}, not 3.x ({LibSsl})";
+            return null;
+        }
+
+        if ((long)OpenSSL_version_num() != SafeEvpPKeyHandle.OpenSslVersion)
+        {
+            UnsupportedReason = $"{LibCrypto} is OpenSSL 0x{(long)OpenSSL_version_num():x}, .NET's is 0x{SafeEvpPKeyHandle.OpenSslVersion:x}";
             return null;
         }
 
@@ -143,7 +172,19 @@ internal static partial class NativeSsl
     private static partial nint SSL_ctrl(nint ssl, int cmd, nint larg, nint parg);
 
     [LibraryImport(LibSsl)]
-    private static partial int SSL_free_buffers(nint ssl);
+    private static partial int SSL_session_reused(nint ssl);
+
+    [LibraryImport(LibSsl)]
+    private static partial int SSL_CTX_set_ex_data(nint ctx, int index, nint data);
+
+    [LibraryImport(LibSsl)]
+    private static partial nint SSL_CTX_get_ex_data(nint ctx, int index);
+
+    [LibraryImport(LibCrypto)]
+    private static partial int CRYPTO_get_ex_new_index(int classIndex, nint argl, nint argp, nint newFunc, nint dupFunc, nint freeFunc);
+
+    [LibraryImport(LibCrypto)]
+    private static partial nuint OpenSSL_version_num();
 
     [LibraryImport(LibSsl)]
     private static partial nint SSL_get_SSL_CTX(nint ssl);
