@@ -47,6 +47,9 @@ internal static class ServerAuthentication
         ServerCertificateContext = material.Server.Context,
         EnabledSslProtocols = Protocols,
         CipherSuitesPolicy = material.Server.Shared is null ? ModernSuites : null, // The shared context has the suites.
+        // Every connection proves its certificate. The shared context issues no tickets and keeps no sessions itself;
+        // the flag stays on there because .NET 10 looks a shared context up only for handshakes that allow resumption.
+        AllowTlsResume = material.Server.Shared is not null,
         AllowRenegotiation = false,
         ClientCertificateRequired = material.ClientCa is not null,
         CertificateChainPolicy = material.ClientCa?.ChainPolicy,

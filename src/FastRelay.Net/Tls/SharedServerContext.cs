@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using FastRelay.Tls.Native;
 
 namespace FastRelay.Tls;
@@ -128,9 +129,15 @@ internal sealed class SharedServerContext
             return $"the handshake negotiated {suite}, which is not one of the AEAD suites FastRelay allows";
         }
 
-        if (NativeSsl.Supported && NativeSsl.SessionReused(stream))
+        if (NativeSsl.Supported)
         {
-            return "the client resumed a TLS session; FastRelay requires a full handshake (the client certificate is checked on every connection)";
+            switch (NativeSsl.SessionReused(stream))
+            {
+                case true:
+                    return "the client resumed a TLS session; FastRelay requires a full handshake (the client certificate is checked on every connection)";
+                case null:
+                    return "the TLS session's state could not be read to confirm a full handshake"; // Fail closed.
+            }
         }
 
         if (shared is null || NativeSsl.ContextOf(stream) != shared.Pointer)
@@ -138,7 +145,6 @@ internal sealed class SharedServerContext
             NativeSsl.ReleaseBuffersWhenIdle(stream); // A context of its own, without the mode.
         }
 
-        GC.KeepAlive(shared?._holder);
         return null;
     }
 
@@ -150,59 +156,61 @@ internal sealed class SharedServerContext
         var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
         using var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
         var ours = certificate.TargetCertificate.RawData;
-        Exception? clientError = null;
-        var clientThread = new Thread(() =>
+        var clientOptions = new SslClientAuthenticationOptions
         {
-            try
-            {
-                client.AuthenticateAsClient(new SslClientAuthenticationOptions
-                {
-                    TargetHost = "fastrelay-warm-up.invalid",
-                    EnabledSslProtocols = SslProtocols.Tls13,
-                    RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(ours),
-                });
-            }
-#pragma warning disable CA1031 // Reported on the preparing thread below.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                clientError = ex;
-            }
-        })
-        { IsBackground = true, Name = "TLS context warm-up" };
+            TargetHost = "fastrelay-warm-up.invalid",
+            EnabledSslProtocols = SslProtocols.Tls13,
+            // Our own certificate, compared byte for byte; no chain is needed, so nothing is ever downloaded.
+            CertificateChainPolicy = new X509ChainPolicy { DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck },
+            RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(ours),
+        };
 
-        Exception? serverError = null;
-        var serverThread = new Thread(() =>
+        var clientSide = Side(() => client.AuthenticateAsClient(clientOptions), client);
+        var serverSide = Side(() => server.AuthenticateAsServer(ServerAuthentication.CreateShared(certificate)), server);
+        var deadline = Environment.TickCount64 + (long)WarmUpTimeout.TotalMilliseconds;
+        var finished = serverSide.Thread.Join(Remaining(deadline)) & clientSide.Thread.Join(Remaining(deadline));
+        var error = serverSide.Error ?? clientSide.Error;
+        if (error is not null || !finished)
         {
-            try
-            {
-                server.AuthenticateAsServer(ServerAuthentication.CreateShared(certificate));
-            }
-#pragma warning disable CA1031 // Reported on the preparing thread below.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                serverError = ex;
-            }
-        })
-        { IsBackground = true, Name = "TLS context warm-up" };
-
-        clientThread.Start();
-        serverThread.Start();
-        if (!serverThread.Join(WarmUpTimeout) || !clientThread.Join(WarmUpTimeout))
-        {
-            server.Dispose(); // Ends the pipes: both threads see EOF and end.
+            server.Dispose(); // Ends the pipes: a side still waiting sees EOF and its thread ends.
             client.Dispose();
-            throw new TimeoutException($"the warm-up handshake took more than {WarmUpTimeout.TotalSeconds:0} s");
-        }
-
-        var error = serverError ?? clientError;
-        if (error is not null)
-        {
-            server.Dispose();
-            throw new AuthenticationException($"warm-up handshake: {error.Message}", error);
+            throw error is null
+                ? new TimeoutException($"the warm-up handshake took more than {WarmUpTimeout.TotalSeconds:0} s")
+                : new AuthenticationException($"warm-up handshake: {error.Message}", error);
         }
 
         return server;
+    }
+
+    private static TimeSpan Remaining(long deadline) => TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+
+    // One side of the warm-up on its own thread; a failure closes its end at once, so the other side stops waiting.
+    private static WarmUpSide Side(Action authenticate, SslStream stream)
+    {
+        var side = new WarmUpSide();
+        side.Thread = new Thread(() =>
+        {
+            try
+            {
+                authenticate();
+            }
+#pragma warning disable CA1031 // Reported by WarmUp on the preparing thread.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                side.Error = ex;
+                stream.Dispose();
+            }
+        })
+        { IsBackground = true, Name = "TLS context warm-up" };
+        side.Thread.Start();
+        return side;
+    }
+
+    private sealed class WarmUpSide
+    {
+        public Thread Thread { get; set; } = null!;
+
+        public volatile Exception? Error;
     }
 }

@@ -45,6 +45,62 @@ public sealed class SharedServerContextTests : IClassFixture<PkiFixture>
     }
 
     [Fact]
+    public async Task AHandshakeThatForbidsResumption_GetsNoSharedContext_WhichIsWhyOursAllowIt()
+    {
+        // Why ServerAuthentication keeps AllowTlsResume on with a shared context: .NET 10 looks the cache up only then.
+        var material = Load();
+        var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
+        using var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
+        using var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
+        var options = ServerAuthentication.Create(material, (_, certificate, _, _) => certificate is not null);
+        Assert.True(options.AllowTlsResume);
+        options.AllowTlsResume = false;
+        await Task.WhenAll(server.AuthenticateAsServerAsync(options), client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "edge.test",
+            ClientCertificates = [_pki.Client],
+            RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(material.Server.Leaf.RawData),
+        })).WithTimeout();
+        Assert.NotEqual(material.Server.Shared!.Pointer, NativeSsl.ContextOf(server));
+        Assert.Null(SharedServerContext.Check(material.Server.Shared, server)); // Still an AEAD suite, still a full handshake.
+    }
+
+    [Fact]
+    public async Task ThePreparedContext_SurvivesASweepOfDotNetsCache()
+    {
+        // .NET's context cache is process-wide and, each time it reaches a multiple of 32 entries, frees every entry
+        // no SSL object uses. Forty other certificates' contexts come and go; ours is held, so it stays, still marked.
+        var material = Load();
+        var pointer = material.Server.Shared!.Pointer;
+        for (var i = 0; i < 40; i++)
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest($"CN=other-{i}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+            using var certificate = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pfx), null);
+            var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
+            var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
+            using var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
+            using var client = new SslStream(clientEnd, leaveInnerStreamOpen: false);
+            await Task.WhenAll(
+                server.AuthenticateAsServerAsync(ServerAuthentication.CreateShared(context)),
+                client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = "other.test",
+                    RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(certificate.RawData),
+                })).WithTimeout();
+        }
+
+        var (ours, oursClient) = await HandshakeAsync(material, SslProtocols.Tls13, _pki.Client);
+        using (ours)
+        using (oursClient)
+        {
+            Assert.Equal(pointer, NativeSsl.ContextOf(ours));
+            Assert.True(NativeSsl.IsConfigured(pointer));
+        }
+    }
+
+    [Fact]
     public async Task ANewCertificate_GetsItsOwnPreparedContext()
     {
         // What a reload with a renewed certificate does. (.NET may hand a reload of the same certificate the
@@ -109,7 +165,7 @@ public sealed class SharedServerContextTests : IClassFixture<PkiFixture>
             // The client takes the server's tickets in with its first read.
             await server.WriteAsync(new byte[] { 1 }).AsTask().WithTimeout();
             await client.ReadExactlyAsync(new byte[1]).AsTask().WithTimeout();
-            resumed = NativeSsl.SessionReused(server);
+            resumed = NativeSsl.SessionReused(server) == true;
             var problem = SharedServerContext.Check(null, server);
             if (resumed)
             {

@@ -91,8 +91,8 @@ internal static partial class NativeSsl
     /// </summary>
     public static void ReleaseBuffersWhenIdle(SslStream stream) => With(stream, static ssl => SSL_ctrl(ssl, CtrlMode, (nint)ModeReleaseBuffers, 0), 0);
 
-    /// <summary>Whether the stream's handshake resumed an earlier session (true also when the SSL object cannot be read: fail closed).</summary>
-    public static bool SessionReused(SslStream stream) => With(stream, static ssl => SSL_session_reused(ssl) != 0, true);
+    /// <summary>Whether the stream's handshake resumed an earlier session; null when the SSL object cannot be read.</summary>
+    public static bool? SessionReused(SslStream stream) => With<bool?>(stream, static ssl => SSL_session_reused(ssl) != 0, null);
 
     /// <summary>Whether <see cref="MarkConfigured"/> was called on this context.</summary>
     public static bool IsConfigured(nint ctx) => SSL_CTX_get_ex_data(ctx, ConfiguredIndex.Value) != 0;
@@ -139,6 +139,21 @@ internal static partial class NativeSsl
 
     private static FieldInfo? FindContextField()
     {
+        try
+        {
+            return FindContextFieldUnguarded();
+        }
+#pragma warning disable CA1031 // A type initializer must not throw: TLS then works as .NET does it alone.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            UnsupportedReason = $"OpenSSL could not be probed ({ex.GetType().Name}: {ex.Message})";
+            return null;
+        }
+    }
+
+    private static FieldInfo? FindContextFieldUnguarded()
+    {
         if (!OperatingSystem.IsLinux() || Environment.Version.Major != 10)
         {
             UnsupportedReason = $"not Linux with .NET 10 ({RuntimeInformation.OSDescription}, .NET {Environment.Version})";
@@ -155,6 +170,14 @@ internal static partial class NativeSsl
         if ((long)OpenSSL_version_num() != SafeEvpPKeyHandle.OpenSslVersion)
         {
             UnsupportedReason = $"{LibCrypto} is OpenSSL 0x{(long)OpenSSL_version_num():x}, .NET's is 0x{SafeEvpPKeyHandle.OpenSslVersion:x}";
+            return null;
+        }
+
+        // With TLS resumption switched off .NET caches no context at all: each handshake would get an unprepared one.
+        if ((AppContext.TryGetSwitch("System.Net.Security.DisableTlsResume", out var off) && off)
+            || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SECURITY_DISABLETLSRESUME") is "1" or "true" or "TRUE" or "True")
+        {
+            UnsupportedReason = "TLS resumption is switched off in .NET (DisableTlsResume), so it shares no context";
             return null;
         }
 
