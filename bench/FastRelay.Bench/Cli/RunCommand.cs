@@ -35,7 +35,7 @@ internal sealed class RunCommand
         "--rounds", "N", "3", "Split each phase into N rounds alternating direct and relay (--duration, --bulk-bytes, --connect-count are totals).");
 
     /// <summary><c>--warmup</c>; read by <see cref="RunOptionsBinder"/>.</summary>
-    public Option<string> Warmup { get; } = Text("--warmup", "TIME", "500ms", "Unmeasured time before each ping-pong and connect round.");
+    public Option<string> Warmup { get; } = Text("--warmup", "TIME", "500ms", "Unmeasured time before each ping-pong, bulk and connect round (bulk: the same streams carry data for this long, at most --bulk-bytes).");
 
     /// <summary><c>--message-bytes</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> MessageBytes { get; } = Text("--message-bytes", "BYTES", "64", "Bytes per ping-pong message.");

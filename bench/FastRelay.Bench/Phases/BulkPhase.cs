@@ -42,8 +42,14 @@ internal static class BulkPhase
             }
 
             deadline.CancelAfter(options.PhaseTimeout);
+            var warm = await Task.WhenAll(sockets.Select(s => WarmUpAsync(chunk => ClientSocket.SendAllAsync(s, chunk, deadline.Token), payload, options, deadline.Token)));
+            if (warm.FirstOrDefault(w => w.Error is not null).Error is { } warmError)
+            {
+                return result with { Error = $"warm-up: {warmError}" };
+            }
+
             var window = MeasuredWindow.Begin(context.Cpu);
-            var errors = await Task.WhenAll(sockets.Select(s => SendStreamAsync(s, options.BulkBytes, payload, deadline.Token)));
+            var errors = await Task.WhenAll(sockets.Select((s, i) => SendStreamAsync(s, warm[i].Sent, options.BulkBytes, payload, deadline.Token)));
             var totals = window.End();
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -88,8 +94,14 @@ internal static class BulkPhase
                 payload[i] = (byte)i;
             }
 
+            var warm = await Task.WhenAll(streams.Select(s => WarmUpAsync(chunk => s.Stream.WriteAsync(chunk, deadline.Token), payload, options, deadline.Token)));
+            if (warm.FirstOrDefault(w => w.Error is not null).Error is { } warmError)
+            {
+                return result with { Error = $"warm-up: {warmError}" };
+            }
+
             var window = MeasuredWindow.Begin(context.Cpu);
-            var errors = await Task.WhenAll(streams.Select(s => SendTlsStreamAsync(s.Socket, s.Stream, options.BulkBytes, payload, deadline.Token)));
+            var errors = await Task.WhenAll(streams.Select((s, i) => SendTlsStreamAsync(s.Socket, s.Stream, warm[i].Sent, options.BulkBytes, payload, deadline.Token)));
             var totals = window.End();
             cancellationToken.ThrowIfCancellationRequested();
             var failed = errors.Where(e => e is not null).ToList();
@@ -117,7 +129,30 @@ internal static class BulkPhase
         }
     }
 
-    private static async Task<string?> SendTlsStreamAsync(Socket socket, System.Net.Security.SslStream stream, long total, byte[] payload, CancellationToken deadline)
+    // Unmeasured: the same stream carries bytes for --warmup (at most --bulk-bytes), so the measured transfer sees
+    // tiered-up code and grown socket buffers on every path alike, as the ping-pong and connect phases do.
+    private static async Task<(long Sent, string? Error)> WarmUpAsync(Func<ReadOnlyMemory<byte>, ValueTask> send, byte[] payload, Cli.RunOptions options, CancellationToken deadline)
+    {
+        long sent = 0;
+        var until = Environment.TickCount64 + (long)options.Warmup.TotalMilliseconds;
+        try
+        {
+            while (Environment.TickCount64 < until && sent < options.BulkBytes)
+            {
+                var chunk = (int)Math.Min(options.BulkBytes - sent, payload.Length);
+                await send(payload.AsMemory(0, chunk));
+                sent += chunk;
+            }
+
+            return (sent, null);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+        {
+            return (sent, $"{ex.GetType().Name} after {sent} bytes: {ex.Message}");
+        }
+    }
+
+    private static async Task<string?> SendTlsStreamAsync(Socket socket, System.Net.Security.SslStream stream, long warmedUp, long total, byte[] payload, CancellationToken deadline)
     {
         long sent = 0;
         try
@@ -133,7 +168,7 @@ internal static class BulkPhase
             var answer = new byte[sizeof(long)];
             await stream.ReadExactlyAsync(answer, deadline);
             var counted = BinaryPrimitives.ReadInt64LittleEndian(answer);
-            return counted == total ? null : $"sink counted {counted} of {total} bytes";
+            return counted == warmedUp + total ? null : $"sink counted {counted} of {warmedUp + total} bytes ({warmedUp} of them in the warm-up)";
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
         {
@@ -141,7 +176,7 @@ internal static class BulkPhase
         }
     }
 
-    private static async Task<string?> SendStreamAsync(Socket socket, long total, byte[] payload, CancellationToken deadline)
+    private static async Task<string?> SendStreamAsync(Socket socket, long warmedUp, long total, byte[] payload, CancellationToken deadline)
     {
         long sent = 0;
         try
@@ -162,9 +197,9 @@ internal static class BulkPhase
             }
 
             var counted = BinaryPrimitives.ReadInt64LittleEndian(answer);
-            if (counted != total)
+            if (counted != warmedUp + total)
             {
-                return $"sink counted {counted} bytes but {total} were sent";
+                return $"sink counted {counted} bytes but {warmedUp + total} were sent ({warmedUp} of them in the warm-up)";
             }
 
             var rest = await ClientSocket.CountUntilFinAsync(socket, answer, deadline);
