@@ -37,7 +37,7 @@ internal sealed record RunOptions
     /// <summary>Bytes per ping-pong message. Defaults to 64.</summary>
     public required int MessageBytes { get; init; }
 
-    /// <summary>Bytes each bulk stream sends. Defaults to 256 MiB.</summary>
+    /// <summary>Bytes each bulk stream sends. Defaults to 1 GiB.</summary>
     public required long BulkBytes { get; init; }
 
     /// <summary>Streams in the many-stream bulk phase. Defaults to 8.</summary>
