@@ -7,19 +7,28 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FastRelay.Routing;
 
 /// <summary>
-/// Every backend the edge has picked or checked, by identity (<see cref="BackendKey"/>): one
-/// <see cref="BackendState"/> each, kept for the process's life so that outstanding sessions, latency, health
-/// and ejection survive a route reload and a new discovery answer. Logs each health change once.
+/// Every backend the edge is using, by identity (<see cref="BackendKey"/>): one <see cref="BackendState"/> each, so
+/// that outstanding sessions, latency, health and ejection survive a route reload and a new discovery answer.
+/// Logs each health change once.
 /// </summary>
 /// <remarks>
-/// Thread-safe. A backend that leaves every route keeps its (small) state; discovery answers that churn through
-/// many addresses grow the table by one object per address ever seen.
+/// <para>Thread-safe. Bounded: discovery and DNS answers that churn through addresses would otherwise grow the table
+/// by one state per address ever seen. A state stays while anything holds it (a route's or a discovery answer's
+/// candidate set, a session, the health checker within <see cref="IdleTime"/>); once nothing has for
+/// <see cref="IdleTime"/>, with no session on it, the registry lets it go, and the address gets a fresh state if it
+/// comes back. Identity is never split: while any holder keeps a state, <see cref="Get"/> returns that same state
+/// (the registry refers to it weakly once it is idle).</para>
 /// </remarks>
 public sealed partial class BackendRegistry
 {
-    private readonly ConcurrentDictionary<BackendKey, BackendState> _backends = new();
+    /// <summary>How long a state nobody asked for (no pick list, session or check) is kept pinned.</summary>
+    public static readonly TimeSpan IdleTime = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<BackendKey, Entry> _backends = new();
+    private readonly Lock _creating = new();
     private readonly ILogger _logger;
     private readonly OncePerInterval _panicLog;
+    private long _nextSweep;
 
     /// <summary>A registry with <paramref name="options"/>' ejection and check thresholds.</summary>
     public BackendRegistry(BalancingOptions options, TimeProvider time, ILogger? logger = null)
@@ -38,14 +47,64 @@ public sealed partial class BackendRegistry
     /// <summary>The clock of ejections.</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>Every backend seen so far.</summary>
-    public ICollection<BackendState> All => _backends.Values;
+    /// <summary>Every backend whose state is alive now.</summary>
+    public IReadOnlyList<BackendState> All => [.. _backends.Values.Select(e => e.Weak.TryGetTarget(out var state) ? state : null).OfType<BackendState>()];
+
+    /// <summary>Entries in the table, live or waiting for the next sweep (for tests).</summary>
+    internal int Count => _backends.Count;
 
     /// <summary>The state of <paramref name="target"/>'s backend, created on first use. Allocation-free once it exists.</summary>
-    public BackendState Get(TargetOptions target) => _backends.GetOrAdd(BackendKey.Of(target), static (key, registry) => new BackendState(key, registry), this);
+    public BackendState Get(TargetOptions target)
+    {
+        var key = BackendKey.Of(target);
+        var now = Time.GetTimestamp();
+        if (_backends.TryGetValue(key, out var entry) && entry.Touch(now) is { } existing)
+        {
+            return existing;
+        }
 
-    /// <summary>The state of <paramref name="key"/>, if it was ever seen.</summary>
-    public BackendState? Find(BackendKey key) => _backends.TryGetValue(key, out var state) ? state : null;
+        lock (_creating)
+        {
+            if (_backends.TryGetValue(key, out entry) && entry.Touch(now) is { } raced)
+            {
+                return raced;
+            }
+
+            var state = new BackendState(key, this);
+            _backends[key] = new Entry(state, now);
+            SweepIfDue(now);
+            return state;
+        }
+    }
+
+    /// <summary>The state of <paramref name="key"/>, if it is alive.</summary>
+    public BackendState? Find(BackendKey key) => _backends.TryGetValue(key, out var entry) && entry.Weak.TryGetTarget(out var state) ? state : null;
+
+    /// <summary>Unpins states idle for <see cref="IdleTime"/> and drops entries whose state is gone. Runs on growth, at most once a minute.</summary>
+    internal void Sweep(long now)
+    {
+        var idle = (long)(IdleTime.TotalSeconds * Time.TimestampFrequency);
+        foreach (var (key, entry) in _backends)
+        {
+            if (!entry.Weak.TryGetTarget(out var state))
+            {
+                _ = _backends.TryRemove(new KeyValuePair<BackendKey, Entry>(key, entry));
+            }
+            else if (now - Volatile.Read(ref entry.LastUsed) > idle && state.Outstanding == 0)
+            {
+                entry.Strong = null; // From now on only its holders keep it.
+            }
+        }
+    }
+
+    private void SweepIfDue(long now)
+    {
+        if (now >= _nextSweep)
+        {
+            _nextSweep = now + Time.TimestampFrequency * 60;
+            Sweep(now);
+        }
+    }
 
     internal void OnHealthChanged(BackendState backend, string? detail)
     {
@@ -69,6 +128,26 @@ public sealed partial class BackendRegistry
         if (_panicLog.TryEnter())
         {
             Log.PanicMode(_logger, set.Describe());
+        }
+    }
+
+    private sealed class Entry(BackendState state, long now)
+    {
+        public readonly WeakReference<BackendState> Weak = new(state);
+        public BackendState? Strong = state;
+        public long LastUsed = now;
+
+        /// <summary>The state if alive, pinned again and marked used now; null when it was collected.</summary>
+        public BackendState? Touch(long now)
+        {
+            if (!Weak.TryGetTarget(out var state))
+            {
+                return null;
+            }
+
+            Volatile.Write(ref LastUsed, now);
+            Strong = state;
+            return state;
         }
     }
 

@@ -4,8 +4,8 @@ namespace FastRelay.Routing;
 
 /// <summary>
 /// What the edge knows of one backend (<see cref="BackendKey"/>): sessions outstanding on it, the EWMA of its
-/// connect time, its active-check health and its passive ejection. Kept by <see cref="BackendRegistry"/> for the
-/// process's life, so it survives reloads and new discovery answers.
+/// connect time, its active-check health and its passive ejection. Kept by <see cref="BackendRegistry"/> while it is
+/// in use, so it survives reloads and new discovery answers.
 /// </summary>
 /// <remarks>
 /// Thread-safe. The hot path (outstanding, EWMA, <see cref="IsAvailable(long)"/>) is lock-free; health transitions
