@@ -26,17 +26,8 @@ internal static partial class EdgeHost
     /// The route part of a reload: swaps in <paramref name="options"/>' targets and weights. New sessions see them at
     /// once; open ones keep their backend; each backend keeps its state (by identity). A change of services is refused.
     /// </summary>
-    private static (bool Succeeded, bool Changed, string Message) ApplyRoutes(EdgeServer server, EdgeOptions options, bool tunnelOnlyCap, ILogger logger)
+    private static (bool Succeeded, bool Changed, string Message) ApplyRoutes(EdgeServer server, EdgeOptions options, ILogger logger)
     {
-        // An edge whose connection cap counts one descriptor per session (every route through the tunnel) would run out
-        // of descriptors with direct targets, which need a second one each.
-        if (tunnelOnlyCap && options.Routes.SelectMany(r => r.Targets).FirstOrDefault(t => !t.ViaTunnel) is { } directTarget)
-        {
-            var why = $"direct target {directTarget}: this edge started with tunnel: routes only and sized --max-connections at one descriptor per session to fit its open-file limit; a direct target needs two (restart to add direct targets)";
-            Log.RoutesReloadRefused(logger, why);
-            return (false, false, $"routes: refused, version {server.Routes.Version} stays: {why}");
-        }
-
         // --gateway takes effect on a restart only: tunnel: targets on an edge started without a gateway pool would
         // fail every session while the reload said "done".
         if (!server.HasTunnel && options.Routes.SelectMany(r => r.Targets).FirstOrDefault(t => t.ViaTunnel) is { } tunnelTarget)

@@ -72,7 +72,6 @@ internal static partial class EdgeHost
         }
 
         EdgeServer server;
-        var tunnelOnlyCap = false;
         var inherited = takeover?.Sockets.Count ?? 0;
         using (takeover)
         {
@@ -83,7 +82,7 @@ internal static partial class EdgeHost
 
                 // After the audit log and the admin endpoint have opened their files, sockets and threads:
                 // what they hold is not there for connections.
-                (options, tunnelOnlyCap) = FitToDescriptorLimit(options, logger);
+                options = FitToDescriptorLimit(options, logger);
                 IConnectionObserver[] observers = [.. new IConnectionObserver?[] { audit?.Observer, metrics is null ? null : new MetricsObserver(metrics) }.OfType<IConnectionObserver>()];
                 tunnelPool?.Start(); // Pre-warm before the first client: new sessions never wait for a handshake.
                 server = EdgeServer.Start(options, loggerFactory, TimeProvider.System, dialer: null, policy?.Policy, new ConnectionObservers(observers), tls, takeover?.Sockets, tunnelPool);
@@ -107,7 +106,7 @@ internal static partial class EdgeHost
         }
 
         WireBalancing(server, state, metrics);
-        WireAdminActions(state, server, logger, () => stop.TrySetResult(), rebuild is null ? null : ConfigChanges.Step(configured, rebuild, o => ApplyRoutes(server, o, tunnelOnlyCap, logger)));
+        WireAdminActions(state, server, logger, () => stop.TrySetResult(), rebuild is null ? null : ConfigChanges.Step(configured, rebuild, o => ApplyRoutes(server, o, logger)));
 
         using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
         if (reloader is not null)
@@ -297,30 +296,22 @@ internal static partial class EdgeHost
         }
     }
 
-    // The connection cap the descriptor limit allows: two descriptors per connection, or about one per session when
-    // every route goes through the tunnel (no upstream socket per session). Returns whether the cap counts on that:
-    // then a reload may not add direct targets (ApplyRoutes).
-    private static (EdgeOptions Options, bool TunnelOnlyCap) FitToDescriptorLimit(EdgeOptions options, ILogger logger)
+    private static EdgeOptions FitToDescriptorLimit(EdgeOptions options, ILogger logger)
     {
         if (FileDescriptorLimit.Raise() is not { } limit)
         {
-            return (options, false);
+            return options;
         }
 
-        var tunnelOnly = options.Tunnel is not null && options.Discovery.Endpoints.Count == 0
-            && options.Routes.All(r => r.Targets.All(t => t.ViaTunnel));
-        var perConnection = tunnelOnly ? FileDescriptorLimit.PerTunnelSession(options.Tunnel!.Session.MaxStreams) : FileDescriptorLimit.PerConnection;
         var openNow = FileDescriptorLimit.OpenNow();
-        var allowed = FileDescriptorLimit.MaxConnections(limit, openNow, perConnection);
-        var capped = Math.Min(options.MaxConnections, allowed);
-        var countsOnTunnel = tunnelOnly && capped > FileDescriptorLimit.MaxConnections(limit, openNow);
+        var allowed = FileDescriptorLimit.MaxConnections(limit, openNow);
         if (options.MaxConnections <= allowed)
         {
-            return (options, countsOnTunnel);
+            return options;
         }
 
-        var needed = (long)Math.Ceiling(options.MaxConnections * perConnection) + openNow + FileDescriptorLimit.Headroom;
-        Log.ConnectionsCappedByDescriptorLimit(logger, options.MaxConnections, needed, tunnelOnly ? "about one per session: every route goes through the tunnel" : "two per connection", limit, allowed);
-        return (options with { MaxConnections = allowed }, countsOnTunnel);
+        var needed = ((long)options.MaxConnections * FileDescriptorLimit.PerConnection) + openNow + FileDescriptorLimit.Headroom;
+        Log.ConnectionsCappedByDescriptorLimit(logger, options.MaxConnections, needed, limit, allowed);
+        return options with { MaxConnections = allowed };
     }
 }

@@ -55,15 +55,9 @@ internal static partial class FileDescriptorLimit
         }
     }
 
-    /// <summary>
-    /// Descriptors per session of an edge whose every route goes through the tunnel: the client socket, plus its share
-    /// of a pooled tunnel connection (one per <paramref name="maxStreams"/> sessions).
-    /// </summary>
-    public static double PerTunnelSession(int maxStreams) => 1.0 + (1.0 / Math.Max(1, maxStreams));
-
-    /// <summary>The most connections the limit allows at <paramref name="perConnection"/> descriptors each, keeping <see cref="Headroom"/> spare.</summary>
-    public static int MaxConnections(ulong limit, int openNow, double perConnection = PerConnection) =>
-        (int)Math.Clamp(Math.Floor(((long)Math.Min(limit, int.MaxValue) - openNow - Headroom) / perConnection), 1, int.MaxValue);
+    /// <summary>The most connections the limit allows, keeping <see cref="Headroom"/> spare.</summary>
+    public static int MaxConnections(ulong limit, int openNow) =>
+        (int)Math.Clamp(((long)Math.Min(limit, int.MaxValue) - openNow - Headroom) / PerConnection, 1, int.MaxValue);
 
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct RLimit(ulong Current, ulong Max);

@@ -11,13 +11,6 @@ public sealed class FileDescriptorLimitTests
     public void MaxConnections_LeavesHeadroom_TwoDescriptorsPerConnection(ulong limit, int openNow, int expected) =>
         Assert.Equal(expected, FileDescriptorLimit.MaxConnections(limit, openNow));
 
-    [Theory]
-    [InlineData(1024UL, 100, 256, 856)]      // (1024 - 100 - 64) / (1 + 1/256): a tunnel-only edge's sessions.
-    [InlineData(20_000UL, 300, 256, 19_559)] // The idle harness: 10,000 tunnel sessions fit where 9,818 connections did.
-    [InlineData(1024UL, 100, 1, 430)]        // One stream per tunnel connection: two per session again.
-    public void MaxConnections_TunnelOnly_AboutOneDescriptorPerSession(ulong limit, int openNow, int maxStreams, int expected) =>
-        Assert.Equal(expected, FileDescriptorLimit.MaxConnections(limit, openNow, FileDescriptorLimit.PerTunnelSession(maxStreams)));
-
     [Fact]
     public void Raise_OnLinux_ReturnsTheSoftLimitNowInForce()
     {
