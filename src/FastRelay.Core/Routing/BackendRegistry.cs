@@ -80,19 +80,30 @@ public sealed partial class BackendRegistry
     /// <summary>The state of <paramref name="key"/>, if it is alive.</summary>
     public BackendState? Find(BackendKey key) => _backends.TryGetValue(key, out var entry) && entry.Weak.TryGetTarget(out var state) ? state : null;
 
-    /// <summary>Unpins states idle for <see cref="IdleTime"/> and drops entries whose state is gone. Runs on growth, at most once a minute.</summary>
+    /// <summary>
+    /// Unpins states idle for <see cref="IdleTime"/> (or two health-check intervals, if longer): no <see cref="Get"/>,
+    /// no dial and no session in that time. Drops entries whose state is gone. Runs on growth, at most once a minute.
+    /// </summary>
     internal void Sweep(long now)
     {
-        var idle = (long)(IdleTime.TotalSeconds * Time.TimestampFrequency);
+        var idleTime = IdleTime > (2 * Options.HealthInterval) + Options.HealthTimeout ? IdleTime : (2 * Options.HealthInterval) + Options.HealthTimeout;
+        var idle = (long)(idleTime.TotalSeconds * Time.TimestampFrequency);
         foreach (var (key, entry) in _backends)
         {
             if (!entry.Weak.TryGetTarget(out var state))
             {
                 _ = _backends.TryRemove(new KeyValuePair<BackendKey, Entry>(key, entry));
+                continue;
             }
-            else if (now - Volatile.Read(ref entry.LastUsed) > idle && state.Outstanding == 0)
+
+            var used = Volatile.Read(ref entry.LastUsed);
+            if (now - Math.Max(used, state.LastDialTimestamp) > idle && state.Outstanding == 0)
             {
                 entry.Strong = null; // From now on only its holders keep it.
+                if (Volatile.Read(ref entry.LastUsed) != used)
+                {
+                    entry.Strong = state; // A Get raced the unpin: it is in use after all.
+                }
             }
         }
     }

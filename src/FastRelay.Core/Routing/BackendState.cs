@@ -25,6 +25,7 @@ public sealed class BackendState
     private long _ejections;
     private long _connectFailures;
     private long _lastConnectTimestamp; // 0 before the first connect.
+    private long _lastDialTimestamp; // When a session last started a dial here: the registry keeps a state in use pinned.
     private volatile bool _healthy = true;
     private int _checksPassed;
     private int _checksFailed;
@@ -86,7 +87,14 @@ public sealed class BackendState
     }
 
     /// <summary>A session's dial to it starts.</summary>
-    public void DialStarted() => Interlocked.Increment(ref _outstanding);
+    public void DialStarted()
+    {
+        Interlocked.Increment(ref _outstanding);
+        Volatile.Write(ref _lastDialTimestamp, _registry.Time.GetTimestamp());
+    }
+
+    /// <summary>The <see cref="BackendRegistry.Time"/> timestamp of the last <see cref="DialStarted"/>; 0 before the first.</summary>
+    internal long LastDialTimestamp => Volatile.Read(ref _lastDialTimestamp);
 
     /// <summary>The dial connected after <paramref name="latency"/>; the session is outstanding until <see cref="SessionEnded"/>.</summary>
     public void DialSucceeded(TimeSpan latency)

@@ -37,6 +37,13 @@ internal static partial class EdgeHost
             return (false, false, $"routes: refused, version {server.Routes.Version} stays: {why}");
         }
 
+        // Touch every new target while the old routes still hold their states: a backend's ejection, latency and
+        // counters carry over even if the old lists are collected before the first pick builds the new ones.
+        foreach (var target in options.Routes.SelectMany(r => r.Targets))
+        {
+            _ = server.Backends.Get(target);
+        }
+
         if (server.Routes.TryReplace(options.Routes, out var error) is not { } changed)
         {
             Log.RoutesReloadRefused(logger, error);

@@ -77,6 +77,56 @@ public sealed class BackendRegistryTests
         Assert.Equal(0, registry.Get(target).ConnectFailures); // Forgotten: a fresh state.
     }
 
+    [Fact]
+    public void AStateUsedByDials_StaysPinned_UntilDialsStopForTheIdleTime()
+    {
+        // Picks go through candidate lists, not the registry: a dial is what says the state is in use. So a route
+        // reload or a new discovery answer (a new list) still finds the backend's failures, ejection and latency.
+        var registry = new BackendRegistry(new BalancingOptions(), _time);
+        var target = new TargetOptions("10.0.0.10", 443, 1);
+        DialThroughAListForHalfAnHour(registry, target); // The list (its only holder besides the registry) is gone after.
+        CollectGarbage();
+
+        Assert.Equal(6, registry.Get(target).ConnectFailures); // One state all along.
+
+        _time.Advance(BackendRegistry.IdleTime + TimeSpan.FromMinutes(1));
+        registry.Sweep(_time.GetTimestamp());
+        CollectGarbage();
+        Assert.Equal(0, registry.Get(target).ConnectFailures);
+    }
+
+    [Fact]
+    public void ALongHealthInterval_KeepsTheCheckedStateBetweenChecks()
+    {
+        var registry = new BackendRegistry(new BalancingOptions { HealthInterval = TimeSpan.FromMinutes(20) }, _time);
+        var target = new TargetOptions("10.0.0.11", 443, 1);
+        Check(registry, target, passed: false);
+        _time.Advance(TimeSpan.FromMinutes(15)); // Past IdleTime, before the next check.
+        registry.Sweep(_time.GetTimestamp());
+        CollectGarbage();
+        Check(registry, target, passed: false);
+        Check(registry, target, passed: false);
+
+        Assert.False(registry.Get(target).IsHealthy); // Three failures in a row reached the same state (fall 3).
+    }
+
+    // A candidate list's view: one Get when the list is built, then six failed dials five minutes apart, with sweeps.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DialThroughAListForHalfAnHour(BackendRegistry registry, TargetOptions target)
+    {
+        BackendState[] list = [registry.Get(target)];
+        for (var i = 0; i < 6; i++)
+        {
+            list[0].DialStarted();
+            list[0].DialFailed();
+            _time.Advance(TimeSpan.FromMinutes(5));
+            registry.Sweep(_time.GetTimestamp());
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Check(BackendRegistry registry, TargetOptions target, bool passed) => registry.Get(target).ReportCheck(passed, passed ? null : "refused");
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void TouchMany(BackendRegistry registry, int first, int count)
     {
