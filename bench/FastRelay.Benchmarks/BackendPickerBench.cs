@@ -44,4 +44,14 @@ public class BackendPickerBench
 
     [Benchmark]
     public TargetOptions? Pick() => _picker.Pick(_targets).Target;
+
+    /// <summary>What a session does with the pick: the dial's bookkeeping (outstanding count, dial timestamp) and its end.</summary>
+    [Benchmark]
+    public TargetOptions? PickAndDial()
+    {
+        var pick = _picker.Pick(_targets);
+        pick.Backend!.DialStarted();
+        pick.Backend.DialAbandoned();
+        return pick.Target;
+    }
 }

@@ -122,30 +122,20 @@ internal sealed class SharedServerContext
     /// </summary>
     public static string? Check(SharedServerContext? shared, SslStream stream)
     {
-        // What the prepared context guarantees is checked on every connection anyway: two cheap calls.
+        // What the prepared context guarantees is checked on every connection anyway.
         var suite = stream.NegotiatedCipherSuite;
         if (!ServerAuthentication.IsModern(suite))
         {
             return $"the handshake negotiated {suite}, which is not one of the AEAD suites FastRelay allows";
         }
 
-        if (NativeSsl.Supported)
+        // One visit to the SSL object: resumed or not, and the buffer mode for a context of its own.
+        return !NativeSsl.Supported ? null : NativeSsl.AfterHandshake(stream, shared?.Pointer ?? 0) switch
         {
-            switch (NativeSsl.SessionReused(stream))
-            {
-                case true:
-                    return "the client resumed a TLS session; FastRelay requires a full handshake (the client certificate is checked on every connection)";
-                case null:
-                    return "the TLS session's state could not be read to confirm a full handshake"; // Fail closed.
-            }
-        }
-
-        if (shared is null || NativeSsl.ContextOf(stream) != shared.Pointer)
-        {
-            NativeSsl.ReleaseBuffersWhenIdle(stream); // A context of its own, without the mode.
-        }
-
-        return null;
+            true => "the client resumed a TLS session; FastRelay requires a full handshake (the client certificate is checked on every connection)",
+            null => "the TLS session's state could not be read to confirm a full handshake", // Fail closed.
+            false => null,
+        };
     }
 
     // Both ends on their own threads with the synchronous API: a reload may run on a busy thread pool, and an

@@ -49,11 +49,11 @@ internal static partial class NativeSsl
     public static bool Supported => ContextField is not null;
 
     /// <summary>
-    /// Runs <paramref name="action"/> with the stream's <c>SSL*</c>, holding a reference on its handle so a
-    /// concurrent dispose cannot free it meanwhile.
+    /// Runs <paramref name="action"/> with the stream's <c>SSL*</c> and <paramref name="state"/>, holding a reference
+    /// on its handle so a concurrent dispose cannot free it meanwhile.
     /// </summary>
     /// <returns>The action's result; <paramref name="fallback"/> when the handle is unsupported, not yet made or closed.</returns>
-    public static T With<T>(SslStream stream, Func<nint, T> action, T fallback)
+    public static T With<TState, T>(SslStream stream, TState state, Func<nint, TState, T> action, T fallback)
     {
         if (ContextField?.GetValue(stream) is not SafeHandle handle || handle.IsInvalid || handle.IsClosed)
         {
@@ -64,7 +64,7 @@ internal static partial class NativeSsl
         try
         {
             handle.DangerousAddRef(ref added);
-            return action(handle.DangerousGetHandle());
+            return action(handle.DangerousGetHandle(), state);
         }
         catch (ObjectDisposedException)
         {
@@ -79,6 +79,9 @@ internal static partial class NativeSsl
         }
     }
 
+    /// <summary>As <see cref="With{TState, T}"/>, without state.</summary>
+    public static T With<T>(SslStream stream, Func<nint, T> action, T fallback) => With(stream, action, static (ssl, act) => act(ssl), fallback);
+
     /// <summary>The <c>SSL_CTX*</c> the stream's SSL object was made from; 0 when it cannot be reached.</summary>
     public static nint ContextOf(SslStream stream) => With(stream, SSL_get_SSL_CTX, 0);
 
@@ -86,10 +89,20 @@ internal static partial class NativeSsl
     public static long ModeOf(SslStream stream) => With(stream, static ssl => (long)SSL_ctrl(ssl, CtrlMode, 0, 0), 0L);
 
     /// <summary>
-    /// Sets <see cref="ModeReleaseBuffers"/> on one SSL object (for a connection whose context was not prepared):
-    /// OpenSSL frees its buffers the next time they drain. (Not <c>SSL_free_buffers</c>: CVE-2024-4741 in 3.0.0-3.0.13.)
+    /// After a server handshake, in one visit to the SSL object: whether it resumed an earlier session (null when the
+    /// object cannot be read), and, when it was not made from <paramref name="preparedContext"/>, sets
+    /// <see cref="ModeReleaseBuffers"/> on it, so OpenSSL frees its buffers the next time they drain.
+    /// (Not <c>SSL_free_buffers</c>: CVE-2024-4741 in 3.0.0-3.0.13.)
     /// </summary>
-    public static void ReleaseBuffersWhenIdle(SslStream stream) => With(stream, static ssl => SSL_ctrl(ssl, CtrlMode, (nint)ModeReleaseBuffers, 0), 0);
+    public static bool? AfterHandshake(SslStream stream, nint preparedContext) => With(stream, preparedContext, static (ssl, prepared) =>
+    {
+        if (SSL_get_SSL_CTX(ssl) != prepared)
+        {
+            _ = SSL_ctrl(ssl, CtrlMode, (nint)ModeReleaseBuffers, 0);
+        }
+
+        return (bool?)(SSL_session_reused(ssl) != 0);
+    }, null);
 
     /// <summary>Whether the stream's handshake resumed an earlier session; null when the SSL object cannot be read.</summary>
     public static bool? SessionReused(SslStream stream) => With<bool?>(stream, static ssl => SSL_session_reused(ssl) != 0, null);
