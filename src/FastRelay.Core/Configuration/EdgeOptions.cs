@@ -73,6 +73,10 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to 64 KiB.</remarks>
     public int BufferBytes { get; init; } = DefaultBufferBytes;
 
+    /// <summary>How plain TCP connections move their bytes (<c>--data-path</c>).</summary>
+    /// <remarks>Defaults to <see cref="DataPath.Epoll"/>; TLS connections, tunnel streams and <c>--bandwidth</c> always use pipes.</remarks>
+    public DataPath DataPath { get; init; } = DataPath.Epoll;
+
     /// <summary>The listen backlog of each listener.</summary>
     /// <remarks>Defaults to 1024.</remarks>
     public int Backlog { get; init; } = DefaultBacklog;

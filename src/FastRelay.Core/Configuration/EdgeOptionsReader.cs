@@ -48,6 +48,7 @@ public static class EdgeOptionsReader
             DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
             MaxConnections = (int)scalars.Integer("max-connections", EdgeOptions.DefaultMaxConnections, 1, 1_000_000),
             MaxConnectionsPerSource = (int)scalars.Integer("max-connections-per-source", 0, 0, 1_000_000),
+            DataPath = scalars.Enum("data-path", DataPath.Epoll),
             Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
             BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
             PolicyFile = scalars.Text("policy"),

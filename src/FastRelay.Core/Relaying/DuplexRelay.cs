@@ -24,6 +24,7 @@ public sealed class DuplexRelay : IPumpProgress
     private IPipeConnection? _upstream;
     private IByteThrottle? _throttleUp;
     private IByteThrottle? _throttleDown;
+    private Action? _externalAbort;
     private long _lastActivityTimestamp;
     private long _bytesToUpstream;
     private long _bytesToClient;
@@ -74,6 +75,35 @@ public sealed class DuplexRelay : IPumpProgress
     }
 
     /// <summary>
+    /// Starts a run carried by another data path (the Linux epoll relay in FastRelay.Net): the bytes move outside
+    /// <see cref="RunAsync"/>, but the close reason, the idle clock and <see cref="TryClose"/> stay here, so the
+    /// drain and the idle sweeper treat both paths alike. <paramref name="abort"/> is what <see cref="TryClose"/>
+    /// calls to cut that path off (from any thread, possibly more than once); when a reason was set before this
+    /// call (a drain during the dial), it is called at once.
+    /// </summary>
+    public void StartExternal(Action abort)
+    {
+        ArgumentNullException.ThrowIfNull(abort);
+        Volatile.Write(ref _lastActivityTimestamp, _time.GetTimestamp());
+        Volatile.Write(ref _externalAbort, abort);
+        if (Volatile.Read(ref _reason) != NoReason)
+        {
+            abort();
+        }
+    }
+
+    /// <summary>Records that bytes moved at <paramref name="timestamp"/> (same <see cref="TimeProvider"/>), for an external run.</summary>
+    public void NoteActivity(long timestamp) => Volatile.Write(ref _lastActivityTimestamp, timestamp);
+
+    /// <summary>Ends an external run: a run that no failure or close ended completed cleanly.</summary>
+    public RelayOutcome EndExternal(long bytesClientToUpstream, long bytesUpstreamToClient)
+    {
+        TrySetReason(CloseReason.Completed);
+        Volatile.Write(ref _externalAbort, null);
+        return new RelayOutcome((CloseReason)Volatile.Read(ref _reason), bytesClientToUpstream, bytesUpstreamToClient);
+    }
+
+    /// <summary>
     /// Told when each direction's pump has ended (FIN, failure or close), before the relay returns; null for nobody.
     /// Called from the pump's flow: it must be quick and must not throw. Set once, it stays for the next connections.
     /// </summary>
@@ -88,6 +118,7 @@ public sealed class DuplexRelay : IPumpProgress
         _reason = NoReason;
         _client = null;
         _upstream = null;
+        _externalAbort = null;
     }
 
     /// <summary>
@@ -157,6 +188,7 @@ public sealed class DuplexRelay : IPumpProgress
     {
         _client?.Abort();
         _upstream?.Abort();
+        Volatile.Read(ref _externalAbort)?.Invoke();
     }
 }
 

@@ -31,6 +31,9 @@ internal sealed record EdgeContext(
     /// <summary>Picks each session's backend from its route's candidates (README, "Load balancing and health checks").</summary>
     public required BackendPicker Picker { get; init; }
 
+    /// <summary>The epoll relay's loops for plain TCP connections (<c>--data-path epoll</c>, Linux x86-64); null: pipes only.</summary>
+    public FastRelay.Transport.Epoll.EpollEngine? Epoll { get; init; }
+
     /// <summary>Rate-limits the log lines of refused handshakes (one a second at Information, the rest at Debug).</summary>
     public OncePerInterval HandshakeLog { get; } = new(Time, TimeSpan.FromSeconds(1));
 }

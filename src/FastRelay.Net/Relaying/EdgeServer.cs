@@ -11,6 +11,7 @@ using FastRelay.RateLimiting;
 using FastRelay.Routing;
 using FastRelay.Tls;
 using FastRelay.Transport;
+using FastRelay.Transport.Epoll;
 using FastRelay.Upstreams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.ObjectPool;
@@ -169,10 +170,16 @@ public sealed partial class EdgeServer : IAsyncDisposable
         }
 
         var discovery = EdgeDiscovery.Create(options, time, loggerFactory);
-        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(discovery.Hosts), time, logger,
+
+        // Idle blocks kept for reuse: enough for a burst of busy connections without holding memory forever.
+        var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
+        var epoll = options.DataPath == DataPath.Epoll && tls is null && options.Bandwidth is null && EpollEngine.IsSupported
+            ? new EpollEngine(memory, Environment.ProcessorCount) : null;
+        var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(discovery.Hosts, epoll), time, logger,
             observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Services), tunnel, discovery.Cache)
         {
             Picker = new BackendPicker(backends, Random.Shared),
+            Epoll = epoll,
         };
 
         var listeners = new List<EdgeListener>();
@@ -192,8 +199,6 @@ public sealed partial class EdgeServer : IAsyncDisposable
             throw;
         }
 
-        // Idle blocks kept for reuse: enough for a burst of busy connections without holding memory forever.
-        var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
         var server = new EdgeServer(context, listeners, memory) { Discovery = discovery };
         server._healthChecks = options.Balancing.HealthCheck == HealthCheckKind.Tcp ? HealthChecker.Start(routes, backends, time, discovery.Cache is { } cache ? cache.DiscoveredTargets : null) : null;
         foreach (var listener in listeners)
@@ -250,6 +255,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         }
 
         Discovery?.Dispose(); // After the drain: no connection asks any more.
+        _context.Epoll?.Dispose(); // After the drain: its loops carry no connection any more.
     }
 
     /// <inheritdoc />

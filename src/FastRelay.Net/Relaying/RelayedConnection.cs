@@ -10,6 +10,7 @@ using FastRelay.Relaying;
 using FastRelay.Routing;
 using FastRelay.Tls;
 using FastRelay.Transport;
+using FastRelay.Transport.Epoll;
 using FastRelay.Tunnel.Pool;
 using Microsoft.Extensions.Logging;
 using FastRelay.Upstreams;
@@ -32,6 +33,7 @@ internal sealed partial class RelayedConnection : IDialGuard
     private readonly DuplexRelay _relay;
     private readonly SocketPipeConnection _client;
     private SocketPipeConnection? _upstream; // Created by the first direct (socket) target: a tunnel-only edge never pays for it.
+    private EpollRelay? _epoll; // Created by the first connection relayed by the epoll loops: a TLS edge never pays for it.
     private readonly System.IO.Pipelines.PipeOptions _pipeOptions;
     private TlsPipeConnection? _tlsClient; // Created by the first TLS connection (RelayedConnection.Tls.cs): a plain edge never pays for it.
     private TlsHandshake? _handshake;
@@ -213,7 +215,37 @@ internal sealed partial class RelayedConnection : IDialGuard
             service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Identity: _identity, CertificateSha256: _certificateSha256,
             Detail: via, Elapsed: context.Time.GetElapsedTime(dialStarted)));
 
-        // Step 3: relay until both directions end (or one fails, or TryClose is called).
+        // Step 3: relay until both directions end (or one fails, or TryClose is called). Plain TCP both ways at full
+        // speed goes through the epoll relay when the edge has one (Transport/Epoll); everything else through pipes.
+        RelayOutcome outcome;
+        if (upstream is not null && context.Tls is null && context.Options.Bandwidth is null && context.Epoll?.NextLoop() is { } loop)
+        {
+            _epoll ??= new EpollRelay();
+            _relaying = true;
+            outcome = await _epoll.RunAsync(client, upstream, _relay, context.Time, loop);
+            _relaying = false;
+            EndBackendSession();
+
+            // Step 4: every byte is with the kernel and each FIN was passed on (or both sockets were set to reset).
+            upstream.Dispose();
+            client.Dispose();
+        }
+        else
+        {
+            outcome = await RelayThroughPipesAsync(client, upstream, clientSide, context);
+        }
+
+        var duration = context.Time.GetElapsedTime(started);
+        observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, clientEndPoint, localEndPoint,
+            service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: outcome.Reason,
+            BytesClientToUpstream: outcome.BytesClientToUpstream, BytesUpstreamToClient: outcome.BytesUpstreamToClient, Elapsed: duration));
+        Log.ConnectionClosed(context.Logger, Id, service, clientEndPoint, target, outcome.Reason,
+            outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, duration.TotalMilliseconds);
+        return outcome.Reason;
+    }
+
+    private async Task<RelayOutcome> RelayThroughPipesAsync(Socket client, Socket? upstream, IPipeConnection clientSide, EdgeContext context)
+    {
         if (context.Tls is null)
         {
             _client.Start(client);
@@ -256,14 +288,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         }
 
         _ = context.Tls is null ? await _client.CloseAsync(linger) : await TlsClient.CloseAsync(linger); // False: aborted, already counted by the reason.
-
-        var duration = context.Time.GetElapsedTime(started);
-        observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, clientEndPoint, localEndPoint,
-            service, Destination: upstreamEndPoint, Rule: _outboundAllowed?.Rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: outcome.Reason,
-            BytesClientToUpstream: outcome.BytesClientToUpstream, BytesUpstreamToClient: outcome.BytesUpstreamToClient, Elapsed: duration));
-        Log.ConnectionClosed(context.Logger, Id, service, clientEndPoint, target, outcome.Reason,
-            outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, duration.TotalMilliseconds);
-        return outcome.Reason;
+        return outcome;
     }
 
     // The session stops counting as outstanding on its backend when its first direction ends (a FIN or a failure

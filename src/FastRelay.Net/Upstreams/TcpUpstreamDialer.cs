@@ -10,9 +10,11 @@ namespace FastRelay.Upstreams;
 /// Dials targets over TCP: resolves DNS names (every address in turn), bounds each attempt by the connect timeout,
 /// and sets the socket options the relay wants (NoDelay). With a <see cref="HostCache"/> (the edge's), names come
 /// from it: cached for their TTL and re-resolved in the background, so a dial does not wait for DNS; without one
-/// (the gateway, the tunnel pool), each dial resolves. An IP literal is never looked up.
+/// (the gateway, the tunnel pool), each dial resolves. An IP literal is never looked up. With an
+/// <see cref="Transport.Epoll.EpollEngine"/> (an edge on the epoll data path), the connect is watched by its loops,
+/// so the socket never joins the runtime's socket engine (EpollConnect says why).
 /// </summary>
-internal sealed class TcpUpstreamDialer(HostCache? hosts = null) : IUpstreamDialer
+internal sealed class TcpUpstreamDialer(HostCache? hosts = null, Transport.Epoll.EpollEngine? epoll = null) : IUpstreamDialer
 {
     /// <inheritdoc />
     public async ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, IDialGuard? guard, CancellationToken cancellationToken)
@@ -74,7 +76,14 @@ internal sealed class TcpUpstreamDialer(HostCache? hosts = null) : IUpstreamDial
             {
                 // Inside the try: out of file descriptors is a dial failure like any other, not a crash.
                 socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                await socket.ConnectAsync(new IPEndPoint(address, target.Port), deadline.Token);
+                if (epoll is null)
+                {
+                    await socket.ConnectAsync(new IPEndPoint(address, target.Port), deadline.Token);
+                }
+                else
+                {
+                    await epoll.ConnectAsync(socket, new IPEndPoint(address, target.Port), deadline.Token);
+                }
 
                 // Small writes (interactive protocols) must not wait for Nagle's 40 ms.
                 SocketConnection.SetRecommendedClientOptions(socket);

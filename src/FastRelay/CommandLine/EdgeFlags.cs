@@ -30,6 +30,7 @@ internal static class EdgeFlags
         new("max-connections-per-source", "N", "Connections open at once from one client address; more are accepted and closed at once (SourceConnectionLimit), so one source cannot take every slot; 0 = no limit [default: 0]"),
         new("drain-timeout", "DURATION", $"On SIGTERM/SIGINT, time open connections get to finish [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultDrainTimeout)}]"),
         new("buffer-size", "SIZE", "Size of one socket read and buffer block, 4KiB..1MiB [default: 64KiB]"),
+        new("data-path", "epoll|pipes", "How plain TCP connections move their bytes: epoll runs one event loop per core that reads each socket and sends to the other from the loop thread (one recv and one send per chunk; Linux x86-64, elsewhere pipes); pipes uses the runtime's async sockets with a pipe per direction. TLS connections, tunnel streams and --bandwidth always use pipes [default: epoll]"),
         new("backlog", "N", $"Listen backlog of each listener [default: {EdgeOptions.DefaultBacklog}]"),
         new("policy", "FILE", "Security groups (policy-format.md): every connection is checked at accept (Inbound) and before each dial (Outbound); no matching rule means Deny. Reloaded when the file changes and on SIGHUP [default: none, everything allowed]"),
         new("conn-rate", "RATE", "Token bucket on new connections, e.g. 100/s or 5000/m; over it a connection is closed at once (RateLimited) [default: off]"),

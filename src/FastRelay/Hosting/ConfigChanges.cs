@@ -43,6 +43,7 @@ internal static class ConfigChanges
         ["max-connections"] = o.MaxConnections.ToString(CultureInfo.InvariantCulture),
         ["drain-timeout"] = o.DrainTimeout.ToString(),
         ["buffer-size"] = o.BufferBytes.ToString(CultureInfo.InvariantCulture),
+        ["data-path"] = o.DataPath.ToString(),
         ["backlog"] = o.Backlog.ToString(CultureInfo.InvariantCulture),
         ["policy"] = o.PolicyFile ?? "",
         ["conn-rate"] = o.ConnectionRate?.ToString() ?? "",

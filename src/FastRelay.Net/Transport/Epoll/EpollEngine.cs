@@ -1,0 +1,106 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace FastRelay.Transport.Epoll;
+
+/// <summary>
+/// The epoll relay's loops for one edge: one per core, created on the first connection that uses them (an edge
+/// whose connections are all TLS or tunnel streams never starts one), each connection on the next loop in turn.
+/// </summary>
+internal sealed class EpollEngine : IDisposable
+{
+    private readonly BlockMemoryPool _blocks;
+    private readonly int _loopCount;
+    private readonly Lock _gate = new();
+    private EpollLoop[]? _loops;
+    private uint _next;
+    private bool _disposed;
+
+    /// <summary>Creates the engine; no thread or descriptor until the first <see cref="NextLoop"/>.</summary>
+    public EpollEngine(BlockMemoryPool blocks, int loopCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(loopCount, 1);
+        _blocks = blocks;
+        _loopCount = loopCount;
+    }
+
+    /// <summary>
+    /// Linux on x86-64 (the syscall layouts of <see cref="LinuxSyscalls"/>): elsewhere the edge relays through
+    /// pipes only.
+    /// </summary>
+    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>Relays running on all loops.</summary>
+    public int Active => Volatile.Read(ref _loops) is { } loops ? loops.Sum(l => l.Active) : 0;
+
+    /// <summary>The loop for the next connection; null once disposed (the caller then relays through pipes).</summary>
+    /// <exception cref="IOException">The kernel refused a loop's descriptors (descriptor limit) on first use.</exception>
+    public EpollLoop? NextLoop()
+    {
+        var loops = Volatile.Read(ref _loops) ?? Start();
+        if (loops is null)
+        {
+            return null;
+        }
+
+        return loops[Interlocked.Increment(ref _next) % (uint)loops.Length];
+    }
+
+    /// <summary>
+    /// Connects <paramref name="socket"/> without registering it with the runtime's socket engine (<see cref="EpollConnect"/>);
+    /// after <see cref="Dispose"/>, with <c>Socket.ConnectAsync</c>.
+    /// </summary>
+    public async Task ConnectAsync(Socket socket, System.Net.IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        if (NextLoop() is { } loop)
+        {
+            await EpollConnect.ConnectAsync(socket, endPoint, loop, cancellationToken);
+        }
+        else
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Call after the edge's connections have ended: a relay still running is aborted.</remarks>
+    public void Dispose()
+    {
+        EpollLoop[]? loops;
+        lock (_gate)
+        {
+            _disposed = true;
+            loops = _loops;
+            _loops = null;
+        }
+
+        foreach (var loop in loops ?? [])
+        {
+            loop.Stop();
+        }
+    }
+
+    private EpollLoop[]? Start()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            if (_loops is null)
+            {
+                var loops = new EpollLoop[_loopCount];
+                for (var i = 0; i < loops.Length; i++)
+                {
+                    loops[i] = new EpollLoop(_blocks, i);
+                }
+
+                Volatile.Write(ref _loops, loops);
+            }
+
+            return _loops;
+        }
+    }
+}

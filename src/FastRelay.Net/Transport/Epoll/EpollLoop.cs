@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using static FastRelay.Transport.Epoll.LinuxSyscalls;
+
+namespace FastRelay.Transport.Epoll;
+
+/// <summary>
+/// One event loop: a thread blocked in epoll_wait over the sockets of the <see cref="EpollRelay"/>s it carries,
+/// moving their bytes itself (nginx's and HAProxy's worker shape). Each relay is registered once, edge-triggered,
+/// for both directions of both sockets; an event is handled on this thread from the read to the send, with no
+/// task, no pipe and no thread-pool hop in between.
+/// </summary>
+/// <remarks>
+/// <para>Other threads talk to the loop only through <see cref="Post"/> (start a relay, or abort one): the queue
+/// is drained on the loop thread, so the sockets are only ever touched from here while a relay runs, and a
+/// descriptor is never closed under a call in flight.</para>
+/// <para>The epoll data word names a slot and its generation: an event fetched in the same batch as its relay's
+/// end, for a slot that a new relay took over, is recognised as stale and dropped.</para>
+/// <para>One read block (the scratch) serves every relay of the loop: a relay holds a block of its own only while
+/// the far side will not take all it read (back-pressure), so an idle or interactive connection holds none.</para>
+/// </remarks>
+internal sealed unsafe class EpollLoop
+{
+    private const int MaxEvents = 256;
+    private const ulong WakeToken = ulong.MaxValue;
+
+    private readonly int _epoll;
+    private readonly int _wake;
+    private readonly ConcurrentQueue<IEpollHandler> _posted = new();
+    private readonly BlockMemoryPool _blocks;
+    private readonly Thread _thread;
+    private IEpollHandler?[] _slots = new IEpollHandler?[64];
+    private uint[] _generations = new uint[64];
+    private readonly Stack<int> _freeSlots = new();
+    private int _slotsInUse; // High-water mark of the slot table.
+    private int _active;
+    private int _wakeSignalled;
+    private volatile bool _stopping;
+
+    /// <summary>Creates the epoll instance and its wake-up eventfd and starts the loop thread.</summary>
+    /// <exception cref="IOException">The kernel refused epoll_create1 or eventfd (descriptor limit).</exception>
+    public EpollLoop(BlockMemoryPool blocks, int index)
+    {
+        _blocks = blocks;
+        _epoll = EpollCreate(CloseOnExec);
+        if (_epoll < 0)
+        {
+            throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        _wake = EventFd(0, CloseOnExec | EventFdNonBlocking);
+        if (_wake < 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            _ = LinuxSyscalls.Close(_epoll); // Nothing to do on failure: the constructor fails either way.
+            throw new IOException($"eventfd failed: errno {error}");
+        }
+
+        var wakeEvent = new EpollEvent { Events = EPOLLIN | EPOLLET, Data = WakeToken };
+        _ = EpollControl(_epoll, EpollCtlAdd, _wake, &wakeEvent); // Cannot fail on a fresh epoll and eventfd.
+        Scratch = blocks.Rent(blocks.BlockBytes);
+        _thread = new Thread(Run) { IsBackground = true, Name = $"fastrelay-epoll-{index}" };
+        _thread.Start();
+    }
+
+    /// <summary>The read block the next read goes into; a relay that must keep what it read takes it and puts a fresh one here.</summary>
+    internal System.Buffers.IMemoryOwner<byte> Scratch { get; private set; }
+
+    /// <summary>The pool relays take and return held blocks from.</summary>
+    internal BlockMemoryPool Blocks => _blocks;
+
+    /// <summary>Relays registered on this loop right now.</summary>
+    public int Active => Volatile.Read(ref _active);
+
+    /// <summary>True on the loop's own thread.</summary>
+    public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
+
+    /// <summary>Queues <paramref name="handler"/> for the loop to start or abort (its own flags say which). Thread-safe.</summary>
+    public void Post(IEpollHandler handler)
+    {
+        _posted.Enqueue(handler);
+        if (Interlocked.Exchange(ref _wakeSignalled, 1) == 0)
+        {
+            ulong one = 1;
+            _ = Write(_wake, &one, sizeof(ulong)); // Fails only when the counter is saturated, i.e. already signalled.
+        }
+    }
+
+    /// <summary>Hands the read block to a relay that holds on to it, and puts a new one in its place.</summary>
+    internal System.Buffers.IMemoryOwner<byte> TakeScratch()
+    {
+        var taken = Scratch;
+        Scratch = _blocks.Rent(_blocks.BlockBytes);
+        return taken;
+    }
+
+    /// <summary>Registers <paramref name="firstFd"/> (and <paramref name="secondFd"/> unless -1, flagged as the second side) for <paramref name="events"/>; on the loop thread only.</summary>
+    internal bool Register(IEpollHandler handler, int firstFd, int secondFd, uint events, out int error)
+    {
+        var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _slotsInUse++;
+        if (slot >= _slots.Length)
+        {
+            Array.Resize(ref _slots, _slots.Length * 2);
+            Array.Resize(ref _generations, _generations.Length * 2);
+        }
+
+        var generation = ++_generations[slot] & 0x7FFF_FFFF;
+        var token = ((ulong)generation << 32) | ((ulong)slot << 1);
+        var ev = new EpollEvent { Events = events, Data = token };
+        error = 0;
+        if (EpollControl(_epoll, EpollCtlAdd, firstFd, &ev) != 0)
+        {
+            error = Marshal.GetLastPInvokeError();
+            _freeSlots.Push(slot);
+            return false;
+        }
+
+        ev.Data = token | 1;
+        if (secondFd >= 0 && EpollControl(_epoll, EpollCtlAdd, secondFd, &ev) != 0)
+        {
+            error = Marshal.GetLastPInvokeError();
+            _ = EpollControl(_epoll, EpollCtlDel, firstFd, null); // Undo the first: it was just added.
+            _freeSlots.Push(slot);
+            return false;
+        }
+
+        _slots[slot] = handler;
+        handler.Slot = slot;
+        Interlocked.Increment(ref _active);
+        return true;
+    }
+
+    /// <summary>Stops watching the descriptors of a finished handler; on the loop thread only, before its owner may close them.</summary>
+    internal void Unregister(IEpollHandler handler, int firstFd, int secondFd)
+    {
+        // Explicit, not left to close(2): the owner closes the sockets on another thread later, and a descriptor
+        // number reused by then must not still be watched here.
+        _ = EpollControl(_epoll, EpollCtlDel, firstFd, null); // ENOENT/EBADF cannot happen: registered, not yet closed.
+        if (secondFd >= 0)
+        {
+            _ = EpollControl(_epoll, EpollCtlDel, secondFd, null);
+        }
+
+        _slots[handler.Slot] = null;
+        _generations[handler.Slot]++; // Events of this batch that still name the slot are stale now.
+        _freeSlots.Push(handler.Slot);
+        Interlocked.Decrement(ref _active);
+        handler.Slot = -1;
+    }
+
+    /// <summary>Stops the loop: relays still registered are aborted, the thread ends, the descriptors are closed. Thread-safe; waits for the thread.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        ulong one = 1;
+        _ = Write(_wake, &one, sizeof(ulong)); // Wakes the loop whatever _wakeSignalled says.
+        if (!IsLoopThread)
+        {
+            _thread.Join();
+        }
+    }
+
+    private void Run()
+    {
+        var events = stackalloc EpollEvent[MaxEvents];
+        while (!_stopping)
+        {
+            var count = EpollWait(_epoll, events, MaxEvents, -1);
+            if (count < 0)
+            {
+                // EINTR (a signal, a debugger): wait again. Nothing else can fail on a valid epoll descriptor.
+                continue;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var data = events[i].Data;
+                if (data == WakeToken)
+                {
+                    DrainPosted();
+                    continue;
+                }
+
+                var slot = (int)((data >> 1) & 0x7FFF_FFFF);
+                var generation = (uint)(data >> 32);
+                if (slot >= _slots.Length || _slots[slot] is not { } handler || (_generations[slot] & 0x7FFF_FFFF) != generation)
+                {
+                    continue; // Stale: that relay ended earlier in this batch.
+                }
+
+                handler.OnEvents(events[i].Events, secondSide: (data & 1) != 0);
+            }
+        }
+
+        for (var slot = 0; slot < _slotsInUse; slot++)
+        {
+            _slots[slot]?.AbortOnLoopStop();
+        }
+
+        Scratch.Dispose();
+        _ = LinuxSyscalls.Close(_wake); // Nothing to do on failure: the loop is gone either way.
+        _ = LinuxSyscalls.Close(_epoll);
+    }
+
+    private void DrainPosted()
+    {
+        ulong value;
+        _ = Read(_wake, &value, sizeof(ulong)); // Resets the counter; EAGAIN when already read is harmless.
+        Volatile.Write(ref _wakeSignalled, 0); // Before draining: a Post after this point signals again.
+        while (_posted.TryDequeue(out var handler))
+        {
+            handler.OnPosted();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+
+namespace FastRelay.Transport.Epoll;
+
+/// <summary>
+/// The few Linux calls the epoll relay makes itself (epoll(7), eventfd(2), recv(2), send(2), shutdown(2)), with the
+/// errno values it tells apart. x86-64 layouts: <see cref="EpollEngine.IsSupported"/> keeps other architectures on the
+/// pipe path (struct epoll_event is packed on x86-64 only).
+/// </summary>
+internal static unsafe partial class LinuxSyscalls
+{
+    public const int EAGAIN = 11;
+    public const int EINTR = 4;
+
+    public const uint EPOLLIN = 0x001;
+    public const uint EPOLLOUT = 0x004;
+    public const uint EPOLLERR = 0x008;
+    public const uint EPOLLHUP = 0x010;
+    public const uint EPOLLRDHUP = 0x2000;
+    public const uint EPOLLET = 1u << 31;
+
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+
+    public const int CloseOnExec = 0x80000; // EPOLL_CLOEXEC, EFD_CLOEXEC
+    public const int EventFdNonBlocking = 0x800; // EFD_NONBLOCK
+    public const int MsgNoSignal = 0x4000; // A send to a reset peer returns EPIPE instead of killing the process with SIGPIPE.
+    public const int ShutWrite = 1;
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollControl(int epoll, int operation, int descriptor, EpollEvent* ev);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int EpollWait(int epoll, EpollEvent* events, int maxEvents, int timeoutMilliseconds);
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initial, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int descriptor, void* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int descriptor, void* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int descriptor);
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Receive(int socket, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(int socket, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
+    public static partial int Shutdown(int socket, int how);
+
+    /// <summary>struct epoll_event as x86-64 lays it out: packed, 12 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+}
