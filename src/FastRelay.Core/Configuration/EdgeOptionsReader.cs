@@ -15,7 +15,7 @@ public static class EdgeOptionsReader
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
     [
         "listen", "route", "connect-timeout", "retries", "idle-timeout", "max-connections", "max-connections-per-source", "drain-timeout",
-        "buffer-size", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
+        "buffer-size", "data-path", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
         "tls-cert", "tls-key", "client-ca", "ocsp-staple", "allow-cn", "allow-san", "tls-handshake-timeout",
         "crl", "revocation", "ocsp-timeout",
         "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",

@@ -9,11 +9,12 @@ namespace FastRelay.Net.Tests.Relaying;
 /// <summary>Graceful shutdown: stop accepting, let open connections finish, close the rest at the deadline.</summary>
 public sealed class DrainTests
 {
-    [Fact]
-    public async Task Stop_OpenConnectionKeepsWorking_NewOnesRefused_StopEndsWhenItCloses()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task Stop_OpenConnectionKeepsWorking_NewOnesRefused_StopEndsWhenItCloses(string dataPath)
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString());
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("data-path", dataPath));
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 1));
 
@@ -34,11 +35,12 @@ public sealed class DrainTests
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.Completed] == 1));
     }
 
-    [Fact]
-    public async Task Stop_DeadlinePasses_ConnectionClosedWithShutdownReason()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task Stop_DeadlinePasses_ConnectionClosedWithShutdownReason(string dataPath)
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString());
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("data-path", dataPath));
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 1));
 

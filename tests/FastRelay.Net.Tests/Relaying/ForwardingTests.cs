@@ -10,12 +10,13 @@ namespace FastRelay.Net.Tests.Relaying;
 /// <summary>Bytes arrive exactly, in order, at volume and with many sessions at once.</summary>
 public sealed class ForwardingTests
 {
-    [Fact]
-    public async Task Forward256MiB_BothWaysThroughEcho_HashesMatch()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task Forward256MiB_BothWaysThroughEcho_HashesMatch(string dataPath)
     {
         const int total = 256 << 20;
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString());
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("data-path", dataPath));
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
 
         // Send and receive concurrently (echo back-pressure would otherwise deadlock both sides).
@@ -56,12 +57,13 @@ public sealed class ForwardingTests
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.Completed] == 1));
     }
 
-    [Fact]
-    public async Task ThousandConcurrentSessions_EachEchoesItsOwnBytes()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task ThousandConcurrentSessions_EachEchoesItsOwnBytes(string dataPath)
     {
         const int sessions = 1000;
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString());
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("data-path", dataPath));
 
         var clients = new Socket[sessions];
         for (var i = 0; i < sessions; i++)
@@ -89,12 +91,13 @@ public sealed class ForwardingTests
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.Completed] == sessions));
     }
 
-    [Fact]
-    public async Task UpstreamClosesRightAfterLargeWrite_SlowClientStillGetsEveryByte()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task UpstreamClosesRightAfterLargeWrite_SlowClientStillGetsEveryByte(string dataPath)
     {
         // Pipelines.Sockets.Unofficial's trap: disposing right after the last write drops what is unsent.
         using var backend = new ManualBackend();
-        await using var edge = TestEdge.Start(backend.Target);
+        await using var edge = TestEdge.Start(backend.Target, flags: ("data-path", dataPath));
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         var payload = SocketTestExtensions.RandomBytes(32 << 20, seed: 3);
         client.Shutdown(SocketShutdown.Send);

@@ -11,11 +11,12 @@ namespace FastRelay.Net.Tests.Relaying;
 /// </summary>
 public sealed class HalfCloseTests
 {
-    [Fact]
-    public async Task ClientSendsFin_UpstreamStillAnswers_ClientGetsAnswerThenEof()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task ClientSendsFin_UpstreamStillAnswers_ClientGetsAnswerThenEof(string dataPath)
     {
         using var backend = new ManualBackend();
-        await using var edge = TestEdge.Start(backend.Target);
+        await using var edge = TestEdge.Start(backend.Target, flags: ("data-path", dataPath));
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         using var upstream = await backend.AcceptAsync();
 
@@ -31,11 +32,12 @@ public sealed class HalfCloseTests
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.Completed] == 1));
     }
 
-    [Fact]
-    public async Task UpstreamSendsFin_ClientKeepsSending_UpstreamGetsEverything()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task UpstreamSendsFin_ClientKeepsSending_UpstreamGetsEverything(string dataPath)
     {
         using var backend = new ManualBackend();
-        await using var edge = TestEdge.Start(backend.Target);
+        await using var edge = TestEdge.Start(backend.Target, flags: ("data-path", dataPath));
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         using var upstream = await backend.AcceptAsync();
 

@@ -7,11 +7,12 @@ namespace FastRelay.Net.Tests.Relaying;
 /// <summary>A reset on one side ends both sides promptly, and the close reason names the side that failed.</summary>
 public sealed class ResetTests
 {
-    [Fact]
-    public async Task ClientResetsMidStream_UpstreamIsClosed_ReasonIsClientReset()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task ClientResetsMidStream_UpstreamIsClosed_ReasonIsClientReset(string dataPath)
     {
         using var backend = new ManualBackend();
-        await using var edge = TestEdge.Start(backend.Target);
+        await using var edge = TestEdge.Start(backend.Target, flags: ("data-path", dataPath));
         var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         using var upstream = await backend.AcceptAsync();
         await client.SendAsync(new byte[100_000], SocketFlags.None);
@@ -24,11 +25,12 @@ public sealed class ResetTests
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 0));
     }
 
-    [Fact]
-    public async Task UpstreamResetsMidStream_ClientIsReset_ReasonIsUpstreamReset()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task UpstreamResetsMidStream_ClientIsReset_ReasonIsUpstreamReset(string dataPath)
     {
         using var backend = new ManualBackend();
-        await using var edge = TestEdge.Start(backend.Target);
+        await using var edge = TestEdge.Start(backend.Target, flags: ("data-path", dataPath));
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         var upstream = await backend.AcceptAsync();
         await upstream.SendAsync(new byte[1000], SocketFlags.None);

@@ -1,0 +1,234 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Diagnostics;
+using FastRelay.Relaying;
+using FastRelay.TestKit;
+using FastRelay.Transport;
+using FastRelay.Transport.Epoll;
+
+namespace FastRelay.Net.Tests.Transport;
+
+/// <summary>
+/// The epoll relay on its own (no edge around it): real loopback socket pairs, one loop. The contract it shares with
+/// the pipe path is tested through the edge on both paths (Relaying/DataPaths); these are the cases only this path has:
+/// back-pressure held in the read block, a FIN that arrives with the last data, an abort posted from another thread,
+/// the loops stopping under a live relay, and the connect that never joins the runtime's socket engine.
+/// </summary>
+public sealed class EpollRelayTests : IAsyncLifetime, IDisposable
+{
+    private readonly BlockMemoryPool _blocks = new(64 * 1024, maxRetainedBlocks: 64);
+    private EpollEngine _engine = null!;
+    private Socket _listener = null!;
+
+    public Task InitializeAsync()
+    {
+        Assert.True(EpollEngine.IsSupported, "these tests run where the edge's default data path is epoll (Linux x86-64)");
+        _engine = new EpollEngine(_blocks, loopCount: 1);
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(64);
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _listener.Dispose();
+        _blocks.Dispose();
+    }
+
+    [Fact]
+    public async Task SinkStopsReading_RelayHoldsAtMostTwoBlocks_ThenDeliversEveryByteAndTheFin()
+    {
+        var (client, relayClient) = await PairAsync();
+        var (upstream, relayUpstream) = await PairAsync();
+        var relay = new DuplexRelay(TimeProvider.System);
+        var run = new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, _engine.NextLoop()!);
+        var created = _blocks.BlocksCreated;
+
+        // 32 MiB against an upstream that reads nothing yet: the kernel buffers fill, then the relay must stop
+        // reading (no block per read piling up) rather than buffer the rest itself.
+        var payload = SocketTestExtensions.RandomBytes(32 << 20, seed: 11);
+        var sending = Task.Run(async () =>
+        {
+            await client.SendAsync(payload, SocketFlags.None);
+            client.Shutdown(SocketShutdown.Send);
+        });
+        await Task.Delay(300);
+        Assert.False(sending.IsCompleted, "32 MiB cannot fit in loopback socket buffers: the relay must have pushed back");
+        Assert.True(_blocks.BlocksCreated - created <= 2, $"{_blocks.BlocksCreated - created} blocks created while the sink was full");
+
+        Assert.Equal(payload, await upstream.ReceiveToEndAsync().WithTimeout());
+        await sending.WithTimeout();
+        upstream.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await client.ReceiveToEndAsync().WithTimeout());
+
+        var outcome = await run.AsTask().WithTimeout();
+        Assert.Equal(new RelayOutcome(CloseReason.Completed, payload.Length, 0), outcome);
+        relayClient.Dispose();
+        relayUpstream.Dispose();
+    }
+
+    [Fact]
+    public async Task DataAndFinQueuedBeforeTheRelayStarts_BothArePassedOn()
+    {
+        // The FIN sits behind the data in the receive queue and raises no edge of its own after the first read:
+        // a relay that stopped at the short read would never pass it on (found by the harness's many-stream bulk).
+        for (var i = 0; i < 50; i++)
+        {
+            var (client, relayClient) = await PairAsync();
+            var (upstream, relayUpstream) = await PairAsync();
+            var request = SocketTestExtensions.RandomBytes(1000 + i, seed: i);
+            await client.SendAsync(request, SocketFlags.None);
+            client.Shutdown(SocketShutdown.Send);
+
+            var relay = new DuplexRelay(TimeProvider.System);
+            var run = new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, _engine.NextLoop()!);
+            Assert.Equal(request, await upstream.ReceiveToEndAsync().WithTimeout());
+            upstream.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await client.ReceiveToEndAsync().WithTimeout());
+            Assert.Equal(CloseReason.Completed, (await run.AsTask().WithTimeout()).Reason);
+            foreach (var socket in new[] { client, relayClient, upstream, relayUpstream })
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task TryCloseFromAnotherThread_BothPeersAreReset_ReasonIsTheClosers()
+    {
+        var (client, relayClient) = await PairAsync();
+        var (upstream, relayUpstream) = await PairAsync();
+        var relay = new DuplexRelay(TimeProvider.System);
+        var run = new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, _engine.NextLoop()!);
+        await client.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+        Assert.Equal(new byte[] { 1, 2, 3 }, await upstream.ReceiveExactlyAsync(3).WithTimeout());
+
+        await Task.Run(() => Assert.True(relay.TryClose(CloseReason.IdleTimeout)));
+        var outcome = await run.AsTask().WithTimeout();
+        relayClient.Dispose();
+        relayUpstream.Dispose();
+
+        Assert.Equal(new RelayOutcome(CloseReason.IdleTimeout, 3, 0), outcome);
+        await Assert.ThrowsAsync<SocketException>(() => client.ReceiveToEndAsync().WithTimeout());
+        await Assert.ThrowsAsync<SocketException>(() => upstream.ReceiveToEndAsync().WithTimeout());
+    }
+
+    [Fact]
+    public async Task UpstreamResets_ClientIsReset_ReasonIsUpstreamReset_BothDirectionsReportedEnded()
+    {
+        var (client, relayClient) = await PairAsync();
+        var (upstream, relayUpstream) = await PairAsync();
+        var relay = new DuplexRelay(TimeProvider.System);
+        var ended = new List<RelayDirection>();
+        relay.DirectionEnded = d => { lock (ended) { ended.Add(d); } };
+        var run = new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, _engine.NextLoop()!);
+
+        upstream.Reset();
+        var outcome = await run.AsTask().WithTimeout();
+        relayClient.Dispose();
+        relayUpstream.Dispose();
+
+        Assert.Equal(CloseReason.UpstreamReset, outcome.Reason);
+        Assert.Equal([RelayDirection.ClientToUpstream, RelayDirection.UpstreamToClient], ended.Order());
+        await Assert.ThrowsAsync<SocketException>(() => client.ReceiveToEndAsync().WithTimeout());
+    }
+
+    [Fact]
+    public async Task ClosedBeforeTheRelayStarts_AbortsAtOnce()
+    {
+        var (client, relayClient) = await PairAsync();
+        var (upstream, relayUpstream) = await PairAsync();
+        var relay = new DuplexRelay(TimeProvider.System);
+        relay.TryClose(CloseReason.Shutdown); // The drain reached the connection while it was dialling.
+
+        var outcome = await new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, _engine.NextLoop()!).AsTask().WithTimeout();
+        relayClient.Dispose();
+        relayUpstream.Dispose();
+        Assert.Equal(CloseReason.Shutdown, outcome.Reason);
+        await Assert.ThrowsAsync<SocketException>(() => client.ReceiveToEndAsync().WithTimeout());
+        upstream.Dispose();
+    }
+
+    [Fact]
+    public async Task EngineDisposedUnderALiveRelay_RelayEndsWithShutdown_LoopThreadGone()
+    {
+        var (client, relayClient) = await PairAsync();
+        var (upstream, relayUpstream) = await PairAsync();
+        var relay = new DuplexRelay(TimeProvider.System);
+        var loop = _engine.NextLoop()!;
+        var run = new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, loop);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => loop.Active == 1));
+
+        _engine.Dispose();
+        Assert.Equal(CloseReason.Shutdown, (await run.AsTask().WithTimeout()).Reason);
+        Assert.Null(_engine.NextLoop()); // The edge then relays through pipes.
+        foreach (var socket in new[] { client, relayClient, upstream, relayUpstream })
+        {
+            socket.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Connect_RefusedAndTimedOut_ReportLikeConnectAsync()
+    {
+        // Refused: a port nobody listens on (bound, then closed).
+        var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var closedEndPoint = (IPEndPoint)closed.LocalEndPoint!;
+        closed.Dispose();
+        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            var refused = await Assert.ThrowsAsync<SocketException>(() => _engine.ConnectAsync(socket, closedEndPoint, CancellationToken.None).WithTimeout());
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
+
+        // No answer: a listener whose accept queue is full drops further SYNs, so the connect waits on the loop
+        // until the token fires.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(1);
+        var fillers = new List<Socket>();
+        try
+        {
+            using var waiting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            for (var i = 0; i < 8; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var quick = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+                try
+                {
+                    await _engine.ConnectAsync(filler, (IPEndPoint)full.LocalEndPoint!, quick.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // The queue is full: this one already waited on the loop and was cancelled.
+                }
+            }
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _engine.ConnectAsync(waiting, (IPEndPoint)full.LocalEndPoint!, deadline.Token).WithTimeout());
+            Assert.Equal(0, _engine.Active); // The cancelled connects left the loop.
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
+    private async Task<(Socket Outside, Socket Relayed)> PairAsync()
+    {
+        var outside = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var accept = _listener.AcceptAsync();
+        await outside.ConnectAsync(_listener.LocalEndPoint!);
+        return (outside, await accept.WithTimeout());
+    }
+}
