@@ -85,7 +85,10 @@ public sealed class DuplexRelay : IPumpProgress
     {
         ArgumentNullException.ThrowIfNull(abort);
         Volatile.Write(ref _lastActivityTimestamp, _time.GetTimestamp());
-        Volatile.Write(ref _externalAbort, abort);
+
+        // A full fence between the store and the load (TryClose's compare-exchange is one on its side), so that of a
+        // racing TryClose and this call at least one sees the other and the abort is not lost.
+        Interlocked.Exchange(ref _externalAbort, abort);
         if (Volatile.Read(ref _reason) != NoReason)
         {
             abort();

@@ -33,7 +33,6 @@ internal sealed partial class RelayedConnection : IDialGuard
     private readonly DuplexRelay _relay;
     private readonly SocketPipeConnection _client;
     private SocketPipeConnection? _upstream; // Created by the first direct (socket) target: a tunnel-only edge never pays for it.
-    private EpollRelay? _epoll; // Created by the first connection relayed by the epoll loops: a TLS edge never pays for it.
     private readonly System.IO.Pipelines.PipeOptions _pipeOptions;
     private TlsPipeConnection? _tlsClient; // Created by the first TLS connection (RelayedConnection.Tls.cs): a plain edge never pays for it.
     private TlsHandshake? _handshake;
@@ -220,9 +219,9 @@ internal sealed partial class RelayedConnection : IDialGuard
         RelayOutcome outcome;
         if (upstream is not null && context.Tls is null && context.Options.Bandwidth is null && context.Epoll?.NextLoop() is { } loop)
         {
-            _epoll ??= new EpollRelay();
+            _relay.NoteActivity(context.Time.GetTimestamp()); // Before the sweeper may look: the last connection's clock is stale.
             _relaying = true;
-            outcome = await _epoll.RunAsync(client, upstream, _relay, context.Time, loop);
+            outcome = await new EpollRelay().RunAsync(client, upstream, _relay, context.Time, loop); // One per connection: EpollRelay says why.
             _relaying = false;
             EndBackendSession();
 
@@ -268,6 +267,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             upstreamSide = _tunnelStream!;
         }
 
+        _relay.NoteActivity(context.Time.GetTimestamp()); // Before the sweeper may look: the last connection's clock is stale.
         _relaying = true;
         var outcome = context.Options.Bandwidth is { } bandwidth
             ? await _relay.RunAsync(clientSide, upstreamSide, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))

@@ -177,6 +177,76 @@ public sealed class EpollRelayTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task PostedToAStoppedLoop_TheRelayEndsOnThePostersThread_NothingHangs()
+    {
+        var loop = _engine.NextLoop()!;
+        _engine.Dispose(); // A dial that finished after the edge was disposed still holds this loop.
+
+        var (client, relayClient) = await PairAsync();
+        var (upstream, relayUpstream) = await PairAsync();
+        var outcome = await new EpollRelay().RunAsync(relayClient, relayUpstream, new DuplexRelay(TimeProvider.System), TimeProvider.System, loop).AsTask().WithTimeout();
+        relayClient.Dispose();
+        relayUpstream.Dispose();
+        Assert.Equal(CloseReason.Shutdown, outcome.Reason);
+        await Assert.ThrowsAsync<SocketException>(() => client.ReceiveToEndAsync().WithTimeout());
+        upstream.Dispose();
+    }
+
+    [Fact]
+    public async Task BulkTransferOnTheSameLoop_DoesNotStarveAnInteractiveConnection()
+    {
+        // One loop carries both: a sender that never pauses, and a ping-pong that must keep getting turns (the read
+        // budget hands the loop back after 16 blocks of one flow).
+        var (bulkClient, bulkRelayClient) = await PairAsync();
+        var (bulkUpstream, bulkRelayUpstream) = await PairAsync();
+        var bulk = new EpollRelay().RunAsync(bulkRelayClient, bulkRelayUpstream, new DuplexRelay(TimeProvider.System), TimeProvider.System, _engine.NextLoop()!);
+        var (client, relayClient) = await PairAsync();
+        var (upstream, relayUpstream) = await PairAsync();
+        var interactive = new EpollRelay().RunAsync(relayClient, relayUpstream, new DuplexRelay(TimeProvider.System), TimeProvider.System, _engine.NextLoop()!);
+
+        using var stop = new CancellationTokenSource();
+        var chunk = new byte[1 << 20];
+        var sender = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await bulkClient.SendAsync(chunk, SocketFlags.None);
+            }
+        });
+        var drain = Task.Run(async () =>
+        {
+            var buffer = new byte[1 << 20];
+            while (await bulkUpstream.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        });
+
+        for (var i = 0; i < 20; i++)
+        {
+            await client.SendAsync(new[] { (byte)i }, SocketFlags.None);
+            Assert.Equal(new[] { (byte)i }, await upstream.ReceiveExactlyAsync(1).WithTimeout());
+            await upstream.SendAsync(new[] { (byte)(i + 1) }, SocketFlags.None);
+            Assert.Equal(new[] { (byte)(i + 1) }, await client.ReceiveExactlyAsync(1).WithTimeout());
+        }
+
+        Assert.False(sender.IsCompleted, "the bulk sender was still running during every exchange");
+        await stop.CancelAsync();
+        await sender.WithTimeout();
+        bulkClient.Shutdown(SocketShutdown.Send);
+        await drain.WithTimeout();
+        bulkUpstream.Shutdown(SocketShutdown.Send);
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await upstream.ReceiveToEndAsync().WithTimeout());
+        upstream.Shutdown(SocketShutdown.Send);
+        Assert.Equal(CloseReason.Completed, (await bulk.AsTask().WithTimeout()).Reason);
+        Assert.Equal(CloseReason.Completed, (await interactive.AsTask().WithTimeout()).Reason);
+        foreach (var socket in new[] { bulkClient, bulkRelayClient, bulkUpstream, bulkRelayUpstream, client, relayClient, upstream, relayUpstream })
+        {
+            socket.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Connect_RefusedAndTimedOut_ReportLikeConnectAsync()
     {
         // Refused: a port nobody listens on (bound, then closed).

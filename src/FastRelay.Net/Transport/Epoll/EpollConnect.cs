@@ -93,10 +93,11 @@ internal sealed class EpollConnect : IEpollHandler
 
         if (!_registered)
         {
-            if (!_loop.Register(this, _fd, -1, EPOLLOUT | EPOLLET, out var error))
+            if (!_loop.Register(this, _fd, -1, EPOLLOUT | EPOLLET, out _))
             {
+                // ENOMEM/ENOSPC (max_user_watches): the kernel has no room for the watch.
                 _finished = true;
-                _done.TrySetException(new SocketException(error));
+                _done.TrySetException(new SocketException((int)SocketError.NoBufferSpaceAvailable));
                 return;
             }
 
@@ -108,7 +109,28 @@ internal sealed class EpollConnect : IEpollHandler
     public void OnEvents(uint events, bool secondSide) => Finish(); // Writable or failed: SO_ERROR tells which.
 
     /// <inheritdoc />
-    public void AbortOnLoopStop() => Finish();
+    public void OnResume(bool secondSide)
+    {
+        // Never scheduled: a connect reads nothing.
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The connect did not complete (SO_ERROR would still read 0 in SYN_SENT): it fails as cancelled.</remarks>
+    public void AbortOnLoopStop()
+    {
+        if (_finished)
+        {
+            return;
+        }
+
+        _finished = true;
+        if (_registered)
+        {
+            _loop.Unregister(this, _fd, -1);
+        }
+
+        _done.TrySetCanceled();
+    }
 
     private void Cancel()
     {

@@ -33,8 +33,7 @@ internal sealed class EpollEngine : IDisposable
     /// <summary>Relays running on all loops.</summary>
     public int Active => Volatile.Read(ref _loops) is { } loops ? loops.Sum(l => l.Active) : 0;
 
-    /// <summary>The loop for the next connection; null once disposed (the caller then relays through pipes).</summary>
-    /// <exception cref="IOException">The kernel refused a loop's descriptors (descriptor limit) on first use.</exception>
+    /// <summary>The loop for the next connection; null once disposed, or when the kernel refused a loop's descriptors (the caller then relays through pipes).</summary>
     public EpollLoop? NextLoop()
     {
         var loops = Volatile.Read(ref _loops) ?? Start();
@@ -91,13 +90,22 @@ internal sealed class EpollEngine : IDisposable
 
             if (_loops is null)
             {
-                var loops = new EpollLoop[_loopCount];
-                for (var i = 0; i < loops.Length; i++)
+                var loops = new List<EpollLoop>(_loopCount);
+                try
                 {
-                    loops[i] = new EpollLoop(_blocks, i);
+                    for (var i = 0; i < _loopCount; i++)
+                    {
+                        loops.Add(new EpollLoop(_blocks, i));
+                    }
+                }
+                catch (IOException)
+                {
+                    // Out of descriptors: no loop now (the connection takes the pipe path); the next one tries again.
+                    loops.ForEach(l => l.Stop());
+                    return null;
                 }
 
-                Volatile.Write(ref _loops, loops);
+                Volatile.Write(ref _loops, loops.ToArray());
             }
 
             return _loops;

@@ -32,6 +32,10 @@ internal sealed unsafe class EpollLoop
     private IEpollHandler?[] _slots = new IEpollHandler?[64];
     private uint[] _generations = new uint[64];
     private readonly Stack<int> _freeSlots = new();
+    private readonly Lock _postGate = new();
+    private List<(IEpollHandler Handler, bool SecondSide)> _resumes = new();
+    private List<(IEpollHandler Handler, bool SecondSide)> _resuming = new();
+    private bool _closed;
     private int _slotsInUse; // High-water mark of the slot table.
     private int _active;
     private int _wakeSignalled;
@@ -75,16 +79,34 @@ internal sealed unsafe class EpollLoop
     /// <summary>True on the loop's own thread.</summary>
     public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
 
-    /// <summary>Queues <paramref name="handler"/> for the loop to start or abort (its own flags say which). Thread-safe.</summary>
+    /// <summary>
+    /// Queues <paramref name="handler"/> for the loop to start, abort or cancel (its own state says which). Thread-safe.
+    /// Once the loop has stopped, the handler is told so on the caller's thread instead (<see cref="IEpollHandler.AbortOnLoopStop"/>).
+    /// </summary>
     public void Post(IEpollHandler handler)
     {
-        _posted.Enqueue(handler);
-        if (Interlocked.Exchange(ref _wakeSignalled, 1) == 0)
+        // Under the gate: the loop closes the eventfd only after setting _closed under it, so a late post (a dial's
+        // deadline after the edge was disposed) neither writes to a closed (or reused) descriptor nor is lost.
+        lock (_postGate)
         {
-            ulong one = 1;
-            _ = Write(_wake, &one, sizeof(ulong)); // Fails only when the counter is saturated, i.e. already signalled.
+            if (!_closed)
+            {
+                _posted.Enqueue(handler);
+                if (Interlocked.Exchange(ref _wakeSignalled, 1) == 0)
+                {
+                    ulong one = 1;
+                    _ = Write(_wake, &one, sizeof(ulong)); // Fails only when the counter is saturated, i.e. already signalled.
+                }
+
+                return;
+            }
         }
+
+        handler.AbortOnLoopStop();
     }
+
+    /// <summary>Has the loop call <paramref name="handler"/>'s <see cref="IEpollHandler.OnResume"/> after this batch; on the loop thread only.</summary>
+    internal void ScheduleResume(IEpollHandler handler, bool secondSide) => _resumes.Add((handler, secondSide));
 
     /// <summary>Hands the read block to a relay that holds on to it, and puts a new one in its place.</summary>
     internal System.Buffers.IMemoryOwner<byte> TakeScratch()
@@ -151,9 +173,16 @@ internal sealed unsafe class EpollLoop
     /// <summary>Stops the loop: relays still registered are aborted, the thread ends, the descriptors are closed. Thread-safe; waits for the thread.</summary>
     public void Stop()
     {
-        _stopping = true;
-        ulong one = 1;
-        _ = Write(_wake, &one, sizeof(ulong)); // Wakes the loop whatever _wakeSignalled says.
+        lock (_postGate)
+        {
+            _stopping = true;
+            if (!_closed)
+            {
+                ulong one = 1;
+                _ = Write(_wake, &one, sizeof(ulong)); // Wakes the loop whatever _wakeSignalled says.
+            }
+        }
+
         if (!IsLoopThread)
         {
             _thread.Join();
@@ -165,11 +194,16 @@ internal sealed unsafe class EpollLoop
         var events = stackalloc EpollEvent[MaxEvents];
         while (!_stopping)
         {
-            var count = EpollWait(_epoll, events, MaxEvents, -1);
+            // A flow that stopped at its read budget is resumed after the batch; meanwhile only a poll, no sleep.
+            var count = EpollWait(_epoll, events, MaxEvents, _resumes.Count > 0 ? 0 : -1);
             if (count < 0)
             {
-                // EINTR (a signal, a debugger): wait again. Nothing else can fail on a valid epoll descriptor.
-                continue;
+                if (Marshal.GetLastPInvokeError() == EINTR)
+                {
+                    continue; // A signal (a debugger): wait again.
+                }
+
+                break; // EBADF/EINVAL cannot happen on our own descriptor; never spin on it: stop, aborting what is left.
             }
 
             for (var i = 0; i < count; i++)
@@ -188,13 +222,37 @@ internal sealed unsafe class EpollLoop
                     continue; // Stale: that relay ended earlier in this batch.
                 }
 
-                handler.OnEvents(events[i].Events, secondSide: (data & 1) != 0);
+                Guarded(handler, static (h, e) => h.OnEvents((uint)e, secondSide: (e >> 32) != 0), events[i].Events | ((data & 1) << 32));
+            }
+
+            if (_resumes.Count > 0)
+            {
+                (_resumes, _resuming) = (_resuming, _resumes);
+                foreach (var (handler, secondSide) in _resuming)
+                {
+                    Guarded(handler, static (h, side) => h.OnResume(side != 0), secondSide ? 1UL : 0UL);
+                }
+
+                _resuming.Clear();
             }
         }
 
         for (var slot = 0; slot < _slotsInUse; slot++)
         {
-            _slots[slot]?.AbortOnLoopStop();
+            if (_slots[slot] is { } handler)
+            {
+                Guarded(handler, static (h, _) => h.AbortOnLoopStop(), 0);
+            }
+        }
+
+        lock (_postGate)
+        {
+            _closed = true; // From here a Post ends its handler itself.
+        }
+
+        while (_posted.TryDequeue(out var handler))
+        {
+            Guarded(handler, static (h, _) => h.AbortOnLoopStop(), 0); // Posted before the close: never started, or an abort.
         }
 
         Scratch.Dispose();
@@ -202,14 +260,37 @@ internal sealed unsafe class EpollLoop
         _ = LinuxSyscalls.Close(_epoll);
     }
 
+    // A handler that throws must not take the process down with the loop thread: it is ended as on a loop stop
+    // (its connection reset). None is expected to: this is the backstop.
+    private static void Guarded(IEpollHandler handler, Action<IEpollHandler, ulong> action, ulong argument)
+    {
+        try
+        {
+            action(handler, argument);
+        }
+        catch (Exception first)
+        {
+            try
+            {
+                handler.AbortOnLoopStop();
+            }
+            catch (Exception second)
+            {
+                Environment.FailFast("epoll loop: a handler failed and could not be ended", new AggregateException(first, second));
+            }
+        }
+    }
+
     private void DrainPosted()
     {
         ulong value;
         _ = Read(_wake, &value, sizeof(ulong)); // Resets the counter; EAGAIN when already read is harmless.
-        Volatile.Write(ref _wakeSignalled, 0); // Before draining: a Post after this point signals again.
+        // A full fence, not a release store: the queue reads below must not be done before it is visible, or a Post
+        // that enqueued and saw the flag still set would not signal, and its item would wait for the next Post.
+        Interlocked.Exchange(ref _wakeSignalled, 0);
         while (_posted.TryDequeue(out var handler))
         {
-            handler.OnPosted();
+            Guarded(handler, static (h, _) => h.OnPosted(), 0);
         }
     }
 }

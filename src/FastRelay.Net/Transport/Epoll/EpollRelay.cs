@@ -25,14 +25,21 @@ namespace FastRelay.Transport.Epoll;
 /// <para>Half-close: a FIN one way is passed on (shutdown(SHUT_WR)) once everything read before it was sent; the
 /// other direction keeps flowing. A reset or failure either way aborts both sockets (RST) and settles the reason
 /// (the side whose socket failed: reading or writing the client is the client's).</para>
-/// <para>Reused for the next connection once <see cref="RunAsync"/>'s result is taken. Everything but
-/// <see cref="RequestAbort"/> runs on the loop thread while a connection is relayed.</para>
+/// <para>One instance per connection, never reused: a post or an abort that arrives late (a close racing the
+/// natural end) then finds a finished relay and does nothing, instead of hitting the next connection. Everything
+/// but <see cref="RequestAbort"/> runs on the loop thread while a connection is relayed.</para>
+/// <para>Fairness: one event reads at most <see cref="ReadBudget"/> blocks per direction; a flow with more waiting
+/// is resumed after the loop's batch (edge-triggered epoll would not report it again), so a bulk transfer on a fast
+/// path cannot starve the loop's other connections, posted aborts or its stop.</para>
 /// </remarks>
 internal sealed unsafe class EpollRelay : IValueTaskSource<RelayOutcome>, IEpollHandler
 {
     private const int New = 0;
     private const int Running = 1;
     private const int Finished = 2;
+
+    /// <summary>Most blocks one flow reads per event (1 MiB with 64 KiB blocks) before the loop's other work gets a turn.</summary>
+    internal const int ReadBudget = 16;
 
     private readonly Flow _toUpstream = new(RelayDirection.ClientToUpstream);
     private readonly Flow _toClient = new(RelayDirection.UpstreamToClient);
@@ -73,12 +80,25 @@ internal sealed unsafe class EpollRelay : IValueTaskSource<RelayOutcome>, IEpoll
 
         // The loop calls recv/send on the raw descriptors: hold a reference on each handle so that a Dispose from
         // elsewhere cannot close (and let the kernel reuse) a number while the loop may still use it.
-        var clientAdded = false;
-        var upstreamAdded = false;
-        client.SafeHandle.DangerousAddRef(ref clientAdded);
-        upstream.SafeHandle.DangerousAddRef(ref upstreamAdded);
         client.Blocking = false;
         upstream.Blocking = false;
+        var clientAdded = false;
+        var upstreamAdded = false;
+        try
+        {
+            client.SafeHandle.DangerousAddRef(ref clientAdded);
+            upstream.SafeHandle.DangerousAddRef(ref upstreamAdded);
+        }
+        catch (ObjectDisposedException)
+        {
+            if (clientAdded)
+            {
+                client.SafeHandle.DangerousRelease(); // Not left held: Dispose would wait for it for ever.
+            }
+
+            throw;
+        }
+
         _client = client;
         _upstream = upstream;
         _clientFd = (int)client.SafeHandle.DangerousGetHandle();
@@ -121,7 +141,7 @@ internal sealed unsafe class EpollRelay : IValueTaskSource<RelayOutcome>, IEpoll
     {
         if (_state == New)
         {
-            if (!_loop!.Register(this, _clientFd, _upstreamFd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, out _))
+            if (!_loop!.Register(this, _clientFd, _upstreamFd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET, out _))
             {
                 // The kernel would not watch them (max_user_watches, memory): a limit, like a full connection table.
                 Volatile.Write(ref _abortRequested, 1);
@@ -158,7 +178,8 @@ internal sealed unsafe class EpollRelay : IValueTaskSource<RelayOutcome>, IEpoll
         }
 
         // Sticky: the edge that carried the FIN is consumed now, even when this flow skips the read (back-pressure).
-        from.PeerClosing |= (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0;
+        // Urgent data (EPOLLPRI) too: recv stops short at the urgent mark with data still queued behind it.
+        from.PeerClosing |= (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP | EPOLLPRI)) != 0;
         if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0 && !Pump(from))
         {
             return;
@@ -171,11 +192,31 @@ internal sealed unsafe class EpollRelay : IValueTaskSource<RelayOutcome>, IEpoll
     }
 
     /// <inheritdoc />
+    public void OnResume(bool secondSide)
+    {
+        if (_state != Running)
+        {
+            return; // Ended since it was scheduled.
+        }
+
+        _moved = false;
+        if (Pump(secondSide ? _toClient : _toUpstream) && _moved)
+        {
+            _relay!.NoteActivity(_time.GetTimestamp());
+        }
+    }
+
+    /// <inheritdoc />
     public void AbortOnLoopStop()
     {
+        if (_state == Finished)
+        {
+            return;
+        }
+
         Volatile.Write(ref _abortRequested, 1);
         _relay!.TryClose(CloseReason.Shutdown);
-        AbortNow(registered: true);
+        AbortNow(registered: _state == Running);
     }
 
     // Reads from flow.From and sends to flow.To until the source is drained, the sink is full, or the flow ends.
@@ -188,8 +229,14 @@ internal sealed unsafe class EpollRelay : IValueTaskSource<RelayOutcome>, IEpoll
         }
 
         var loop = _loop!;
-        while (true)
+        for (var reads = 0; ; reads++)
         {
+            if (reads == ReadBudget)
+            {
+                loop.ScheduleResume(this, secondSide: flow == _toClient); // Its turn is over; more is waiting.
+                return true;
+            }
+
             var block = loop.Scratch;
             var span = block.Memory.Span;
             fixed (byte* buffer = span)

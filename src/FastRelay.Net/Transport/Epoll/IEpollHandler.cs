@@ -12,6 +12,12 @@ internal interface IEpollHandler
     /// <summary>Readiness <paramref name="events"/> on the first descriptor it registered, or on the second.</summary>
     void OnEvents(uint events, bool secondSide);
 
-    /// <summary>The loop is stopping with this handler still registered: end it now.</summary>
+    /// <summary>A flow that stopped at its read budget (<see cref="EpollLoop.ScheduleResume"/>) may go on.</summary>
+    void OnResume(bool secondSide);
+
+    /// <summary>
+    /// The loop is stopping (or has stopped: then on the poster's thread) with this handler registered, or posted and
+    /// not started yet: end it now. Also the backstop when a handler throws. Idempotent.
+    /// </summary>
     void AbortOnLoopStop();
 }

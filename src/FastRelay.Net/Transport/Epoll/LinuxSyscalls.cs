@@ -13,6 +13,7 @@ internal static unsafe partial class LinuxSyscalls
     public const int EINTR = 4;
 
     public const uint EPOLLIN = 0x001;
+    public const uint EPOLLPRI = 0x002;
     public const uint EPOLLOUT = 0x004;
     public const uint EPOLLERR = 0x008;
     public const uint EPOLLHUP = 0x010;
