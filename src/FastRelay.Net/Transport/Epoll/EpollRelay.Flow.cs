@@ -1,0 +1,53 @@
+using System.Buffers;
+using FastRelay.Relaying;
+
+namespace FastRelay.Transport.Epoll;
+
+/// <summary>The per-direction state.</summary>
+internal sealed partial class EpollRelay
+{
+    /// <summary>One direction: where it reads, where it sends, what it holds back, how much it moved.</summary>
+    private sealed class Flow(RelayDirection direction)
+    {
+        public RelayDirection Direction { get; } = direction;
+
+        public int From { get; private set; }
+
+        public int To { get; private set; }
+
+        public IMemoryOwner<byte>? Held { get; set; }
+
+        public int Offset { get; set; }
+
+        public int Count { get; set; }
+
+        public long Bytes { get; set; }
+
+        public bool SourceEnded { get; set; }
+
+        /// <summary>An event said the source shut down (EPOLLRDHUP) or failed: its FIN or error is waiting behind any data.</summary>
+        public bool PeerClosing { get; set; }
+
+        public bool Ended { get; set; }
+
+        public void Reset(int from, int to)
+        {
+            From = from;
+            To = to;
+            Held = null;
+            Offset = 0;
+            Count = 0;
+            Bytes = 0;
+            SourceEnded = false;
+            PeerClosing = false;
+            Ended = false;
+        }
+
+        public void Release()
+        {
+            Held?.Dispose();
+            Held = null;
+            Count = 0;
+        }
+    }
+}
