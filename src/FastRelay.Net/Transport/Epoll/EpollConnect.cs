@@ -43,14 +43,14 @@ internal sealed class EpollConnect : IEpollHandler
     {
         cancellationToken.ThrowIfCancellationRequested();
         socket.Blocking = false;
-        try
+        switch (StartConnect(socket, endPoint))
         {
-            socket.Connect(endPoint);
-            return; // Done at once (loopback, usually).
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
-        {
-            // EINPROGRESS: the handshake is under way; its outcome is reported as writability plus SO_ERROR.
+            case 0:
+                return; // Done at once (loopback, usually).
+            case EINPROGRESS:
+                break; // The handshake is under way; its outcome is reported as writability plus SO_ERROR.
+            case var failed:
+                throw new SocketException((int)ToSocketError(failed));
         }
 
         var connect = new EpollConnect(socket, loop);
@@ -76,6 +76,42 @@ internal sealed class EpollConnect : IEpollHandler
             throw new SocketException(error); // ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ...: the same codes ConnectAsync reports.
         }
     }
+
+    // connect(2) on the raw descriptor: Socket.Connect on a non-blocking socket reports EINPROGRESS by throwing, and an
+    // exception per dial doubled the relay's CPU per new connection (0.33 against 0.17 ms in the harness's connect phase).
+    private static unsafe int StartConnect(Socket socket, IPEndPoint endPoint)
+    {
+        var address = endPoint.Serialize(); // The platform's sockaddr (in or in6) on Unix.
+        var bytes = address.Buffer.Span[..address.Size];
+        fixed (byte* sockaddr = bytes)
+        {
+            while (true)
+            {
+                if (LinuxSyscalls.Connect((int)socket.SafeHandle.DangerousGetHandle(), sockaddr, (uint)bytes.Length) == 0)
+                {
+                    return 0;
+                }
+
+                var error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (error != EINTR)
+                {
+                    return error;
+                }
+            }
+        }
+    }
+
+    // The errno values a connect reports at once, as ConnectAsync names them.
+    private static SocketError ToSocketError(int errno) => errno switch
+    {
+        ECONNREFUSED => SocketError.ConnectionRefused,
+        ENETUNREACH => SocketError.NetworkUnreachable,
+        EHOSTUNREACH => SocketError.HostUnreachable,
+        ETIMEDOUT => SocketError.TimedOut,
+        EADDRNOTAVAIL => SocketError.AddressNotAvailable,
+        EACCES or EPERM => SocketError.AccessDenied,
+        _ => SocketError.SocketError,
+    };
 
     /// <inheritdoc />
     public void OnPosted()

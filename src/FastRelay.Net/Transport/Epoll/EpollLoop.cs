@@ -33,6 +33,7 @@ internal sealed unsafe class EpollLoop
     private uint[] _generations = new uint[64];
     private readonly Stack<int> _freeSlots = new();
     private readonly Lock _postGate = new();
+    private readonly Lock _slotGate = new(); // The slot table: registered from any thread, released by the loop.
     private List<(IEpollHandler Handler, bool SecondSide)> _resumes = new();
     private List<(IEpollHandler Handler, bool SecondSide)> _resuming = new();
     private bool _closed;
@@ -116,40 +117,71 @@ internal sealed unsafe class EpollLoop
         return taken;
     }
 
-    /// <summary>Registers <paramref name="firstFd"/> (and <paramref name="secondFd"/> unless -1, flagged as the second side) for <paramref name="events"/>; on the loop thread only.</summary>
+    /// <summary>
+    /// Registers <paramref name="firstFd"/> (and <paramref name="secondFd"/> unless -1, flagged as the second side) for
+    /// <paramref name="events"/>. Thread-safe: a relay registers from its connection's own thread, so starting one
+    /// costs no wake-up of the loop; its events may be dispatched before this returns. False (errno in
+    /// <paramref name="error"/>) when the kernel refuses, or the loop has stopped (0).
+    /// </summary>
     internal bool Register(IEpollHandler handler, int firstFd, int secondFd, uint events, out int error)
     {
-        var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _slotsInUse++;
-        if (slot >= _slots.Length)
+        lock (_slotGate)
         {
-            Array.Resize(ref _slots, _slots.Length * 2);
-            Array.Resize(ref _generations, _generations.Length * 2);
-        }
+            error = 0;
+            if (_stopping)
+            {
+                return false;
+            }
 
-        var generation = ++_generations[slot] & 0x7FFF_FFFF;
-        var token = ((ulong)generation << 32) | ((ulong)slot << 1);
-        var ev = new EpollEvent { Events = events, Data = token };
-        error = 0;
-        if (EpollControl(_epoll, EpollCtlAdd, firstFd, &ev) != 0)
-        {
-            error = Marshal.GetLastPInvokeError();
-            _freeSlots.Push(slot);
-            return false;
-        }
+            var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _slotsInUse++;
+            if (slot >= _slots.Length)
+            {
+                // New arrays, published before any descriptor can report this slot (the loop reads them volatile).
+                var generations = _generations;
+                Array.Resize(ref generations, generations.Length * 2);
+                Volatile.Write(ref _generations, generations);
+                var slots = _slots;
+                Array.Resize(ref slots, slots.Length * 2);
+                Volatile.Write(ref _slots, slots);
+            }
 
-        ev.Data = token | 1;
-        if (secondFd >= 0 && EpollControl(_epoll, EpollCtlAdd, secondFd, &ev) != 0)
-        {
-            error = Marshal.GetLastPInvokeError();
-            _ = EpollControl(_epoll, EpollCtlDel, firstFd, null); // Undo the first: it was just added.
-            _freeSlots.Push(slot);
-            return false;
-        }
+            var generation = ++_generations[slot] & 0x7FFF_FFFF;
+            var token = ((ulong)generation << 32) | ((ulong)slot << 1);
+            handler.Slot = slot;
+            Volatile.Write(ref _slots[slot], handler); // Before the ADD: its first event may be dispatched at once.
+            var ev = new EpollEvent { Events = events, Data = token };
+            if (EpollControl(_epoll, EpollCtlAdd, firstFd, &ev) != 0)
+            {
+                error = Marshal.GetLastPInvokeError();
+                Release(slot, handler);
+                return false;
+            }
 
-        _slots[slot] = handler;
-        handler.Slot = slot;
-        Interlocked.Increment(ref _active);
-        return true;
+            ev.Data = token | 1;
+            if (secondFd >= 0 && EpollControl(_epoll, EpollCtlAdd, secondFd, &ev) != 0)
+            {
+                error = Marshal.GetLastPInvokeError();
+                _ = EpollControl(_epoll, EpollCtlDel, firstFd, null); // Undo the first: it was just added.
+                Release(slot, handler);
+                return false;
+            }
+
+            Interlocked.Increment(ref _active);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Changes what <paramref name="fd"/> (registered by <paramref name="handler"/>, on its <paramref name="secondSide"/>)
+    /// is watched for; on the loop thread only. When the new set includes a condition that already holds, the kernel
+    /// reports it at once (edge-triggered epoll re-checks on EPOLL_CTL_MOD), so nothing is missed in between.
+    /// </summary>
+    internal void Watch(IEpollHandler handler, int fd, bool secondSide, uint events)
+    {
+        var slot = handler.Slot;
+        var generation = Volatile.Read(ref _generations)[slot] & 0x7FFF_FFFF; // Ours while registered: only Unregister changes it.
+        var ev = new EpollEvent { Events = events, Data = ((ulong)generation << 32) | ((ulong)slot << 1) | (secondSide ? 1UL : 0UL) };
+        _ = EpollControl(_epoll, EpollCtlMod, fd, &ev); // ENOMEM only; the relay then waits for its idle timeout, as on a stall.
     }
 
     /// <summary>Stops watching the descriptors of a finished handler; on the loop thread only, before its owner may close them.</summary>
@@ -163,19 +195,31 @@ internal sealed unsafe class EpollLoop
             _ = EpollControl(_epoll, EpollCtlDel, secondFd, null);
         }
 
-        _slots[handler.Slot] = null;
-        _generations[handler.Slot]++; // Events of this batch that still name the slot are stale now.
-        _freeSlots.Push(handler.Slot);
-        Interlocked.Decrement(ref _active);
+        lock (_slotGate)
+        {
+            Release(handler.Slot, handler);
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    private void Release(int slot, IEpollHandler handler)
+    {
+        _slots[slot] = null;
+        _generations[slot]++; // Events of this batch that still name the slot are stale now.
+        _freeSlots.Push(slot);
         handler.Slot = -1;
     }
 
     /// <summary>Stops the loop: relays still registered are aborted, the thread ends, the descriptors are closed. Thread-safe; waits for the thread.</summary>
     public void Stop()
     {
+        lock (_slotGate)
+        {
+            _stopping = true; // Under the slot gate: a Register either finished before or sees it.
+        }
+
         lock (_postGate)
         {
-            _stopping = true;
             if (!_closed)
             {
                 ulong one = 1;
@@ -217,7 +261,10 @@ internal sealed unsafe class EpollLoop
 
                 var slot = (int)((data >> 1) & 0x7FFF_FFFF);
                 var generation = (uint)(data >> 32);
-                if (slot >= _slots.Length || _slots[slot] is not { } handler || (_generations[slot] & 0x7FFF_FFFF) != generation)
+                var slots = Volatile.Read(ref _slots);
+                var generations = Volatile.Read(ref _generations);
+                if (slot >= slots.Length || slot >= generations.Length || Volatile.Read(ref slots[slot]) is not { } handler
+                    || (Volatile.Read(ref generations[slot]) & 0x7FFF_FFFF) != generation)
                 {
                     continue; // Stale: that relay ended earlier in this batch.
                 }
@@ -237,9 +284,16 @@ internal sealed unsafe class EpollLoop
             }
         }
 
-        for (var slot = 0; slot < _slotsInUse; slot++)
+        // _stopping is set: no registration can start any more (Register checks it under the slot gate).
+        IEpollHandler?[] left;
+        lock (_slotGate)
         {
-            if (_slots[slot] is { } handler)
+            left = _slots[.._slotsInUse];
+        }
+
+        foreach (var handler in left)
+        {
+            if (handler is not null)
             {
                 Guarded(handler, static (h, _) => h.AbortOnLoopStop(), 0);
             }

@@ -30,6 +30,9 @@ internal sealed partial class EpollRelay
 
         public bool Ended { get; set; }
 
+        /// <summary>The sink socket is watched for writability (EPOLLOUT), since a send to it first came up short.</summary>
+        public bool SinkWatched { get; set; }
+
         public void Reset(int from, int to)
         {
             From = from;
@@ -41,6 +44,7 @@ internal sealed partial class EpollRelay
             SourceEnded = false;
             PeerClosing = false;
             Ended = false;
+            SinkWatched = false;
         }
 
         public void Release()

@@ -63,6 +63,7 @@ internal sealed unsafe partial class EpollRelay
                 if (sent < received)
                 {
                     // The sink is full: keep the rest in this very block (no copy) and stop reading until EPOLLOUT.
+                    WatchWritable(flow);
                     flow.Held = loop.TakeScratch();
                     flow.Offset = (int)sent;
                     flow.Count = (int)(received - sent);
@@ -152,5 +153,15 @@ internal sealed unsafe partial class EpollRelay
         }
 
         return true;
+    }
+
+    // The sink of this flow is full: have the loop report when it drains (once per socket; it stays watched).
+    private void WatchWritable(Flow flow)
+    {
+        if (!flow.SinkWatched)
+        {
+            flow.SinkWatched = true;
+            _loop!.Watch(this, flow.To, secondSide: flow == _toUpstream, ReadEvents | EPOLLOUT);
+        }
     }
 }

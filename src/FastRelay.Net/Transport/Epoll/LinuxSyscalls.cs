@@ -11,6 +11,14 @@ internal static unsafe partial class LinuxSyscalls
 {
     public const int EAGAIN = 11;
     public const int EINTR = 4;
+    public const int EPERM = 1;
+    public const int EACCES = 13;
+    public const int EADDRNOTAVAIL = 99;
+    public const int ENETUNREACH = 101;
+    public const int ETIMEDOUT = 110;
+    public const int ECONNREFUSED = 111;
+    public const int EHOSTUNREACH = 113;
+    public const int EINPROGRESS = 115;
 
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLPRI = 0x002;
@@ -22,6 +30,7 @@ internal static unsafe partial class LinuxSyscalls
 
     public const int EpollCtlAdd = 1;
     public const int EpollCtlDel = 2;
+    public const int EpollCtlMod = 3;
 
     public const int CloseOnExec = 0x80000; // EPOLL_CLOEXEC, EFD_CLOEXEC
     public const int EventFdNonBlocking = 0x800; // EFD_NONBLOCK
@@ -54,6 +63,9 @@ internal static unsafe partial class LinuxSyscalls
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     public static partial nint Send(int socket, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(int socket, byte* address, uint addressLength);
 
     [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int socket, int how);
