@@ -102,6 +102,41 @@ public sealed class EpollRelayTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task BulkQueuedBeforeTheRelayStarts_EveryByteArrives()
+    {
+        // The client's data is readable the moment its socket is registered, before the upstream socket is: a send to
+        // the upstream that comes up short then must still learn when the upstream drains (the first version asked for
+        // EPOLLOUT on a socket not registered yet and stalled; found by AllocationTests.Bulk256MiB).
+        var loop = _engine.NextLoop()!;
+        loop.AfterFirstAdd = () => Thread.Sleep(20); // The loop thread gets the client's data while the upstream is not registered yet.
+        for (var i = 0; i < 5; i++)
+        {
+            var (client, relayClient) = await PairAsync();
+            var (upstream, relayUpstream) = await PairAsync();
+            var payload = SocketTestExtensions.RandomBytes(4 << 20, seed: 100 + i);
+            relayUpstream.SendBufferSize = 32 * 1024; // So that a send to the upstream comes up short within that window.
+            upstream.ReceiveBufferSize = 32 * 1024;
+            var sending = Task.Run(async () =>
+            {
+                await client.SendAsync(payload, SocketFlags.None);
+                client.Shutdown(SocketShutdown.Send);
+            });
+            await Task.Delay(20); // Let the client fill its socket buffers first.
+
+            var run = new EpollRelay().RunAsync(relayClient, relayUpstream, new DuplexRelay(TimeProvider.System), TimeProvider.System, loop);
+            Assert.Equal(payload, await upstream.ReceiveToEndAsync().WithTimeout());
+            await sending.WithTimeout();
+            upstream.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await client.ReceiveToEndAsync().WithTimeout());
+            Assert.Equal(new RelayOutcome(CloseReason.Completed, payload.Length, 0), await run.AsTask().WithTimeout());
+            foreach (var socket in new[] { client, relayClient, upstream, relayUpstream })
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task TryCloseFromAnotherThread_BothPeersAreReset_ReasonIsTheClosers()
     {
         var (client, relayClient) = await PairAsync();

@@ -12,11 +12,13 @@ namespace FastRelay.Transport.Epoll;
 /// epoll instance for good, so once the epoll relay carries the connection every byte that arrives wakes the runtime's
 /// engine thread as well as ours (seen at 1000 sessions: the runtime's epoll sets held all 1,000 upstream sockets). A
 /// connect started on a non-blocking socket (which registers nothing) and watched here for EPOLLOUT leaves the socket
-/// to the relay alone. On loopback the connect usually completes at once and no loop is involved.
+/// to the relay alone. A non-blocking connect says EINPROGRESS even on loopback, so the loop always sees it through.
 /// </remarks>
 internal sealed class EpollConnect : IEpollHandler
 {
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Inline: the dial's continuation (the rest of the connection's setup up to its relay's registration) runs on the loop
+    // thread, as it ran on the runtime's epoll thread with ConnectAsync and inline completions; no thread-pool hop.
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.None);
     private readonly Socket _socket;
     private readonly EpollLoop _loop;
     private readonly int _fd;
@@ -58,9 +60,21 @@ internal sealed class EpollConnect : IEpollHandler
         socket.SafeHandle.DangerousAddRef(ref added); // The loop watches the raw number until it is done with it.
         try
         {
+            // Registered from this thread (no wake-up of the loop to start it); the loop may finish it before this returns.
+            connect._registered = true;
+            if (!loop.Register(connect, connect._fd, -1, EPOLLOUT | EPOLLET, out var refused))
+            {
+                connect._registered = false;
+                if (refused == 0)
+                {
+                    throw new OperationCanceledException("the edge is shutting down"); // The loop has stopped.
+                }
+
+                throw new SocketException((int)SocketError.NoBufferSpaceAvailable); // ENOMEM/ENOSPC (max_user_watches).
+            }
+
             await using (cancellationToken.UnsafeRegister(static s => ((EpollConnect)s!).Cancel(), connect))
             {
-                loop.Post(connect);
                 await connect._done.Task.ConfigureAwait(false);
             }
         }
@@ -85,19 +99,14 @@ internal sealed class EpollConnect : IEpollHandler
         var bytes = address.Buffer.Span[..address.Size];
         fixed (byte* sockaddr = bytes)
         {
-            while (true)
+            if (LinuxSyscalls.Connect((int)socket.SafeHandle.DangerousGetHandle(), sockaddr, (uint)bytes.Length) == 0)
             {
-                if (LinuxSyscalls.Connect((int)socket.SafeHandle.DangerousGetHandle(), sockaddr, (uint)bytes.Length) == 0)
-                {
-                    return 0;
-                }
-
-                var error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (error != EINTR)
-                {
-                    return error;
-                }
+                return 0;
             }
+
+            // EINTR: the connect goes on in the background (connect(2)); retrying would only say EALREADY.
+            var error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            return error == EINTR ? EINPROGRESS : error;
         }
     }
 
@@ -110,34 +119,22 @@ internal sealed class EpollConnect : IEpollHandler
         ETIMEDOUT => SocketError.TimedOut,
         EADDRNOTAVAIL => SocketError.AddressNotAvailable,
         EACCES or EPERM => SocketError.AccessDenied,
+        ENETDOWN => SocketError.NetworkDown,
+        ECONNRESET => SocketError.ConnectionReset,
+        EADDRINUSE => SocketError.AddressAlreadyInUse,
+        ENOBUFS or ENOMEM => SocketError.NoBufferSpaceAvailable,
+        EAFNOSUPPORT => SocketError.AddressFamilyNotSupported,
+        EINVAL => SocketError.InvalidArgument,
         _ => SocketError.SocketError,
     };
 
     /// <inheritdoc />
     public void OnPosted()
     {
-        if (_finished)
-        {
-            return;
-        }
-
+        // Only a cancellation is posted (the start registers directly).
         if (Volatile.Read(ref _cancelled) != 0)
         {
             Finish();
-            return;
-        }
-
-        if (!_registered)
-        {
-            if (!_loop.Register(this, _fd, -1, EPOLLOUT | EPOLLET, out _))
-            {
-                // ENOMEM/ENOSPC (max_user_watches): the kernel has no room for the watch.
-                _finished = true;
-                _done.TrySetException(new SocketException((int)SocketError.NoBufferSpaceAvailable));
-                return;
-            }
-
-            _registered = true;
         }
     }
 

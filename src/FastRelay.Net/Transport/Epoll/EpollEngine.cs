@@ -42,7 +42,8 @@ internal sealed class EpollEngine : IDisposable
             return null;
         }
 
-        return loops[Interlocked.Increment(ref _next) % (uint)loops.Length];
+        var loop = loops[Interlocked.Increment(ref _next) % (uint)loops.Length];
+        return loop.IsStopped ? null : loop; // A loop ended by an epoll_wait error: the pipes carry its share.
     }
 
     /// <summary>

@@ -77,6 +77,12 @@ internal sealed unsafe class EpollLoop
     /// <summary>Relays registered on this loop right now.</summary>
     public int Active => Volatile.Read(ref _active);
 
+    /// <summary>Tests only: runs inside <see cref="Register"/> between the two descriptors' ADDs, to widen that window.</summary>
+    internal Action? AfterFirstAdd { get; set; }
+
+    /// <summary>The loop has stopped or is stopping: it takes no new relay.</summary>
+    public bool IsStopped => _stopping;
+
     /// <summary>True on the loop's own thread.</summary>
     public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
 
@@ -120,8 +126,10 @@ internal sealed unsafe class EpollLoop
     /// <summary>
     /// Registers <paramref name="firstFd"/> (and <paramref name="secondFd"/> unless -1, flagged as the second side) for
     /// <paramref name="events"/>. Thread-safe: a relay registers from its connection's own thread, so starting one
-    /// costs no wake-up of the loop; its events may be dispatched before this returns. False (errno in
-    /// <paramref name="error"/>) when the kernel refuses, or the loop has stopped (0).
+    /// costs no wake-up of the loop; its events may be dispatched before this returns. False when nothing was
+    /// registered: the kernel refused the first descriptor (errno in <paramref name="error"/>) or the loop has stopped
+    /// (<paramref name="error"/> 0). True with an errno when only the second was refused: the handler is registered and
+    /// must be ended through the loop (post an abort).
     /// </summary>
     internal bool Register(IEpollHandler handler, int firstFd, int secondFd, uint events, out int error)
     {
@@ -158,15 +166,15 @@ internal sealed unsafe class EpollLoop
             }
 
             ev.Data = token | 1;
+            Interlocked.Increment(ref _active);
+            AfterFirstAdd?.Invoke();
             if (secondFd >= 0 && EpollControl(_epoll, EpollCtlAdd, secondFd, &ev) != 0)
             {
+                // The first descriptor's events may already be in the loop's hands: the slot stays registered and the
+                // caller has it aborted through the loop (Unregister's DEL of the second then just fails with ENOENT).
                 error = Marshal.GetLastPInvokeError();
-                _ = EpollControl(_epoll, EpollCtlDel, firstFd, null); // Undo the first: it was just added.
-                Release(slot, handler);
-                return false;
             }
 
-            Interlocked.Increment(ref _active);
             return true;
         }
     }
@@ -178,25 +186,37 @@ internal sealed unsafe class EpollLoop
     /// </summary>
     internal void Watch(IEpollHandler handler, int fd, bool secondSide, uint events)
     {
-        var slot = handler.Slot;
-        var generation = Volatile.Read(ref _generations)[slot] & 0x7FFF_FFFF; // Ours while registered: only Unregister changes it.
-        var ev = new EpollEvent { Events = events, Data = ((ulong)generation << 32) | ((ulong)slot << 1) | (secondSide ? 1UL : 0UL) };
-        _ = EpollControl(_epoll, EpollCtlMod, fd, &ev); // ENOMEM only; the relay then waits for its idle timeout, as on a stall.
+        // Under the slot gate: Register holds it across both ADDs, so a relay whose first socket's events arrived
+        // before its second socket was added waits here until it is (a MOD before that ADD would fail with ENOENT,
+        // and the writability of that socket would never be reported: found by AllocationTests.Bulk256MiB).
+        lock (_slotGate)
+        {
+            var slot = handler.Slot;
+            if (slot < 0)
+            {
+                return;
+            }
+
+            var generation = _generations[slot] & 0x7FFF_FFFF;
+            var ev = new EpollEvent { Events = events, Data = ((ulong)generation << 32) | ((ulong)slot << 1) | (secondSide ? 1UL : 0UL) };
+            _ = EpollControl(_epoll, EpollCtlMod, fd, &ev); // ENOMEM only; the relay then waits for its idle timeout, as on a stall.
+        }
     }
 
     /// <summary>Stops watching the descriptors of a finished handler; on the loop thread only, before its owner may close them.</summary>
     internal void Unregister(IEpollHandler handler, int firstFd, int secondFd)
     {
         // Explicit, not left to close(2): the owner closes the sockets on another thread later, and a descriptor
-        // number reused by then must not still be watched here.
-        _ = EpollControl(_epoll, EpollCtlDel, firstFd, null); // ENOENT/EBADF cannot happen: registered, not yet closed.
-        if (secondFd >= 0)
-        {
-            _ = EpollControl(_epoll, EpollCtlDel, secondFd, null);
-        }
-
+        // number reused by then must not still be watched here. Under the slot gate, so never before Register's
+        // second ADD (ENOENT for a second descriptor that Register could not add).
         lock (_slotGate)
         {
+            _ = EpollControl(_epoll, EpollCtlDel, firstFd, null);
+            if (secondFd >= 0)
+            {
+                _ = EpollControl(_epoll, EpollCtlDel, secondFd, null);
+            }
+
             Release(handler.Slot, handler);
             Interlocked.Decrement(ref _active);
         }
@@ -284,10 +304,12 @@ internal sealed unsafe class EpollLoop
             }
         }
 
-        // _stopping is set: no registration can start any more (Register checks it under the slot gate).
+        // No registration after this (Register checks _stopping under the slot gate), also when the loop ended on an
+        // epoll_wait error rather than Stop.
         IEpollHandler?[] left;
         lock (_slotGate)
         {
+            _stopping = true;
             left = _slots[.._slotsInUse];
         }
 

@@ -123,11 +123,19 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
 
         // Registered from this thread (no wake-up of the loop per connection); the loop may run it, even to its end,
         // before StartExternal below: a relay that finished first just gets its abort hook and reason late, harmlessly.
+        if (relay.Reason is not null)
+        {
+            // Closed during the dial (drain, idle): not one byte may move, so no registration at all.
+            Volatile.Write(ref _abortRequested, 1);
+            AbortNow(registered: false);
+            return result;
+        }
+
         Volatile.Write(ref _state, Running);
         if (!loop.Register(this, _clientFd, _upstreamFd, ReadEvents, out var error))
         {
-            // The kernel would not watch them (max_user_watches, memory: a limit, like a full connection table), or
-            // the loops have stopped (the edge is shutting down).
+            // The kernel would not watch the first socket (max_user_watches, memory: a limit, like a full connection
+            // table), or the loops have stopped (the edge is shutting down).
             _state = New;
             Volatile.Write(ref _abortRequested, 1);
             relay.TryClose(error == 0 ? CloseReason.Shutdown : CloseReason.ConnectionLimit);
@@ -135,7 +143,12 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
             return result;
         }
 
-        relay.StartExternal(_abort); // A close that came first (drain during the dial) posts the abort now.
+        if (error != 0)
+        {
+            relay.TryClose(CloseReason.ConnectionLimit); // Only the first socket is watched: the loop aborts it (posted below).
+        }
+
+        relay.StartExternal(_abort); // A close that came first (drain during the dial, or just above) posts the abort now.
         return result;
     }
 

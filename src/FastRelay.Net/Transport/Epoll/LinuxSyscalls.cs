@@ -19,6 +19,13 @@ internal static unsafe partial class LinuxSyscalls
     public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;
     public const int EINPROGRESS = 115;
+    public const int ENOMEM = 12;
+    public const int EINVAL = 22;
+    public const int EAFNOSUPPORT = 97;
+    public const int EADDRINUSE = 98;
+    public const int ENETDOWN = 100;
+    public const int ECONNRESET = 104;
+    public const int ENOBUFS = 105;
 
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLPRI = 0x002;
