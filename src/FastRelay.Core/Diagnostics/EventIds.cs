@@ -39,6 +39,7 @@ public static class EventIds
     public static readonly EventId ConnectionRefusedAtLimitAgain = new(203, nameof(ConnectionRefusedAtLimitAgain));
     public static readonly EventId ConnectionRefusedAtSourceLimit = new(204, nameof(ConnectionRefusedAtSourceLimit));
     public static readonly EventId ConnectionRefusedAtSourceLimitAgain = new(205, nameof(ConnectionRefusedAtSourceLimitAgain));
+    public static readonly EventId EpollHandlerFailed = new(206, nameof(EpollHandlerFailed));
 
     public static readonly EventId UpstreamDialFailed = new(300, nameof(UpstreamDialFailed));
 

@@ -11,14 +11,16 @@ internal sealed class EpollEngine : IDisposable
 {
     private readonly BlockMemoryPool _blocks;
     private readonly int _loopCount;
+    private readonly Microsoft.Extensions.Logging.ILogger? _logger;
     private readonly Lock _gate = new();
     private EpollLoop[]? _loops;
     private uint _next;
     private bool _disposed;
 
     /// <summary>Creates the engine; no thread or descriptor until the first <see cref="NextLoop"/>.</summary>
-    public EpollEngine(BlockMemoryPool blocks, int loopCount)
+    public EpollEngine(BlockMemoryPool blocks, int loopCount, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
+        _logger = logger;
         ArgumentOutOfRangeException.ThrowIfLessThan(loopCount, 1);
         _blocks = blocks;
         _loopCount = loopCount;
@@ -96,7 +98,7 @@ internal sealed class EpollEngine : IDisposable
                 {
                     for (var i = 0; i < _loopCount; i++)
                     {
-                        loops.Add(new EpollLoop(_blocks, i));
+                        loops.Add(new EpollLoop(_blocks, i, _logger));
                     }
                 }
                 catch (IOException)

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using FastRelay.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static FastRelay.Transport.Epoll.LinuxSyscalls;
 
 namespace FastRelay.Transport.Epoll;
@@ -11,15 +14,19 @@ namespace FastRelay.Transport.Epoll;
 /// task, no pipe and no thread-pool hop in between.
 /// </summary>
 /// <remarks>
-/// <para>Other threads talk to the loop only through <see cref="Post"/> (start a relay, or abort one): the queue
-/// is drained on the loop thread, so the sockets are only ever touched from here while a relay runs, and a
-/// descriptor is never closed under a call in flight.</para>
+/// <para>Registration is thread-safe (the slot table is under a lock): a relay registers from its connection's own
+/// thread, so a new connection costs the loop no wake-up. After that, other threads reach a relay only through
+/// <see cref="Post"/> (an abort, a connect's cancellation), drained on the loop thread, so the sockets are read and
+/// written from here alone and a descriptor is never closed under a call in flight.</para>
 /// <para>The epoll data word names a slot and its generation: an event fetched in the same batch as its relay's
 /// end, for a slot that a new relay took over, is recognised as stale and dropped.</para>
 /// <para>One read block (the scratch) serves every relay of the loop: a relay holds a block of its own only while
 /// the far side will not take all it read (back-pressure), so an idle or interactive connection holds none.</para>
+/// <para>A relay's end runs its owner's continuation inline here (close the sockets, report the close), as the pipe
+/// path's runs on the runtime's socket threads: whatever blocks there (<c>--audit-overflow block</c>) stalls this
+/// loop's other connections too.</para>
 /// </remarks>
-internal sealed unsafe class EpollLoop
+internal sealed unsafe partial class EpollLoop
 {
     private const int MaxEvents = 256;
     private const ulong WakeToken = ulong.MaxValue;
@@ -29,6 +36,7 @@ internal sealed unsafe class EpollLoop
     private readonly ConcurrentQueue<IEpollHandler> _posted = new();
     private readonly BlockMemoryPool _blocks;
     private readonly Thread _thread;
+    private readonly ILogger _logger;
     private IEpollHandler?[] _slots = new IEpollHandler?[64];
     private uint[] _generations = new uint[64];
     private readonly Stack<int> _freeSlots = new();
@@ -44,9 +52,10 @@ internal sealed unsafe class EpollLoop
 
     /// <summary>Creates the epoll instance and its wake-up eventfd and starts the loop thread.</summary>
     /// <exception cref="IOException">The kernel refused epoll_create1 or eventfd (descriptor limit).</exception>
-    public EpollLoop(BlockMemoryPool blocks, int index)
+    public EpollLoop(BlockMemoryPool blocks, int index, ILogger? logger = null)
     {
         _blocks = blocks;
+        _logger = logger ?? NullLogger.Instance;
         _epoll = EpollCreate(CloseOnExec);
         if (_epoll < 0)
         {
@@ -336,9 +345,9 @@ internal sealed unsafe class EpollLoop
         _ = LinuxSyscalls.Close(_epoll);
     }
 
-    // A handler that throws must not take the process down with the loop thread: it is ended as on a loop stop
-    // (its connection reset). None is expected to: this is the backstop.
-    private static void Guarded(IEpollHandler handler, Action<IEpollHandler, ulong> action, ulong argument)
+    // A handler that throws must not take the process down with the loop thread: it is logged and ended as on a loop
+    // stop (its connection reset). None is expected to: this is the backstop.
+    private void Guarded(IEpollHandler handler, Action<IEpollHandler, ulong> action, ulong argument)
     {
         try
         {
@@ -346,6 +355,7 @@ internal sealed unsafe class EpollLoop
         }
         catch (Exception first)
         {
+            Log.HandlerFailed(_logger, _thread.Name, first);
             try
             {
                 handler.AbortOnLoopStop();
@@ -368,5 +378,12 @@ internal sealed unsafe class EpollLoop
         {
             Guarded(handler, static (h, _) => h.OnPosted(), 0);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 206, EventName = nameof(EventIds.EpollHandlerFailed), Level = LogLevel.Error,
+            Message = "Epoll loop {Loop}: a connection's handler failed (a bug); the connection is reset")]
+        public static partial void HandlerFailed(ILogger logger, string? loop, Exception exception);
     }
 }

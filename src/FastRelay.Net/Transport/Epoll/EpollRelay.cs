@@ -26,8 +26,10 @@ namespace FastRelay.Transport.Epoll;
 /// other direction keeps flowing. A reset or failure either way aborts both sockets (RST) and settles the reason
 /// (the side whose socket failed: reading or writing the client is the client's).</para>
 /// <para>One instance per connection, never reused: a post or an abort that arrives late (a close racing the
-/// natural end) then finds a finished relay and does nothing, instead of hitting the next connection. Everything
-/// but <see cref="RequestAbort"/> runs on the loop thread while a connection is relayed.</para>
+/// natural end) then finds a finished relay and does nothing, instead of hitting the next connection. Once
+/// <see cref="RunAsync"/> has registered it (on the caller's thread), everything but <see cref="RequestAbort"/> runs on
+/// the loop thread; a relay that is never registered (closed during its dial, refused by the kernel or a stopped
+/// loop) ends on the caller's thread.</para>
 /// <para>Fairness: one event reads at most <see cref="ReadBudget"/> blocks per direction; a flow with more waiting
 /// is resumed after the loop's batch (edge-triggered epoll would not report it again), so a bulk transfer on a fast
 /// path cannot starve the loop's other connections, posted aborts or its stop.</para>

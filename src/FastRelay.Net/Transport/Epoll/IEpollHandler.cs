@@ -1,12 +1,15 @@
 namespace FastRelay.Transport.Epoll;
 
-/// <summary>What an <see cref="EpollLoop"/> drives: a relayed connection, or a connect waiting to complete. Every call is on the loop thread.</summary>
+/// <summary>
+/// What an <see cref="EpollLoop"/> drives: a relayed connection, or a connect waiting to complete. Every call is on the
+/// loop thread, except <see cref="AbortOnLoopStop"/> for a handler posted after its loop stopped (then on the poster's).
+/// </summary>
 internal interface IEpollHandler
 {
     /// <summary>The loop's slot while registered, -1 otherwise; the loop's business.</summary>
     int Slot { get; set; }
 
-    /// <summary>The handler was posted (<see cref="EpollLoop.Post"/>): to start, or to be aborted or cancelled.</summary>
+    /// <summary>The handler was posted (<see cref="EpollLoop.Post"/>): to be aborted or cancelled.</summary>
     void OnPosted();
 
     /// <summary>Readiness <paramref name="events"/> on the first descriptor it registered, or on the second.</summary>
