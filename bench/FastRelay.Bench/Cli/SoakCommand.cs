@@ -14,7 +14,7 @@ internal sealed class SoakCommand
     {
         Command = new Command("soak", "Soak the full path (mTLS edge -> tunnel -> gateway -> echo backend, SQLite audit) for a bounded time: byte-exact echoes, "
             + "client resets, one gateway restart; prints both nodes' RSS, descriptors and threads over time and checks growth and the audit log.");
-        foreach (var option in new Option[] { RelayExe, Duration, Concurrency, Pause, MaxPayload, ResetPercent, SampleInterval, NoRestart, Json, Seed })
+        foreach (var option in new Option[] { RelayExe, Duration, Concurrency, Pause, MaxPayload, ResetPercent, SampleInterval, NoRestart, Plain, Json, Seed })
         {
             Command.Options.Add(option);
         }
@@ -40,6 +40,8 @@ internal sealed class SoakCommand
     private Option<string> SampleInterval { get; } = new("--sample-interval") { Description = "How often both nodes are sampled (1s..5m).", HelpName = "DURATION", DefaultValueFactory = _ => "15s" };
 
     private Option<bool> NoRestart { get; } = new("--no-gateway-restart") { Description = "Do not kill and restart the gateway half-way." };
+
+    private Option<bool> Plain { get; } = new("--plain") { Description = "Soak the plain TCP path instead: an edge without TLS whose route goes straight to the echo backend (the epoll data path by default), no gateway and so no restart; the same checks (byte-exact echoes, resets, audit, growth)." };
 
     private Option<string> Json { get; } = new("--json") { Description = "Where the JSON report is written.", HelpName = "PATH", DefaultValueFactory = _ => "fastrelay-soak.json" };
 
@@ -80,8 +82,9 @@ internal sealed class SoakCommand
             return ExitCodes.BadArguments;
         }
 
-        var options = new SoakOptions(relayExe, duration, concurrency, pause, (int)maxPayload, resets, sample, !parse.GetValue(NoRestart),
-            parse.GetValue(Json)!, parse.GetValue(Seed));
+        var plain = parse.GetValue(Plain);
+        var options = new SoakOptions(relayExe, duration, concurrency, pause, (int)maxPayload, resets, sample, !plain && !parse.GetValue(NoRestart),
+            parse.GetValue(Json)!, parse.GetValue(Seed), plain);
         return await SoakRun.ExecuteAsync(options, Console.Out, cancellationToken);
     }
 

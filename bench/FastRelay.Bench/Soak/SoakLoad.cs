@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using FastRelay.Bench.Client;
 using FastRelay.Bench.Tls;
 
 namespace FastRelay.Bench.Soak;
@@ -14,7 +15,7 @@ namespace FastRelay.Bench.Soak;
 /// for <c>ResetPercent</c> of them, sends half the payload, waits for the first echoed byte (so the reset hits a
 /// session relaying through the tunnel, not a TLS handshake still being checked) and aborts with a TCP RST (linger 0).
 /// </summary>
-internal sealed class SoakLoad(SoakOptions options, IPEndPoint edge, TlsClient tls)
+internal sealed class SoakLoad(SoakOptions options, IPEndPoint edge, TlsClient? tls)
 {
     private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(30);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -114,7 +115,19 @@ internal sealed class SoakLoad(SoakOptions options, IPEndPoint edge, TlsClient t
 
     private async Task SessionAsync(byte[] payload, bool reset, CancellationToken ct)
     {
-        var (socket, stream) = await tls.ConnectAsync(edge, SessionTimeout, ct);
+        Socket socket;
+        Stream stream;
+        if (tls is null)
+        {
+            socket = await ClientSocket.ConnectAsync(edge, SessionTimeout, ct); // --plain: no handshake.
+            stream = new NetworkStream(socket, ownsSocket: false);
+        }
+        else
+        {
+            (socket, var ssl) = await tls.ConnectAsync(edge, SessionTimeout, ct);
+            stream = ssl;
+        }
+
         Interlocked.Increment(ref _handshakes);
         using (socket)
         await using (stream)
@@ -140,7 +153,15 @@ internal sealed class SoakLoad(SoakOptions options, IPEndPoint edge, TlsClient t
 
             try
             {
-                await TlsClient.HalfCloseAsync(socket, stream);
+                if (stream is SslStream ssl)
+                {
+                    await TlsClient.HalfCloseAsync(socket, ssl);
+                }
+                else
+                {
+                    socket.Shutdown(SocketShutdown.Send);
+                }
+
                 var extra = await stream.ReadAsync(new byte[1], ct);
                 if (extra != 0)
                 {
@@ -157,7 +178,7 @@ internal sealed class SoakLoad(SoakOptions options, IPEndPoint edge, TlsClient t
         }
     }
 
-    private static async Task<byte[]> ReadExactlyAsync(SslStream stream, int length, CancellationToken ct)
+    private static async Task<byte[]> ReadExactlyAsync(Stream stream, int length, CancellationToken ct)
     {
         var buffer = new byte[length];
         var read = 0;

@@ -11,5 +11,6 @@ namespace FastRelay.Bench.Soak;
 /// <param name="RestartGateway">Kill the gateway half-way and start it again on the same port with the same key.</param>
 /// <param name="JsonPath">Where the JSON report goes.</param>
 /// <param name="Seed">Seed of the random sizes and resets (the run is reproducible in what it sends, not in timing).</param>
+/// <param name="Plain">Soak the plain TCP path instead (edge without TLS, a direct route: the epoll data path): no gateway.</param>
 internal sealed record SoakOptions(string RelayExe, TimeSpan Duration, int Concurrency, TimeSpan Pause, int MaxPayload, int ResetPercent,
-    TimeSpan SampleInterval, bool RestartGateway, string JsonPath, int Seed);
+    TimeSpan SampleInterval, bool RestartGateway, string JsonPath, int Seed, bool Plain = false);

@@ -46,8 +46,11 @@ internal sealed record SoakReport(
         // first minute under load, which the comparison is about.
         Compare("edge", samples.Where(s => s.Edge is not null && s.Seconds >= 1).Select(s => (s.Seconds, s.Edge!)).ToList(), 0, end);
         var gatewayStart = killedAt is null ? 0 : samples.FirstOrDefault(s => s.GatewayGeneration == 1 && s.Gateway is not null)?.Seconds ?? end;
-        Compare("gateway" + (killedAt is null ? "" : " (after its restart)"),
-            samples.Where(s => s.Gateway is not null && s.GatewayGeneration == (killedAt is null ? 0 : 1)).Select(s => (s.Seconds, s.Gateway!)).ToList(), gatewayStart, end);
+        if (!options.Plain)
+        {
+            Compare("gateway" + (killedAt is null ? "" : " (after its restart)"),
+                samples.Where(s => s.Gateway is not null && s.GatewayGeneration == (killedAt is null ? 0 : 1)).Select(s => (s.Seconds, s.Gateway!)).ToList(), gatewayStart, end);
+        }
 
         return new SoakReport(options, samples, load.Completed, load.Reset, load.Handshakes, load.CompletedBytes, failures.Count - outside.Count, outside,
             killedAt, recoveredAt, groups, auditProblems, edgeExit, growth, problems, load.EchoedThenFailed, resetsElsewhere);
@@ -115,7 +118,9 @@ internal sealed record SoakReport(
         }
 
         text.AppendLine(r.AuditProblems.Count == 0
-            ? $"  audit check: an inbound and a handshake record per connection ({r.Handshakes}), a close per allowed handshake, Completed closes = the byte-exact sessions with their bytes: OK"
+            ? r.Options.Plain
+                ? $"  audit check: an inbound and a close record per connection ({r.Handshakes}), no handshake, Completed closes = the byte-exact sessions with their bytes: OK"
+                : $"  audit check: an inbound and a handshake record per connection ({r.Handshakes}), a close per allowed handshake, Completed closes = the byte-exact sessions with their bytes: OK"
             : "  audit check FAILED: " + string.Join("; ", r.AuditProblems));
         if (r.ResetsNotClientReset > 0)
         {

@@ -16,7 +16,8 @@ namespace FastRelay.Bench.Soak;
 /// sizes and client resets; half-way the gateway is killed (SIGKILL) and started again on the same port with the
 /// same key. Every <c>SampleInterval</c> both nodes' RSS, descriptors and threads are sampled and printed. At the
 /// end the edge is stopped with SIGTERM (so its audit log is flushed) and the database is checked
-/// (<see cref="SoakAudit"/>).
+/// (<see cref="SoakAudit"/>). With <c>--plain</c> the edge has no TLS and routes straight to the backend (the epoll data
+/// path), and there is no gateway to restart.
 /// </summary>
 /// <remarks>
 /// Pass: no session failed outside the restart window (from the kill until the first session that completes after
@@ -38,7 +39,7 @@ internal static class SoakRun
         var directory = Directory.CreateTempSubdirectory("fastrelay-soak-").FullName;
         var database = Path.Combine(directory, "audit.db");
         using var pki = BenchPki.Create(rsaServer: false);
-        var tls = new TlsClient(pki);
+        var tls = options.Plain ? null : new TlsClient(pki);
         var (backendChild, backend, backendError) = await BackendProcess.StartAsync(BackendMode.Echo, new IPEndPoint(IPAddress.Loopback, 0), cancellationToken);
         if (backendChild is null)
         {
@@ -47,17 +48,22 @@ internal static class SoakRun
         }
 
         await using var backendProcess = backendChild;
-        var (tunnel, tunnelError) = await BenchTunnel.StartAsync(options.RelayExe, 1000, [], cancellationToken);
-        if (tunnel is null)
+        BenchTunnel? tunnel = null;
+        if (!options.Plain)
         {
-            await Console.Error.WriteLineAsync($"fastrelay-bench soak: {tunnelError}");
-            return ExitCodes.PhaseFailed;
+            (tunnel, var tunnelError) = await BenchTunnel.StartAsync(options.RelayExe, 1000, [], cancellationToken);
+            if (tunnel is null)
+            {
+                await Console.Error.WriteLineAsync($"fastrelay-bench soak: {tunnelError}");
+                return ExitCodes.PhaseFailed;
+            }
         }
 
         await using var gateway = tunnel;
         var listen = FreePort.Pick();
-        await using var edge = ChildProcess.Start(EdgeStartInfo(options, listen, backend!, pki, tunnel, directory, database));
-        if (await WaitUntilReadyAsync(edge, tunnel.EdgeAdminPort, cancellationToken) is { } startError)
+        var adminPort = tunnel?.EdgeAdminPort ?? FreePort.Pick().Port;
+        await using var edge = ChildProcess.Start(EdgeStartInfo(options, listen, backend!, pki, tunnel, adminPort, directory, database));
+        if (await WaitUntilReadyAsync(edge, adminPort, cancellationToken) is { } startError)
         {
             await Console.Error.WriteLineAsync($"fastrelay-bench soak: edge did not start: {startError}\n{edge.DescribeOutput()}");
             return ExitCodes.PhaseFailed;
@@ -66,7 +72,7 @@ internal static class SoakRun
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"fastrelay-bench soak: {options.Duration.TotalMinutes:0.#} min, {options.Concurrency} sessions in flight (pause {options.Pause.TotalMilliseconds:0} ms), payload 1 B-{options.MaxPayload / 1024.0:0.#} KiB, {options.ResetPercent} % client resets, gateway restart: {(options.RestartGateway ? "half-way" : "no")}"));
         await output.WriteLineAsync($"  edge    (pid {edge.Process.Id}): {edge.CommandLine}");
-        await output.WriteLineAsync($"  gateway (pid {tunnel.Process!.Process.Id}): {tunnel.Process.CommandLine}");
+        await output.WriteLineAsync(tunnel is null ? "  gateway: none (--plain: the edge routes straight to the echo backend)" : $"  gateway (pid {tunnel.Process!.Process.Id}): {tunnel.Process.CommandLine}");
         await output.WriteLineAsync($"  audit:  {database}");
         await output.WriteLineAsync();
         await output.WriteLineAsync("    time  edge RSS MiB  fds  thr | gw RSS MiB  fds  thr gen | completed   reset  failed");
@@ -84,7 +90,7 @@ internal static class SoakRun
         {
             if (load.Now >= nextSample)
             {
-                var sample = new SoakSample(load.Now, ProcessSample.Read(edge.Process.Id), generation == 0 || restartedAt is not null ? ProcessSample.Read(tunnel.Process!.Process.Id) : null,
+                var sample = new SoakSample(load.Now, ProcessSample.Read(edge.Process.Id), tunnel is not null && (generation == 0 || restartedAt is not null) ? ProcessSample.Read(tunnel.Process!.Process.Id) : null,
                     generation, load.Completed, load.Reset, load.Failures.Count);
                 samples.Add(sample);
                 await output.WriteLineAsync(Row(sample));
@@ -96,7 +102,7 @@ internal static class SoakRun
                 restartPending = false;
                 killedAt = load.Now;
                 generation = 1;
-                var (started, error) = await tunnel.RestartGatewayAsync(cancellationToken);
+                var (started, error) = await tunnel!.RestartGatewayAsync(cancellationToken);
                 restartedAt = load.Now;
                 completedAtRestart = load.Completed;
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -119,14 +125,14 @@ internal static class SoakRun
 
         await stop.CancelAsync();
         await running;
-        var last = new SoakSample(load.Now, ProcessSample.Read(edge.Process.Id), ProcessSample.Read(tunnel.Process!.Process.Id), generation, load.Completed, load.Reset, load.Failures.Count);
+        var last = new SoakSample(load.Now, ProcessSample.Read(edge.Process.Id), tunnel is null ? null : ProcessSample.Read(tunnel.Process!.Process.Id), generation, load.Completed, load.Reset, load.Failures.Count);
         samples.Add(last);
         await output.WriteLineAsync(Row(last) + "   (load stopped)");
 
         // SIGTERM: the edge drains and flushes its audit log before it exits.
         var edgeExit = await StopGracefullyAsync(edge);
         (IReadOnlyList<SoakAudit.Group> Groups, IReadOnlyList<string> Problems, long ResetsNotClientReset) audit = File.Exists(database)
-            ? SoakAudit.Check(database, load)
+            ? SoakAudit.Check(database, load, options.Plain)
             : ([], ["no audit database at " + database], 0);
         var (groups, auditProblems, resetsElsewhere) = audit;
 
@@ -151,15 +157,15 @@ internal static class SoakRun
 
     private static string Mib(ProcessSample? s) => s is null ? "down" : (s.RssBytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture);
 
-    private static ProcessStartInfo EdgeStartInfo(SoakOptions options, IPEndPoint listen, IPEndPoint backend, BenchPki pki, BenchTunnel tunnel, string directory, string database)
+    private static ProcessStartInfo EdgeStartInfo(SoakOptions options, IPEndPoint listen, IPEndPoint backend, BenchPki pki, BenchTunnel? tunnel, int adminPort, string directory, string database)
     {
         var exe = Path.GetFullPath(options.RelayExe);
         var isDll = exe.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var info = new ProcessStartInfo(isDll ? "dotnet" : exe) { WorkingDirectory = directory };
         List<string> args = [.. isDll ? [exe] : Array.Empty<string>(),
-            "edge", "--listen", $"soak@{listen}", "--route", $"soak=tunnel:{backend}", "--admin", $"127.0.0.1:{tunnel.EdgeAdminPort}",
+            "edge", "--listen", $"soak@{listen}", "--route", tunnel is null ? $"soak={backend}" : $"soak=tunnel:{backend}", "--admin", $"127.0.0.1:{adminPort}",
             "--audit", $"sqlite:{database}", "--audit-spool", Path.Combine(directory, "spool"), "--audit-node", "soak-edge", "--log-level", "warning",
-            .. pki.RelayArgs(), .. tunnel.EdgeArgs()];
+            .. tunnel is null ? Array.Empty<string>() : [.. pki.RelayArgs(), .. tunnel.EdgeArgs()]];
         args.ForEach(info.ArgumentList.Add);
         if (ClientRuntime.HarnessSetInline)
         {
