@@ -184,12 +184,8 @@ public sealed class EpollRelayTests : IAsyncLifetime, IDisposable
         var relay = new DuplexRelay(TimeProvider.System);
         relay.TryClose(CloseReason.Shutdown); // The drain reached the connection while it was dialling.
 
-        var outcome = await new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, _engine.NextLoop()!).AsTask().WithTimeout();
-        relayClient.Dispose();
-        relayUpstream.Dispose();
-        Assert.Equal(CloseReason.Shutdown, outcome.Reason);
-        await Assert.ThrowsAsync<SocketException>(() => client.ReceiveToEndAsync().WithTimeout());
-        upstream.Dispose();
+        var run = new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, _engine.NextLoop()!);
+        await AssertEndedWithResetAsync(run, CloseReason.Shutdown, client, relayClient, upstream, relayUpstream);
     }
 
     [Fact]
@@ -219,12 +215,8 @@ public sealed class EpollRelayTests : IAsyncLifetime, IDisposable
 
         var (client, relayClient) = await PairAsync();
         var (upstream, relayUpstream) = await PairAsync();
-        var outcome = await new EpollRelay().RunAsync(relayClient, relayUpstream, new DuplexRelay(TimeProvider.System), TimeProvider.System, loop).AsTask().WithTimeout();
-        relayClient.Dispose();
-        relayUpstream.Dispose();
-        Assert.Equal(CloseReason.Shutdown, outcome.Reason);
-        await Assert.ThrowsAsync<SocketException>(() => client.ReceiveToEndAsync().WithTimeout());
-        upstream.Dispose();
+        var run = new EpollRelay().RunAsync(relayClient, relayUpstream, new DuplexRelay(TimeProvider.System), TimeProvider.System, loop);
+        await AssertEndedWithResetAsync(run, CloseReason.Shutdown, client, relayClient, upstream, relayUpstream);
     }
 
     [Fact]
@@ -327,6 +319,18 @@ public sealed class EpollRelayTests : IAsyncLifetime, IDisposable
         {
             fillers.ForEach(f => f.Dispose());
         }
+    }
+
+    // The relay ended with reason, its sockets are closed (reset), and the client sees the reset.
+    private static async Task AssertEndedWithResetAsync(ValueTask<RelayOutcome> run, CloseReason reason, Socket client, Socket relayClient, Socket upstream, Socket relayUpstream)
+    {
+        var outcome = await run.AsTask().WithTimeout();
+        relayClient.Dispose();
+        relayUpstream.Dispose();
+        Assert.Equal(reason, outcome.Reason);
+        await Assert.ThrowsAsync<SocketException>(() => client.ReceiveToEndAsync().WithTimeout());
+        client.Dispose();
+        upstream.Dispose();
     }
 
     private async Task<(Socket Outside, Socket Relayed)> PairAsync()

@@ -149,21 +149,7 @@ internal sealed class EpollConnect : IEpollHandler
 
     /// <inheritdoc />
     /// <remarks>The connect did not complete (SO_ERROR would still read 0 in SYN_SENT): it fails as cancelled.</remarks>
-    public void AbortOnLoopStop()
-    {
-        if (_finished)
-        {
-            return;
-        }
-
-        _finished = true;
-        if (_registered)
-        {
-            _loop.Unregister(this, _fd, -1);
-        }
-
-        _done.TrySetCanceled();
-    }
+    public void AbortOnLoopStop() => Finish(cancelled: true);
 
     private void Cancel()
     {
@@ -173,7 +159,8 @@ internal sealed class EpollConnect : IEpollHandler
         }
     }
 
-    private void Finish()
+    // Once: stop watching, then wake the dial (its continuation runs here, inline).
+    private void Finish(bool cancelled = false)
     {
         if (_finished)
         {
@@ -186,6 +173,13 @@ internal sealed class EpollConnect : IEpollHandler
             _loop.Unregister(this, _fd, -1);
         }
 
-        _done.TrySetResult();
+        if (cancelled)
+        {
+            _done.TrySetCanceled();
+        }
+        else
+        {
+            _done.TrySetResult();
+        }
     }
 }
