@@ -9,11 +9,12 @@ namespace FastRelay.Net.Tests.Relaying;
 /// <summary>Idle timeout and the global connection limit hold on real sockets.</summary>
 public sealed class LimitTests
 {
-    [Fact]
-    public async Task IdleConnection_IsClosedAfterIdleTimeout_ActiveOneIsNot()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task IdleConnection_IsClosedAfterIdleTimeout_ActiveOneIsNot(string dataPath)
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("idle-timeout", "400ms"));
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: [("idle-timeout", "400ms"), ("data-path", dataPath)]);
         using var idle = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         using var busy = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
 
@@ -31,11 +32,12 @@ public sealed class LimitTests
         Assert.Equal(99, (await busy.ReceiveExactlyAsync(1))[0]);
     }
 
-    [Fact]
-    public async Task OverMaxConnections_NextClientIsClosedAtOnce_OthersKeepWorking()
+    [Theory]
+    [MemberData(nameof(DataPaths.Both), MemberType = typeof(DataPaths))]
+    public async Task OverMaxConnections_NextClientIsClosedAtOnce_OthersKeepWorking(string dataPath)
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("max-connections", "2"));
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: [("max-connections", "2"), ("data-path", dataPath)]);
         using var first = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         using var second = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 2));
