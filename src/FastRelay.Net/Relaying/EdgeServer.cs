@@ -175,6 +175,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
         var epoll = options.DataPath == DataPath.Epoll && tls is null && options.Bandwidth is null && EpollEngine.IsSupported
             ? new EpollEngine(memory, Environment.ProcessorCount, logger) : null;
+        epoll?.StartLoops();
         var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(discovery.Hosts, epoll), time, logger,
             observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Services), tunnel, discovery.Cache)
         {
@@ -196,6 +197,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         {
             listeners.ForEach(l => l.Stop());
             discovery.Dispose();
+            epoll?.Dispose(); // Its loop threads and descriptors.
             throw;
         }
 

@@ -29,6 +29,11 @@ public sealed class BackendFailureTests
         Assert.True(doomed.AcceptedConnections > 0, "the doomed backend served before it died");
         await doomed.DisposeAsync(); // Its listener closes: connects are refused from now on.
 
+        // Power-of-two-choices breaks ties by connect time, faded over BackendState.LatencyFadeSeconds: a backend whose
+        // one connect was slow (the process's first dial, which JIT-compiles the dial path) loses every tie until that
+        // fades, and 90 sessions take well under a second. Past the fade the doomed backend is picked again.
+        await Task.Delay(TimeSpan.FromSeconds(3 * FastRelay.Routing.BackendState.LatencyFadeSeconds));
+
         for (var i = 0; i < 60; i++)
         {
             await BalancingFixture.SequentialSessionAsync(edge); // Asserts the echo: no session fails.

@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace FastRelay.Transport.Epoll;
 
 /// <summary>
-/// The epoll relay's loops for one edge: one per core, created on the first connection that uses them (an edge
-/// whose connections are all TLS or tunnel streams never starts one), each connection on the next loop in turn.
+/// The epoll relay's loops for one edge: one per core, started with the edge (<see cref="StartLoops"/>; an edge with
+/// TLS or <c>--bandwidth</c> has no engine at all), each connection on the next loop in turn.
 /// </summary>
 internal sealed class EpollEngine : IDisposable
 {
@@ -34,6 +34,13 @@ internal sealed class EpollEngine : IDisposable
 
     /// <summary>Relays running on all loops.</summary>
     public int Active => Volatile.Read(ref _loops) is { } loops ? loops.Sum(l => l.Active) : 0;
+
+    /// <summary>
+    /// Starts the loops now rather than on the first connection: the edge calls it at start, so the first dial does
+    /// not pay for two threads and their descriptors (a slow first connect weighs on that backend's connect-time
+    /// average, which power-of-two-choices breaks ties with, for a few seconds).
+    /// </summary>
+    public void StartLoops() => _ = Volatile.Read(ref _loops) ?? Start();
 
     /// <summary>The loop for the next connection; null once disposed, or when the kernel refused a loop's descriptors (the caller then relays through pipes).</summary>
     public EpollLoop? NextLoop()
