@@ -175,14 +175,20 @@ public sealed class DuplexRelay : IPumpProgress
         DirectionEnded?.Invoke(direction);
         if (result != PumpResult.SourceCompleted)
         {
-            // The side whose socket failed decides the reason: reading the client or writing to it is the
-            // client's. Settled before the pipes complete, since completing them makes the other side fail too.
-            var clientFailed = (result == PumpResult.SourceFailed) == (direction == RelayDirection.ClientToUpstream);
-            TryClose(clientFailed ? CloseReason.ClientReset : CloseReason.UpstreamReset);
+            // Settled before the pipes complete, since completing them makes the other side fail too.
+            TryClose(FailureReason(direction, sourceFailed: result == PumpResult.SourceFailed));
         }
 
         await PipePump.CompleteAsync(from.Input, to.Output, result, error);
     }
+
+    /// <summary>
+    /// The close reason of a failure in <paramref name="direction"/>: the side whose socket failed decides it, so
+    /// reading the client (<paramref name="sourceFailed"/> on the way up) or writing to it is the client's. Both data
+    /// paths use this one rule.
+    /// </summary>
+    public static CloseReason FailureReason(RelayDirection direction, bool sourceFailed) =>
+        sourceFailed == (direction == RelayDirection.ClientToUpstream) ? CloseReason.ClientReset : CloseReason.UpstreamReset;
 
     private bool TrySetReason(CloseReason reason) =>
         Interlocked.CompareExchange(ref _reason, (int)reason, NoReason) == NoReason;

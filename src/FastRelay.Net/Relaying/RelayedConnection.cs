@@ -216,10 +216,11 @@ internal sealed partial class RelayedConnection : IDialGuard
 
         // Step 3: relay until both directions end (or one fails, or TryClose is called). Plain TCP both ways at full
         // speed goes through the epoll relay when the edge has one (Transport/Epoll); everything else through pipes.
+        // (The edge has an engine only without TLS and --bandwidth: EdgeServer decides.)
         RelayOutcome outcome;
-        if (upstream is not null && context.Tls is null && context.Options.Bandwidth is null && context.Epoll?.NextLoop() is { } loop)
+        _relay.NoteActivity(context.Time.GetTimestamp()); // Before the sweeper may look: the last connection's clock is stale.
+        if (upstream is not null && context.Epoll?.NextLoop() is { } loop)
         {
-            _relay.NoteActivity(context.Time.GetTimestamp()); // Before the sweeper may look: the last connection's clock is stale.
             _relaying = true;
             outcome = await new EpollRelay().RunAsync(client, upstream, _relay, context.Time, loop); // One per connection: EpollRelay says why.
             _relaying = false;
@@ -267,7 +268,6 @@ internal sealed partial class RelayedConnection : IDialGuard
             upstreamSide = _tunnelStream!;
         }
 
-        _relay.NoteActivity(context.Time.GetTimestamp()); // Before the sweeper may look: the last connection's clock is stale.
         _relaying = true;
         var outcome = context.Options.Bandwidth is { } bandwidth
             ? await _relay.RunAsync(clientSide, upstreamSide, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))

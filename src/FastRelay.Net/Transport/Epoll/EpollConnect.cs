@@ -19,7 +19,6 @@ internal sealed class EpollConnect : IEpollHandler
     // Inline: the dial's continuation (the rest of the connection's setup up to its relay's registration) runs on the loop
     // thread, as it ran on the runtime's epoll thread with ConnectAsync and inline completions; no thread-pool hop.
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.None);
-    private readonly Socket _socket;
     private readonly EpollLoop _loop;
     private readonly int _fd;
     private int _cancelled;
@@ -28,7 +27,6 @@ internal sealed class EpollConnect : IEpollHandler
 
     private EpollConnect(Socket socket, EpollLoop loop)
     {
-        _socket = socket;
         _loop = loop;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
     }
@@ -48,7 +46,7 @@ internal sealed class EpollConnect : IEpollHandler
         switch (StartConnect(socket, endPoint))
         {
             case 0:
-                return; // Done at once (loopback, usually).
+                return; // Done at once (Linux says EINPROGRESS even on loopback, but connect(2) allows it).
             case EINPROGRESS:
                 break; // The handshake is under way; its outcome is reported as writability plus SO_ERROR.
             case var failed:

@@ -17,7 +17,7 @@ internal sealed class EpollEngine : IDisposable
     private uint _next;
     private bool _disposed;
 
-    /// <summary>Creates the engine; no thread or descriptor until the first <see cref="NextLoop"/>.</summary>
+    /// <summary>Creates the engine; its threads and descriptors come with <see cref="StartLoops"/> (or the first <see cref="NextLoop"/>).</summary>
     public EpollEngine(BlockMemoryPool blocks, int loopCount, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _logger = logger;

@@ -80,9 +80,6 @@ internal sealed unsafe partial class EpollLoop
     /// <summary>The read block the next read goes into; a relay that must keep what it read takes it and puts a fresh one here.</summary>
     internal System.Buffers.IMemoryOwner<byte> Scratch { get; private set; }
 
-    /// <summary>The pool relays take and return held blocks from.</summary>
-    internal BlockMemoryPool Blocks => _blocks;
-
     /// <summary>Relays registered on this loop right now.</summary>
     public int Active => Volatile.Read(ref _active);
 
@@ -162,11 +159,10 @@ internal sealed unsafe partial class EpollLoop
                 Volatile.Write(ref _slots, slots);
             }
 
-            var generation = ++_generations[slot] & 0x7FFF_FFFF;
-            var token = ((ulong)generation << 32) | ((ulong)slot << 1);
+            ++_generations[slot];
             handler.Slot = slot;
             Volatile.Write(ref _slots[slot], handler); // Before the ADD: its first event may be dispatched at once.
-            var ev = new EpollEvent { Events = events, Data = token };
+            var ev = new EpollEvent { Events = events, Data = Token(slot, secondSide: false) };
             if (EpollControl(_epoll, EpollCtlAdd, firstFd, &ev) != 0)
             {
                 error = Marshal.GetLastPInvokeError();
@@ -174,7 +170,7 @@ internal sealed unsafe partial class EpollLoop
                 return false;
             }
 
-            ev.Data = token | 1;
+            ev.Data = Token(slot, secondSide: true);
             Interlocked.Increment(ref _active);
             AfterFirstAdd?.Invoke();
             if (secondFd >= 0 && EpollControl(_epoll, EpollCtlAdd, secondFd, &ev) != 0)
@@ -206,8 +202,7 @@ internal sealed unsafe partial class EpollLoop
                 return;
             }
 
-            var generation = _generations[slot] & 0x7FFF_FFFF;
-            var ev = new EpollEvent { Events = events, Data = ((ulong)generation << 32) | ((ulong)slot << 1) | (secondSide ? 1UL : 0UL) };
+            var ev = new EpollEvent { Events = events, Data = Token(slot, secondSide) };
             _ = EpollControl(_epoll, EpollCtlMod, fd, &ev); // ENOMEM only; the relay then waits for its idle timeout, as on a stall.
         }
     }
@@ -230,6 +225,11 @@ internal sealed unsafe partial class EpollLoop
             Interlocked.Decrement(ref _active);
         }
     }
+
+    // The epoll data word: the slot's current generation, the slot, and which of its descriptors. Run decodes it.
+    // Under the slot gate (the generation is read from the current array).
+    private ulong Token(int slot, bool secondSide) =>
+        ((ulong)(_generations[slot] & 0x7FFF_FFFF) << 32) | ((ulong)slot << 1) | (secondSide ? 1UL : 0UL);
 
     private void Release(int slot, IEpollHandler handler)
     {

@@ -33,18 +33,11 @@ internal sealed partial class EpollRelay
         /// <summary>The sink socket is watched for writability (EPOLLOUT), since a send to it first came up short.</summary>
         public bool SinkWatched { get; set; }
 
-        public void Reset(int from, int to)
+        /// <summary>Names the two sockets (once: a relay carries one connection).</summary>
+        public void Attach(int from, int to)
         {
             From = from;
             To = to;
-            Held = null;
-            Offset = 0;
-            Count = 0;
-            Bytes = 0;
-            SourceEnded = false;
-            PeerClosing = false;
-            Ended = false;
-            SinkWatched = false;
         }
 
         public void Release()

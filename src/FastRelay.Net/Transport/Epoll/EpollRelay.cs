@@ -67,7 +67,7 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
     private int _abortRequested;
     private bool _moved;
 
-    /// <summary>Creates the reusable state (the abort delegate is made once, for every connection it carries).</summary>
+    /// <summary>Creates the relay for one connection (<see cref="RunAsync"/> is called once).</summary>
     public EpollRelay()
     {
         _abort = RequestAbort;
@@ -114,13 +114,11 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
         _upstream = upstream;
         _clientFd = (int)client.SafeHandle.DangerousGetHandle();
         _upstreamFd = (int)upstream.SafeHandle.DangerousGetHandle();
-        _toUpstream.Reset(_clientFd, _upstreamFd);
-        _toClient.Reset(_upstreamFd, _clientFd);
+        _toUpstream.Attach(_clientFd, _upstreamFd);
+        _toClient.Attach(_upstreamFd, _clientFd);
         _relay = relay;
         _time = time;
         _loop = loop;
-        _abortRequested = 0;
-        _completion.Reset();
         var result = new ValueTask<RelayOutcome>(this, _completion.Version);
 
         // Registered from this thread (no wake-up of the loop per connection); the loop may run it, even to its end,
@@ -186,15 +184,14 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
     /// <summary>On the loop thread: readiness on the client socket or (<paramref name="secondSide"/>) the upstream one.</summary>
     public void OnEvents(uint events, bool secondSide)
     {
-        var upstreamSide = secondSide;
         if (Volatile.Read(ref _state) != Running)
         {
             return;
         }
 
         // The flow that sends into this socket, and the one that reads from it.
-        var into = upstreamSide ? _toUpstream : _toClient;
-        var from = upstreamSide ? _toClient : _toUpstream;
+        var into = secondSide ? _toUpstream : _toClient;
+        var from = secondSide ? _toClient : _toUpstream;
         _moved = false;
         if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 && into.Count > 0 && !Flush(into))
         {
@@ -245,10 +242,8 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
 
     private bool Fail(Flow flow, bool sourceFailed)
     {
-        // The side whose socket failed decides the reason (DuplexRelay.PumpAsync's rule).
-        var clientFailed = sourceFailed == (flow.Direction == RelayDirection.ClientToUpstream);
         Volatile.Write(ref _abortRequested, 1); // So that TryClose's abort hook does not post to ourselves.
-        _relay!.TryClose(clientFailed ? CloseReason.ClientReset : CloseReason.UpstreamReset);
+        _relay!.TryClose(DuplexRelay.FailureReason(flow.Direction, sourceFailed));
         AbortNow(registered: true);
         return false;
     }
@@ -286,7 +281,7 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
         _client = null;
         _upstream = null;
         _relay = null;
-        _completion.SetResult(outcome); // Last: the owner may reuse this instance from here on.
+        _completion.SetResult(outcome); // Last: the owner's continuation runs here, inline.
     }
 
     private static void SetResetOnClose(Socket socket)
