@@ -77,6 +77,10 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to <see cref="DataPath.Epoll"/>; TLS connections, tunnel streams and <c>--bandwidth</c> always use pipes.</remarks>
     public DataPath DataPath { get; init; } = DataPath.Epoll;
 
+    /// <summary>Whether bulk flows on the epoll path splice (<c>--splice</c>).</summary>
+    /// <remarks>Defaults to <see cref="SpliceMode.On"/>; it has no effect on the pipe path.</remarks>
+    public SpliceMode Splice { get; init; } = SpliceMode.On;
+
     /// <summary>The listen backlog of each listener.</summary>
     /// <remarks>Defaults to 1024.</remarks>
     public int Backlog { get; init; } = DefaultBacklog;

@@ -15,7 +15,7 @@ public static class EdgeOptionsReader
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
     [
         "listen", "route", "connect-timeout", "retries", "idle-timeout", "max-connections", "max-connections-per-source", "drain-timeout",
-        "buffer-size", "data-path", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
+        "buffer-size", "data-path", "splice", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
         "tls-cert", "tls-key", "client-ca", "ocsp-staple", "allow-cn", "allow-san", "tls-handshake-timeout",
         "crl", "revocation", "ocsp-timeout",
         "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",
@@ -49,6 +49,7 @@ public static class EdgeOptionsReader
             MaxConnections = (int)scalars.Integer("max-connections", EdgeOptions.DefaultMaxConnections, 1, 1_000_000),
             MaxConnectionsPerSource = (int)scalars.Integer("max-connections-per-source", 0, 0, 1_000_000),
             DataPath = scalars.Enum("data-path", DataPath.Epoll),
+            Splice = scalars.Enum("splice", SpliceMode.On),
             Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
             BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
             PolicyFile = scalars.Text("policy"),

@@ -174,7 +174,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         // Idle blocks kept for reuse: enough for a burst of busy connections without holding memory forever.
         var memory = new BlockMemoryPool(options.BufferBytes, maxRetainedBlocks: 1024);
         var epoll = options.DataPath == DataPath.Epoll && tls is null && options.Bandwidth is null && EpollEngine.IsSupported
-            ? new EpollEngine(memory, Environment.ProcessorCount, logger) : null;
+            ? new EpollEngine(memory, Environment.ProcessorCount, logger, options.Splice == SpliceMode.On ? SplicePipes.DefaultMax : 0) : null;
         epoll?.StartLoops();
         var context = new EdgeContext(options, gate, rateLimit, routes, dialer ?? new TcpUpstreamDialer(discovery.Hosts, epoll), time, logger,
             observer ?? ConnectionObservers.None, tls, tls is null ? null : new SniRouter(routes.Services), tunnel, discovery.Cache)

@@ -44,6 +44,7 @@ internal static class ConfigChanges
         ["drain-timeout"] = o.DrainTimeout.ToString(),
         ["buffer-size"] = o.BufferBytes.ToString(CultureInfo.InvariantCulture),
         ["data-path"] = o.DataPath.ToString(),
+        ["splice"] = o.Splice.ToString(),
         ["backlog"] = o.Backlog.ToString(CultureInfo.InvariantCulture),
         ["policy"] = o.PolicyFile ?? "",
         ["conn-rate"] = o.ConnectionRate?.ToString() ?? "",

@@ -19,8 +19,11 @@ internal static partial class FileDescriptorLimit
     /// <summary>Descriptors each relayed connection holds: the client socket and the upstream socket.</summary>
     public const int PerConnection = 2;
 
-    /// <summary>Headroom above what is open at startup, for listeners, DNS, logging and the runtime's own growth.</summary>
-    public const int Headroom = 64;
+    /// <summary>
+    /// Headroom above what is open at startup: 64 for listeners, DNS, logging and the runtime's own growth, plus the
+    /// epoll path's splice pipes (two descriptors each), so that splicing never takes a descriptor a connection needs.
+    /// </summary>
+    public const int Headroom = 64 + (2 * FastRelay.Transport.Epoll.SplicePipes.DefaultMax);
 
     /// <summary>Raises the soft limit to the hard limit; returns the soft limit now in force, or null where unknown.</summary>
     public static ulong? Raise()

@@ -10,6 +10,7 @@ namespace FastRelay.Transport.Epoll;
 internal sealed class EpollEngine : IDisposable
 {
     private readonly BlockMemoryPool _blocks;
+    private readonly SplicePipes? _pipes;
     private readonly int _loopCount;
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
     private readonly Lock _gate = new();
@@ -17,10 +18,15 @@ internal sealed class EpollEngine : IDisposable
     private uint _next;
     private bool _disposed;
 
-    /// <summary>Creates the engine; its threads and descriptors come with <see cref="StartLoops"/> (or the first <see cref="NextLoop"/>).</summary>
-    public EpollEngine(BlockMemoryPool blocks, int loopCount, Microsoft.Extensions.Logging.ILogger? logger = null)
+    /// <summary>
+    /// Creates the engine; its threads and descriptors come with <see cref="StartLoops"/> (or the first <see cref="NextLoop"/>).
+    /// Bulk flows splice through at most <paramref name="splicePipes"/> pipes (0: they copy through blocks, <c>--splice off</c>).
+    /// </summary>
+    public EpollEngine(BlockMemoryPool blocks, int loopCount, Microsoft.Extensions.Logging.ILogger? logger = null, int splicePipes = SplicePipes.DefaultMax)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(splicePipes);
         _logger = logger;
+        _pipes = splicePipes > 0 ? new SplicePipes(splicePipes) : null;
         ArgumentOutOfRangeException.ThrowIfLessThan(loopCount, 1);
         _blocks = blocks;
         _loopCount = loopCount;
@@ -31,6 +37,9 @@ internal sealed class EpollEngine : IDisposable
     /// pipes only.
     /// </summary>
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>Splice pipes open on all loops (idle or holding bytes).</summary>
+    public int OpenPipes => _pipes?.Open ?? 0;
 
     /// <summary>Relays running on all loops.</summary>
     public int Active => Volatile.Read(ref _loops) is { } loops ? loops.Sum(l => l.Active) : 0;
@@ -105,7 +114,7 @@ internal sealed class EpollEngine : IDisposable
                 {
                     for (var i = 0; i < _loopCount; i++)
                     {
-                        loops.Add(new EpollLoop(_blocks, i, _logger));
+                        loops.Add(new EpollLoop(_blocks, i, _logger, _pipes));
                     }
                 }
                 catch (IOException)

@@ -35,6 +35,8 @@ internal sealed unsafe partial class EpollLoop
     private readonly int _wake;
     private readonly ConcurrentQueue<IEpollHandler> _posted = new();
     private readonly BlockMemoryPool _blocks;
+    private readonly SplicePipes? _pipes;
+    private readonly Stack<SplicePipe> _idlePipes = new(); // Empty pipes for the next bulk flow; loop thread only.
     private readonly Thread _thread;
     private readonly ILogger _logger;
     private IEpollHandler?[] _slots = new IEpollHandler?[64];
@@ -52,9 +54,10 @@ internal sealed unsafe partial class EpollLoop
 
     /// <summary>Creates the epoll instance and its wake-up eventfd and starts the loop thread.</summary>
     /// <exception cref="IOException">The kernel refused epoll_create1 or eventfd (descriptor limit).</exception>
-    public EpollLoop(BlockMemoryPool blocks, int index, ILogger? logger = null)
+    public EpollLoop(BlockMemoryPool blocks, int index, ILogger? logger = null, SplicePipes? pipes = null)
     {
         _blocks = blocks;
+        _pipes = pipes;
         _logger = logger ?? NullLogger.Instance;
         _epoll = EpollCreate(CloseOnExec);
         if (_epoll < 0)
@@ -128,6 +131,23 @@ internal sealed unsafe partial class EpollLoop
         Scratch = _blocks.Rent(_blocks.BlockBytes);
         return taken;
     }
+
+    /// <summary>An empty pipe for a bulk flow: one this loop kept, or a new one within the engine's budget (none with <c>--splice off</c>). Loop thread only.</summary>
+    internal bool TryTakePipe(out SplicePipe pipe)
+    {
+        if (_idlePipes.TryPop(out pipe))
+        {
+            return true;
+        }
+
+        return _pipes is not null && _pipes.TryOpen(out pipe);
+    }
+
+    /// <summary>Keeps an empty pipe for the next bulk flow. Loop thread only.</summary>
+    internal void ReturnPipe(SplicePipe pipe) => _idlePipes.Push(pipe);
+
+    /// <summary>Closes a pipe that still holds bytes (its flow ended without sending them). Loop thread only.</summary>
+    internal void DiscardPipe(SplicePipe pipe) => _pipes!.Close(pipe);
 
     /// <summary>
     /// Registers <paramref name="firstFd"/> (and <paramref name="secondFd"/> unless -1, flagged as the second side) for
@@ -341,6 +361,11 @@ internal sealed unsafe partial class EpollLoop
         }
 
         Scratch.Dispose();
+        while (_idlePipes.TryPop(out var pipe))
+        {
+            _pipes!.Close(pipe); // After the sweep above: every relay has given its pipe back or discarded it.
+        }
+
         _ = LinuxSyscalls.Close(_wake); // Nothing to do on failure: the loop is gone either way.
         _ = LinuxSyscalls.Close(_epoll);
     }

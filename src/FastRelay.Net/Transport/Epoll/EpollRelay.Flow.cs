@@ -15,7 +15,16 @@ internal sealed partial class EpollRelay
 
         public int To { get; private set; }
 
+        /// <summary>The block holding bytes read but not yet sent (the copy path), or null.</summary>
         public IMemoryOwner<byte>? Held { get; set; }
+
+        /// <summary>The splice pipe this flow holds, while it is between its two splices or waiting for the sink (then <see cref="Count"/> bytes are in it).</summary>
+        public SplicePipe? Pipe { get; set; }
+
+        /// <summary>A read once filled a whole block: this flow splices from then on whenever its loop has a pipe for it.</summary>
+        public bool Bulk { get; set; }
+
+        /// <summary>Bytes held back: in <see cref="Held"/> from <see cref="Offset"/>, or in <see cref="Pipe"/>.</summary>
 
         public int Offset { get; set; }
 
@@ -40,10 +49,24 @@ internal sealed partial class EpollRelay
             To = to;
         }
 
-        public void Release()
+        /// <summary>Gives back what the flow holds: its block to the pool, its pipe to the loop (closed if bytes are still in it).</summary>
+        public void Release(EpollLoop? loop)
         {
             Held?.Dispose();
             Held = null;
+            if (Pipe is { } pipe)
+            {
+                Pipe = null;
+                if (Count > 0)
+                {
+                    loop!.DiscardPipe(pipe); // Bytes of an aborted connection: the pipe cannot be reused.
+                }
+                else
+                {
+                    loop!.ReturnPipe(pipe);
+                }
+            }
+
             Count = 0;
         }
     }

@@ -4,9 +4,18 @@ using static FastRelay.Transport.Epoll.LinuxSyscalls;
 
 namespace FastRelay.Transport.Epoll;
 
-/// <summary>Moving the bytes: read, send, hold back, pass a FIN on. On the loop thread.</summary>
+/// <summary>Moving the bytes: read, send (or splice), hold back, pass a FIN on. On the loop thread.</summary>
+/// <remarks>
+/// Small reads are copied through the loop's block: one recv and one send. A flow whose read fills a whole block is
+/// bulk, and from then on splices whenever its loop has a pipe for it: splice(2) from the socket into the pipe and from
+/// the pipe into the other socket moves page references, so the relay copies nothing (HAProxy does the same). The
+/// pipe is empty again after each round unless the sink is full, and then goes back to the loop for the next flow.
+/// </remarks>
 internal sealed unsafe partial class EpollRelay
 {
+    /// <summary>Bytes asked of one splice from a socket; the pipe's capacity (16 page slots by default) bounds what moves.</summary>
+    private const int SpliceRequest = 1 << 20;
+
     // Reads from flow.From and sends to flow.To until the source is drained, the sink is full, or the flow ends.
     // False when the relay finished (nothing of it may be touched after that).
     private bool Pump(Flow flow)
@@ -21,8 +30,19 @@ internal sealed unsafe partial class EpollRelay
         {
             if (reads == ReadBudget)
             {
+                ReturnEmptyPipe(flow);
                 loop.ScheduleResume(this, secondSide: flow == _toClient); // Its turn is over; more is waiting.
                 return true;
+            }
+
+            if (flow.Bulk && (flow.Pipe is not null || TakePipe(flow)))
+            {
+                if (SpliceOnce(flow) is { } done)
+                {
+                    return done;
+                }
+
+                continue;
             }
 
             var block = loop.Scratch;
@@ -70,6 +90,7 @@ internal sealed unsafe partial class EpollRelay
                     return true;
                 }
 
+                flow.Bulk |= received == span.Length; // Splice from the next read on (when a pipe is free).
                 if (received < span.Length && !flow.PeerClosing)
                 {
                     // A short read drained the socket: more data raises a new edge (nginx reads the same way), so
@@ -81,9 +102,116 @@ internal sealed unsafe partial class EpollRelay
         }
     }
 
+    // One splice round, source to pipe to sink. Null when all of it went out (read on); else what Pump returns.
+    private bool? SpliceOnce(Flow flow)
+    {
+        var pipe = flow.Pipe!.Value;
+        var moved = Splice(flow.From, null, pipe.Write, null, SpliceRequest, SpliceMove | SpliceNonBlocking);
+        if (moved < 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            if (error == EAGAIN)
+            {
+                ReturnEmptyPipe(flow); // The source is drained (the pipe was empty, so it was not the pipe that was full).
+                return true;
+            }
+
+            return error == EINTR ? null : Fail(flow, sourceFailed: true);
+        }
+
+        if (moved == 0)
+        {
+            ReturnEmptyPipe(flow);
+            flow.SourceEnded = true; // FIN, behind every byte before it.
+            return EndFlow(flow);
+        }
+
+        flow.Bytes += moved;
+        _moved = true;
+        flow.Count = (int)moved;
+        if (!DrainPipe(flow))
+        {
+            return Fail(flow, sourceFailed: false);
+        }
+
+        if (flow.Count > 0)
+        {
+            WatchWritable(flow); // The sink is full: the bytes wait in the pipe, which the flow keeps, until EPOLLOUT.
+            return true;
+        }
+
+        return null;
+    }
+
+    // Splices what the flow's pipe holds into the sink, until it is empty or the sink is full. False when the sink failed.
+    private static bool DrainPipe(Flow flow)
+    {
+        var pipe = flow.Pipe!.Value;
+        while (flow.Count > 0)
+        {
+            var sent = Splice(pipe.Read, null, flow.To, null, flow.Count, SpliceMove | SpliceNonBlocking);
+            if (sent > 0)
+            {
+                flow.Count -= (int)sent;
+                continue;
+            }
+
+            var error = sent < 0 ? Marshal.GetLastPInvokeError() : EAGAIN;
+            if (error == EAGAIN)
+            {
+                return true;
+            }
+
+            if (error != EINTR)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool TakePipe(Flow flow)
+    {
+        if (!_loop!.TryTakePipe(out var pipe))
+        {
+            return false; // The budget is used up by flows waiting on slow receivers: copy this round.
+        }
+
+        flow.Pipe = pipe;
+        return true;
+    }
+
+    private void ReturnEmptyPipe(Flow flow)
+    {
+        if (flow.Pipe is { } pipe && flow.Count == 0)
+        {
+            flow.Pipe = null;
+            _loop!.ReturnPipe(pipe);
+        }
+    }
+
     // Sends what the flow holds; once it is all out, passes on a FIN that came meanwhile or reads on.
     private bool Flush(Flow flow)
     {
+        if (flow.Pipe is not null)
+        {
+            var before = flow.Count;
+            if (!DrainPipe(flow))
+            {
+                return Fail(flow, sourceFailed: false);
+            }
+
+            _moved |= flow.Count < before;
+            if (flow.Count > 0)
+            {
+                return true;
+            }
+
+            ReturnEmptyPipe(flow);
+            return flow.SourceEnded ? EndFlow(flow) : Pump(flow);
+        }
+
         var held = flow.Held!;
         fixed (byte* buffer = held.Memory.Span)
         {

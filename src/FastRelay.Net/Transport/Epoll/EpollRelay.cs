@@ -272,8 +272,8 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
             _loop!.Unregister(this, _clientFd, _upstreamFd);
         }
 
-        _toUpstream.Release();
-        _toClient.Release();
+        _toUpstream.Release(_loop);
+        _toClient.Release(_loop);
         _state = Finished;
         var outcome = _relay!.EndExternal(_toUpstream.Bytes, _toClient.Bytes);
         _client!.SafeHandle.DangerousRelease();

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace FastRelay.Transport.Epoll;
 
 /// <summary>
-/// The few Linux calls the epoll relay makes itself (epoll(7), eventfd(2), recv(2), send(2), shutdown(2)), with the
+/// The few Linux calls the epoll relay makes itself (epoll(7), eventfd(2), recv(2), send(2), splice(2), pipe2(2), shutdown(2)), with the
 /// errno values it tells apart. x86-64 layouts: <see cref="EpollEngine.IsSupported"/> keeps other architectures on the
 /// pipe path (struct epoll_event is packed on x86-64 only).
 /// </summary>
@@ -73,6 +73,16 @@ internal static unsafe partial class LinuxSyscalls
 
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
     public static partial int Connect(int socket, byte* address, uint addressLength);
+
+    public const uint SpliceMove = 1; // SPLICE_F_MOVE
+    public const uint SpliceNonBlocking = 2; // SPLICE_F_NONBLOCK
+    public const int PipeNonBlocking = 0x800; // O_NONBLOCK
+
+    [LibraryImport("libc", EntryPoint = "splice", SetLastError = true)]
+    public static partial nint Splice(int input, long* inputOffset, int output, long* outputOffset, nint length, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    public static partial int Pipe(int* descriptors, int flags);
 
     [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int socket, int how);
