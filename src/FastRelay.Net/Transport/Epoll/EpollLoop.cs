@@ -36,7 +36,6 @@ internal sealed unsafe partial class EpollLoop
     private readonly ConcurrentQueue<IEpollHandler> _posted = new();
     private readonly BlockMemoryPool _blocks;
     private readonly SplicePipes? _pipes;
-    private readonly Stack<SplicePipe> _idlePipes = new(); // Empty pipes for the next bulk flow; loop thread only.
     private readonly Thread _thread;
     private readonly ILogger _logger;
     private IEpollHandler?[] _slots = new IEpollHandler?[64];
@@ -131,23 +130,6 @@ internal sealed unsafe partial class EpollLoop
         Scratch = _blocks.Rent(_blocks.BlockBytes);
         return taken;
     }
-
-    /// <summary>An empty pipe for a bulk flow: one this loop kept, or a new one within the engine's budget (none with <c>--splice off</c>). Loop thread only.</summary>
-    internal bool TryTakePipe(out SplicePipe pipe)
-    {
-        if (_idlePipes.TryPop(out pipe))
-        {
-            return true;
-        }
-
-        return _pipes is not null && _pipes.TryOpen(out pipe);
-    }
-
-    /// <summary>Keeps an empty pipe for the next bulk flow. Loop thread only.</summary>
-    internal void ReturnPipe(SplicePipe pipe) => _idlePipes.Push(pipe);
-
-    /// <summary>Closes a pipe that still holds bytes (its flow ended without sending them). Loop thread only.</summary>
-    internal void DiscardPipe(SplicePipe pipe) => _pipes!.Close(pipe);
 
     /// <summary>
     /// Registers <paramref name="firstFd"/> (and <paramref name="secondFd"/> unless -1, flagged as the second side) for
@@ -361,10 +343,7 @@ internal sealed unsafe partial class EpollLoop
         }
 
         Scratch.Dispose();
-        while (_idlePipes.TryPop(out var pipe))
-        {
-            _pipes!.Close(pipe); // After the sweep above: every relay has given its pipe back or discarded it.
-        }
+        CloseIdlePipes(); // After the sweep above: every relay has given its pipe back or discarded it.
 
         _ = LinuxSyscalls.Close(_wake); // Nothing to do on failure: the loop is gone either way.
         _ = LinuxSyscalls.Close(_epoll);

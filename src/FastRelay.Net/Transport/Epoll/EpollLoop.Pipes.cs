@@ -1,0 +1,32 @@
+namespace FastRelay.Transport.Epoll;
+
+/// <summary>The loop's splice pipes: taken by a bulk flow for a round, given back empty (<see cref="SplicePipes"/>).</summary>
+internal sealed partial class EpollLoop
+{
+    private readonly Stack<SplicePipe> _idlePipes = new(); // Empty pipes for the next bulk flow; loop thread only.
+
+    /// <summary>An empty pipe for a bulk flow: one this loop kept, or a new one within the engine's budget (none with <c>--splice off</c>). Loop thread only.</summary>
+    internal bool TryTakePipe(out SplicePipe pipe)
+    {
+        if (_idlePipes.TryPop(out pipe))
+        {
+            return true;
+        }
+
+        return _pipes is not null && _pipes.TryOpen(out pipe);
+    }
+
+    /// <summary>Keeps an empty pipe for the next bulk flow. Loop thread only.</summary>
+    internal void ReturnPipe(SplicePipe pipe) => _idlePipes.Push(pipe);
+
+    /// <summary>Closes a pipe that still holds bytes (its flow ended without sending them). Loop thread only.</summary>
+    internal void DiscardPipe(SplicePipe pipe) => _pipes!.Close(pipe);
+
+    private void CloseIdlePipes()
+    {
+        while (_idlePipes.TryPop(out var pipe))
+        {
+            _pipes!.Close(pipe);
+        }
+    }
+}
