@@ -53,6 +53,16 @@ public sealed class BadFlagsTests
     }
 
     [Fact]
+    public async Task Edge_BadDataPathFlags_Exit2_EachNamedWithTheValuesExpected()
+    {
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--data-path", "uring", "--splice", "maybe");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("--data-path 'uring': expected one of epoll|pipes", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--splice 'maybe': expected one of on|off", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Edge_NoFlags_Exit2_AsksForListenAndRoute()
     {
         using var relay = await FastRelayProcess.RunAsync("edge");
@@ -137,7 +147,7 @@ public sealed class BadFlagsTests
     {
         using var help = await FastRelayProcess.RunAsync("edge", "--help");
         Assert.Equal(0, await help.WaitForExitAsync());
-        foreach (var flag in new[] { "--listen", "--route", "--config", "--connect-timeout", "--idle-timeout", "--max-connections", "--drain-timeout", "--buffer-size", "--log-format", "--log-level" })
+        foreach (var flag in new[] { "--listen", "--route", "--config", "--connect-timeout", "--idle-timeout", "--max-connections", "--drain-timeout", "--buffer-size", "--data-path", "--splice", "--log-format", "--log-level" })
         {
             Assert.Contains(flag, help.StandardOutput, StringComparison.Ordinal);
         }
