@@ -17,6 +17,8 @@ namespace FastRelay.Net.Tests.Transport;
 /// </summary>
 public sealed class EpollSpliceTests : IDisposable
 {
+    private const int Preload = 128 * 1024; // Queued before the relay starts: its first read is a full block.
+
     private readonly BlockMemoryPool _blocks = new(64 * 1024, maxRetainedBlocks: 64);
     private readonly Socket _listener;
     private EpollEngine? _engine;
@@ -42,12 +44,12 @@ public sealed class EpollSpliceTests : IDisposable
     public async Task Bulk64MiBEachWay_ArrivesByteExact_WithTheFinBehind_SplicedOnlyWhenOn(int pipes)
     {
         var engine = Engine(pipes);
-        var (client, relayClient, upstream, relayUpstream, run) = await StartAsync(engine);
         var up = SocketTestExtensions.RandomBytes(64 << 20, seed: 1);
         var down = SocketTestExtensions.RandomBytes(64 << 20, seed: 2);
+        var (client, relayClient, upstream, relayUpstream, run) = await StartAsync(engine, up.AsMemory(0, Preload), down.AsMemory(0, Preload));
 
-        var uploading = SendThenFinAsync(client, up);
-        var downloading = SendThenFinAsync(upstream, down);
+        var uploading = SendThenFinAsync(client, up.AsMemory(Preload));
+        var downloading = SendThenFinAsync(upstream, down.AsMemory(Preload));
         var atUpstream = upstream.ReceiveToEndAsync();
         var atClient = client.ReceiveToEndAsync();
         Assert.Equal(SHA256.HashData(up), SHA256.HashData(await atUpstream.WaitAsync(TimeSpan.FromSeconds(60))));
@@ -57,8 +59,8 @@ public sealed class EpollSpliceTests : IDisposable
         Assert.Equal(new RelayOutcome(CloseReason.Completed, up.Length, down.Length), await run.AsTask().WithTimeout());
         if (pipes > 0)
         {
-            // Both directions spliced; their pipes went back to the loop empty, kept for the next bulk flow.
-            Assert.InRange(engine.OpenPipes, 1, 2);
+            // Both directions spliced (each began with a full block queued); their pipes went back to the loop empty.
+            Assert.InRange(engine.OpenPipes, 1, EpollLoop.MaxIdlePipes);
         }
         else
         {
@@ -72,16 +74,17 @@ public sealed class EpollSpliceTests : IDisposable
     public async Task SlowReceiver_BytesWaitInThePipe_NotInBlocks_ThenAllArriveAndHalfCloseHolds()
     {
         var engine = Engine(SplicePipes.DefaultMax);
-        var (client, relayClient, upstream, relayUpstream, run) = await StartAsync(engine);
-        var created = _blocks.BlocksCreated;
         var payload = SocketTestExtensions.RandomBytes(32 << 20, seed: 3);
+        var (client, relayClient, upstream, relayUpstream, run) = await StartAsync(engine, payload.AsMemory(0, Preload));
+        var created = _blocks.BlocksCreated;
 
         // The upstream reads nothing for a while: the relay must push back through TCP, not buffer.
-        var sending = SendThenFinAsync(client, payload);
-        await Task.Delay(300);
-        Assert.False(sending.IsCompleted, "32 MiB cannot fit in loopback socket buffers: the relay must have pushed back");
-        Assert.True(_blocks.BlocksCreated - created <= 1, $"{_blocks.BlocksCreated - created} blocks created while the sink was full");
+        var sending = SendThenFinAsync(client, payload.AsMemory(Preload));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => engine.OpenPipes == 1), "the bulk flow holds its bytes in a pipe");
+        await Task.Delay(200);
+        Assert.False(sending.IsCompleted, "32 MiB cannot fit in the (small) socket buffers: the relay must have pushed back");
         Assert.Equal(1, engine.OpenPipes);
+        Assert.True(_blocks.BlocksCreated - created == 0, $"{_blocks.BlocksCreated - created} blocks created while the sink was full");
 
         // The client's FIN reached the upstream behind every byte; the other direction still works after it.
         Assert.Equal(SHA256.HashData(payload), SHA256.HashData(await upstream.ReceiveToEndAsync().WaitAsync(TimeSpan.FromSeconds(60))));
@@ -99,15 +102,18 @@ public sealed class EpollSpliceTests : IDisposable
     public async Task BudgetOfOnePipe_TwoStalledBulkFlows_TheSecondCopies_BothByteExact()
     {
         var engine = Engine(1);
-        var first = await StartAsync(engine);
-        var second = await StartAsync(engine);
         var a = SocketTestExtensions.RandomBytes(32 << 20, seed: 4);
         var b = SocketTestExtensions.RandomBytes(32 << 20, seed: 5);
+        var first = await StartAsync(engine, a.AsMemory(0, Preload));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => engine.OpenPipes == 1), "the first bulk flow took the only pipe");
+        var created = _blocks.BlocksCreated;
+        var second = await StartAsync(engine, b.AsMemory(0, Preload));
 
-        // Both upstreams read nothing: the first bulk flow keeps the only pipe full, the second must copy.
-        var sendingA = SendThenFinAsync(first.Client, a);
-        var sendingB = SendThenFinAsync(second.Client, b);
-        await Task.Delay(300);
+        // Both upstreams read nothing: the first bulk flow keeps the only pipe full, the second holds its bytes in a
+        // block, as the copy path does.
+        var sendingA = SendThenFinAsync(first.Client, a.AsMemory(Preload));
+        var sendingB = SendThenFinAsync(second.Client, b.AsMemory(Preload));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => _blocks.BlocksCreated > created), "the second flow copies: it holds a block");
         Assert.Equal(1, engine.OpenPipes);
 
         Assert.Equal(SHA256.HashData(a), SHA256.HashData(await first.Upstream.ReceiveToEndAsync().WaitAsync(TimeSpan.FromSeconds(60))));
@@ -128,10 +134,11 @@ public sealed class EpollSpliceTests : IDisposable
     public async Task AbortWhileThePipeHoldsBytes_ThePipeIsClosed_TheNextFlowGetsOnlyItsOwnBytes()
     {
         var engine = Engine(1);
-        var stalled = await StartAsync(engine);
-        var sending = SendThenFinAsync(stalled.Client, SocketTestExtensions.RandomBytes(32 << 20, seed: 6));
-        await Task.Delay(300);
-        Assert.Equal(1, engine.OpenPipes);
+        var stalledBytes = SocketTestExtensions.RandomBytes(32 << 20, seed: 6);
+        var stalled = await StartAsync(engine, stalledBytes.AsMemory(0, Preload));
+        var sending = SendThenFinAsync(stalled.Client, stalledBytes.AsMemory(Preload));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => engine.OpenPipes == 1), "the bulk flow holds its bytes in a pipe");
+        await Task.Delay(200); // The pipe fills while the upstream reads nothing.
 
         Assert.True(stalled.Relay.TryClose(CloseReason.IdleTimeout));
         Assert.Equal(CloseReason.IdleTimeout, (await stalled.Run.AsTask().WithTimeout()).Reason);
@@ -141,16 +148,44 @@ public sealed class EpollSpliceTests : IDisposable
         await Assert.ThrowsAsync<SocketException>(() => sending.WithTimeout()); // 32 MiB cannot all be in buffers: the reset ends the send.
         Dispose(stalled.Client, stalled.Upstream);
 
-        // The next bulk flow gets a new pipe and exactly its own bytes.
-        var next = await StartAsync(engine);
+        // The budget's descriptors came back: the next bulk flow can open a pipe, and gets exactly its bytes.
         var payload = SocketTestExtensions.RandomBytes(8 << 20, seed: 7);
-        var nextSending = SendThenFinAsync(next.Client, payload);
+        var next = await StartAsync(engine, payload.AsMemory(0, Preload));
+        var nextSending = SendThenFinAsync(next.Client, payload.AsMemory(Preload));
         Assert.Equal(SHA256.HashData(payload), SHA256.HashData(await next.Upstream.ReceiveToEndAsync().WaitAsync(TimeSpan.FromSeconds(60))));
         await nextSending.WithTimeout();
         next.Upstream.Shutdown(SocketShutdown.Send);
         Assert.Equal(CloseReason.Completed, (await next.Run.AsTask().WithTimeout()).Reason);
-        Assert.Equal(1, engine.OpenPipes);
+        Assert.Equal(1, engine.OpenPipes); // It spliced: a copying flow would have left no pipe open.
         Dispose(next.Client, next.RelayClient, next.Upstream, next.RelayUpstream);
+    }
+
+    [Fact]
+    public async Task UrgentDataInABulkFlow_EveryOrdinaryByteArrives_ThenTheFin()
+    {
+        // splice(2) stops at a TCP urgent mark and never skips it (EAGAIN; 0 when the FIN is behind it), recv does:
+        // a spliced flow must hand over to the copy path there, not stall or take the mark for the end.
+        var engine = Engine(SplicePipes.DefaultMax);
+        for (var i = 0; i < 5; i++)
+        {
+            var before = SocketTestExtensions.RandomBytes(4 << 20, seed: 20 + i);
+            var after = SocketTestExtensions.RandomBytes(4 << 20, seed: 30 + i);
+            var (client, relayClient, upstream, relayUpstream, run) = await StartAsync(engine, before.AsMemory(0, Preload));
+            var sending = Task.Run(async () =>
+            {
+                await client.SendAsync(before.AsMemory(Preload), SocketFlags.None);
+                await client.SendAsync(new byte[] { 0x55 }, SocketFlags.OutOfBand); // Not part of the stream the relay forwards.
+                await client.SendAsync(after, SocketFlags.None);
+                client.Shutdown(SocketShutdown.Send);
+            });
+
+            var received = await upstream.ReceiveToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(SHA256.HashData([.. before, .. after]), SHA256.HashData(received));
+            await sending.WithTimeout();
+            upstream.Shutdown(SocketShutdown.Send);
+            Assert.Equal(CloseReason.Completed, (await run.AsTask().WithTimeout()).Reason);
+            Dispose(client, relayClient, upstream, relayUpstream);
+        }
     }
 
     [Fact]
@@ -172,7 +207,7 @@ public sealed class EpollSpliceTests : IDisposable
         Dispose(client, relayClient, upstream, relayUpstream);
     }
 
-    private static async Task SendThenFinAsync(Socket socket, byte[] payload)
+    private static async Task SendThenFinAsync(Socket socket, ReadOnlyMemory<byte> payload)
     {
         await socket.SendAsync(payload, SocketFlags.None);
         socket.Shutdown(SocketShutdown.Send);
@@ -188,10 +223,20 @@ public sealed class EpollSpliceTests : IDisposable
 
     private EpollEngine Engine(int pipes) => _engine = new EpollEngine(_blocks, loopCount: 1, splicePipes: pipes);
 
-    private async Task<Started> StartAsync(EpollEngine engine)
+    // With small fixed socket buffers, so that a slow receiver fills them fast and 32 MiB never fits; the first
+    // bytes each way are queued before the relay starts, so its first read fills a block and the flow is bulk at once
+    // (on loopback one segment is 65,483 bytes: a relay that keeps up may never read a whole 64 KiB block).
+    private async Task<Started> StartAsync(EpollEngine engine, ReadOnlyMemory<byte> fromClient = default, ReadOnlyMemory<byte> fromUpstream = default)
     {
         var (client, relayClient) = await PairAsync();
         var (upstream, relayUpstream) = await PairAsync();
+        client.SendBufferSize = 256 * 1024; // Fixed sizes (no autotuning): at most ~1.3 MiB in flight between the two ends.
+        relayClient.ReceiveBufferSize = 256 * 1024;
+        relayUpstream.SendBufferSize = 64 * 1024;
+        upstream.ReceiveBufferSize = 64 * 1024;
+        await client.SendAsync(fromClient, SocketFlags.None);
+        await upstream.SendAsync(fromUpstream, SocketFlags.None);
+        await Task.Delay(20); // Let the preloaded bytes reach the relay's receive queues.
         var relay = new DuplexRelay(TimeProvider.System);
         var run = new EpollRelay().RunAsync(relayClient, relayUpstream, relay, TimeProvider.System, engine.NextLoop()!);
         return new Started(client, relayClient, upstream, relayUpstream, run, relay);

@@ -16,8 +16,21 @@ internal sealed partial class EpollLoop
         return _pipes is not null && _pipes.TryOpen(out pipe);
     }
 
-    /// <summary>Keeps an empty pipe for the next bulk flow. Loop thread only.</summary>
-    internal void ReturnPipe(SplicePipe pipe) => _idlePipes.Push(pipe);
+    /// <summary>Empty pipes a loop keeps: one serves its bulk flows in turn; more, held after a burst of slow receivers, would starve other loops of the engine's budget.</summary>
+    internal const int MaxIdlePipes = 2;
+
+    /// <summary>Keeps an empty pipe for the next bulk flow, or closes it when the loop already keeps enough. Loop thread only.</summary>
+    internal void ReturnPipe(SplicePipe pipe)
+    {
+        if (_idlePipes.Count < MaxIdlePipes)
+        {
+            _idlePipes.Push(pipe);
+        }
+        else
+        {
+            _pipes!.Close(pipe);
+        }
+    }
 
     /// <summary>Closes a pipe that still holds bytes (its flow ended without sending them). Loop thread only.</summary>
     internal void DiscardPipe(SplicePipe pipe) => _pipes!.Close(pipe);

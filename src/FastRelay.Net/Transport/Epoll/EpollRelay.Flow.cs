@@ -24,6 +24,12 @@ internal sealed partial class EpollRelay
         /// <summary>A read once filled a whole block: this flow splices from then on whenever its loop has a pipe for it.</summary>
         public bool Bulk { get; set; }
 
+        /// <summary>
+        /// The source sent TCP urgent data (EPOLLPRI): this flow never splices again. splice(2) stops at the urgent mark
+        /// and never skips it (EAGAIN, or 0 when the FIN is behind it), where recv skips the urgent byte as the copy path needs.
+        /// </summary>
+        public bool Urgent { get; set; }
+
         /// <summary>Bytes held back: in <see cref="Held"/> from <see cref="Offset"/>, or in <see cref="Pipe"/>.</summary>
 
         public int Offset { get; set; }

@@ -35,14 +35,18 @@ internal sealed unsafe partial class EpollRelay
                 return true;
             }
 
-            if (flow.Bulk && (flow.Pipe is not null || TakePipe(flow)))
+            if (flow.Bulk && !flow.Urgent && (flow.Pipe is not null || TakePipe(flow)))
             {
-                if (SpliceOnce(flow) is { } done)
+                var step = SpliceOnce(flow);
+                if (step == SpliceStep.ReadOn)
                 {
-                    return done;
+                    continue;
                 }
 
-                continue;
+                if (step != SpliceStep.CopyThisRound)
+                {
+                    return step == SpliceStep.Wait;
+                }
             }
 
             var block = loop.Scratch;
@@ -74,6 +78,7 @@ internal sealed unsafe partial class EpollRelay
 
                 flow.Bytes += received;
                 _moved = true;
+                flow.Bulk |= received == span.Length && !flow.Urgent; // Splice from the next read on (when a pipe is free).
                 var sent = SendAll(flow.To, buffer, received);
                 if (sent < 0)
                 {
@@ -90,7 +95,6 @@ internal sealed unsafe partial class EpollRelay
                     return true;
                 }
 
-                flow.Bulk |= received == span.Length; // Splice from the next read on (when a pipe is free).
                 if (received < span.Length && !flow.PeerClosing)
                 {
                     // A short read drained the socket: more data raises a new edge (nginx reads the same way), so
@@ -102,8 +106,16 @@ internal sealed unsafe partial class EpollRelay
         }
     }
 
-    // One splice round, source to pipe to sink. Null when all of it went out (read on); else what Pump returns.
-    private bool? SpliceOnce(Flow flow)
+    private enum SpliceStep
+    {
+        ReadOn, // All of it went out: splice the next round.
+        CopyThisRound, // splice saw the end: the copy path's recv decides what it was.
+        Wait, // The source is drained or the sink is full: the next event goes on.
+        Finished, // The relay ended.
+    }
+
+    // One splice round, source to pipe to sink.
+    private SpliceStep SpliceOnce(Flow flow)
     {
         var pipe = flow.Pipe!.Value;
         var moved = Splice(flow.From, null, pipe.Write, null, SpliceRequest, SpliceMove | SpliceNonBlocking);
@@ -112,18 +124,27 @@ internal sealed unsafe partial class EpollRelay
             var error = Marshal.GetLastPInvokeError();
             if (error == EAGAIN)
             {
-                ReturnEmptyPipe(flow); // The source is drained (the pipe was empty, so it was not the pipe that was full).
-                return true;
+                // The source is drained (the pipe was empty, so it was not the pipe that was full), or splice is stuck at
+                // a TCP urgent mark: then EPOLLPRI is on its way and turns this flow to the copy path (Flow.Urgent).
+                ReturnEmptyPipe(flow);
+                return SpliceStep.Wait;
             }
 
-            return error == EINTR ? null : Fail(flow, sourceFailed: true);
+            if (error == EINTR)
+            {
+                return SpliceStep.ReadOn;
+            }
+
+            _ = Fail(flow, sourceFailed: true);
+            return SpliceStep.Finished;
         }
 
         if (moved == 0)
         {
+            // The FIN, or the TCP urgent mark with the FIN behind it: splice stops at the mark and never skips the urgent
+            // byte, recv does. So a recv decides (one more call at the end of a bulk flow).
             ReturnEmptyPipe(flow);
-            flow.SourceEnded = true; // FIN, behind every byte before it.
-            return EndFlow(flow);
+            return SpliceStep.CopyThisRound;
         }
 
         flow.Bytes += moved;
@@ -131,17 +152,19 @@ internal sealed unsafe partial class EpollRelay
         flow.Count = (int)moved;
         if (!DrainPipe(flow))
         {
-            return Fail(flow, sourceFailed: false);
+            _ = Fail(flow, sourceFailed: false);
+            return SpliceStep.Finished;
         }
 
         if (flow.Count > 0)
         {
             WatchWritable(flow); // The sink is full: the bytes wait in the pipe, which the flow keeps, until EPOLLOUT.
-            return true;
+            return SpliceStep.Wait;
         }
 
-        return null;
+        return SpliceStep.ReadOn;
     }
+
 
     // Splices what the flow's pipe holds into the sink, until it is empty or the sink is full. False when the sink failed.
     private static bool DrainPipe(Flow flow)

@@ -201,6 +201,7 @@ internal sealed unsafe partial class EpollRelay : IValueTaskSource<RelayOutcome>
         // Sticky: the edge that carried the FIN is consumed now, even when this flow skips the read (back-pressure).
         // Urgent data (EPOLLPRI) too: recv stops short at the urgent mark with data still queued behind it.
         from.PeerClosing |= (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP | EPOLLPRI)) != 0;
+        from.Urgent |= (events & EPOLLPRI) != 0; // And splice would stop at the urgent mark for good (Flow.Urgent).
         if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0 && !Pump(from))
         {
             return;
