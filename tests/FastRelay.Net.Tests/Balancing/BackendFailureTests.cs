@@ -79,7 +79,10 @@ public sealed class BackendFailureTests
         }
 
         var servedByB = observer.Events.Count(e => e.Checkpoint == FastRelay.Diagnostics.Checkpoint.Outbound && e.Allowed && bEndPoint.Equals(e.Destination));
-        Assert.InRange(servedByB, 2, 18); // About half of the 20 (power-of-two-choices over two equal backends).
+        // Back in rotation. Not "about half": with sequential sessions both backends tie on outstanding sessions, and
+        // the tie goes to the faster recent connect time (faded over 1 s), so on a loaded machine, where A's recent
+        // dials were slower, B may take every one of the 20 (seen once in a full test run: 19).
+        Assert.InRange(servedByB, 2, 20);
     }
 
     [Fact]
