@@ -12,7 +12,8 @@ namespace FastRelay.Benchmarks;
 /// Hot path: the whole relay on loopback (accept, socket reads, pump, socket sends) moving 16 MiB from a
 /// client to a sink backend, per read size: the default 64 KiB against the 4 KiB a pipe's default segment
 /// size would give (the trap in SocketPipeConnection's remarks). Reports time per 16 MiB and allocations
-/// for the whole process (client, relay and backend share it), on both data paths (<c>--data-path</c>).
+/// for the whole process (client, relay and backend share it), on both data paths (<c>--data-path</c>), the epoll
+/// path with bulk splicing (<c>--splice on</c>, the default) and without (<c>epoll-copy</c>: <c>--splice off</c>).
 /// </summary>
 [MemoryDiagnoser]
 public class RelayLoopbackBench
@@ -25,7 +26,7 @@ public class RelayLoopbackBench
     [Params(4096, 65536)]
     public int ReadBytes { get; set; }
 
-    [Params("epoll", "pipes")]
+    [Params("epoll", "epoll-copy", "pipes")]
     public string DataPath { get; set; } = "epoll";
 
     [GlobalSetup]
@@ -37,7 +38,8 @@ public class RelayLoopbackBench
             new("listen", "sink@127.0.0.1:0", "bench"),
             new("route", $"sink={_sink.EndPoint}", "bench"),
             new("buffer-size", ReadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "bench"),
-            new("data-path", DataPath, "bench"),
+            new("data-path", DataPath == "pipes" ? "pipes" : "epoll", "bench"),
+            new("splice", DataPath == "epoll-copy" ? "off" : "on", "bench"),
         ]);
         _edge = EdgeServer.Start(options, NullLoggerFactory.Instance, TimeProvider.System);
     }

@@ -41,6 +41,9 @@ internal sealed class EpollEngine : IDisposable
     /// <summary>Splice pipes open on all loops (idle or holding bytes).</summary>
     public int OpenPipes => _pipes?.Open ?? 0;
 
+    /// <summary>Splice pipes flows hold right now (bytes waiting for a full receiver, or a round under way).</summary>
+    public int PipesInUse => _pipes?.InUse ?? 0;
+
     /// <summary>Relays running on all loops.</summary>
     public int Active => Volatile.Read(ref _loops) is { } loops ? loops.Sum(l => l.Active) : 0;
 

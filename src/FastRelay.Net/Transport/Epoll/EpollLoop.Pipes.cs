@@ -10,6 +10,7 @@ internal sealed partial class EpollLoop
     {
         if (_idlePipes.TryPop(out pipe))
         {
+            _pipes!.NoteIdle(-1);
             return true;
         }
 
@@ -25,6 +26,7 @@ internal sealed partial class EpollLoop
         if (_idlePipes.Count < MaxIdlePipes)
         {
             _idlePipes.Push(pipe);
+            _pipes!.NoteIdle(1);
         }
         else
         {
@@ -39,7 +41,8 @@ internal sealed partial class EpollLoop
     {
         while (_idlePipes.TryPop(out var pipe))
         {
-            _pipes!.Close(pipe);
+            _pipes!.NoteIdle(-1);
+            _pipes.Close(pipe);
         }
     }
 }

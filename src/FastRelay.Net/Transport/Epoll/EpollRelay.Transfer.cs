@@ -165,7 +165,6 @@ internal sealed unsafe partial class EpollRelay
         return SpliceStep.ReadOn;
     }
 
-
     // Splices what the flow's pipe holds into the sink, until it is empty or the sink is full. False when the sink failed.
     private static bool DrainPipe(Flow flow)
     {

@@ -22,12 +22,19 @@ internal sealed unsafe class SplicePipes(int max)
     public const int DefaultMax = 32;
 
     private int _open;
+    private int _idle;
 
     /// <summary>The most pipes open at once; 0 turns splicing off (<c>--splice off</c>).</summary>
     public int Max { get; } = max;
 
     /// <summary>Pipes open right now, idle or holding bytes.</summary>
     public int Open => Volatile.Read(ref _open);
+
+    /// <summary>Pipes a flow holds right now: bytes wait in them for a full receiver (or a splice round is under way).</summary>
+    public int InUse => Volatile.Read(ref _open) - Volatile.Read(ref _idle);
+
+    /// <summary>A loop keeps (+1) or takes back (-1) an idle pipe.</summary>
+    public void NoteIdle(int change) => Interlocked.Add(ref _idle, change);
 
     /// <summary>Opens a non-blocking pipe within the budget; false when the budget is used up or the kernel refused one.</summary>
     public bool TryOpen(out SplicePipe pipe)
