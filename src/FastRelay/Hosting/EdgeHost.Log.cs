@@ -11,7 +11,7 @@ internal static partial class EdgeHost
         public static partial void NothingReloaded(ILogger logger);
 
         [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,
-            Message = "--max-connections {Requested} needs about {Needed} file descriptors (two per connection, plus the process's own), but the limit is {Limit}; serving at most {Allowed} connections (raise LimitNOFILE / ulimit -n)")]
+            Message = "--max-connections {Requested} needs about {Needed} file descriptors (two per connection, plus the process's own and the splice pipes'), but the limit is {Limit}; serving at most {Allowed} connections (raise LimitNOFILE / ulimit -n)")]
         public static partial void ConnectionsCappedByDescriptorLimit(ILogger logger, int requested, long needed, ulong limit, int allowed);
 
         [LoggerMessage(EventId = 1, EventName = "Starting", Level = LogLevel.Information,
