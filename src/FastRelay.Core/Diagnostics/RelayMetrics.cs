@@ -50,6 +50,7 @@ public sealed class RelayMetrics : IDisposable
     private volatile Func<IEnumerable<Measurement<long>>>? _backendHealthy;
     private volatile Func<IEnumerable<Measurement<long>>>? _backendOutstanding;
     private volatile Func<IEnumerable<Measurement<long>>>? _backendEjections;
+    private volatile Func<IEnumerable<Measurement<long>>>? _splicePipes;
 
     /// <summary>Creates the meter and every instrument.</summary>
     public RelayMetrics(string? version = null)
@@ -76,11 +77,15 @@ public sealed class RelayMetrics : IDisposable
         Meter.CreateObservableGauge("fastrelay.backend.healthy", () => Observe(_backendHealthy), "{backend}", "1 while a route's backend takes new sessions (not down by its health checks, not ejected), else 0; by service and backend.");
         Meter.CreateObservableUpDownCounter("fastrelay.backend.outstanding", () => Observe(_backendOutstanding), "{session}", "Sessions dialling or open on a backend now (all routes that list it), by service and backend.");
         Meter.CreateObservableCounter("fastrelay.backend.ejections", () => Observe(_backendEjections), "{ejection}", "Passive ejections of a backend (--eject-after failed connects in a row) since start, by service and backend.");
+        Meter.CreateObservableUpDownCounter("fastrelay.splice.pipes", () => Observe(_splicePipes), "{pipe}", "Splice pipes of the epoll data path now, by state: in_use (bytes waiting for a full receiver, or a splice under way), idle (kept for the next bulk flow); at most 32 in all.");
         Meter.CreateObservableGauge("fastrelay.tls.certificate.expiry", () => Observe(_certificateExpiry), "s", "Time until each certificate's notAfter (negative once expired), by certificate; divide by 86400 for days.");
     }
 
     /// <summary>The meter all instruments live on (the exporter listens to this one instance).</summary>
     public Meter Meter { get; }
+
+    /// <summary>The epoll data path's hook: splice pipes by state (tag <c>state</c>: <c>in_use</c>, <c>idle</c>).</summary>
+    public void ObserveSplicePipes(Func<IEnumerable<Measurement<long>>>? source) => _splicePipes = source;
 
     /// <summary>Reports <paramref name="source"/> as <c>fastrelay.connections.active</c>; null stops reporting.</summary>
     public void ObserveActiveConnections(Func<long>? source) => _activeConnections = source;

@@ -224,6 +224,11 @@ internal static partial class EdgeHost
     private static void ObserveGauges(RelayMetrics metrics, EdgeServer server, AuditLog? audit, EdgeOptions options)
     {
         metrics.ObserveActiveConnections(() => server.ActiveConnections);
+        metrics.ObserveSplicePipes(() =>
+        {
+            var (inUse, open) = server.SplicePipeCounts;
+            return [new(inUse, new KeyValuePair<string, object?>("state", "in_use")), new(open - inUse, new KeyValuePair<string, object?>("state", "idle"))];
+        });
         if (audit is not null)
         {
             metrics.ObserveAudit(() => audit.Stats.QueueDepth, () => audit.Stats.SpoolBytes);
