@@ -93,8 +93,8 @@ public sealed partial class EdgeServer : IAsyncDisposable
     /// <summary>Connections open now.</summary>
     public int ActiveConnections => _table.Active;
 
-    /// <summary>Splice pipes of the epoll data path: held by flows, and open in all (idle ones included); 0 and 0 without it.</summary>
-    public (int InUse, int Open) SplicePipeCounts => _context.Epoll is { } engine ? (engine.PipesInUse, engine.OpenPipes) : (0, 0);
+    /// <summary>Splice pipes of the epoll data path: held by flows, and kept idle by the loops; 0 and 0 without it.</summary>
+    public (int InUse, int Idle) SplicePipeCounts => _context.Epoll is { } engine ? (engine.PipesInUse, engine.PipesIdle) : (0, 0);
 
     /// <summary>Closed connections by reason.</summary>
     public CloseReasonCounters Closed { get; } = new();

@@ -226,8 +226,8 @@ internal static partial class EdgeHost
         metrics.ObserveActiveConnections(() => server.ActiveConnections);
         metrics.ObserveSplicePipes(() =>
         {
-            var (inUse, open) = server.SplicePipeCounts;
-            return [new(inUse, new KeyValuePair<string, object?>("state", "in_use")), new(open - inUse, new KeyValuePair<string, object?>("state", "idle"))];
+            var (inUse, idle) = server.SplicePipeCounts;
+            return [new(inUse, new KeyValuePair<string, object?>("state", "in_use")), new(idle, new KeyValuePair<string, object?>("state", "idle"))];
         });
         if (audit is not null)
         {

@@ -44,6 +44,9 @@ internal sealed class EpollEngine : IDisposable
     /// <summary>Splice pipes flows hold right now (bytes waiting for a full receiver, or a round under way).</summary>
     public int PipesInUse => _pipes?.InUse ?? 0;
 
+    /// <summary>Empty splice pipes the loops keep.</summary>
+    public int PipesIdle => _pipes?.Idle ?? 0;
+
     /// <summary>Relays running on all loops.</summary>
     public int Active => Volatile.Read(ref _loops) is { } loops ? loops.Sum(l => l.Active) : 0;
 

@@ -31,7 +31,10 @@ internal sealed unsafe class SplicePipes(int max)
     public int Open => Volatile.Read(ref _open);
 
     /// <summary>Pipes a flow holds right now: bytes wait in them for a full receiver (or a splice round is under way).</summary>
-    public int InUse => Volatile.Read(ref _open) - Volatile.Read(ref _idle);
+    public int InUse => Math.Max(0, Volatile.Read(ref _open) - Volatile.Read(ref _idle)); // Two reads: never below 0.
+
+    /// <summary>Empty pipes the loops keep for their next bulk flows.</summary>
+    public int Idle => Volatile.Read(ref _idle);
 
     /// <summary>A loop keeps (+1) or takes back (-1) an idle pipe.</summary>
     public void NoteIdle(int change) => Interlocked.Add(ref _idle, change);
