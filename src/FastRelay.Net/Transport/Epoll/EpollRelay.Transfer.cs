@@ -8,8 +8,9 @@ namespace FastRelay.Transport.Epoll;
 /// <remarks>
 /// Small reads are copied through the loop's block: one recv and one send. A flow whose read fills a whole block is
 /// bulk, and from then on splices whenever its loop has a pipe for it: splice(2) from the socket into the pipe and from
-/// the pipe into the other socket moves page references, so the relay copies nothing (HAProxy does the same). The
-/// pipe is empty again after each round unless the sink is full, and then goes back to the loop for the next flow.
+/// the pipe into the other socket moves page references, so the relay copies nothing (HAProxy does the same). A flow
+/// keeps its pipe only while it reads on or its sink is full; once its source is drained (or its read budget is spent)
+/// the pipe goes back, empty, to the loop for the next bulk flow.
 /// </remarks>
 internal sealed unsafe partial class EpollRelay
 {

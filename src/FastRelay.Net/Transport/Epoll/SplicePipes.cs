@@ -11,7 +11,7 @@ namespace FastRelay.Transport.Epoll;
 /// </summary>
 /// <remarks>
 /// Why a budget and not a pipe per connection: a flow needs its pipe only while bytes sit in it, i.e. between its two
-/// splices or while the far side is full; an empty pipe goes back to its loop at once. Most of the time a loop uses
+/// splices or while the far side is full; it gives it back, empty, once its source is drained. Most of the time a loop uses
 /// one pipe for all its bulk flows in turn; only flows held up by a slow receiver keep one each, and when the budget
 /// is used up a flow copies through a block as small transfers always do. HAProxy bounds its pipes the same way
 /// (<c>maxpipes</c>).
@@ -24,7 +24,7 @@ internal sealed unsafe class SplicePipes(int max)
     private int _open;
     private int _idle;
 
-    /// <summary>The most pipes open at once; 0 turns splicing off (<c>--splice off</c>).</summary>
+    /// <summary>The most pipes open at once (with <c>--splice off</c> the engine has no <see cref="SplicePipes"/> at all).</summary>
     public int Max { get; } = max;
 
     /// <summary>Pipes open right now, idle or holding bytes.</summary>
