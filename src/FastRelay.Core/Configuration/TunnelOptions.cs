@@ -45,8 +45,11 @@ public sealed record TunnelSessionOptions
     /// <summary>Default for <see cref="RekeyInterval"/> (tunnel.md §4.8).</summary>
     public static readonly TimeSpan DefaultRekeyInterval = TimeSpan.FromSeconds(120);
 
-    /// <summary>The longest <see cref="RekeyInterval"/>: keys are never used for more than 72 hours (issue 5).</summary>
-    public static readonly TimeSpan MaxRekeyInterval = TimeSpan.FromHours(72);
+    /// <summary>
+    /// The longest <see cref="RekeyInterval"/>: 24 hours, as tunnel.md's config validation says and as the settings
+    /// record carries it (rekey_interval_s 1..86400); an epoch is then never older than the 72-hour max epoch age.
+    /// </summary>
+    public static readonly TimeSpan MaxRekeyInterval = TimeSpan.FromHours(24);
 
     /// <summary>Streams one tunnel connection carries at once; more are refused (REFUSED_STREAM) and the pool grows.</summary>
     /// <remarks>Defaults to 256.</remarks>

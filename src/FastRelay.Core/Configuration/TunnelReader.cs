@@ -147,8 +147,8 @@ internal static class TunnelReader
         if (scalars.Find("rekey-interval") is { } r && (rekey > TunnelSessionOptions.MaxRekeyInterval || rekey < TimeSpan.FromSeconds(1)))
         {
             errors.Add(new ConfigError(r.Origin, r.Value, rekey > TunnelSessionOptions.MaxRekeyInterval
-                ? "the rekey interval may be at most 72h: tunnel keys are never used longer than that"
-                : "expected a duration from 1s to 72h"));
+                ? "the rekey interval may be at most 24h (tunnel.md; the settings record carries 1..86400 s)"
+                : "expected a duration from 1s to 24h"));
             rekey = TunnelSessionOptions.DefaultRekeyInterval;
         }
 

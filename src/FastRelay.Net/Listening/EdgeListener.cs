@@ -52,10 +52,12 @@ internal sealed partial class EdgeListener
                 socket.DualMode = true; // [::] takes IPv4 clients too, as nginx's listen [::]:p ipv6only=off.
             }
 
-            // SO_REUSEPORT: a second FastRelay may bind the same port while this one drains (README,
-            // "Operating"). A foreign socket without it still makes the bind fail (EADDRINUSE). The restart
-            // procedure hands the listening socket itself over (Handoff/), so no queued client is lost.
-            socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            // SO_REUSEADDR only (a restart binds again over the last run's TIME_WAIT connections), never SO_REUSEPORT:
+            // with it a second edge or gateway started on the same port by mistake would bind, run and silently take
+            // half the clients (with its own policy). Now it fails with "is already in use", exit 1 (cli.md). A
+            // restart does not need it: the new process is handed the listening socket itself (--handoff, Handoff/).
+            // Raw: .NET's ReuseAddress sets SO_REUSEPORT too on Linux.
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
             socket.Bind(options.EndPoint);
             socket.Listen(backlog);
         }
@@ -159,7 +161,7 @@ internal sealed partial class EdgeListener
     public void Release() => _release.Cancel();
 
     private const int SolSocket = 1; // Linux <asm-generic/socket.h>
-    private const int SoReusePort = 15;
+    private const int SoReuseAddr = 2;
 
     /// <summary>Formats an address as the flags write it: 127.0.0.1:80, [::1]:80.</summary>
     public static string Format(IPEndPoint endPoint) => endPoint.ToString();

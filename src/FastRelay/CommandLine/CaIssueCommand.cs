@@ -14,11 +14,11 @@ internal sealed class CaIssueCommand
 {
     private readonly Option<string> _dir = CaCommand.DirOption();
     private readonly Option<string> _name = new("--name") { Description = "Subject CN and file names: DIR/NAME.pem, DIR/NAME.key (required)", HelpName = "NAME" };
-    private readonly Option<bool> _server = new("--server") { Description = "A server certificate: serverAuth EKU; needs --dns or --ip" };
-    private readonly Option<bool> _client = new("--client") { Description = "A client certificate: clientAuth EKU" };
-    private readonly Option<string[]> _dns = Repeatable("--dns", "NAME", "A DNS name SAN (wildcards as *.example.com). Repeatable");
-    private readonly Option<string[]> _ip = Repeatable("--ip", "ADDR", "An IP address SAN. Repeatable");
-    private readonly Option<string[]> _uri = Repeatable("--uri", "URI", "A URI SAN, e.g. spiffe://corp/billing. Repeatable");
+    private readonly Option<bool> _server = new("--server") { Description = "A server certificate: serverAuth EKU; needs --dns or --ip [default: off]" };
+    private readonly Option<bool> _client = new("--client") { Description = "A client certificate: clientAuth EKU [default: off]" };
+    private readonly Option<string[]> _dns = Repeatable("--dns", "NAME", "A DNS name SAN (wildcards as *.example.com). Repeatable, or several after one --dns [default: none]");
+    private readonly Option<string[]> _ip = Repeatable("--ip", "ADDR", "An IP address SAN. Repeatable, or several after one --ip [default: none]");
+    private readonly Option<string[]> _uri = Repeatable("--uri", "URI", "A URI SAN, e.g. spiffe://corp/billing. Repeatable, or several after one --uri [default: none]");
     private readonly Option<string> _days = new("--days") { Description = $"Validity in days, cut to the CA's own expiry [default: {IssueRequest.DefaultDays}]", HelpName = "N" };
     private readonly Option<string> _keyType = new("--key-type") { Description = "ecdsa or rsa [default: the CA's]", HelpName = "TYPE" };
 
@@ -40,7 +40,7 @@ internal sealed class CaIssueCommand
         Description = description,
         HelpName = valueName,
         Arity = ArgumentArity.OneOrMore,
-        AllowMultipleArgumentsPerToken = false,
+        AllowMultipleArgumentsPerToken = true, // cli.md writes --dns NAME...: "--dns a b" as well as "--dns a --dns b".
     };
 
     private int Run(ParseResult parseResult)

@@ -14,7 +14,7 @@ internal sealed class EdgeCommand : IValidatedCommand
 {
     private readonly Option<string> _config = new("--config")
     {
-        Description = "JSON file with any of these flags (names without dashes); a flag on the command line wins over the file.",
+        Description = "JSON file with any of these flags (names without dashes); a flag on the command line wins over the file [default: none]",
         HelpName = "FILE",
     };
 
@@ -106,6 +106,10 @@ internal sealed class EdgeCommand : IValidatedCommand
         {
             TunnelIdentityLoader.TryLoad(tunnelOptions.Identity, TunnelRole.Edge, lines, warn: false)?.Dispose();
         }
+        else if (options is null)
+        {
+            CheckFilesOnly(settings, lines);
+        }
 
         return (lines.Count == 0 ? options : null, policy, tls, lines, loggers);
     }
@@ -137,9 +141,54 @@ internal sealed class EdgeCommand : IValidatedCommand
         return (null, loggers);
     }
 
-    // When other flags are bad, the TLS files are still checked (every error at once), without fetching anything.
-    private static TlsOptions? FilesOnly(List<RawSetting> settings) =>
-        settings.LastOrDefault(s => s.Name == "tls-cert")?.Value is { Length: > 0 } cert && settings.LastOrDefault(s => s.Name == "tls-key")?.Value is { Length: > 0 } key
-            ? new TlsOptions { CertificateFile = cert, KeyFile = key, ClientCaFile = settings.LastOrDefault(s => s.Name == "client-ca")?.Value, OcspStaple = OcspStapling.Off }
-            : null;
+    // When other flags are bad, the TLS files are still checked (every error at once), without fetching anything:
+    // an --ocsp-staple FILE is read, auto is not fetched.
+    private static TlsOptions? FilesOnly(List<RawSetting> settings)
+    {
+        if (Last(settings, "tls-cert") is not { Length: > 0 } cert || Last(settings, "tls-key") is not { Length: > 0 } key)
+        {
+            return null;
+        }
+
+        var staple = Last(settings, "ocsp-staple");
+        var stapleFile = staple is { Length: > 0 } && !staple.Equals("auto", StringComparison.OrdinalIgnoreCase) && !staple.Equals("off", StringComparison.OrdinalIgnoreCase) ? staple : null;
+        return new TlsOptions
+        {
+            CertificateFile = cert,
+            KeyFile = key,
+            ClientCaFile = Last(settings, "client-ca"),
+            OcspStaple = stapleFile is null ? OcspStapling.Off : OcspStapling.File,
+            OcspStapleFile = stapleFile,
+        };
+    }
+
+    // Likewise the CRLs (read and checked against the client CA bundle) and the tunnel key.
+    private static void CheckFilesOnly(List<RawSetting> settings, List<string> lines)
+    {
+        var crls = settings.Where(s => s.Name == "crl").Select(s => s.Value).ToList();
+        if (crls.Count > 0 && Last(settings, "client-ca") is { Length: > 0 } caFile)
+        {
+            try
+            {
+                var bundle = ClientCaBundle.Load(caFile);
+                var options = new RevocationOptions { CrlFiles = crls };
+                RevocationChecker.Create(options, bundle.Certificates, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System)?.Dispose();
+            }
+            catch (TlsLoadException)
+            {
+                // The TLS files' own check reports the bundle.
+            }
+            catch (RevocationLoadException ex)
+            {
+                lines.AddRange(ex.Message.Split(Environment.NewLine));
+            }
+        }
+
+        if (Last(settings, "tunnel-key") is { Length: > 0 } keyFile)
+        {
+            TunnelIdentityLoader.CheckKeyFile(keyFile, lines);
+        }
+    }
+
+    private static string? Last(List<RawSetting> settings, string name) => settings.LastOrDefault(s => s.Name == name)?.Value;
 }

@@ -13,7 +13,7 @@ internal sealed class GatewayCommand : IValidatedCommand
 {
     private readonly Option<string> _config = new("--config")
     {
-        Description = "JSON file with any of these flags (names without dashes); a flag on the command line wins over the file.",
+        Description = "JSON file with any of these flags (names without dashes); a flag on the command line wins over the file [default: none]",
         HelpName = "FILE",
     };
 
@@ -63,6 +63,11 @@ internal sealed class GatewayCommand : IValidatedCommand
 
         // The key files are read now: a missing or malformed key is a configuration error (exit 2), not a crash later.
         var identity = options is null ? null : TunnelIdentityLoader.TryLoad(options.Identity, TunnelRole.Gateway, lines);
+        if (options is null && settings.LastOrDefault(s => s.Name == "tunnel-key")?.Value is { Length: > 0 } keyFile)
+        {
+            TunnelIdentityLoader.CheckKeyFile(keyFile, lines); // Listed with the other errors even so.
+        }
+
         return (lines.Count == 0 ? options : null, policy, identity, lines);
     }
 }

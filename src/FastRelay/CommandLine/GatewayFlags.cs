@@ -29,7 +29,7 @@ internal static class GatewayFlags
         new("audit-queue", "N", $"Audit records queued between the streams and the writer [default: {AuditOptions.DefaultQueueCapacity}]"),
         new("audit-overflow", "spool|drop|block", "When the audit queue is full: spool, drop (counted) or block [default: spool]"),
         new("audit-flush-timeout", "DURATION", $"On shutdown, time the audit writer gets to flush [default: {ValueSyntax.FormatDuration(AuditOptions.DefaultFlushTimeout)}]"),
-        new("admin", "ADDR:PORT|off", $"Admin HTTP endpoint: GET /metrics, /healthz, /readyz, /status; POST /drain. Port 0 picks a free port (logged) [default: {GatewayOptions.DefaultAdmin}]"),
+        new("admin", "ADDR:PORT|off", $"Admin HTTP endpoint: GET /metrics, /healthz, /readyz, /status; POST /drain, POST /reload. Port 0 picks a free port (logged) [default: {GatewayOptions.DefaultAdmin}]"),
         new("log-format", "text|json", "Diagnostic log format [default: text]"),
         new("log-level", "LEVEL", "trace|debug|information|warning|error|critical|none; debug logs one line per stream [default: information]"),
     ];

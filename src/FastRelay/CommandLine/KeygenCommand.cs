@@ -19,7 +19,7 @@ internal static class KeygenCommand
             Required = true,
             HelpName = "FILE",
         };
-        var force = new Option<bool>("--force") { Description = "Overwrite FILE if it exists." };
+        var force = new Option<bool>("--force") { Description = "Overwrite FILE if it exists [default: off]" };
         var command = new Command("keygen", "Make a tunnel key pair: write the X25519 private key to FILE (mode 0600) and print the public key (base64) on stdout.")
         {
             output,

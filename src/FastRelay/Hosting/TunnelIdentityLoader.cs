@@ -49,6 +49,21 @@ internal sealed class LoadedTunnelIdentity(KeyPair localStatic, TunnelAuthentica
 /// </summary>
 internal static class TunnelIdentityLoader
 {
+    /// <summary>
+    /// Reads <c>--tunnel-key</c> alone, for when other flags are bad and no identity can be built: its problem is
+    /// still listed with theirs (cli.md: every error at once).
+    /// </summary>
+    public static void CheckKeyFile(string path, List<string> errors)
+    {
+        TunnelKeyFile.TryLoad(path, out var keyPair, out var keyError, out _);
+        if (keyPair is null)
+        {
+            errors.Add($"--tunnel-key '{path}': {keyError}");
+        }
+
+        keyPair?.Dispose();
+    }
+
     /// <summary>The identity, or null with one line per problem added to <paramref name="errors"/>.</summary>
     /// <param name="options">The identity flags.</param>
     /// <param name="role">Which end this node is.</param>

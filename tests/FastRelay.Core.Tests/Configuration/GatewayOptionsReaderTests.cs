@@ -53,7 +53,7 @@ public sealed class GatewayOptionsReaderTests
         Assert.Contains(lines, l => l.StartsWith("--max-handshakes '0'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--handshake-rate 'fast'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--connect-timeout '0'", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("--rekey-interval '100h'", StringComparison.Ordinal) && l.Contains("72h", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--rekey-interval '100h'", StringComparison.Ordinal) && l.Contains("24h", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--allow-any-target 'maybe'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--gateway '127.0.0.1:1'", StringComparison.Ordinal) && l.Contains("unknown", StringComparison.Ordinal));
     }

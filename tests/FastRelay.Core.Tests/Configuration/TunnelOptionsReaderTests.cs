@@ -39,12 +39,12 @@ public sealed class TunnelOptionsReaderTests
     {
         var options = ReadEdge(Flag("gateway", "gw1.example:7443"), Flag("gateway", "[2001:db8::1]:7443"), Flag("tunnel-key", "k"), Flag("gateway-key", Key),
             Flag("keepalive", "4"), Flag("keepalive-timeout", "10s"), Flag("keepalive-requests", "0"), Flag("tunnel-max-streams", "64"),
-            Flag("rekey-interval", "72h"), Flag("ping-interval", "100ms"), Flag("tunnel-prewarm", "8"), Flag("tunnel-connect-timeout", "2s"));
+            Flag("rekey-interval", "24h"), Flag("ping-interval", "100ms"), Flag("tunnel-prewarm", "8"), Flag("tunnel-connect-timeout", "2s"));
 
         var tunnel = options.Tunnel!;
         Assert.Equal(["gw1.example:7443", "[2001:db8::1]:7443"], tunnel.Gateways.Select(g => g.ToString()));
         Assert.Equal((4, 0, 64), (tunnel.Keepalive, tunnel.KeepaliveRequests, tunnel.Session.MaxStreams));
-        Assert.Equal(TimeSpan.FromHours(72), tunnel.Session.RekeyInterval);
+        Assert.Equal(TimeSpan.FromHours(24), tunnel.Session.RekeyInterval);
         Assert.Equal(TimeSpan.FromMilliseconds(100), tunnel.Session.PingInterval);
         Assert.Equal(4, tunnel.WarmConnections); // --tunnel-prewarm 8, capped by --keepalive 4.
     }
@@ -74,7 +74,7 @@ public sealed class TunnelOptionsReaderTests
     {
         var error = Assert.Throws<ConfigException>(() => ReadEdge(
             Flag("gateway", "nowhere"), Flag("gateway-key", "not-base64!"), Flag("gateway-key", "AAAA"), Flag("keepalive", "-1"),
-            Flag("keepalive-timeout", "0"), Flag("keepalive-requests", "x"), Flag("tunnel-max-streams", "0"), Flag("rekey-interval", "73h"),
+            Flag("keepalive-timeout", "0"), Flag("keepalive-requests", "x"), Flag("tunnel-max-streams", "0"), Flag("rekey-interval", "25h"),
             Flag("ping-interval", "50ms"), Flag("tunnel-connect-timeout", "soon")));
 
         var lines = error.Errors.Select(e => e.ToString()).ToList();
@@ -85,7 +85,7 @@ public sealed class TunnelOptionsReaderTests
         Assert.Contains(lines, l => l.StartsWith("--keepalive-timeout '0'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--keepalive-requests 'x'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--tunnel-max-streams '0'", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("--rekey-interval '73h'", StringComparison.Ordinal) && l.Contains("at most 72h", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("--rekey-interval '25h'", StringComparison.Ordinal) && l.Contains("at most 24h", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--ping-interval '50ms'", StringComparison.Ordinal) && l.Contains("100ms", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--tunnel-connect-timeout 'soon'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("--tunnel-key", StringComparison.Ordinal));

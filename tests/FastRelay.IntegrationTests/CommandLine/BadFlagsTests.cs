@@ -26,6 +26,28 @@ public sealed class BadFlagsTests
     }
 
     [Fact]
+    public async Task BadFilesAreListedWithOtherBadFlags_NotOnlyOnceTheRestIsRight()
+    {
+        // cli.md: every error at once. The CRL, staple and tunnel key files are read even when another flag is bad.
+        using var pki = TestCertificates.Create();
+        var missing = Path.Combine(Path.GetTempPath(), $"fastrelay-missing-{Guid.NewGuid():N}");
+        using var edge = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ServerKeyFile, "--client-ca", pki.CaFile,
+            "--crl", missing + ".crl", "--ocsp-staple", missing + ".der", "--log-level", "bogus", "--admin", "off", "--audit", "off");
+        Assert.Equal(2, await edge.WaitForExitAsync());
+        Assert.Contains("3 configuration errors", edge.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--log-level 'bogus'", edge.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--crl {missing}.crl: cannot read", edge.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--ocsp-staple {missing}.der: cannot read", edge.StandardError, StringComparison.Ordinal);
+
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", missing,
+            "--edge-key", Convert.ToBase64String(new byte[32]), "--allow-any-target", "--log-format", "xml", "--admin", "off", "--audit", "off");
+        Assert.Equal(2, await gateway.WaitForExitAsync());
+        Assert.Contains("--log-format 'xml'", gateway.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--tunnel-key '{missing}'", gateway.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Edge_FlagOfALaterPiece_Exit2_SaysItIsNotAvailableYet()
     {
         // Ignoring --crl without client certificates would let the user believe revoked clients are shut out.

@@ -26,6 +26,10 @@ public sealed partial class CaCommandTests : IDisposable
     {
         await RunOk("ca", "init", "--dir", Dir, "--name", "Acme Edge CA");
         var server = await RunOk("ca", "issue", "--dir", Dir, "--name", "edge", "--server", "--dns", "edge.acme.internal", "--ip", "127.0.0.1");
+        // cli.md's "--dns NAME...": several names after one flag, as well as the flag repeated.
+        await RunOk("ca", "issue", "--dir", Dir, "--name", "crm", "--server", "--dns", "crm.acme.internal", "crm2.acme.internal", "--dns", "crm3.acme.internal");
+        var sans = (await OpenSsl.RunAsync("x509", "-noout", "-ext", "subjectAltName", "-in", Path.Combine(Dir, "crm.pem"))).Output;
+        Assert.Contains("DNS:crm.acme.internal, DNS:crm2.acme.internal, DNS:crm3.acme.internal", sans, StringComparison.Ordinal);
         var alice = await RunOk("ca", "issue", "--dir", Dir, "--name", "alice", "--client");
         Assert.Matches(SerialLine(), server);
         Assert.Matches(SerialLine(), alice);

@@ -95,6 +95,24 @@ public sealed class EdgeProcessTests
     }
 
     [Fact]
+    public async Task ASecondEdgeOnTheSamePort_Exit1_TheFirstServesOn()
+    {
+        // No SO_REUSEPORT: a second edge started on a port by mistake must not bind and take half the clients.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var first = FastRelayProcess.Start("edge", "--listen", $"a@{listen}", "--route", $"a={echo.EndPoint}", "--admin", "off", "--audit", "off");
+        await first.WaitUntilListeningAsync(listen);
+
+        using var second = await FastRelayProcess.RunAsync("edge", "--listen", $"a@{listen}", "--route", $"a={echo.EndPoint}", "--admin", "off", "--audit", "off");
+
+        Assert.Equal(1, await second.WaitForExitAsync());
+        Assert.Equal($"fastrelay: listener {listen} for service 'a' is already in use", second.StandardError.Trim());
+        Assert.True(await Operating.AdminProcessTests.CanEchoFromAsync(listen, "127.0.0.1"));
+        first.Signal("TERM");
+        Assert.Equal(0, await first.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Demo_PushesTrafficThroughTheEdge_Exit0()
     {
         using var demo = await FastRelayProcess.RunAsync("demo", "--sessions", "20", "--duration", "1s", "--bulk-size", "32MiB");

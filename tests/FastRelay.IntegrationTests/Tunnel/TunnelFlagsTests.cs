@@ -18,7 +18,7 @@ public sealed class TunnelFlagsTests
             Assert.Contains(named, stderr, StringComparison.Ordinal);
         }
 
-        Assert.Contains("at most 72h", stderr, StringComparison.Ordinal);
+        Assert.Contains("at most 24h", stderr, StringComparison.Ordinal);
         Assert.Contains("--allow-any-target", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
