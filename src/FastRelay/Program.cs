@@ -31,12 +31,41 @@ internal static class Program
         // --help and --version still win, as users expect.
         if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
         {
+            if (WithoutUnknownFlags(root, parseResult, args) is { } retry)
+            {
+                // demo and ca check their own flags before doing anything: run the command once more without the
+                // unknown flags, only so that its errors are listed with them (it stops: MustStop is true).
+                ExitCodes.PendingParseErrors = [.. parseResult.Errors.Select(e => e.Message)];
+                return await retry.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+            }
+
             var own = validated.FirstOrDefault(c => c.Command == parseResult.CommandResult.Command)?.Validate(parseResult) ?? [];
             return ExitCodes.PrintConfigErrors(parseResult.Errors.Select(e => e.Message).Concat(own));
         }
 
         // Signals are ours (EdgeHost drains on SIGTERM/SIGINT); System.CommandLine must not cancel or kill.
         return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    // For demo and the ca commands, whose actions test ExitCodes.MustStop before any work, when every parse error is
+    // an unknown token: the same arguments without those tokens, if that parses cleanly. Null otherwise.
+    private static ParseResult? WithoutUnknownFlags(RootCommand root, ParseResult failed, string[] args)
+    {
+        var command = failed.CommandResult.Command;
+        var checksFirst = command.Name == "demo" || command.Parents.OfType<Command>().Any(p => p.Name == "ca" && p.Parents.OfType<RootCommand>().Any());
+        if (!checksFirst || failed.UnmatchedTokens.Count == 0 || failed.UnmatchedTokens.Count != failed.Errors.Count)
+        {
+            return null;
+        }
+
+        var kept = args.ToList();
+        foreach (var token in failed.UnmatchedTokens)
+        {
+            kept.Remove(token);
+        }
+
+        var retry = root.Parse(kept);
+        return retry.Errors.Count == 0 && retry.CommandResult.Command == command ? retry : null;
     }
 
     // --version on every command, nested ones too (the root has its own).

@@ -42,7 +42,7 @@ internal sealed class CaCrlCommand
             errors.Add(new ConfigError("--format", format, "expected pem or der").ToString());
         }
 
-        if (errors.Count > 0)
+        if (ExitCodes.MustStop(errors))
         {
             return ExitCodes.PrintConfigErrors(errors);
         }

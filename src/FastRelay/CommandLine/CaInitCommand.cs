@@ -106,7 +106,7 @@ internal sealed class CaInitCommand
 
         var days = ReadDays(parseResult, _days, DefaultDays, 36_500, errors);
         var settings = new CaSettings { OcspUrl = ReadUrl(parseResult, _ocspUrl, errors), CrlUrl = ReadUrl(parseResult, _crlUrl, errors) };
-        if (errors.Count > 0)
+        if (ExitCodes.MustStop(errors))
         {
             return ExitCodes.PrintConfigErrors(errors);
         }

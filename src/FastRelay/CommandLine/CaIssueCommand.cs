@@ -47,7 +47,7 @@ internal sealed class CaIssueCommand
     {
         var errors = new List<string>();
         var request = Read(parseResult, errors, out var dir);
-        if (errors.Count > 0 || request is null)
+        if (ExitCodes.MustStop(errors) || request is null)
         {
             return ExitCodes.PrintConfigErrors(errors);
         }

@@ -58,7 +58,7 @@ internal sealed class CaOcspCommand
             errors.Add(new ConfigError("--log-level", levelText, "expected trace|debug|information|warning|error|critical|none").ToString());
         }
 
-        if (errors.Count > 0)
+        if (ExitCodes.MustStop(errors))
         {
             return ExitCodes.PrintConfigErrors(errors);
         }

@@ -43,7 +43,7 @@ internal sealed class CaRevokeCommand
             errors.Add(new ConfigError("--reason", reasonText, "expected one of " + CaIndex.ReasonsExpected).ToString());
         }
 
-        if (errors.Count > 0)
+        if (ExitCodes.MustStop(errors))
         {
             return ExitCodes.PrintConfigErrors(errors);
         }

@@ -51,7 +51,7 @@ internal static class DemoCommand
                 else errors.Add($"--admin '{a}': expected ADDR:PORT or off: {error}");
             }
 
-            return errors.Count > 0
+            return ExitCodes.MustStop(errors)
                 ? Task.FromResult(ExitCodes.PrintConfigErrors(errors))
                 : DemoRunner.RunAsync(settings, cancellationToken);
         });

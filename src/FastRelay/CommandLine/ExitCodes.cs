@@ -12,10 +12,19 @@ internal static class ExitCodes
     /// <summary>Bad flags or config; every error is listed on stderr.</summary>
     public const int BadConfiguration = 2;
 
-    /// <summary>Prints every configuration error to stderr, one per line, and returns <see cref="BadConfiguration"/>.</summary>
+    /// <summary>
+    /// The parser's errors (unknown flags) while a command that checks its own flags first runs only to list its
+    /// errors with them (Program): <see cref="MustStop"/> is then always true. Null otherwise. One command per process.
+    /// </summary>
+    public static IReadOnlyList<string>? PendingParseErrors { get; set; }
+
+    /// <summary>True when a command must print its errors and exit 2 instead of doing anything.</summary>
+    public static bool MustStop(List<string> errors) => errors.Count > 0 || PendingParseErrors is { Count: > 0 };
+
+    /// <summary>Prints every configuration error to stderr (the parser's first), one per line, and returns <see cref="BadConfiguration"/>.</summary>
     public static int PrintConfigErrors(IEnumerable<string> errors)
     {
-        var list = errors.ToList();
+        var list = (PendingParseErrors ?? []).Concat(errors).ToList();
         Console.Error.WriteLine($"fastrelay: {list.Count} configuration error{(list.Count == 1 ? "" : "s")}:");
         foreach (var error in list)
         {

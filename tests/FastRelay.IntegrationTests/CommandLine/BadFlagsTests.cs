@@ -48,6 +48,28 @@ public sealed class BadFlagsTests
     }
 
     [Fact]
+    public async Task DemoAndCa_UnknownFlagListedWithTheValueErrors_AndNothingIsDone()
+    {
+        using var demo = await FastRelayProcess.RunAsync("demo", "--bogus", "--sessions", "x", "--duration", "y");
+        Assert.Equal(2, await demo.WaitForExitAsync());
+        Assert.Contains("3 configuration errors", demo.StandardError, StringComparison.Ordinal);
+        Assert.Contains("'--bogus'", demo.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--sessions 'x'", demo.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--duration 'y'", demo.StandardError, StringComparison.Ordinal);
+
+        var dir = Path.Combine(Path.GetTempPath(), $"fastrelay-ca-{Guid.NewGuid():N}");
+        using var init = await FastRelayProcess.RunAsync("ca", "init", "--dir", dir, "--bogus", "--days", "x");
+        Assert.Equal(2, await init.WaitForExitAsync());
+        Assert.Contains("'--bogus'", init.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--days 'x'", init.StandardError, StringComparison.Ordinal);
+
+        using var valid = await FastRelayProcess.RunAsync("ca", "init", "--dir", dir, "--bogus"); // Every value fine: still nothing made.
+        Assert.Equal(2, await valid.WaitForExitAsync());
+        Assert.Contains("1 configuration error", valid.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
     public async Task Edge_FlagOfALaterPiece_Exit2_SaysItIsNotAvailableYet()
     {
         // Ignoring --crl without client certificates would let the user believe revoked clients are shut out.
