@@ -71,7 +71,8 @@ public static class TlsTestClient
     /// <summary>Sends the client's half-close: close_notify (TLS) then FIN.</summary>
     public static async Task HalfCloseAsync(this SslStream stream)
     {
-        await stream.ShutdownAsync();
+        // Serialized with a read the test may have pending on the stream, as the edge does it (SslShutdown).
+        await FastRelay.Tls.Native.SslShutdown.ShutdownAsync(stream);
         Sockets.TryGetValue(stream, out var socket);
         socket!.Shutdown(SocketShutdown.Send);
     }

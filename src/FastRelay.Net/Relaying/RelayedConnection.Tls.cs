@@ -5,6 +5,7 @@ using FastRelay.Diagnostics;
 using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Tls;
+using FastRelay.Tls.Native;
 
 namespace FastRelay.Relaying;
 
@@ -102,11 +103,12 @@ internal sealed partial class RelayedConnection
         {
             try
             {
-                await stream.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(1), context.Time);
+                await SslShutdown.ShutdownAsync(stream).WaitAsync(TimeSpan.FromSeconds(1), context.Time);
             }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or TimeoutException or InvalidOperationException or SocketException)
+#pragma warning disable CA1031 // Whatever failed (the client is gone or not reading, or OpenSSL's internal SslException after an alert), the close below still ends the connection.
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
             {
-                // The client is gone or not reading: the close below still ends the connection.
             }
         }
 

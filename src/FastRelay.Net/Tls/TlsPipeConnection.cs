@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using FastRelay.Relaying;
+using FastRelay.Tls.Native;
 using FastRelay.Transport;
 
 namespace FastRelay.Tls;
@@ -237,8 +238,9 @@ internal sealed class TlsPipeConnection : IPipeConnection
                 if (read.IsCompleted)
                 {
                     // Every byte is encrypted and with the kernel: close_notify (RFC 8446 section 6.1), then
-                    // the FIN, so the client sees a clean end of this direction and may keep sending.
-                    await stream.ShutdownAsync();
+                    // the FIN, so the client sees a clean end of this direction and may keep sending. Serialized
+                    // with the receive loop's decryption, which may be running right now (SslShutdown).
+                    await SslShutdown.ShutdownAsync(stream);
                     socket.Shutdown(SocketShutdown.Send);
                     break;
                 }

@@ -54,6 +54,41 @@ public sealed class TlsDataPathTests(PkiFixture fixture) : IClassFixture<PkiFixt
     }
 
     [Fact]
+    public async Task UpstreamEndsWhileTheClientUploads_CleanCloseEveryRound_EveryUploadedByteArrives()
+    {
+        // The edge sends close_notify while its receive side may be decrypting the client's records on another
+        // thread. SslStream does not serialize ShutdownAsync with a read (SSL_shutdown and SSL_read on one SSL
+        // object): unserialized, rounds ended in SSL_ERROR_SYSCALL, a reset and a lost upload (TlsShutdown).
+        using var backend = new ManualBackend();
+        await using var edge = TestEdge.StartTls(_pki, backend.Target);
+        const int Rounds = 40;
+        for (var round = 0; round < Rounds; round++)
+        {
+            await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, _pki, _pki.Client);
+            using var upstream = await backend.AcceptAsync();
+            var payload = SocketTestExtensions.RandomBytes(4 << 20, seed: round);
+            var received = upstream.ReceiveToEndAsync();
+            var uploading = Task.Run(async () =>
+            {
+                for (var offset = 0; offset < payload.Length; offset += 16_384)
+                {
+                    await tls.WriteAsync(payload.AsMemory(offset, Math.Min(16_384, payload.Length - offset)));
+                }
+            });
+            await Task.Delay(round % 4); // The FIN lands at different points of the upload.
+            await upstream.SendAsync(Encoding.ASCII.GetBytes("bye"), SocketFlags.None);
+            upstream.Shutdown(SocketShutdown.Send);
+
+            Assert.Equal("bye", Encoding.ASCII.GetString(await tls.ReadToEndAsync())); // close_notify, then EOF.
+            await uploading.WithTimeout();
+            await tls.HalfCloseAsync();
+            Assert.Equal(payload, await received.WithTimeout());
+        }
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.Completed] == Rounds), edge.Server.Closed.ToString());
+    }
+
+    [Fact]
     public async Task Bulk_BothWays_ByteExact()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
