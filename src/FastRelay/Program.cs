@@ -58,10 +58,15 @@ internal static class Program
             return null;
         }
 
+        // By position, from the end: an unknown token may equal a real value given earlier (--dir X ... --bogus X).
         var kept = args.ToList();
-        foreach (var token in failed.UnmatchedTokens)
+        foreach (var token in failed.UnmatchedTokens.Reverse())
         {
-            kept.Remove(token);
+            var at = kept.LastIndexOf(token);
+            if (at >= 0)
+            {
+                kept.RemoveAt(at);
+            }
         }
 
         var retry = root.Parse(kept);

@@ -60,7 +60,7 @@ public sealed record TunnelSessionOptions
     public TimeSpan PingInterval { get; init; } = DefaultPingInterval;
 
     /// <summary>Epoch age that triggers an in-band KK rekey (driven by the edge; the gateway closes epochs older than 2x + 30 s).</summary>
-    /// <remarks>Defaults to 120s; at most 72h.</remarks>
+    /// <remarks>Defaults to 120s; at most 24h (<see cref="MaxRekeyInterval"/>).</remarks>
     public TimeSpan RekeyInterval { get; init; } = DefaultRekeyInterval;
 }
 

@@ -77,7 +77,9 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var logger = loggerFactory.CreateLogger("FastRelay.Gateway");
-        var listener = EdgeListener.Bind(new ListenerOptions(GatewayContext.Service, options.Listen), 1024, logger, time);
+        var listening = new ListenerOptions(GatewayContext.Service, options.Listen);
+        EdgeListener.EnsureNotInUse(listening);
+        var listener = EdgeListener.Bind(listening, 1024, logger, time);
         var memory = new BlockMemoryPool(EdgeOptions.DefaultBufferBytes, maxRetainedBlocks: 1024);
         var context = new GatewayContext(new PolicyGate(policy, time), dialer ?? new TcpUpstreamDialer(), options.ConnectTimeout, time, logger,
             observer ?? ConnectionObservers.None, TransportOptions.Create(memory), new GatewayStats(), listener.EndPoint);

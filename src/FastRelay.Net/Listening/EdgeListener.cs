@@ -40,6 +40,44 @@ internal sealed partial class EdgeListener
     /// <summary>The bound address, with the real port when the configuration asked for port 0.</summary>
     public IPEndPoint EndPoint { get; }
 
+    /// <summary>
+    /// Refuses, on a fresh start, an address some other socket already listens on: a second edge or gateway started
+    /// on the port by mistake, or any other program. Without this, SO_REUSEPORT would let a second FastRelay bind,
+    /// run and silently take half the clients (with its own policy); cli.md wants exit 1 and a one-line reason.
+    /// Probes with a socket that sets SO_REUSEADDR only (so TIME_WAIT leftovers do not count) and is closed at once;
+    /// the caller probes every listener before binding any, so its own overlapping listeners never meet here.
+    /// Port 0 and errors other than "in use" are left to <see cref="Bind"/>.
+    /// </summary>
+    /// <exception cref="ListenerBindException">Something already listens on the address.</exception>
+    public static void EnsureNotInUse(ListenerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.EndPoint.Port == 0)
+        {
+            return;
+        }
+
+        using var probe = new Socket(options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (options.EndPoint.AddressFamily == AddressFamily.InterNetworkV6 && options.EndPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                probe.DualMode = true;
+            }
+
+            probe.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            probe.Bind(options.EndPoint);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new ListenerBindException($"listener {Format(options.EndPoint)} for service '{options.Service}' is already in use", ex);
+        }
+        catch (SocketException)
+        {
+            // Not free to bind for another reason (not local, privileges): Bind reports it with its own words.
+        }
+    }
+
     /// <summary>Binds and listens.</summary>
     /// <exception cref="ListenerBindException">The address is in use, not local, or needs privileges.</exception>
     public static EdgeListener Bind(ListenerOptions options, int backlog, ILogger logger, TimeProvider time)
@@ -52,12 +90,13 @@ internal sealed partial class EdgeListener
                 socket.DualMode = true; // [::] takes IPv4 clients too, as nginx's listen [::]:p ipv6only=off.
             }
 
-            // SO_REUSEADDR only (a restart binds again over the last run's TIME_WAIT connections), never SO_REUSEPORT:
-            // with it a second edge or gateway started on the same port by mistake would bind, run and silently take
-            // half the clients (with its own policy). Now it fails with "is already in use", exit 1 (cli.md). A
-            // restart does not need it: the new process is handed the listening socket itself (--handoff, Handoff/).
-            // Raw: .NET's ReuseAddress sets SO_REUSEPORT too on Linux.
+            // SO_REUSEADDR: a restart binds again over the last run's TIME_WAIT connections. SO_REUSEPORT: this
+            // process's own listeners may overlap (0.0.0.0:p beside 127.0.0.1:p, [::]:p beside 0.0.0.0:p), and a
+            // --handoff successor may bind a changed address on a port its predecessor still holds. Another process
+            // already listening is refused before this, on a fresh start (EnsureNotInUse). Raw options: .NET's
+            // ReuseAddress sets SO_REUSEPORT as well on Linux.
             socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
             socket.Bind(options.EndPoint);
             socket.Listen(backlog);
         }
@@ -162,6 +201,7 @@ internal sealed partial class EdgeListener
 
     private const int SolSocket = 1; // Linux <asm-generic/socket.h>
     private const int SoReuseAddr = 2;
+    private const int SoReusePort = 15;
 
     /// <summary>Formats an address as the flags write it: 127.0.0.1:80, [::1]:80.</summary>
     public static string Format(IPEndPoint endPoint) => endPoint.ToString();

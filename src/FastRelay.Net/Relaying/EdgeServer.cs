@@ -189,6 +189,15 @@ public sealed partial class EdgeServer : IAsyncDisposable
         var listeners = new List<EdgeListener>();
         try
         {
+            if (inherited is not { Count: > 0 })
+            {
+                // A fresh start: every address is checked before any is bound (EnsureNotInUse).
+                foreach (var listener in options.Listeners)
+                {
+                    EdgeListener.EnsureNotInUse(listener);
+                }
+            }
+
             foreach (var listener in options.Listeners)
             {
                 listeners.Add(inherited is not null && inherited.Remove(listener.EndPoint, out var socket)

@@ -11,6 +11,11 @@ internal static class PemFiles
 
     public static string ReadText(string flag, string path)
     {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new TlsLoadException($"{flag} '{path}': expected the path of a PEM file");
+        }
+
         try
         {
             var info = new FileInfo(path);
@@ -26,7 +31,7 @@ internal static class PemFiles
 
             return File.ReadAllText(path);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new TlsLoadException($"{flag} {path}: cannot be read ({ex.Message.TrimEnd('.')})", ex);
         }

@@ -45,13 +45,14 @@ internal sealed class EdgeCommand : IValidatedCommand
     public Command Command { get; }
 
     /// <inheritdoc />
-    public IEnumerable<string> Validate(ParseResult parseResult) => Build(parseResult).Errors;
+    public IEnumerable<string> Validate(ParseResult parseResult) => Rebuild(parseResult).Errors;
 
     // The config step of a reload: the flags and file validated again. The TLS files and the logger factory a
     // full build loads are not kept: the TLS reload step re-reads the files itself.
     private (EdgeOptions? Options, IReadOnlyList<string> Errors) Rebuild(ParseResult parseResult)
     {
-        var (options, _, _, errors, loggers) = Build(parseResult);
+        var (options, _, tls, errors, loggers) = Build(parseResult);
+        (tls?.Revocation as IDisposable)?.Dispose(); // Its CRL watchers and timer: the running checker is the host's.
         loggers?.Dispose();
         return (options, errors);
     }
@@ -98,6 +99,7 @@ internal sealed class EdgeCommand : IValidatedCommand
             catch (TlsLoadException ex)
             {
                 lines.AddRange(ex.Message.Split(Environment.NewLine));
+                (revocation as IDisposable)?.Dispose();
             }
         }
 
@@ -156,7 +158,7 @@ internal sealed class EdgeCommand : IValidatedCommand
         {
             CertificateFile = cert,
             KeyFile = key,
-            ClientCaFile = Last(settings, "client-ca"),
+            ClientCaFile = Last(settings, "client-ca") is { Length: > 0 } ca ? ca : null,
             OcspStaple = stapleFile is null ? OcspStapling.Off : OcspStapling.File,
             OcspStapleFile = stapleFile,
         };
@@ -165,7 +167,7 @@ internal sealed class EdgeCommand : IValidatedCommand
     // Likewise the CRLs (read and checked against the client CA bundle) and the tunnel key.
     private static void CheckFilesOnly(List<RawSetting> settings, List<string> lines)
     {
-        var crls = settings.Where(s => s.Name == "crl").Select(s => s.Value).ToList();
+        var crls = settings.Where(s => s.Name == "crl" && s.Value.Length > 0).Select(s => s.Value).Distinct(StringComparer.Ordinal).ToList();
         if (crls.Count > 0 && Last(settings, "client-ca") is { Length: > 0 } caFile)
         {
             try

@@ -40,6 +40,17 @@ public sealed class BadFlagsTests
         Assert.Contains($"--crl {missing}.crl: cannot read", edge.StandardError, StringComparison.Ordinal);
         Assert.Contains($"--ocsp-staple {missing}.der: cannot read", edge.StandardError, StringComparison.Ordinal);
 
+        foreach (var (flag, empty) in new[] { ("--crl", "--client-ca"), ("--client-ca", "--crl") })
+        {
+            // Empty paths (a config file's "crl": "", say) are errors, never an unhandled exception.
+            using var blank = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+                "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ServerKeyFile, flag, "", empty, flag == "--crl" ? pki.CaFile : missing + ".crl",
+                "--admin", "off", "--audit", "off");
+            Assert.Equal(2, await blank.WaitForExitAsync());
+            Assert.Contains($"{flag} ''", blank.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", blank.StandardError, StringComparison.Ordinal);
+        }
+
         using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", missing,
             "--edge-key", Convert.ToBase64String(new byte[32]), "--allow-any-target", "--log-format", "xml", "--admin", "off", "--audit", "off");
         Assert.Equal(2, await gateway.WaitForExitAsync());

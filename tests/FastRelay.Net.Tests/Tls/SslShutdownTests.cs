@@ -27,11 +27,14 @@ public sealed class SslShutdownTests(PkiFixture fixture) : IClassFixture<PkiFixt
             var reading = server.ReadAsync(buffer).AsTask();
             var gate = SslShutdown.LockOf(server)!;
             Task writing;
+            var contended = Monitor.LockContentionCount;
             Monitor.Enter(gate);
             try
             {
                 writing = Task.Run(async () => await client.WriteAsync("held"u8.ToArray()));
-                Thread.Sleep(300); // The record arrives meanwhile; decrypting it needs the lock held here.
+                // The record arrives and its decryption waits for the lock held here (it contends for it).
+                Assert.True(SpinWait.SpinUntil(() => Monitor.LockContentionCount > contended, TimeSpan.FromSeconds(10)), "nothing waited for the lock");
+                Thread.Sleep(100);
                 Assert.False(reading.IsCompleted, "the read completed while SslStream's decryption lock was held elsewhere");
             }
             finally
