@@ -60,7 +60,8 @@ internal static class TlsReader
         };
     }
 
-    private static (OcspStapling Mode, string? File) ReadStapling(RawSetting? setting, List<ConfigError> errors)
+    /// <summary><c>--ocsp-staple auto|off|FILE</c>; also read by the edge's files-only check when other flags are bad.</summary>
+    internal static (OcspStapling Mode, string? File) ReadStapling(RawSetting? setting, List<ConfigError> errors)
     {
         switch (setting?.Value.ToLowerInvariant())
         {

@@ -57,15 +57,9 @@ internal sealed partial class EdgeListener
             return;
         }
 
-        using var probe = new Socket(options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var probe = NewSocket(options.EndPoint);
         try
         {
-            if (options.EndPoint.AddressFamily == AddressFamily.InterNetworkV6 && options.EndPoint.Address.Equals(IPAddress.IPv6Any))
-            {
-                probe.DualMode = true;
-            }
-
-            probe.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
             probe.Bind(options.EndPoint);
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
@@ -82,20 +76,12 @@ internal sealed partial class EdgeListener
     /// <exception cref="ListenerBindException">The address is in use, not local, or needs privileges.</exception>
     public static EdgeListener Bind(ListenerOptions options, int backlog, ILogger logger, TimeProvider time)
     {
-        var socket = new Socket(options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = NewSocket(options.EndPoint);
         try
         {
-            if (options.EndPoint.AddressFamily == AddressFamily.InterNetworkV6 && options.EndPoint.Address.Equals(IPAddress.IPv6Any))
-            {
-                socket.DualMode = true; // [::] takes IPv4 clients too, as nginx's listen [::]:p ipv6only=off.
-            }
-
-            // SO_REUSEADDR: a restart binds again over the last run's TIME_WAIT connections. SO_REUSEPORT: this
-            // process's own listeners may overlap (0.0.0.0:p beside 127.0.0.1:p, [::]:p beside 0.0.0.0:p), and a
-            // --handoff successor may bind a changed address on a port its predecessor still holds. Another process
-            // already listening is refused before this, on a fresh start (EnsureNotInUse). Raw options: .NET's
-            // ReuseAddress sets SO_REUSEPORT as well on Linux.
-            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            // SO_REUSEPORT: this process's own listeners may overlap (0.0.0.0:p beside 127.0.0.1:p, [::]:p beside
+            // 0.0.0.0:p), and a --handoff successor may bind a changed address on a port its predecessor still holds.
+            // Another process already listening is refused before this, on a fresh start (EnsureNotInUse).
             socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
             socket.Bind(options.EndPoint);
             socket.Listen(backlog);
@@ -198,6 +184,29 @@ internal sealed partial class EdgeListener
     /// accept does not touch the socket; the descriptor is closed with the process.
     /// </summary>
     public void Release() => _release.Cancel();
+
+    // A TCP socket for a listener's address, as both the probe and the listener need it: [::] takes IPv4 clients too
+    // (as nginx's listen [::]:p ipv6only=off); SO_REUSEADDR so a restart binds again over the last run's TIME_WAIT
+    // connections. Raw option: .NET's ReuseAddress sets SO_REUSEPORT as well on Linux.
+    private static Socket NewSocket(IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     private const int SolSocket = 1; // Linux <asm-generic/socket.h>
     private const int SoReuseAddr = 2;

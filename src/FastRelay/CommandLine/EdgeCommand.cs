@@ -152,14 +152,13 @@ internal sealed class EdgeCommand : IValidatedCommand
             return null;
         }
 
-        var staple = Last(settings, "ocsp-staple");
-        var stapleFile = staple is { Length: > 0 } && !staple.Equals("auto", StringComparison.OrdinalIgnoreCase) && !staple.Equals("off", StringComparison.OrdinalIgnoreCase) ? staple : null;
+        var (stapling, stapleFile) = TlsReader.ReadStapling(settings.LastOrDefault(s => s.Name == "ocsp-staple"), []);
         return new TlsOptions
         {
             CertificateFile = cert,
             KeyFile = key,
             ClientCaFile = Last(settings, "client-ca") is { Length: > 0 } ca ? ca : null,
-            OcspStaple = stapleFile is null ? OcspStapling.Off : OcspStapling.File,
+            OcspStaple = stapling == OcspStapling.File ? OcspStapling.File : OcspStapling.Off, // auto: nothing fetched here.
             OcspStapleFile = stapleFile,
         };
     }

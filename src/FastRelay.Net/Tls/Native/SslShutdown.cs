@@ -31,7 +31,7 @@ internal static class SslShutdown
     public static Task ShutdownAsync(SslStream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (LockField?.GetValue(stream) is not { } gate)
+        if (LockOf(stream) is not { } gate)
         {
             return stream.ShutdownAsync();
         }
@@ -42,7 +42,7 @@ internal static class SslShutdown
         }
     }
 
-    /// <summary>Tests only: the object SslStream locks around decryption, or null where it cannot be reached.</summary>
+    /// <summary>The object SslStream locks around decryption, or null where it cannot be reached.</summary>
     internal static object? LockOf(SslStream stream) => LockField?.GetValue(stream);
 
     private static FieldInfo? FindLockField()
