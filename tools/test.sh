@@ -31,4 +31,16 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 ./tools/check-style.sh
 dotnet build FastRelay.sln -c Release
-dotnet test FastRelay.sln -c Release --no-build --logger "console;verbosity=normal"
+# CI shows only the tail of this output, so a failure's name and message are printed again at the very end.
+log="$(mktemp -t fastrelay-test.XXXXXX)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test FastRelay.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ]; then
+  echo
+  echo "tools/test.sh: dotnet test failed (exit $rc); the failed tests, again:"
+  grep -E -A 30 '^\s*Failed [A-Za-z]' "$log" | head -n 200 || echo "(no failed test named in the output; see above)"
+fi
+exit "$rc"

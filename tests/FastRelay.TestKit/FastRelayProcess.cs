@@ -194,13 +194,8 @@ public sealed class FastRelayProcess : IDisposable
         }), $"fastrelay never listened on {endPoint}: {StandardError}");
     }
 
-    /// <summary>A port that was free a moment ago on 127.0.0.1 (below the ephemeral range is not guaranteed).</summary>
-    public static IPEndPoint FreeEndPoint()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)socket.LocalEndPoint!;
-    }
+    /// <summary>A 127.0.0.1 address for the process to listen on, reserved for this test run (<see cref="LoopbackPorts"/>).</summary>
+    public static IPEndPoint FreeEndPoint() => LoopbackPorts.Reserve();
 
     /// <inheritdoc />
     public void Dispose()

@@ -115,10 +115,6 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
+    // Reserved, not just free a moment ago: PostgreSQL binds with SO_REUSEADDR, as LoopbackPorts needs.
+    private static int FreePort() => LoopbackPorts.Reserve().Port;
 }

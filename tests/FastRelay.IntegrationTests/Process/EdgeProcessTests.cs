@@ -49,7 +49,7 @@ public sealed class EdgeProcessTests
 
         relay.Signal("INT");
 
-        Assert.True(await client.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await client.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)), $"stdout: {relay.StandardOutput}\nstderr: {relay.StandardError}");
         Assert.Equal(0, await relay.WaitForExitAsync(TimeSpan.FromSeconds(10)));
     }
 
@@ -109,7 +109,7 @@ public sealed class EdgeProcessTests
         Assert.Equal($"fastrelay: listener {listen} for service 'a' is already in use", second.StandardError.Trim());
         Assert.True(await Operating.AdminProcessTests.CanEchoFromAsync(listen, "127.0.0.1"));
         first.Signal("TERM");
-        Assert.Equal(0, await first.WaitForExitAsync());
+        Assert.True(await first.WaitForExitAsync() == 0, $"stdout: {first.StandardOutput}\nstderr: {first.StandardError}");
     }
 
     [Fact]
