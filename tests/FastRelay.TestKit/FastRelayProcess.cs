@@ -53,7 +53,7 @@ public sealed class FastRelayProcess : IDisposable
 
     /// <summary>
     /// Starts <c>fastrelay</c> with at most <paramref name="maxOpenFiles"/> file descriptors (through
-    /// util-linux <c>prlimit</c>, which execs it, so <see cref="Id"/> is the relay's own pid).
+    /// util-linux <c>prlimit</c>, which execs, so <see cref="Id"/> is the relay's own pid).
     /// </summary>
     public static FastRelayProcess StartWithFileLimit(int? maxOpenFiles, params string[] args) => StartCore(maxOpenFiles, null, args);
 
@@ -72,7 +72,7 @@ public sealed class FastRelayProcess : IDisposable
     {
         var owns = workingDirectory is null;
         workingDirectory ??= Directory.CreateTempSubdirectory("fastrelay-process-").FullName;
-        var start = new ProcessStartInfo(maxOpenFiles is null ? "dotnet" : "prlimit")
+        var start = new ProcessStartInfo(maxOpenFiles is null ? "env" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -82,8 +82,14 @@ public sealed class FastRelayProcess : IDisposable
         if (maxOpenFiles is { } limit)
         {
             start.ArgumentList.Add($"--nofile={limit}:{limit}");
-            start.ArgumentList.Add("dotnet");
+            start.ArgumentList.Add("env");
         }
+
+        // SIGINT back to its default: a test runner started in the background (`.ci/run &`) ignores SIGINT, its
+        // children inherit that, and the .NET runtime then never handles it, so the SIGINT tests would test nothing.
+        // env and prlimit exec, so Id stays the relay's own pid.
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
 
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastrelay.dll"));
         foreach (var arg in WithOwnAdminPort(args))
