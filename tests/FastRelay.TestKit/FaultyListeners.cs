@@ -6,13 +6,8 @@ namespace FastRelay.TestKit;
 /// <summary>Upstreams that misbehave in the ways real ones do, all on loopback.</summary>
 public static class FaultyListeners
 {
-    /// <summary>An address where nothing listens: connecting is refused at once.</summary>
-    public static IPEndPoint RefusingEndPoint()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)socket.LocalEndPoint!; // Closed without listening: the port refuses.
-    }
+    /// <summary>An address where nothing listens, nor will for this run: connecting is refused at once.</summary>
+    public static IPEndPoint RefusingEndPoint() => LoopbackPorts.Reserve(); // Bound, never listening: the port refuses.
 
     /// <summary>
     /// A listener that never accepts and whose backlog is already full, so a new connect gets no answer

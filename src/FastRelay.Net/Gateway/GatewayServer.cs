@@ -168,11 +168,11 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         }
         catch (Exception ex) when (ex is TunnelHandshakeException or OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {
-            _context.Stats.HandshakeEnded(succeeded: false);
             var reason = ex is TunnelHandshakeException th ? th.Message + (th.PeerFingerprint is { } key ? $" (edge key {key})" : "") : ex.Message;
             socket.Dispose();
             _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: false, edge, _context.ListenEndPoint,
                 GatewayContext.Service, Reason: CloseReason.TunnelAuthFailed, Detail: Truncate(reason)));
+            _context.Stats.HandshakeEnded(succeeded: false); // After the record: whoever sees the count finds the record too.
             if (_refusalLog.TryEnter())
             {
                 Log.HandshakeFailed(_context.Logger, edge, reason);
@@ -185,9 +185,9 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             return;
         }
 
-        _context.Stats.HandshakeEnded(succeeded: true);
         _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, edge, _context.ListenEndPoint,
             GatewayContext.Service, Detail: $"edge {handshake.PeerName ?? "?"} key {handshake.PeerFingerprint}", Elapsed: _context.Time.GetElapsedTime(started)));
+        _context.Stats.HandshakeEnded(succeeded: true);
 
         // Step 4: the session: its streams are served by the acceptor until the edge (or the drain) closes it.
         await RunConnectionAsync(socket, edge, handshake);

@@ -32,9 +32,10 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         var (socket, error, failure) = await dial.DialAsync(target, context.Dialer, context.ConnectTimeout, ct);
         if (socket is null)
         {
-            request.Reject(error);
-            context.Stats.StreamRejected();
+            // Recorded before the edge hears of it: an edge (or a test) that has the RST finds the record and the count.
             Refused(id, target, client, dial, error, failure, context.Time.GetElapsedTime(started));
+            context.Stats.StreamRejected();
+            request.Reject(error);
             return;
         }
 

@@ -52,7 +52,8 @@ public sealed class DiscoveryProcessTests
         await using var picked = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
         await using var discovery = new FakeDiscoveryServer(_ => Task.FromResult((200, "application/json", $"{{\"targets\": [\"{picked.EndPoint}\"]}}")));
         var listen = FastRelayProcess.FreeEndPoint();
-        using var relay = FastRelayProcess.Start("edge", "--listen", $"api@{listen}", "--route", $"api={fallback.EndPoint}", "--discovery", $"api={discovery.Url}");
+        using var relay = FastRelayProcess.Start("edge", "--listen", $"api@{listen}", "--route", $"api={fallback.EndPoint}", "--discovery", $"api={discovery.Url}",
+            "--discovery-timeout", "5s"); // Not the 500 ms default: the first, cold lookup on a loaded machine must not fall back.
         var admin = await relay.AdminEndPointAsync();
         await relay.WaitUntilListeningAsync(listen);
 

@@ -28,6 +28,10 @@ public sealed class AdminProcessTests : IDisposable
         var admin = await relay.AdminEndPointAsync();
         await relay.WaitUntilListeningAsync(listen);
 
+        // The readiness probe's connection is counted once the edge has accepted it, which may come after the probe's
+        // connect returned: wait for it, so that it is in the "before" count and not in the 20 below.
+        Assert.True(await TestTimeouts.EventuallyAsync(async () =>
+            Value((await GetAsync(admin, "/metrics")).Body, "fastrelay_connections_accepted_total{service=\"echo\"}") >= 1));
         var before = await GetAsync(admin, "/metrics");
         Assert.Equal(HttpStatusCode.OK, before.Status);
         Assert.StartsWith("text/plain; version=0.0.4", before.ContentType, StringComparison.Ordinal);
@@ -101,7 +105,7 @@ public sealed class AdminProcessTests : IDisposable
         }
 
         Assert.True(await CanEchoFromAsync(listen, "127.0.0.3"));
-        Assert.Contains("reloaded (POST /reload)", relay.StandardOutput, StringComparison.Ordinal);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("reloaded (POST /reload)", StringComparison.Ordinal)), relay.StandardOutput);
         using (var status = JsonDocument.Parse((await GetAsync(admin, "/status")).Body))
         {
             Assert.True(status.RootElement.GetProperty("policy").GetProperty("version").GetInt32() >= 2);

@@ -24,10 +24,10 @@ public sealed class GatewayFailoverProcessTests
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
         using var nodes = new TunnelNodes();
-        var (a, aEndPoint) = await nodes.StartGatewayAsync("--allow-any-target", "--ping-interval", "100ms");
-        var (b, bEndPoint) = await nodes.StartGatewayAsync("--allow-any-target", "--ping-interval", "100ms");
+        var (a, aEndPoint) = await nodes.StartGatewayAsync("--allow-any-target", "--ping-interval", "250ms");
+        var (b, bEndPoint) = await nodes.StartGatewayAsync("--allow-any-target", "--ping-interval", "250ms");
         using var survivor = b;
-        var (edge, listen) = await nodes.StartEdgeAsync($"tunnel:{echo.EndPoint}", aEndPoint, "--gateway", bEndPoint.ToString(), "--ping-interval", "100ms");
+        var (edge, listen) = await nodes.StartEdgeAsync($"tunnel:{echo.EndPoint}", aEndPoint, "--gateway", bEndPoint.ToString(), "--ping-interval", "250ms");
         using var edgeProcess = edge;
         var admin = await edge.AdminEndPointAsync();
         using var http = new HttpClient();
@@ -53,11 +53,12 @@ public sealed class GatewayFailoverProcessTests
                 Assert.Equal(i, (await client.ReceiveExactlyAsync(1).WithTimeout())[0]);
             }
 
-            // The sessions on the dead gateway end by themselves (reset; for STOP within the 3 ping intervals): one read
-            // pending on each sees that within 3 s; each one on the survivor gets the byte it sends afterwards.
-            // Round-robin put some on each.
+            // The sessions on the dead gateway end by themselves (reset; for STOP within the 3 ping intervals, 750 ms):
+            // one read pending on each sees that within 5 s; each one on the survivor gets the byte it sends afterwards.
+            // Round-robin put some on each. (250 ms pings, not 100 ms: three processes on a loaded machine can pause
+            // for 300 ms, and the survivor's tunnels must not be declared dead too.)
             var reads = sessions.Select(ReadOneAsync).ToList();
-            await Task.WhenAny(Task.WhenAll(reads), Task.Delay(TimeSpan.FromSeconds(3)));
+            await Task.WhenAny(Task.WhenAll(reads), Task.Delay(TimeSpan.FromSeconds(5)));
             var ended = reads.Select(r => r.IsCompleted && r.Result < 0).ToArray();
             Assert.InRange(ended.Count(e => e), 1, OpenSessions - 1);
             for (var i = 0; i < sessions.Count; i++)
@@ -85,7 +86,7 @@ public sealed class GatewayFailoverProcessTests
         }
 
         // The gateway returns on the same address: the pool redials it (with backoff) and uses it again.
-        var (restarted, _) = await nodes.StartGatewayOnAsync(aEndPoint, "--allow-any-target", "--ping-interval", "100ms");
+        var (restarted, _) = await nodes.StartGatewayOnAsync(aEndPoint, "--allow-any-target", "--ping-interval", "250ms");
         using var restartedProcess = restarted;
         Assert.True(await TestTimeouts.EventuallyAsync(async () => (await ReadyzAsync(http, admin)).Contains("(2 of 2 reachable)", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30)));

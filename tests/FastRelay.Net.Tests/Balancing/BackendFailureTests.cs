@@ -50,7 +50,7 @@ public sealed class BackendFailureTests
     public async Task ActiveChecks_BackendDiesAndReturns_DownAfterFallUpAfterRise()
     {
         await using var a = LoopbackBackend.Start(Loopback, BackendMode.Echo);
-        var b = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        var b = LoopbackBackend.Start(LoopbackPorts.Reserve(), BackendMode.Echo); // Reserved: B comes back on the same port.
         var bEndPoint = b.EndPoint;
         var observer = new RecordingObserver();
         await using var edge = TestEdge.StartObserved($"{a.EndPoint},{bEndPoint}", null, observer, flags:

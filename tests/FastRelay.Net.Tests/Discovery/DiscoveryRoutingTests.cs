@@ -107,6 +107,7 @@ public sealed class DiscoveryRoutingTests
         await Task.Delay(TimeSpan.FromMilliseconds(1100));
         await EchoOnceAsync(edge, ClientB); // Served from the stale answer while the refresh hangs.
         await EchoOnceAsync(edge, ClientB);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => discovery.Requests.Count >= 2)); // The refresh runs in the background.
         Assert.Equal((2, 3, 0), (discovery.Requests.Count, b.AcceptedConnections, c.AcceptedConnections)); // One refresh for both.
 
         slow.SetResult();
@@ -141,12 +142,7 @@ public sealed class DiscoveryRoutingTests
 
     private static LoopbackBackend Echo() => LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
 
-    private static int ClosedPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port; // Free again once stopped: nothing listens there.
-    }
+    private static int ClosedPort() => FaultyListeners.RefusingEndPoint().Port;
 
     private static async Task EchoOnceAsync(TestEdge edge, IPAddress from)
     {

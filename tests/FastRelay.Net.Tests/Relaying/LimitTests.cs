@@ -14,12 +14,13 @@ public sealed class LimitTests
     public async Task IdleConnection_IsClosedAfterIdleTimeout_ActiveOneIsNot(string dataPath)
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: [("idle-timeout", "400ms"), ("data-path", dataPath)]);
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: [("idle-timeout", "1500ms"), ("data-path", dataPath)]);
         using var idle = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         using var busy = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
 
-        // The busy one exchanges a byte every 100 ms for 1.2 s (three idle timeouts) and must survive.
-        for (var i = 0; i < 12; i++)
+        // The busy one exchanges a byte every 100 ms for 4 s (over two idle timeouts) and must survive: the timeout is
+        // long enough that a loaded machine's pauses between two exchanges never reach it.
+        for (var i = 0; i < 40; i++)
         {
             await busy.SendAsync(new byte[] { (byte)i }, SocketFlags.None);
             Assert.Equal((byte)i, (await busy.ReceiveExactlyAsync(1))[0]);

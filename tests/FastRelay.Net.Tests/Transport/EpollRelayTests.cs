@@ -276,11 +276,8 @@ public sealed class EpollRelayTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Connect_RefusedAndTimedOut_ReportLikeConnectAsync()
     {
-        // Refused: a port nobody listens on (bound, then closed).
-        var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var closedEndPoint = (IPEndPoint)closed.LocalEndPoint!;
-        closed.Dispose();
+        // Refused: a port nobody listens on.
+        var closedEndPoint = FaultyListeners.RefusingEndPoint();
         using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
             var refused = await Assert.ThrowsAsync<SocketException>(() => _engine.ConnectAsync(socket, closedEndPoint, CancellationToken.None).WithTimeout());

@@ -222,10 +222,5 @@ public sealed class RevocationCheckerTests
         return check.Result.Allowed;
     }
 
-    private static int ClosedPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port; // Closed on dispose: connecting is refused.
-    }
+    private static int ClosedPort() => FaultyListeners.RefusingEndPoint().Port;
 }

@@ -60,8 +60,8 @@ public sealed class OcspStaplingTests
         var (server, _) = pki.IssueServer("web1");
         var request = Path.Combine(pki.Directory, "web1.ocsp-req");
         await OpenSsl.RunAsync("ocsp", "-issuer", pki.Ca.Files.Certificate, "-cert", pki.Ca.Files.Issued("web1").Certificate, "-no_nonce", "-reqout", request);
-        var der = new OcspResponseBuilder(pki.Ca, TimeSpan.FromSeconds(2), TimeProvider.System).Respond(await File.ReadAllBytesAsync(request), out _);
-        var context = SslStreamCertificateContext.Create(server, [pki.CaCertificate], offline: true);
+        var der = new OcspResponseBuilder(pki.Ca, TimeSpan.FromSeconds(5), TimeProvider.System).Respond(await File.ReadAllBytesAsync(request), out _);
+        var context = SslStreamCertificateContext.Create(server, [pki.CaCertificate], offline: true); // 5 s: the first s_client run must fit in it.
         Assert.True(OcspStapleValidator.TryValidate(der, server, pki.CaCertificate, DateTimeOffset.UtcNow, out var valid, out var nextUpdate, out var error), error);
         Assert.True(StapledResponse.TryAttach(context, valid, nextUpdate, out error), error);
         await using var tls = new TlsStapleServer(context);

@@ -23,6 +23,7 @@ public sealed class GatewayHandshakeTimeoutTests
         await using var tunnel = new TunnelFixture();
         var gateway = tunnel.StartGateway();
         using var silent = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var clock = Stopwatch.StartNew(); // Before the connect: the gateway's timer starts at its accept, maybe before this thread runs on.
         await silent.ConnectAsync(gateway.EndPoint);
         if (preambleBytes > 0)
         {
@@ -31,7 +32,6 @@ public sealed class GatewayHandshakeTimeoutTests
             await silent.SendAsync(preamble);
         }
 
-        var clock = Stopwatch.StartNew();
         var closed = await ReadUntilClosedAsync(silent).WaitAsync(TunnelHandshake.DefaultTimeout + TimeSpan.FromSeconds(10));
 
         Assert.True(closed, "the gateway sent bytes to a silent client");

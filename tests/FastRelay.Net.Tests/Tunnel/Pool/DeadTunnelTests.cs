@@ -16,7 +16,8 @@ namespace FastRelay.Net.Tests.Tunnel.Pool;
 public sealed class DeadTunnelTests
 {
     private const int OpenSessions = 20;
-    private static readonly TimeSpan Ping = TimeSpan.FromMilliseconds(100);
+    // 250 ms: dead after 750 ms of silence. Not 100 ms: a loaded machine's 300 ms pause would kill the survivor's tunnels too.
+    private static readonly TimeSpan Ping = TimeSpan.FromMilliseconds(250);
 
     [Theory]
     [InlineData(true)]
@@ -44,7 +45,7 @@ public sealed class DeadTunnelTests
         var onDead = (int)a.Stats.StreamsAccepted;
         Assert.True(onDead > 0 && onDead < OpenSessions, $"sessions were not spread over both gateways: {onDead} of {OpenSessions} on the first");
 
-        // Killed: the sockets are reset (FIN/RST detection); hung: nothing more arrives (3 pings of 100 ms).
+        // Killed: the sockets are reset (FIN/RST detection); hung: nothing more arrives (3 pings of 250 ms).
         if (killed)
         {
             path.Cut();
@@ -54,10 +55,10 @@ public sealed class DeadTunnelTests
             path.Freeze();
         }
 
-        // One read pending on each: a session on the dead gateway sees its end (0 bytes or a reset) within 3 s; each one
+        // One read pending on each: a session on the dead gateway sees its end (0 bytes or a reset) within 5 s; each one
         // on the survivor gets the byte it sends afterwards.
         var reads = sessions.Select(ReadOneAsync).ToList();
-        await Task.WhenAny(Task.WhenAll(reads), Task.Delay(TimeSpan.FromSeconds(3)));
+        await Task.WhenAny(Task.WhenAll(reads), Task.Delay(TimeSpan.FromSeconds(5)));
         var ended = reads.Select(r => r.IsCompleted && r.Result < 0).ToArray();
         Assert.Equal(onDead, ended.Count(e => e));
         for (var i = 0; i < sessions.Count; i++)

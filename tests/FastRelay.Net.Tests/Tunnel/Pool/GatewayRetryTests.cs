@@ -60,7 +60,8 @@ public sealed class GatewayRetryTests
         }
 
         Assert.True(refused > 0, "round-robin never tried the broken gateway");
-        Assert.Equal(refused, broken.Stats.StreamsRejected);
+        Assert.Equal(refused, broken.Stats.StreamsRejected); // Counted before the RST is sent.
+        Assert.True(await TestTimeouts.EventuallyAsync(() => good.Stats.StreamsAccepted >= Sessions - refused)); // Counted after OPEN_OK.
         Assert.Equal(Sessions - refused, good.Stats.StreamsAccepted);
     }
 
@@ -92,6 +93,7 @@ public sealed class GatewayRetryTests
         }
 
         Assert.True(forbidden > 0, "round-robin never tried the strict gateway");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => open.Stats.StreamsAccepted >= Sessions - forbidden)); // Counted after OPEN_OK.
         Assert.Equal(Sessions - forbidden, open.Stats.StreamsAccepted); // Not one denial was tried again on the other gateway.
     }
 }

@@ -59,7 +59,7 @@ public sealed class TunnelCaModeTests
         using var edgeKey = X25519Dh.Instance.GenerateKeyPair();
         using var gatewayKey = X25519Dh.Instance.GenerateKeyPair();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var session = new TunnelSessionOptions { RekeyInterval = TimeSpan.FromMilliseconds(200), PingInterval = TimeSpan.FromMilliseconds(100) };
+        var session = new TunnelSessionOptions { RekeyInterval = TimeSpan.FromMilliseconds(200), PingInterval = TimeSpan.FromMilliseconds(250) };
         var (edgeLog, gatewayLog) = (new ListLogger(), new ListLogger());
         var gatewayAuth = TunnelAuthentication.CertificateAuthority(ca.Roots, ca.Credential("exit-1", isEdge: false, bindingLifetime: TimeSpan.FromHours(1)),
             time: edgeChecksExpiry ? null : clock);

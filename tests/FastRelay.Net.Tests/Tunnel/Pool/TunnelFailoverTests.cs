@@ -15,7 +15,7 @@ public sealed class TunnelFailoverTests
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
         await using var tunnel = new TunnelFixture();
-        var ping = TimeSpan.FromMilliseconds(100);
+        var ping = TimeSpan.FromMilliseconds(250); // Dead after 750 ms; 100 ms would let a loaded machine's pause kill B's tunnels too.
         var a = tunnel.StartGateway(pingInterval: ping);
         var b = tunnel.StartGateway(pingInterval: ping);
         await using var path = new FreezableProxy(a.EndPoint);

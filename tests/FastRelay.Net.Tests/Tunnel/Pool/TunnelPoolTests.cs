@@ -21,7 +21,10 @@ public sealed class TunnelPoolTests
         var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 3);
 
         Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways[0].UsableConnections == 3));
-        Assert.Equal(3, gateway.Stats.Handshakes);
+
+        // Eventually: the pool counts a connection usable once it has sent the last handshake message, the gateway
+        // counts the handshake once it has read it.
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshakes == 3), $"handshakes: {gateway.Stats.Handshakes}");
         Assert.Equal(1, pool.Reachable);
     }
 
@@ -33,6 +36,7 @@ public sealed class TunnelPoolTests
         var gateway = tunnel.StartGateway();
         var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 2);
         Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways[0].UsableConnections == 2));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshakes == 2)); // The gateway's count lags the pool's.
         var handshakesBefore = gateway.Stats.Handshakes;
 
         for (var i = 0; i < 50; i++)
@@ -103,8 +107,8 @@ public sealed class TunnelPoolTests
     {
         await using var echo = LoopbackBackend.Start(Loopback, BackendMode.Echo);
         await using var tunnel = new TunnelFixture();
-        var first = tunnel.StartGateway();
-        var port = first.EndPoint.Port;
+        var port = LoopbackPorts.Reserve().Port; // Reserved: no other test's bind(0) takes it while no gateway holds it.
+        var first = tunnel.StartGateway(port);
         var pool = tunnel.StartPool([first.EndPoint], prewarm: 2);
         Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways[0].UsableConnections == 2));
 
