@@ -18,8 +18,10 @@ public sealed class DnsTargetTests
         var port = first.EndPoint.Port;
         await using var second = LoopbackBackend.Start(new IPEndPoint(IPAddress.Parse("127.0.0.6"), port), BackendMode.Echo);
         await using var dns = new FakeDnsServer();
-        dns.Records["backend.test"] = ([IPAddress.Parse("127.0.0.5")], 0); // TTL 0: the floor (1s) applies.
-        await using var edge = TestEdge.Start($"backend.test:{port}", flags: [("dns-server", dns.EndPoint.ToString()), ("dns-min-ttl", "1s")]);
+        // TTL 0: the floor applies. 3 s, not 1 s: the refresh ahead starts at 80 % of it, and the three dials below must
+        // all come before that even on a loaded machine.
+        dns.Records["backend.test"] = ([IPAddress.Parse("127.0.0.5")], 0);
+        await using var edge = TestEdge.Start($"backend.test:{port}", flags: [("dns-server", dns.EndPoint.ToString()), ("dns-min-ttl", "3s")]);
 
         await EchoOnceAsync(edge);
         await EchoOnceAsync(edge);
@@ -28,7 +30,7 @@ public sealed class DnsTargetTests
         Assert.Equal(3, first.AcceptedConnections);
 
         dns.Records["backend.test"] = ([IPAddress.Parse("127.0.0.6")], 0);
-        await Task.Delay(TimeSpan.FromMilliseconds(1100)); // Past the 1s floor.
+        await Task.Delay(TimeSpan.FromMilliseconds(3100)); // Past the 3 s floor.
         Assert.True(await TestTimeouts.EventuallyAsync(async () =>
         {
             await EchoOnceAsync(edge); // The stale answer serves while the background query runs.
