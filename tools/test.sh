@@ -41,6 +41,6 @@ set -e
 if [ "$rc" -ne 0 ]; then
   echo
   echo "tools/test.sh: dotnet test failed (exit $rc); the failed tests, again:"
-  grep -E -A 30 '^\s*Failed [A-Za-z]' "$log" | head -n 200 || echo "(no failed test named in the output; see above)"
+  grep -m 10 -E -A 30 '^\s*Failed [A-Za-z]' "$log" || echo "(no failed test named in the output; see above)"
 fi
 exit "$rc"

@@ -170,9 +170,17 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         {
             var reason = ex is TunnelHandshakeException th ? th.Message + (th.PeerFingerprint is { } key ? $" (edge key {key})" : "") : ex.Message;
             socket.Dispose();
-            _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: false, edge, _context.ListenEndPoint,
-                GatewayContext.Service, Reason: CloseReason.TunnelAuthFailed, Detail: Truncate(reason)));
-            _context.Stats.HandshakeEnded(succeeded: false); // After the record: whoever sees the count finds the record too.
+            try
+            {
+                _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: false, edge, _context.ListenEndPoint,
+                    GatewayContext.Service, Reason: CloseReason.TunnelAuthFailed, Detail: Truncate(reason)));
+            }
+            finally
+            {
+                // After the record (whoever sees the count finds it too), and always: it frees the half-open slot.
+                _context.Stats.HandshakeEnded(succeeded: false);
+            }
+
             if (_refusalLog.TryEnter())
             {
                 Log.HandshakeFailed(_context.Logger, edge, reason);
@@ -185,9 +193,15 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             return;
         }
 
-        _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, edge, _context.ListenEndPoint,
-            GatewayContext.Service, Detail: $"edge {handshake.PeerName ?? "?"} key {handshake.PeerFingerprint}", Elapsed: _context.Time.GetElapsedTime(started)));
-        _context.Stats.HandshakeEnded(succeeded: true);
+        try
+        {
+            _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, edge, _context.ListenEndPoint,
+                GatewayContext.Service, Detail: $"edge {handshake.PeerName ?? "?"} key {handshake.PeerFingerprint}", Elapsed: _context.Time.GetElapsedTime(started)));
+        }
+        finally
+        {
+            _context.Stats.HandshakeEnded(succeeded: true);
+        }
 
         // Step 4: the session: its streams are served by the acceptor until the edge (or the drain) closes it.
         await RunConnectionAsync(socket, edge, handshake);

@@ -33,9 +33,17 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         if (socket is null)
         {
             // Recorded before the edge hears of it: an edge (or a test) that has the RST finds the record and the count.
-            Refused(id, target, client, dial, error, failure, context.Time.GetElapsedTime(started));
-            context.Stats.StreamRejected();
-            request.Reject(error);
+            // The RST carries the real code whatever the recording does (FORBIDDEN_TARGET must never become INTERNAL).
+            try
+            {
+                Refused(id, target, client, dial, error, failure, context.Time.GetElapsedTime(started));
+            }
+            finally
+            {
+                context.Stats.StreamRejected();
+                request.Reject(error);
+            }
+
             return;
         }
 

@@ -102,7 +102,7 @@ public sealed class LivenessAndRekeyTests
         await using var pair = await TunnelPair.StartAsync(new EchoAcceptor(), options, options);
 
         Assert.True(await TestTimeouts.EventuallyAsync(() => pair.Edge.LastPingRtt is not null && pair.Gateway.LastPingRtt is not null));
-        await Task.Delay(600);
+        await Task.Delay(1500); // Longer than the ten intervals: only answered pings keep it up this long.
         Assert.False(pair.Edge.Completion.IsCompleted);
         Assert.True(pair.Edge.CanOpenStreams);
     }
