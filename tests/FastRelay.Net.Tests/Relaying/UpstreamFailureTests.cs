@@ -40,10 +40,12 @@ public sealed class UpstreamFailureTests
         var refusing = FaultyListeners.RefusingEndPoint();
         var dialer = new FakeUpstreamDialer("10.255.255.1:9");
         var targets = $"10.255.255.1:9,{slow.EndPoint},{refusing},{echo.EndPoint}";
-        await using var edge = TestEdge.Start(targets, dialer, flags: [("connect-timeout", "200ms"), ("retries", "3")]);
+        // 1 s, not less: the echo's own loopback connect must never time out on a loaded machine (a stress run saw a
+        // 200 ms timeout fail all four attempts of one client).
+        await using var edge = TestEdge.Start(targets, dialer, flags: [("connect-timeout", "1s"), ("retries", "3")]);
 
         // Round-robin starts each client at a different target; with 3 retries every one must still reach the echo,
-        // the slow one taking only its share of the 200 ms.
+        // the slow one taking only its share of the 1 s.
         for (var i = 0; i < 4; i++)
         {
             using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
