@@ -28,10 +28,12 @@ public sealed class RestartTests : IDisposable
         await first.WaitUntilListeningAsync(listen);
         Assert.True(await TestTimeouts.EventuallyAsync(() => first.StandardOutput.Contains("Handoff socket", StringComparison.Ordinal)));
 
-        // A bounded client loop: 8 workers, each connect-echo-close, for at most 20,000 sessions or 30 s.
-        using var load = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // A bounded client loop: 8 workers, each connect-echo-close, for at most 100,000 sessions or 60 s. It must outlast
+        // two process starts (cancelled after the second): 20,000 sessions could run out in 5 s on a fast machine, and
+        // 30 s in all was tight for three starts on a loaded one.
+        using var load = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var counts = new LoadCounts();
-        var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => ClientLoopAsync(listen, counts, 20_000 / 8, load.Token))).ToArray();
+        var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => ClientLoopAsync(listen, counts, 100_000 / 8, load.Token))).ToArray();
         Assert.True(await TestTimeouts.EventuallyAsync(() => counts.Succeeded > 200));
 
         // Restart 1: the second process takes over, the first drains and exits 0.
