@@ -10,7 +10,7 @@ namespace FastRelay.TestKit;
 /// </summary>
 /// <remarks>
 /// Binding port 0 and closing at once is a race: the three test assemblies run in parallel, and any of their
-/// <c>bind(0)</c> or <c>connect()</c> calls may get the port back before the child binds it. Seen in CI under load: an
+/// <c>bind(0)</c> or <c>connect()</c> calls may get the port back before the child binds it. Seen in a loaded full run: an
 /// edge refused its port ("already in use") while the test talked to another test's edge on it. Instead the port
 /// stays bound by a socket that never listens and sets SO_REUSEADDR only: the kernel hands it to no other
 /// <c>bind(0)</c> or <c>connect()</c>, yet a relay's own bind (SO_REUSEADDR, and SO_REUSEPORT for the listener) still
