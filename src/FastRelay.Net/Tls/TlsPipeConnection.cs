@@ -32,6 +32,7 @@ internal sealed class TlsPipeConnection : IPipeConnection
     private readonly Pipe _receive;
     private readonly Pipe _send;
     private readonly int _readBytes;
+    private readonly SocketStream _transport = new(); // Reused: the SslStream of each client reads and writes the socket through it.
     private Socket? _socket;
     private SslStream? _stream;
     private Task _receiveLoop = Task.CompletedTask;
@@ -63,12 +64,10 @@ internal sealed class TlsPipeConnection : IPipeConnection
         _socket = socket;
         _aborted = 0;
 
-        // The socket stays ours: closing it gracefully or with a reset is decided here, not by the streams.
-        // NetworkStream is banned for pipes (it closes both directions at once); here it only carries the TLS
-        // records: it does not own the socket, and half-close is Socket.Shutdown in the send loop.
-#pragma warning disable RS0030
-        _stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-#pragma warning restore RS0030
+        // The socket stays ours: closing it gracefully or with a reset is decided here, not by the streams (the
+        // transport never closes or shuts down the socket, and SslStream leaves it open).
+        _transport.Attach(socket);
+        _stream = new SslStream(_transport, leaveInnerStreamOpen: true);
         return _stream;
     }
 
@@ -134,6 +133,7 @@ internal sealed class TlsPipeConnection : IPipeConnection
         await _receiveLoop;
         _stream?.Dispose();
         _stream = null;
+        _transport.Detach();
         if (!_started)
         {
             // The handshake failed: nobody used the pipes, but Reset wants every end completed.

@@ -21,11 +21,14 @@ namespace FastRelay.Transport;
 /// when more data is almost certainly queued.</para>
 /// <para><see cref="Abort"/> is thread-safe; the rest is for the one owner of the connection.</para>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Pooled for the process's life: the two operations are reused by every connection, and finalized if the pool drops one")]
 internal sealed class SocketPipeConnection : IPipeConnection
 {
     private readonly Pipe _receive;
     private readonly Pipe _send;
     private readonly int _readBytes;
+    private readonly SocketOperation _receiveCall = new(receive: true); // Reused calls: a reset costs no rendered stack trace (SocketOperation).
+    private readonly SocketOperation _sendCall = new(receive: false);
     private Socket? _socket;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _sendLoop = Task.CompletedTask;
@@ -131,11 +134,11 @@ internal sealed class SocketPipeConnection : IPipeConnection
                 if (!lastReadFilledBlock)
                 {
                     // Wait for data without holding a block (an idle connection then costs no buffer memory).
-                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                    await ReceiveAsync(socket, Memory<byte>.Empty);
                 }
 
                 var memory = writer.GetMemory(_readBytes);
-                var received = await socket.ReceiveAsync(memory, SocketFlags.None);
+                var received = await ReceiveAsync(socket, memory);
                 if (received == 0)
                 {
                     break; // FIN from the peer: complete Input without an error.
@@ -150,7 +153,7 @@ internal sealed class SocketPipeConnection : IPipeConnection
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             error = ex;
         }
@@ -175,11 +178,11 @@ internal sealed class SocketPipeConnection : IPipeConnection
                 var buffer = read.Buffer;
                 if (buffer.IsSingleSegment)
                 {
-                    await socket.SendAsync(buffer.First, SocketFlags.None);
+                    await SendAsync(socket, buffer.First);
                 }
                 else
                 {
-                    await SendSegmentsAsync(socket, buffer);
+                    await SendSegmentsAsync(socket, buffer, this);
                 }
 
                 reader.AdvanceTo(buffer.End);
@@ -210,12 +213,28 @@ internal sealed class SocketPipeConnection : IPipeConnection
 
     // Kept out of SendLoopAsync so that the loop's state, which every idle connection holds twice, does not carry
     // a sequence enumerator: 9,500 idle connections, ClrMD heap walk (bench/README.md, "Hostile input and memory").
-    private static async ValueTask SendSegmentsAsync(Socket socket, System.Buffers.ReadOnlySequence<byte> buffer)
+    private static async ValueTask SendSegmentsAsync(Socket socket, System.Buffers.ReadOnlySequence<byte> buffer, SocketPipeConnection owner)
     {
         foreach (var segment in buffer)
         {
-            await socket.SendAsync(segment, SocketFlags.None);
+            await owner.SendAsync(socket, segment);
         }
+    }
+
+    // The loops never overlap their own calls, so the reused operation is always free; the socket's call is the fallback.
+    private ValueTask<int> ReceiveAsync(Socket socket, Memory<byte> memory) =>
+        _receiveCall.TryRun(socket, memory, default, out var result) ? result : socket.ReceiveAsync(memory, SocketFlags.None);
+
+    private ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> memory)
+    {
+        if (_sendCall.TrySend(socket, memory, default, out var result))
+        {
+            return result;
+        }
+
+        return SendBySocketAsync(socket, memory);
+
+        static async ValueTask SendBySocketAsync(Socket socket, ReadOnlyMemory<byte> memory) => await socket.SendAsync(memory, SocketFlags.None);
     }
 }
 

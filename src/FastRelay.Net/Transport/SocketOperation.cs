@@ -1,0 +1,183 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
+
+namespace FastRelay.Transport;
+
+/// <summary>
+/// One reusable receive or send on a socket, awaitable without an allocation: a <see cref="SocketAsyncEventArgs"/>
+/// that is its own <see cref="IValueTaskSource{TResult}"/>. One call at a time: <see cref="TryRun"/> refuses a
+/// second while the first is not yet awaited to its end.
+/// </summary>
+/// <remarks>
+/// <para>A failure becomes an <see cref="IOException"/> (inner <see cref="SocketException"/>, as NetworkStream
+/// reports it) that is created but not thrown here: it is thrown once, where the caller awaits. .NET's own ValueTask
+/// socket calls instead stamp an error that happens at once with <c>ExceptionDispatchInfo.SetCurrentStackTrace</c>,
+/// which renders the whole stack trace to a string through reflection; with a client that resets right after its
+/// TLS handshake, that rendering was 15 % of the relay's CPU (bench/README.md, "A reset costs a stack trace").</para>
+/// <para>Cancellation shuts the socket down both ways, which wakes the pending call (the kernel reports the socket
+/// readable and writable): the one caller that passes a token is the TLS handshake, whose deadline ends the
+/// connection anyway. A plain socket call cannot be cancelled alone without that same rendering.</para>
+/// </remarks>
+internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<int>, IValueTaskSource
+{
+    private ManualResetValueTaskSourceCore<int> _core; // A mutable struct: never readonly.
+    private CancellationTokenRegistration _cancellation;
+    private Socket? _socket;
+    private int _busy; // From the start of a call until its result is taken (GetResult), so Reset never races a waiter.
+    private readonly bool _receive;
+
+    /// <summary>A receive (true) or a send (false) operation.</summary>
+    public SocketOperation(bool receive)
+        : base(unsafeSuppressExecutionContextFlow: true)
+    {
+        _receive = receive;
+        _core.RunContinuationsAsynchronously = false; // Like the runtime's own: the socket engine's thread runs on.
+    }
+
+    /// <summary>
+    /// Receives into (or sends all of) <paramref name="buffer"/>; false, with nothing started, while an earlier call
+    /// is still running. The result is the byte count (0 on a receive: the peer's FIN, or a zero-byte receive that
+    /// only waited for data); it must be awaited once.
+    /// </summary>
+    public bool TryRun(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken, out ValueTask<int> result)
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            result = default;
+            return false;
+        }
+
+        result = Run(socket, buffer, cancellationToken);
+        if (result.IsCompleted)
+        {
+            Volatile.Write(ref _busy, 0); // Completed at once: nothing will call GetResult on this object.
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Sends all of <paramref name="buffer"/> (on Linux a stream socket's send completes only once every byte is with
+    /// the kernel, or failed); false, with nothing started, while an earlier call is still running.
+    /// </summary>
+    public bool TrySend(Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken, out ValueTask result)
+    {
+        if (!TryRun(socket, MemoryMarshal.AsMemory(buffer), cancellationToken, out var counted))
+        {
+            result = default;
+            return false;
+        }
+
+        // Pending: this object is the source again, without the count (its version stays until GetResult).
+        result = counted.IsCompletedSuccessfully ? ValueTask.CompletedTask
+            : counted.IsCompleted ? new ValueTask(counted.AsTask())
+            : new ValueTask(this, _core.Version);
+        return true;
+    }
+
+    private ValueTask<int> Run(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        _core.Reset();
+        _socket = socket;
+        SetBuffer(buffer);
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(static state => ((SocketOperation)state!).ShutDown(), this);
+        }
+
+        bool pending;
+        try
+        {
+            pending = _receive ? socket.ReceiveAsync(this) : socket.SendAsync(this);
+        }
+        catch (ObjectDisposedException ex)
+        {
+            Finish();
+            return ValueTask.FromException<int>(ex);
+        }
+
+        if (pending)
+        {
+            return new ValueTask<int>(this, _core.Version);
+        }
+
+        var error = SocketError;
+        var transferred = BytesTransferred;
+        Finish();
+        return error == SocketError.Success ? new ValueTask<int>(transferred) : ValueTask.FromException<int>(CreateException(error));
+    }
+
+    /// <inheritdoc />
+    protected override void OnCompleted(SocketAsyncEventArgs e)
+    {
+        var error = SocketError;
+        var transferred = BytesTransferred;
+        Finish();
+        if (error == SocketError.Success)
+        {
+            _core.SetResult(transferred);
+        }
+        else
+        {
+            _core.SetException(CreateException(error));
+        }
+    }
+
+    int IValueTaskSource<int>.GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => _ = ((IValueTaskSource<int>)this).GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    // The caller's buffer (often a pooled block) and the socket are let go of as soon as the call is over.
+    private void Finish()
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        _socket = null;
+        SetBuffer(Memory<byte>.Empty);
+    }
+
+    private void ShutDown()
+    {
+        try
+        {
+            _socket?.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed, reset or shut down: the pending call ends by itself.
+        }
+    }
+
+    private IOException CreateException(SocketError error)
+    {
+        var inner = new SocketException((int)error);
+        var verb = _receive ? "read data from" : "write data to";
+        return new IOException($"Unable to {verb} the transport connection: {inner.Message}.", inner);
+    }
+}

@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.TestKit;
+using FastRelay.Transport;
+
+namespace FastRelay.Net.Tests.Transport;
+
+/// <summary>The stream under the TLS edge's SslStream: NetworkStream's contract, reusable, reset without a rendered trace.</summary>
+public sealed class SocketStreamTests
+{
+    [Fact]
+    public async Task Bytes_GoBothWays_AndALargeWriteCompletesWhole()
+    {
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+
+        var payload = Enumerable.Range(0, 4 << 20).Select(i => (byte)(i * 7)).ToArray();
+        var receiving = ReceiveAllAsync(peer, payload.Length);
+        await stream.WriteAsync(payload).AsTask().WithTimeout(); // Bigger than both socket buffers: completes only when all is sent.
+        Assert.Equal(payload, await receiving.WithTimeout());
+
+        await peer.SendAsync("pong"u8.ToArray(), SocketFlags.None);
+        var buffer = new byte[16];
+        var read = await stream.ReadAsync(buffer).AsTask().WithTimeout();
+        Assert.Equal("pong", System.Text.Encoding.ASCII.GetString(buffer, 0, read));
+
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await stream.ReadAsync(buffer).AsTask().WithTimeout()); // The FIN.
+        Close(socket, peer);
+    }
+
+    [Fact]
+    public async Task ResetAlreadyQueued_ReadFailsAsNetworkStreamWould()
+    {
+        // The case that matters for cost: the RST is there before the read, so the call fails at once.
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        Reset(peer);
+        await WaitReadableAsync(socket);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => stream.ReadAsync(new byte[16]).AsTask().WithTimeout());
+        var inner = Assert.IsType<SocketException>(error.InnerException);
+        Assert.Equal(SocketError.ConnectionReset, inner.SocketErrorCode);
+        Assert.Contains("Unable to read data from the transport connection", error.Message, StringComparison.Ordinal);
+        socket.Dispose();
+    }
+
+    [Fact]
+    public async Task ResetWhileReadIsPending_ReadFails()
+    {
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        var reading = stream.ReadAsync(new byte[16]).AsTask();
+        await Task.Delay(50);
+        Assert.False(reading.IsCompleted);
+
+        Reset(peer);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => reading.WithTimeout());
+        Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(error.InnerException).SocketErrorCode);
+        socket.Dispose();
+    }
+
+    [Fact]
+    public async Task WriteAfterReset_Fails()
+    {
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        Reset(peer);
+        await WaitReadableAsync(socket);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => stream.WriteAsync(new byte[64]).AsTask().WithTimeout());
+        Assert.IsType<SocketException>(error.InnerException);
+        Assert.Contains("Unable to write data to the transport connection", error.Message, StringComparison.Ordinal);
+        socket.Dispose();
+    }
+
+    [Fact]
+    public async Task Cancellation_EndsAPendingRead_AndShutsTheSocketDown()
+    {
+        // The TLS handshake's deadline: the pending read must end, and the client learns the connection is over.
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        using var deadline = new CancellationTokenSource();
+        var reading = stream.ReadAsync(new byte[16], deadline.Token).AsTask();
+        await Task.Delay(50);
+        Assert.False(reading.IsCompleted);
+
+        await deadline.CancelAsync();
+
+        var ended = await Record.ExceptionAsync(async () => Assert.Equal(0, await reading.WithTimeout()));
+        Assert.True(ended is null or IOException, $"the read ended with {ended}");
+        Assert.Equal(0, await peer.ReceiveAsync(new byte[16], SocketFlags.None).WithTimeout()); // Our FIN.
+        Close(socket, peer);
+    }
+
+    [Fact]
+    public async Task AnAlreadyCancelledToken_StartsNothing()
+    {
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.ReadAsync(new byte[16], new CancellationToken(canceled: true)).AsTask());
+
+        // The operation was released: the next read works.
+        await peer.SendAsync(new byte[] { 42 }, SocketFlags.None);
+        var buffer = new byte[16];
+        Assert.Equal(1, await stream.ReadAsync(buffer).AsTask().WithTimeout());
+        Close(socket, peer);
+    }
+
+    [Fact]
+    public async Task OverlappingWrites_BothArriveWhole()
+    {
+        // SslStream may answer a KeyUpdate while the send loop writes: the second write must not break the first.
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        var first = stream.WriteAsync(new byte[64 << 20]).AsTask(); // Stalls: nobody reads yet, and 64 MiB fits no socket buffer.
+        await Task.Delay(50);
+        Assert.False(first.IsCompleted);
+        var second = stream.WriteAsync(new byte[1 << 20]).AsTask();
+
+        var received = await ReceiveAllAsync(peer, 65 << 20).WithTimeout();
+        await Task.WhenAll(first, second).WithTimeout();
+        Assert.Equal(65 << 20, received.Length);
+        Close(socket, peer);
+    }
+
+    [Fact]
+    public async Task Reattached_ServesTheNextSocket_AndDetachedRefuses()
+    {
+        using var stream = new SocketStream();
+        for (var round = 0; round < 3; round++)
+        {
+            var (socket, peer) = await ConnectedPairAsync();
+            stream.Attach(socket);
+            await peer.SendAsync(new byte[] { (byte)round }, SocketFlags.None);
+            var buffer = new byte[1];
+            Assert.Equal(1, await stream.ReadAsync(buffer).AsTask().WithTimeout());
+            Assert.Equal(round, buffer[0]);
+            stream.Detach();
+            Close(socket, peer);
+        }
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => _ = await stream.ReadAsync(new byte[1]));
+    }
+
+    private static void Reset(Socket peer)
+    {
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Dispose();
+    }
+
+    private static async Task WaitReadableAsync(Socket socket)
+    {
+        for (var i = 0; i < 500 && !socket.Poll(0, SelectMode.SelectRead); i++)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    private static async Task<byte[]> ReceiveAllAsync(Socket peer, int count)
+    {
+        var all = new byte[count];
+        var received = 0;
+        while (received < count)
+        {
+            var n = await peer.ReceiveAsync(all.AsMemory(received), SocketFlags.None);
+            if (n == 0)
+            {
+                break;
+            }
+
+            received += n;
+        }
+
+        return all[..received];
+    }
+
+    private static async Task<(Socket Socket, Socket Peer)> ConnectedPairAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var peer = await SocketTestExtensions.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
+        var accepted = await listener.AcceptAsync().WithTimeout();
+        return (accepted, peer);
+    }
+
+    private static void Close(Socket socket, Socket peer)
+    {
+        socket.Dispose();
+        peer.Dispose();
+    }
+}
