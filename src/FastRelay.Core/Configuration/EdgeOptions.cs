@@ -116,6 +116,9 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to none. Required by any route with a <c>tunnel:</c> target.</remarks>
     public EdgeTunnelOptions? Tunnel { get; init; }
 
+    /// <summary>Settings that were valid but have no effect here (tunnel flags without a gateway); logged as warnings at start.</summary>
+    public IReadOnlyList<ConfigError> Ignored { get; init; } = [];
+
     /// <summary>Backend health and ejection (<c>--health-*</c>, <c>--eject-*</c>): README, "Load balancing and health checks".</summary>
     /// <remarks>Defaults to no active checks, ejection after 3 failed connects in a row for 10s.</remarks>
     public BalancingOptions Balancing { get; init; } = new();

@@ -32,6 +32,7 @@ public static class EdgeOptionsReader
     {
         ArgumentNullException.ThrowIfNull(settings);
         var errors = new List<ConfigError>();
+        var ignored = new List<ConfigError>();
         CheckNamesAndRepeats(settings, errors);
 
         var routes = ReadRoutes(settings, errors);
@@ -59,7 +60,7 @@ public static class EdgeOptionsReader
             Admin = ReadAdmin(scalars, errors),
             HandoffPath = scalars.Text("handoff"),
             Tls = tls,
-            Tunnel = TunnelReader.ReadEdge(settings, scalars, [.. routes.Where(r => r.Targets.Any(t => t.ViaTunnel)).Select(r => r.Service)], errors),
+            Tunnel = TunnelReader.ReadEdge(settings, scalars, [.. routes.Where(r => r.Targets.Any(t => t.ViaTunnel)).Select(r => r.Service)], errors, ignored),
             Revocation = RevocationReader.Revocation(settings, scalars, errors),
             Balancing = BalancingReader.Read(scalars, errors),
             Discovery = DiscoveryReader.ReadDiscovery(settings, scalars, routes, errors),
@@ -67,6 +68,7 @@ public static class EdgeOptionsReader
             Log = new LogOptions(
                 scalars.Enum("log-format", LogFormat.Text),
                 scalars.Enum("log-level", LogLevel.Information)),
+            Ignored = ignored,
         };
 
         if (errors.Count > 0)
@@ -155,9 +157,12 @@ public static class EdgeOptionsReader
             errors.Add(new ConfigError("--route", null, "at least one route is required: --route SERVICE=[tunnel:]HOST:PORT[,HOST:PORT]"));
         }
 
+        // Services whose --route was given but is bad: that error already names them, so a listener is not told again.
+        var named = settings.Where(s => s.Name == "route" && s.Value.Contains('=', StringComparison.Ordinal))
+            .Select(s => s.Value[..s.Value.IndexOf('=', StringComparison.Ordinal)]).ToHashSet(StringComparer.Ordinal);
         foreach (var s in given)
         {
-            if (TryReadListener(s, routes, tls, out var listener, out var error))
+            if (TryReadListener(s, routes, named, tls, out var listener, out var error))
             {
                 if (listeners.Any(l => l.EndPoint.Port != 0 && l.EndPoint.Equals(listener!.EndPoint)))
                 {
@@ -177,7 +182,7 @@ public static class EdgeOptionsReader
         return listeners;
     }
 
-    private static bool TryReadListener(RawSetting s, List<RouteOptions> routes, bool tls, out ListenerOptions? listener, out string? error)
+    private static bool TryReadListener(RawSetting s, List<RouteOptions> routes, HashSet<string> named, bool tls, out ListenerOptions? listener, out string? error)
     {
         listener = null;
         var at = s.Value.IndexOf('@', StringComparison.Ordinal);
@@ -215,7 +220,7 @@ public static class EdgeOptionsReader
         }
         else if (!routes.Any(r => r.Service == service))
         {
-            error = $"no --route for service '{service}'; add --route {service}=HOST:PORT";
+            error = named.Contains(service) ? null : $"no --route for service '{service}'; add --route {service}=HOST:PORT";
             return false;
         }
 

@@ -37,16 +37,25 @@ public static class RouteSyntax
             return false;
         }
 
+        // Every bad target is named, not only the first: one round of fixes, not one per target.
         var targets = new List<TargetOptions>();
+        var bad = new List<string>();
         foreach (var part in text[(eq + 1)..].Split(','))
         {
-            if (!TryParseTarget(part.Trim(), out var target, out error))
+            if (TryParseTarget(part.Trim(), out var target, out var targetError))
             {
-                error = $"target '{part}': {error}";
-                return false;
+                targets.Add(target!);
             }
+            else
+            {
+                bad.Add($"target '{part}': {targetError}");
+            }
+        }
 
-            targets.Add(target!);
+        if (bad.Count > 0)
+        {
+            error = string.Join("; ", bad);
+            return false;
         }
 
         route = new RouteOptions(service, targets);

@@ -18,7 +18,13 @@ internal static class TunnelReader
     /// The edge's tunnel, or null when no tunnel flag is given. <paramref name="tunnelRoutes"/> names the routes
     /// with a <c>tunnel:</c> target: they need at least one <c>--gateway</c>.
     /// </summary>
-    public static EdgeTunnelOptions? ReadEdge(IReadOnlyList<RawSetting> settings, ScalarReader scalars, IReadOnlyList<string> tunnelRoutes, List<ConfigError> errors)
+    /// <remarks>
+    /// Tunnel flags with no <c>--gateway</c> and no <c>tunnel:</c> route have nothing to tune: their values are still
+    /// checked, then they are listed in <paramref name="ignored"/> (logged as warnings at start) and the edge runs
+    /// without a tunnel, as nginx takes <c>keepalive</c> settings for an upstream no location uses. A shared unit file
+    /// or config with the cli.md defaults (<c>--keepalive 32 --keepalive-timeout 75s</c>) then starts on every edge.
+    /// </remarks>
+    public static EdgeTunnelOptions? ReadEdge(IReadOnlyList<RawSetting> settings, ScalarReader scalars, IReadOnlyList<string> tunnelRoutes, List<ConfigError> errors, List<ConfigError> ignored)
     {
         var given = settings.Where(s => EdgeNames.Contains(s.Name) || SharedNames.Contains(s.Name)).ToList();
         var gateways = ReadGateways(settings, errors);
@@ -27,28 +33,35 @@ internal static class TunnelReader
             return null;
         }
 
-        if (!settings.Any(s => s.Name == "gateway"))
+        var noGateway = !settings.Any(s => s.Name == "gateway");
+        if (noGateway && tunnelRoutes.Count == 0)
         {
-            var why = tunnelRoutes.Count > 0
-                ? $"route{(tunnelRoutes.Count > 1 ? "s" : "")} {string.Join(", ", tunnelRoutes.Select(r => $"'{r}'"))} {(tunnelRoutes.Count > 1 ? "have" : "has")} tunnel: targets, which need at least one gateway"
-                : $"the tunnel flags ({string.Join(", ", given.Select(s => "--" + s.Name).Distinct())}) need at least one gateway";
-            errors.Add(new ConfigError("--gateway", null, $"{why}: add --gateway ADDR:PORT"));
+            _ = ReadPool(scalars, errors, gateways, identity: null);
+            ignored.AddRange(given.Select(s => new ConfigError(s.Origin, s.Value, "has no effect without --gateway (no route uses the tunnel); ignored")));
+            return null;
         }
 
-        var identity = ReadIdentity(settings, scalars, "gateway-key", errors);
-        var options = new EdgeTunnelOptions
+        if (noGateway)
         {
-            Gateways = gateways,
-            Identity = identity ?? new TunnelIdentityOptions { KeyFile = "" },
-            Session = ReadSession(scalars, errors),
-            Keepalive = (int)scalars.Integer("keepalive", EdgeTunnelOptions.DefaultKeepalive, 1, 10_000),
-            KeepaliveTimeout = scalars.Duration("keepalive-timeout", EdgeTunnelOptions.DefaultKeepaliveTimeout, allowZero: false),
-            KeepaliveRequests = (int)scalars.Integer("keepalive-requests", EdgeTunnelOptions.DefaultKeepaliveRequests, 0, 1_000_000_000),
-            Prewarm = (int)scalars.Integer("tunnel-prewarm", EdgeTunnelOptions.DefaultPrewarm, 0, 64),
-            ConnectTimeout = scalars.Duration("tunnel-connect-timeout", EdgeTunnelOptions.DefaultConnectTimeout, allowZero: false),
-        };
-        return options;
+            var routes = string.Join(", ", tunnelRoutes.Select(r => $"'{r}'"));
+            var why = tunnelRoutes.Count > 1 ? $"routes {routes} have tunnel: targets" : $"route {routes} has tunnel: targets";
+            errors.Add(new ConfigError("--gateway", null, $"{why}, which need at least one gateway: add --gateway ADDR:PORT"));
+        }
+
+        return ReadPool(scalars, errors, gateways, ReadIdentity(settings, scalars, "gateway-key", errors));
     }
+
+    private static EdgeTunnelOptions ReadPool(ScalarReader scalars, List<ConfigError> errors, IReadOnlyList<GatewayAddress> gateways, TunnelIdentityOptions? identity) => new()
+    {
+        Gateways = gateways,
+        Identity = identity ?? new TunnelIdentityOptions { KeyFile = "" },
+        Session = ReadSession(scalars, errors),
+        Keepalive = (int)scalars.Integer("keepalive", EdgeTunnelOptions.DefaultKeepalive, 1, 10_000),
+        KeepaliveTimeout = scalars.Duration("keepalive-timeout", EdgeTunnelOptions.DefaultKeepaliveTimeout, allowZero: false),
+        KeepaliveRequests = (int)scalars.Integer("keepalive-requests", EdgeTunnelOptions.DefaultKeepaliveRequests, 0, 1_000_000_000),
+        Prewarm = (int)scalars.Integer("tunnel-prewarm", EdgeTunnelOptions.DefaultPrewarm, 0, 64),
+        ConnectTimeout = scalars.Duration("tunnel-connect-timeout", EdgeTunnelOptions.DefaultConnectTimeout, allowZero: false),
+    };
 
     /// <summary>
     /// The node key and the peer authentication: <c>--tunnel-key</c> is required, and exactly one of the pinned

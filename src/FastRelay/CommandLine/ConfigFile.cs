@@ -20,7 +20,9 @@ internal static class ConfigFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            errors.Add(new ConfigError("--config", path, $"cannot read the file: {ex.Message}"));
+            // .NET says "access denied" for a directory: name what it is.
+            var why = Directory.Exists(path) ? "it is a directory; expected a JSON file" : $"cannot read the file: {ex.Message}";
+            errors.Add(new ConfigError("--config", path, why));
             return [];
         }
 
@@ -45,7 +47,14 @@ internal static class ConfigFile
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            // A UTF-8 byte order mark (Windows editors write one) is not part of the JSON: the policy loader skips it too.
+            var json = bytes.AsMemory();
+            if (json.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            {
+                json = json[3..];
+            }
+
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException ex)
         {

@@ -48,7 +48,7 @@ internal static class EdgeFlags
         new("crl", "FILE", "A CRL (PEM or DER) signed by a CA of --client-ca; a client certificate it lists is refused. Reloaded when the file changes; a bad file keeps the old CRL. Repeatable [default: none]", Repeatable: true),
         new("revocation", "off|soft-fail|hard-fail", "When a client certificate's status is unknown (no CRL for its issuer, OCSP responder down, CRL past nextUpdate): soft-fail allows and logs why, hard-fail refuses. Revoked is refused unless off [default: soft-fail]"),
         new("ocsp-timeout", "DURATION", $"Time for one OCSP request to the responder in a client certificate's AIA (answers are cached until nextUpdate); 0 = no OCSP, CRLs only [default: {ValueSyntax.FormatDuration(RevocationOptions.DefaultOcspTimeout)}]"),
-        new("gateway", "ADDR:PORT", "An exit node (fastrelay gateway) for the routes' tunnel:HOST:PORT targets; all are active, new streams are spread across them. Repeatable [default: none]", Repeatable: true),
+        new("gateway", "ADDR:PORT", "An exit node (fastrelay gateway) for the routes' tunnel:HOST:PORT targets; all are active, new streams are spread across them. Without one (and no tunnel: route) the other tunnel flags are checked, then ignored with a warning. Repeatable [default: none]", Repeatable: true),
         new("tunnel-key", "FILE", "This node's static X25519 private key, written by fastrelay keygen --out FILE [default: none; required with --gateway]"),
         new("gateway-key", "BASE64", "A pinned gateway public key (what fastrelay keygen printed for it); a gateway whose key is not listed is refused. Repeatable; or use --tunnel-ca [default: none]", Repeatable: true),
         .. TunnelFlags.Shared,

@@ -22,7 +22,7 @@ internal static class ConfigChanges
         var (options, errors) = rebuild();
         if (options is null)
         {
-            return (false, $"config: {errors.Count} errors, nothing changes (the running routes stay): {string.Join("; ", errors)}");
+            return (false, $"config: {errors.Count} error{(errors.Count == 1 ? "" : "s")}, nothing changes (the running routes stay): {string.Join("; ", errors)}");
         }
 
         var routes = applyRoutes?.Invoke(options);

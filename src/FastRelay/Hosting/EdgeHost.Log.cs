@@ -1,3 +1,4 @@
+using FastRelay.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Hosting;
@@ -17,6 +18,10 @@ internal static partial class EdgeHost
         [LoggerMessage(EventId = 1, EventName = "Starting", Level = LogLevel.Information,
             Message = "FastRelay {Version} edge running: {Listeners} listeners, {Routes} routes")]
         public static partial void Started(ILogger logger, string version, int listeners, int routes);
+
+        [LoggerMessage(EventId = 7, EventName = "SettingIgnored", Level = LogLevel.Warning,
+            Message = "{Setting}")]
+        public static partial void SettingIgnored(ILogger logger, ConfigError setting);
 
         [LoggerMessage(EventId = 3, EventName = "Stopped", Level = LogLevel.Information,
             Message = "Stopped; {Connections} connections were served; {BufferBlocks} buffer blocks were created, {Gen0Collections} gen0 GCs ran, {AllocatedKiB} KiB were allocated in all")]

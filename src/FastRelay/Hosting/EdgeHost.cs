@@ -135,6 +135,10 @@ internal static partial class EdgeHost
         // Step 5: answer the next restart.
         await using var handoff = StartHandoff(options, new EdgeRestart(server, admin, () => state.Drain!("handoff")), logger);
         Log.Started(logger, version, options.Listeners.Count, options.Routes.Count);
+        foreach (var ignored in options.Ignored)
+        {
+            Log.SettingIgnored(logger, ignored);
+        }
         NotifySystemd(notifier, logger, $"READY=1\nMAINPID={Environment.ProcessId}\nSTATUS=serving {options.Listeners.Count} listeners");
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>

@@ -106,6 +106,18 @@ public sealed class EdgeOptionsReaderTests
     }
 
     [Fact]
+    public void Read_RouteWithSeveralBadTargets_NamesEach_AndTheListenerIsNotBlamed()
+    {
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", "a@127.0.0.1:1"), Flag("route", "a=10.0.0.1:99999,nohost,10.0.0.2:80,10.0.0.3")]));
+
+        var line = Assert.Single(error.Errors).ToString();
+        Assert.StartsWith("--route 'a=10.0.0.1:99999,nohost,10.0.0.2:80,10.0.0.3': target '10.0.0.1:99999': port must be", line, StringComparison.Ordinal);
+        Assert.Contains("; target 'nohost': ", line, StringComparison.Ordinal);
+        Assert.Contains("; target '10.0.0.3': ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.0.2:80'", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_ListenWithoutServiceAndSeveralRoutes_AsksToNameTheService()
     {
         var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read(

@@ -145,11 +145,23 @@ public sealed class TunnelOptionsReaderTests
     }
 
     [Fact]
-    public void Read_TunnelFlagsWithoutGateway_SaysTheyNeedOne()
+    public void Read_TunnelFlagsWithoutGateway_AreCheckedThenIgnored()
     {
-        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:8080"), Flag("route", "a=10.0.0.1:80"), Flag("keepalive", "4")]));
+        // cli.md's pool defaults on an edge with no gateway: a shared unit file must start; each flag is named once.
+        var options = EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:80"), Flag("route", "a=h:1"), Flag("keepalive", "32"),
+            Flag("keepalive-timeout", "75s"), Flag("keepalive-requests", "100"), Flag("tunnel-key", "edge.key")]);
 
-        Assert.Contains(error.Errors, e => e.Path == "--gateway" && e.Expected.Contains("--keepalive", StringComparison.Ordinal));
+        Assert.Null(options.Tunnel);
+        Assert.Equal(["keepalive", "keepalive-timeout", "keepalive-requests", "tunnel-key"], options.Ignored.Select(i => i.Path.TrimStart('-')));
+        Assert.All(options.Ignored, i => Assert.Contains("has no effect without --gateway", i.ToString(), StringComparison.Ordinal));
+        Assert.Equal("--keepalive-timeout '75s': has no effect without --gateway (no route uses the tunnel); ignored", options.Ignored[1].ToString());
+
+        // A bad value is still an error, and only that one: no knock-on "key required" errors.
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:80"), Flag("route", "a=h:1"), Flag("keepalive-timeout", "forever")]));
+        Assert.StartsWith("--keepalive-timeout 'forever'", Assert.Single(error.Errors).ToString(), StringComparison.Ordinal);
+
+        // Without tunnel flags nothing is ignored.
+        Assert.Empty(EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:80"), Flag("route", "a=h:1")]).Ignored);
     }
 
     [Fact]

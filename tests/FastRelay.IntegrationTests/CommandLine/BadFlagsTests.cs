@@ -177,6 +177,29 @@ public sealed class BadFlagsTests
     }
 
     [Fact]
+    public async Task Edge_ConfigWithByteOrderMark_IsRead_AndADirectoryIsNamedAsOne()
+    {
+        // Windows editors save UTF-8 with a BOM: the file is read past it (the bad value below proves the keys were seen).
+        var path = Path.Combine(Path.GetTempPath(), $"fastrelay-{Guid.NewGuid():N}.json");
+        await File.WriteAllBytesAsync(path, [0xEF, 0xBB, 0xBF, .. """{ "listen": ["127.0.0.1:0"], "route": "a=127.0.0.1:1", "idleTimeout": "never" }"""u8]);
+        try
+        {
+            using var relay = await FastRelayProcess.RunAsync("edge", "--config", path);
+            Assert.Equal(2, await relay.WaitForExitAsync());
+            Assert.Contains($"{Path.GetFileName(path)}: idleTimeout 'never'", relay.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("expected a JSON object", relay.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        using var directory = await FastRelayProcess.RunAsync("edge", "--config", Path.GetTempPath());
+        Assert.Equal(2, await directory.WaitForExitAsync());
+        Assert.Contains("it is a directory; expected a JSON file", directory.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Edge_MissingConfigFile_Exit2_SaysCannotRead()
     {
         using var relay = await FastRelayProcess.RunAsync("edge", "--config", "/nonexistent/edge.json");

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using FastRelay.Backends;
 using FastRelay.TestKit;
 
 namespace FastRelay.IntegrationTests.Tunnel;
@@ -31,6 +34,25 @@ public sealed class TunnelFlagsTests
         Assert.Equal(2, await edge.WaitForExitAsync());
         Assert.Contains("route 'api' has tunnel: targets, which need at least one gateway", edge.StandardError, StringComparison.Ordinal);
         Assert.Contains("--keepalive '-3'", edge.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_PoolFlagsWithoutGateway_StartAndWarn()
+    {
+        // cli.md's pool defaults in a unit file shared with edges that have no gateway: the edge serves and says so.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var edge = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--audit", "off",
+            "--keepalive", "32", "--keepalive-timeout", "75s", "--keepalive-requests", "100");
+        await edge.WaitUntilListeningAsync(listen);
+
+        using var client = await SocketTestExtensions.ConnectAsync(listen);
+        await client.SendAsync(new byte[] { 7 }, SocketFlags.None);
+        Assert.Equal(7, (await client.ReceiveExactlyAsync(1))[0]);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.StandardOutput.Contains(
+            "--keepalive-timeout '75s': has no effect without --gateway (no route uses the tunnel); ignored", StringComparison.Ordinal)), edge.StandardOutput);
+        Assert.Contains("--keepalive '32': has no effect", edge.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("--tunnel-key", edge.StandardOutput + edge.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
