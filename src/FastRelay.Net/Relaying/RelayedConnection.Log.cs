@@ -33,9 +33,9 @@ internal sealed partial class RelayedConnection
         public static partial void ConnectionRateLimited(ILogger logger, long connectionId, string service, IPEndPoint client, RateDecision decision);
 
         [LoggerMessage(EventId = 400, EventName = nameof(EventIds.TlsHandshakeCompleted), Level = LogLevel.Debug,
-            Message = "Connection {ConnectionId}: TLS {Protocol} {CipherSuite}, SNI {ServerName}, service {Service}, client certificate {ClientCertificate}, {HandshakeMs:0.0} ms")]
+            Message = "Connection {ConnectionId}: TLS {Protocol} {CipherSuite}, SNI {ServerName}, service {Service}, client certificate {Identity} sha256 {CertificateSha256}, {HandshakeMs:0.0} ms")]
         public static partial void HandshakeCompleted(ILogger logger, long connectionId, SslProtocols protocol, TlsCipherSuite cipherSuite, string? serverName,
-            string service, string clientCertificate, double handshakeMs);
+            string service, object identity, string certificateSha256, double handshakeMs);
 
         // The TLS 1.3 trap: a rejected client only sees EOF on its first read, so the reason must be here.
         [LoggerMessage(EventId = 401, EventName = nameof(EventIds.TlsHandshakeRefused), Level = LogLevel.Information,

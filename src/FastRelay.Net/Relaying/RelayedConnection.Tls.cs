@@ -6,7 +6,6 @@ using FastRelay.Observing;
 using FastRelay.RateLimiting;
 using FastRelay.Tls;
 using FastRelay.Tls.Native;
-using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Relaying;
 
@@ -63,11 +62,9 @@ internal sealed partial class RelayedConnection
         _service = service;
         context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, clientEndPoint, localEndPoint,
             service, Identity: _identity, CertificateSha256: _certificateSha256, Detail: Handshake.ServerName, Elapsed: elapsed));
-        if (context.Logger.IsEnabled(LogLevel.Debug))
-        {
-            var certificate = _identity is null ? "not asked for (no --client-ca)" : $"{_identity} sha256 {_certificateSha256}";
-            Log.HandshakeCompleted(context.Logger, Id, stream.SslProtocol, stream.NegotiatedCipherSuite, Handshake.ServerName, service, certificate, elapsed.TotalMilliseconds);
-        }
+        // The same two fields (Identity, CertificateSha256) with or without client certificates, for JSON log readers.
+        Log.HandshakeCompleted(context.Logger, Id, stream.SslProtocol, stream.NegotiatedCipherSuite, Handshake.ServerName, service,
+            _identity ?? (object)"not asked for (no --client-ca)", _certificateSha256 ?? "-", elapsed.TotalMilliseconds);
         return null;
 
         async Task<CloseReason?> RefuseAsync(CloseReason reason, string detail, Checkpoint? checkpoint, Filtering.FilterRule? rule)

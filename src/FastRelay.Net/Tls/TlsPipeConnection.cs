@@ -23,7 +23,7 @@ namespace FastRelay.Tls;
 /// the socket when it has nothing buffered and releases its own buffer while idle).</para>
 /// <para><see cref="Abort"/> is thread-safe; the rest is for the one owner of the connection.</para>
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Pooled: the stream lives from Attach to CloseAsync, which disposes it")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Pooled: the SslStream lives from Attach to CloseAsync, which disposes it; the transport under it is reused for the pool's life and finalized if the pool drops the connection")]
 internal sealed class TlsPipeConnection : IPipeConnection
 {
     /// <summary>The largest TLS record payload: a read this big means more is probably buffered (RFC 8446 section 5.1).</summary>

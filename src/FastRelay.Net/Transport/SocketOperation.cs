@@ -48,12 +48,16 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
             return false;
         }
 
-        result = Run(socket, buffer, cancellationToken);
-        if (result.IsCompleted)
+        // Decided by what the kernel call returned, never by asking a pending result whether it is done yet: it may
+        // complete on another thread in between, and then nothing would take its result and free this object.
+        if (Start(socket, buffer, cancellationToken, out var transferred, out var failure))
         {
-            Volatile.Write(ref _busy, 0); // Completed at once: nothing will call GetResult on this object.
+            result = new ValueTask<int>(this, _core.Version);
+            return true;
         }
 
+        Volatile.Write(ref _busy, 0); // Over at once: nothing will call GetResult on this object.
+        result = failure is null ? new ValueTask<int>(transferred) : ValueTask.FromException<int>(failure);
         return true;
     }
 
@@ -63,24 +67,31 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
     /// </summary>
     public bool TrySend(Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken, out ValueTask result)
     {
-        if (!TryRun(socket, MemoryMarshal.AsMemory(buffer), cancellationToken, out var counted))
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
             result = default;
             return false;
         }
 
-        // Pending: this object is the source again, without the count (its version stays until GetResult).
-        result = counted.IsCompletedSuccessfully ? ValueTask.CompletedTask
-            : counted.IsCompleted ? new ValueTask(counted.AsTask())
-            : new ValueTask(this, _core.Version);
+        if (Start(socket, MemoryMarshal.AsMemory(buffer), cancellationToken, out _, out var failure))
+        {
+            result = new ValueTask(this, _core.Version); // This object is the source, without the count.
+            return true;
+        }
+
+        Volatile.Write(ref _busy, 0);
+        result = failure is null ? ValueTask.CompletedTask : ValueTask.FromException(failure);
         return true;
     }
 
-    private ValueTask<int> Run(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    // True when the call is pending (its end comes through OnCompleted); else it is over, with its count or failure.
+    private bool Start(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken, out int transferred, out Exception? failure)
     {
+        transferred = 0;
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromCanceled<int>(cancellationToken);
+            failure = new OperationCanceledException(cancellationToken);
+            return false;
         }
 
         _core.Reset();
@@ -91,26 +102,33 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
             _cancellation = cancellationToken.UnsafeRegister(static state => ((SocketOperation)state!).ShutDown(), this);
         }
 
-        bool pending;
         try
         {
-            pending = _receive ? socket.ReceiveAsync(this) : socket.SendAsync(this);
+            if (_receive ? socket.ReceiveAsync(this) : socket.SendAsync(this))
+            {
+                failure = null;
+                return true;
+            }
         }
-        catch (ObjectDisposedException ex)
+        catch (Exception ex)
         {
+            // Disposed (Abort from another thread), or the runtime refused to start the call: no operation is
+            // pending, so this object is free again. The callers catch IOException and ObjectDisposedException.
             Finish();
-            return ValueTask.FromException<int>(ex);
-        }
-
-        if (pending)
-        {
-            return new ValueTask<int>(this, _core.Version);
+            failure = ex switch
+            {
+                ObjectDisposedException => ex,
+                SocketException socketError => CreateException(socketError.SocketErrorCode),
+                _ => new IOException($"The transport connection could not start a {(_receive ? "receive" : "send")}: {ex.Message}", ex),
+            };
+            return false;
         }
 
         var error = SocketError;
-        var transferred = BytesTransferred;
+        transferred = BytesTransferred;
         Finish();
-        return error == SocketError.Success ? new ValueTask<int>(transferred) : ValueTask.FromException<int>(CreateException(error));
+        failure = error == SocketError.Success ? null : CreateException(error);
+        return false;
     }
 
     /// <inheritdoc />
@@ -131,6 +149,12 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
 
     int IValueTaskSource<int>.GetResult(short token)
     {
+        if (token != _core.Version)
+        {
+            // Awaited twice: the later call this object now runs is not this caller's to free.
+            throw new InvalidOperationException("a SocketOperation result was taken twice");
+        }
+
         try
         {
             return _core.GetResult(token);

@@ -27,8 +27,10 @@ internal sealed class SocketPipeConnection : IPipeConnection
     private readonly Pipe _receive;
     private readonly Pipe _send;
     private readonly int _readBytes;
-    private readonly SocketOperation _receiveCall = new(receive: true); // Reused calls: a reset costs no rendered stack trace (SocketOperation).
-    private readonly SocketOperation _sendCall = new(receive: false);
+    // Reused calls (a reset costs no rendered stack trace: SocketOperation), made on the first Start: a connection
+    // the epoll path carries never starts these pipes, and must not pay ~0.6 KiB for them.
+    private SocketOperation? _receiveCall;
+    private SocketOperation? _sendCall;
     private Socket? _socket;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _sendLoop = Task.CompletedTask;
@@ -57,6 +59,8 @@ internal sealed class SocketPipeConnection : IPipeConnection
         ArgumentNullException.ThrowIfNull(socket);
         _socket = socket;
         _aborted = 0;
+        _receiveCall ??= new SocketOperation(receive: true);
+        _sendCall ??= new SocketOperation(receive: false);
         _receiveLoop = ReceiveLoopAsync(socket);
         _sendLoop = SendLoopAsync(socket);
     }
@@ -223,11 +227,11 @@ internal sealed class SocketPipeConnection : IPipeConnection
 
     // The loops never overlap their own calls, so the reused operation is always free; the socket's call is the fallback.
     private ValueTask<int> ReceiveAsync(Socket socket, Memory<byte> memory) =>
-        _receiveCall.TryRun(socket, memory, default, out var result) ? result : socket.ReceiveAsync(memory, SocketFlags.None);
+        _receiveCall!.TryRun(socket, memory, default, out var result) ? result : socket.ReceiveAsync(memory, SocketFlags.None);
 
     private ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> memory)
     {
-        if (_sendCall.TrySend(socket, memory, default, out var result))
+        if (_sendCall!.TrySend(socket, memory, default, out var result))
         {
             return result;
         }

@@ -55,9 +55,7 @@ internal sealed class SocketStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var socket = Socket;
-        return _receive.TryRun(socket, buffer, cancellationToken, out var result)
-            ? result
-            : socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken); // Overlapping reads: not SslStream's pattern; still correct.
+        return _receive.TryRun(socket, buffer, cancellationToken, out var result) ? result : ReadOverlappingAsync(socket, buffer, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -140,6 +138,19 @@ internal sealed class SocketStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    // Overlapping reads are not SslStream's pattern; still correct, and failing as the class promises.
+    private static async ValueTask<int> ReadOverlappingAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            throw new IOException($"Unable to read data from the transport connection: {ex.Message}.", ex);
+        }
     }
 
     private static async ValueTask WriteOverlappingAsync(Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)

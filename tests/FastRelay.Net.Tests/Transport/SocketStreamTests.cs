@@ -116,21 +116,64 @@ public sealed class SocketStreamTests
     }
 
     [Fact]
-    public async Task OverlappingWrites_BothArriveWhole()
+    public async Task OverlappingWrites_BothArriveWhole_InOrder()
     {
         // SslStream may answer a KeyUpdate while the send loop writes: the second write must not break the first.
         var (socket, peer) = await ConnectedPairAsync();
         using var stream = new SocketStream();
         stream.Attach(socket);
-        var first = stream.WriteAsync(new byte[64 << 20]).AsTask(); // Stalls: nobody reads yet, and 64 MiB fits no socket buffer.
+        var first = stream.WriteAsync(Enumerable.Repeat((byte)0x11, 64 << 20).ToArray()).AsTask(); // Stalls: 64 MiB fits no socket buffer.
         await Task.Delay(50);
         Assert.False(first.IsCompleted);
-        var second = stream.WriteAsync(new byte[1 << 20]).AsTask();
+        var second = stream.WriteAsync(Enumerable.Repeat((byte)0x22, 1 << 20).ToArray()).AsTask(); // The socket's own call: the operation is busy.
 
         var received = await ReceiveAllAsync(peer, 65 << 20).WithTimeout();
         await Task.WhenAll(first, second).WithTimeout();
         Assert.Equal(65 << 20, received.Length);
+        Assert.True(received.AsSpan(0, 64 << 20).IndexOfAnyExcept((byte)0x11) < 0, "the first write's bytes were interleaved");
+        Assert.True(received.AsSpan(64 << 20).IndexOfAnyExcept((byte)0x22) < 0, "the second write's bytes were interleaved");
         Close(socket, peer);
+    }
+
+    [Fact]
+    public async Task ATokenCancelledAfterItsReadEnded_LeavesTheConnectionAlone()
+    {
+        // The registration must end with the call: a later deadline must not shut down a connection that is in use.
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        using var deadline = new CancellationTokenSource();
+        var buffer = new byte[16];
+        var reading = stream.ReadAsync(buffer, deadline.Token).AsTask();
+        await peer.SendAsync(new byte[] { 1 }, SocketFlags.None);
+        Assert.Equal(1, await reading.WithTimeout());
+
+        await deadline.CancelAsync();
+
+        await peer.SendAsync(new byte[] { 2 }, SocketFlags.None);
+        Assert.Equal(1, await stream.ReadAsync(buffer).AsTask().WithTimeout());
+        Assert.Equal(2, buffer[0]);
+        await stream.WriteAsync(new byte[] { 3 }).AsTask().WithTimeout();
+        Assert.Equal(3, (await peer.ReceiveExactlyAsync(1))[0]);
+        Close(socket, peer);
+    }
+
+    [Fact]
+    public async Task SocketDisposedUnderAPendingRead_EndsIt_AndTheNextReadSaysDisposed()
+    {
+        // The connection's Abort disposes the socket from another thread.
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        var reading = stream.ReadAsync(new byte[16]).AsTask();
+        await Task.Delay(50);
+
+        socket.Dispose();
+
+        var ended = await Record.ExceptionAsync(() => reading.WithTimeout());
+        Assert.True(ended is IOException or ObjectDisposedException, $"the pending read ended with {ended}");
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => _ = await stream.ReadAsync(new byte[16]));
+        peer.Dispose();
     }
 
     [Fact]
