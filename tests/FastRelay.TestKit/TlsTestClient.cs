@@ -76,4 +76,12 @@ public static class TlsTestClient
         Sockets.TryGetValue(stream, out var socket);
         socket!.Shutdown(SocketShutdown.Send);
     }
+
+    /// <summary>Ends the connection with a TCP reset (linger 0), no close_notify: a client that crashed or gave up.</summary>
+    public static void Reset(this SslStream stream)
+    {
+        Sockets.TryGetValue(stream, out var socket);
+        socket!.LingerState = new LingerOption(true, 0);
+        socket.Close();
+    }
 }

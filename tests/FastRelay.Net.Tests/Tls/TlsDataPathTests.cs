@@ -106,6 +106,31 @@ public sealed class TlsDataPathTests(PkiFixture fixture) : IClassFixture<PkiFixt
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.Completed] == 1));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClientReset_UpstreamIsClosed_ReasonIsClientReset(bool resetQueuedBeforeTheRead)
+    {
+        // Both ways a reset reaches the edge's read (under SslStream, through Transport/SocketStream): while the read
+        // waits, or already queued when the read starts (the relay is busy sending to the upstream meanwhile).
+        using var backend = new ManualBackend();
+        await using var edge = TestEdge.StartTls(_pki, backend.Target);
+        var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, _pki, _pki.Client);
+        using var upstream = await backend.AcceptAsync();
+        await tls.WriteAsync(new byte[resetQueuedBeforeTheRead ? 4 << 20 : 100]);
+        if (!resetQueuedBeforeTheRead)
+        {
+            _ = await upstream.ReceiveExactlyAsync(100); // The edge's next read now waits.
+        }
+
+        tls.Reset();
+
+        Assert.True(await DrainUntilClosedAsync(upstream), "the upstream was not closed after the client's reset");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.ClientReset] == 1), $"closed: {edge.Server.Closed}");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 0));
+        await tls.DisposeAsync();
+    }
+
     [Fact]
     public async Task UpstreamReset_ResetsTheTlsClient()
     {
@@ -149,6 +174,28 @@ public sealed class TlsDataPathTests(PkiFixture fixture) : IClassFixture<PkiFixt
         await using var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), clientCa: false);
         await MutualTlsTests.AssertEchoesAsync(edge, _pki, null!);
     }
+
+    // Reads whatever the edge still forwards until it closes or resets the upstream; false if it never does.
+    private static async Task<bool> DrainUntilClosedAsync(Socket upstream)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await upstream.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TestTimeouts.Default) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>
@@ -188,7 +235,3 @@ public sealed class TlsAllocationTests(PkiFixture fixture) : IClassFixture<PkiFi
         Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated in the process for 112 MiB through TLS");
     }
 }
-
-/// <summary>Runs <see cref="TlsAllocationTests"/> with nothing else in parallel.</summary>
-[CollectionDefinition(nameof(TlsAllocationTests), DisableParallelization = true)]
-public sealed class TlsAllocationCollection;
