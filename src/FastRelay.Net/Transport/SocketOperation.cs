@@ -35,6 +35,9 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
         _core.RunContinuationsAsynchronously = false; // Like the runtime's own: the socket engine's thread runs on.
     }
 
+    /// <summary>A call is running or its result has not been taken yet (tests: the operation must be free after each await).</summary>
+    internal bool IsBusy => Volatile.Read(ref _busy) != 0;
+
     /// <summary>
     /// Receives into (or sends all of) <paramref name="buffer"/>; false, with nothing started, while an earlier call
     /// is still running. The result is the byte count (0 on a receive: the peer's FIN, or a zero-byte receive that
@@ -96,14 +99,14 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
 
         _core.Reset();
         _socket = socket;
-        SetBuffer(buffer);
-        if (cancellationToken.CanBeCanceled)
-        {
-            _cancellation = cancellationToken.UnsafeRegister(static state => ((SocketOperation)state!).ShutDown(), this);
-        }
-
         try
         {
+            SetBuffer(buffer);
+            if (cancellationToken.CanBeCanceled)
+            {
+                _cancellation = cancellationToken.UnsafeRegister(static state => ((SocketOperation)state!).ShutDown(), this);
+            }
+
             if (_receive ? socket.ReceiveAsync(this) : socket.SendAsync(this))
             {
                 failure = null;
@@ -136,23 +139,30 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
     {
         var error = SocketError;
         var transferred = BytesTransferred;
-        Finish();
-        if (error == SocketError.Success)
+        try
         {
-            _core.SetResult(transferred);
+            Finish();
         }
-        else
+        finally
         {
-            _core.SetException(CreateException(error));
+            // Whatever happens above, the waiter wakes: this runs on the socket engine's thread.
+            if (error == SocketError.Success)
+            {
+                _core.SetResult(transferred);
+            }
+            else
+            {
+                _core.SetException(CreateException(error));
+            }
         }
     }
 
     int IValueTaskSource<int>.GetResult(short token)
     {
-        if (token != _core.Version)
+        if (token != _core.Version || _core.GetStatus(token) == ValueTaskSourceStatus.Pending)
         {
-            // Awaited twice: the later call this object now runs is not this caller's to free.
-            throw new InvalidOperationException("a SocketOperation result was taken twice");
+            // Awaited twice, or taken (.Result) before the call ended: either way not this caller's to free.
+            throw new InvalidOperationException("a SocketOperation result was taken twice or before its call ended");
         }
 
         try
@@ -183,7 +193,14 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
         _cancellation.Dispose();
         _cancellation = default;
         _socket = null;
-        SetBuffer(Memory<byte>.Empty);
+        try
+        {
+            SetBuffer(Memory<byte>.Empty);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while the call was pending (the runtime then disposes on completion): nothing to let go of.
+        }
     }
 
     private void ShutDown()

@@ -51,6 +51,9 @@ internal sealed class SocketStream : Stream
     /// <summary>Lets go of the socket (the owner closes it); for the next <see cref="Attach"/>.</summary>
     public void Detach() => _socket = null;
 
+    /// <summary>Both operations are free (tests: nothing may stay busy after a call was awaited, or every later call falls back).</summary>
+    internal bool OperationsIdle => !_receive.IsBusy && !_send.IsBusy;
+
     /// <inheritdoc />
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -127,18 +130,6 @@ internal sealed class SocketStream : Stream
 
     /// <inheritdoc />
     public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _receive.Dispose();
-            _send.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 
     // Overlapping reads are not SslStream's pattern; still correct, and failing as the class promises.
     private static async ValueTask<int> ReadOverlappingAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)

@@ -38,12 +38,19 @@ public sealed class SocketStreamTests
         using var stream = new SocketStream();
         stream.Attach(socket);
         Reset(peer);
-        await WaitReadableAsync(socket);
+        Assert.True(await WaitReadableAsync(socket), "the reset never arrived");
 
-        var error = await Assert.ThrowsAsync<IOException>(() => stream.ReadAsync(new byte[16]).AsTask().WithTimeout());
+        var reading = stream.ReadAsync(new byte[16]).AsTask();
+        Assert.True(reading.IsCompleted, "a queued reset fails the read at once");
+        var error = await Assert.ThrowsAsync<IOException>(() => reading);
         var inner = Assert.IsType<SocketException>(error.InnerException);
         Assert.Equal(SocketError.ConnectionReset, inner.SocketErrorCode);
         Assert.Contains("Unable to read data from the transport connection", error.Message, StringComparison.Ordinal);
+
+        // The point of the class: the error was never stamped with a rendered stack trace (the runtime's ValueTask
+        // socket call, and so NetworkStream, stamps one with ExceptionDispatchInfo.SetCurrentStackTrace).
+        Assert.Null(inner.StackTrace);
+        Assert.True(stream.OperationsIdle);
         socket.Dispose();
     }
 
@@ -71,10 +78,11 @@ public sealed class SocketStreamTests
         using var stream = new SocketStream();
         stream.Attach(socket);
         Reset(peer);
-        await WaitReadableAsync(socket);
+        Assert.True(await WaitReadableAsync(socket), "the reset never arrived");
 
         var error = await Assert.ThrowsAsync<IOException>(() => stream.WriteAsync(new byte[64]).AsTask().WithTimeout());
-        Assert.IsType<SocketException>(error.InnerException);
+        Assert.Null(Assert.IsType<SocketException>(error.InnerException).StackTrace);
+        Assert.True(stream.OperationsIdle);
         Assert.Contains("Unable to write data to the transport connection", error.Message, StringComparison.Ordinal);
         socket.Dispose();
     }
@@ -108,10 +116,34 @@ public sealed class SocketStreamTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.ReadAsync(new byte[16], new CancellationToken(canceled: true)).AsTask());
 
-        // The operation was released: the next read works.
+        // The operation was released: the next read works, through it.
+        Assert.True(stream.OperationsIdle);
         await peer.SendAsync(new byte[] { 42 }, SocketFlags.None);
         var buffer = new byte[16];
         Assert.Equal(1, await stream.ReadAsync(buffer).AsTask().WithTimeout());
+        Close(socket, peer);
+    }
+
+    [Fact]
+    public async Task ManyReadsThatWait_AndWrites_LeaveTheOperationsFree()
+    {
+        // Each read waits and completes from the socket engine, as in the relay's steady state: an operation left
+        // busy after its result was taken would send every later call down the runtime's slower path, unnoticed.
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        var buffer = new byte[1];
+        for (var i = 0; i < 300; i++)
+        {
+            var reading = stream.ReadAsync(buffer).AsTask();
+            await peer.SendAsync(new[] { (byte)i }, SocketFlags.None);
+            Assert.Equal(1, await reading.WithTimeout());
+            Assert.True(stream.OperationsIdle, $"busy after read {i}");
+            await stream.WriteAsync(buffer).AsTask().WithTimeout();
+            Assert.True(stream.OperationsIdle, $"busy after write {i}");
+            Assert.Equal((byte)i, (await peer.ReceiveExactlyAsync(1))[0]);
+        }
+
         Close(socket, peer);
     }
 
@@ -201,12 +233,19 @@ public sealed class SocketStreamTests
         peer.Dispose();
     }
 
-    private static async Task WaitReadableAsync(Socket socket)
+    private static async Task<bool> WaitReadableAsync(Socket socket)
     {
-        for (var i = 0; i < 500 && !socket.Poll(0, SelectMode.SelectRead); i++)
+        for (var i = 0; i < 500; i++)
         {
+            if (socket.Poll(0, SelectMode.SelectRead))
+            {
+                return true;
+            }
+
             await Task.Delay(10);
         }
+
+        return false;
     }
 
     private static async Task<byte[]> ReceiveAllAsync(Socket peer, int count)
