@@ -197,9 +197,10 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
         {
             SetBuffer(Memory<byte>.Empty);
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
         {
-            // Disposed while the call was pending (the runtime then disposes on completion): nothing to let go of.
+            // Disposed while the call was pending (the runtime then disposes on completion), or the runtime still
+            // counts a call as running (a start it refused): nothing to let go of, and nothing may throw from here.
         }
     }
 
