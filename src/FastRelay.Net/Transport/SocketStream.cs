@@ -9,7 +9,7 @@ namespace FastRelay.Transport;
 /// </summary>
 /// <remarks>
 /// <para>Why not NetworkStream: its calls report an error that happens at once (a client that reset before the read)
-/// through a stack trace rendered to a string, which made a reset TLS client cost a third more CPU than a clean one
+/// through a stack trace rendered to a string: 15 % of the edge's CPU when every TLS client reset
 /// (<see cref="SocketOperation"/>). NetworkStream is also banned for pipes here, as it ends both directions at once;
 /// this stream never closes, shuts down or disposes the socket, so half-close stays the owner's decision.</para>
 /// <para>One read and one write may run at the same time (SslStream's contract). A second write that overlaps a
