@@ -20,9 +20,10 @@ internal static class TunnelReader
     /// </summary>
     /// <remarks>
     /// Tunnel flags with no <c>--gateway</c> and no <c>tunnel:</c> route have nothing to tune: the counts and durations
-    /// are still checked (key and CA flags are not read), then every one is listed in <paramref name="ignored"/> (logged as warnings at start) and the edge runs
-    /// without a tunnel, as nginx takes <c>keepalive</c> settings for an upstream no location uses. A shared unit file
-    /// or config with the cli.md defaults (<c>--keepalive 32 --keepalive-timeout 75s</c>) then starts on every edge.
+    /// are still checked (key and CA flags are not read), then every one is listed in <paramref name="ignored"/>
+    /// (logged as warnings at start) and the edge runs without a tunnel, as nginx takes <c>keepalive</c> settings for
+    /// an upstream no location uses. A shared unit file or config with the cli.md defaults
+    /// (<c>--keepalive 32 --keepalive-timeout 75s</c>) then starts on every edge.
     /// </remarks>
     public static EdgeTunnelOptions? ReadEdge(IReadOnlyList<RawSetting> settings, ScalarReader scalars, IReadOnlyList<string> tunnelRoutes, List<ConfigError> errors, List<ConfigError> ignored)
     {

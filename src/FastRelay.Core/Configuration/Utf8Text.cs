@@ -8,6 +8,9 @@ namespace FastRelay.Configuration;
 /// </summary>
 public static class Utf8Text
 {
+    /// <summary>3 when the text starts with a UTF-8 byte-order mark (Windows editors write one), else 0: what JSON readers must skip.</summary>
+    public static int ByteOrderMarkLength(ReadOnlySpan<byte> utf8) => utf8.StartsWith("\uFEFF"u8) ? 3 : 0;
+
     /// <summary>The offset of the first byte that is not valid UTF-8, or null when all of it is.</summary>
     public static int? FirstInvalidByte(ReadOnlySpan<byte> utf8)
     {

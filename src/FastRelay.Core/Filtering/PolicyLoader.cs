@@ -33,10 +33,7 @@ internal static partial class PolicyLoader
     /// <exception cref="ConfigException">The text is not valid JSON or not a valid policy; every problem is listed.</exception>
     public static SecurityPolicy Load(ReadOnlySpan<byte> utf8)
     {
-        if (utf8.StartsWith("\uFEFF"u8))
-        {
-            utf8 = utf8[3..];
-        }
+        utf8 = utf8[Utf8Text.ByteOrderMarkLength(utf8)..];
 
         // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException:
         // check it here so a file with a stray byte is a listed error, not a crash on reload.

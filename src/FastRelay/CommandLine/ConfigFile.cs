@@ -47,14 +47,8 @@ internal static class ConfigFile
         JsonDocument document;
         try
         {
-            // A UTF-8 byte order mark (Windows editors write one) is not part of the JSON: the policy loader skips it too.
-            var json = bytes.AsMemory();
-            if (json.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-            {
-                json = json[3..];
-            }
-
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            // A byte-order mark is not part of the JSON (the policy loader skips it the same way).
+            document = JsonDocument.Parse(bytes.AsMemory(Utf8Text.ByteOrderMarkLength(bytes)), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException ex)
         {

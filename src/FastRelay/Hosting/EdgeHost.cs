@@ -139,6 +139,7 @@ internal static partial class EdgeHost
         {
             Log.SettingIgnored(logger, ignored);
         }
+
         NotifySystemd(notifier, logger, $"READY=1\nMAINPID={Environment.ProcessId}\nSTATUS=serving {options.Listeners.Count} listeners");
 
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
