@@ -44,6 +44,47 @@ public sealed class SharedServerContextTests : IClassFixture<PkiFixture>
         }
     }
 
+    [Theory]
+    [InlineData(SslProtocols.Tls13, TlsCipherSuite.TLS_AES_128_GCM_SHA256)]
+    [InlineData(SslProtocols.Tls12, TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)]
+    public async Task AClientOnOpenSslDefaults_GetsAes128_TheServersFirstChoice(SslProtocols protocol, TlsCipherSuite expected)
+    {
+        // OpenSSL's default order (what .NET's client sends) puts AES-256-GCM first: the server's order decides.
+        var material = Load();
+        var (server, client) = await HandshakeAsync(material, protocol, _pki.Client);
+        using (server)
+        using (client)
+        {
+            Assert.Equal(expected, server.NegotiatedCipherSuite);
+            Assert.Equal(expected, client.NegotiatedCipherSuite);
+        }
+    }
+
+    [Theory]
+    [InlineData(TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256)] // Put first: honoured.
+    [InlineData(TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_AES_256_GCM_SHA384)] // The only AES one offered.
+    public async Task AClientThatPutsChaCha20First_GetsChaCha20_ElseTheServersOrderDecides(TlsCipherSuite first, TlsCipherSuite expected)
+    {
+        var material = Load();
+        TlsCipherSuite[] offered = first == TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256
+            ? [TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256, TlsCipherSuite.TLS_AES_128_GCM_SHA256, TlsCipherSuite.TLS_AES_256_GCM_SHA384]
+            : [TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256];
+        var (server, client) = await HandshakeAsync(material, SslProtocols.Tls13, _pki.Client, clientSuites: offered);
+        using (server)
+        using (client)
+        {
+            Assert.Equal(expected, server.NegotiatedCipherSuite);
+        }
+
+        // The per-connection fallback has .NET's server order but not the ChaCha20 exception.
+        var (own, ownClient) = await HandshakeAsync(material, SslProtocols.Tls13, _pki.Client, useShared: false, clientSuites: offered);
+        using (own)
+        using (ownClient)
+        {
+            Assert.Equal(first == TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256 ? TlsCipherSuite.TLS_AES_128_GCM_SHA256 : expected, own.NegotiatedCipherSuite);
+        }
+    }
+
     [Fact]
     public async Task AHandshakeThatForbidsResumption_GetsNoSharedContext_WhichIsWhyOursAllowIt()
     {
@@ -228,7 +269,8 @@ public sealed class SharedServerContextTests : IClassFixture<PkiFixture>
         return TlsMaterial.TryLoad(options, TimeProvider.System, keepChains: false, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
     }
 
-    private static async Task<(SslStream Server, SslStream Client)> HandshakeAsync(TlsMaterial material, SslProtocols protocol, X509Certificate2 clientCertificate, bool useShared = true)
+    private static async Task<(SslStream Server, SslStream Client)> HandshakeAsync(
+        TlsMaterial material, SslProtocols protocol, X509Certificate2 clientCertificate, bool useShared = true, TlsCipherSuite[]? clientSuites = null)
     {
         var (serverEnd, clientEnd) = InMemoryDuplexStream.CreatePair();
         var server = new SslStream(serverEnd, leaveInnerStreamOpen: false);
@@ -246,6 +288,7 @@ public sealed class SharedServerContextTests : IClassFixture<PkiFixture>
                 TargetHost = "edge.test",
                 EnabledSslProtocols = protocol,
                 ClientCertificates = [clientCertificate],
+                CipherSuitesPolicy = clientSuites is null || OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy(clientSuites),
                 RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(material.Server.Leaf.RawData),
             })).WithTimeout();
         return (server, client);

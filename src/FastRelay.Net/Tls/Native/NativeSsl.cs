@@ -38,7 +38,16 @@ internal static partial class NativeSsl
     private const int ExIndexSslCtx = 1;
 
     /// <summary>SSL_OP_NO_TICKET: no TLS 1.2 session tickets.</summary>
-    private const ulong OptionNoTicket = 0x4000;
+    private const ulong OptionNoTicket = 1UL << 14;
+
+    /// <summary>SSL_OP_PRIORITIZE_CHACHA: with server preference, ChaCha20-Poly1305 first when the client lists it first.</summary>
+    private const ulong OptionPrioritizeChaCha = 1UL << 21;
+
+    /// <summary>SSL_OP_CIPHER_SERVER_PREFERENCE: the server's suite order decides, not the client's.</summary>
+    private const ulong OptionServerPreference = 1UL << 22;
+
+    /// <summary>The options <see cref="Configure"/> sets.</summary>
+    public const ulong ConfiguredOptions = OptionNoTicket | OptionServerPreference | OptionPrioritizeChaCha;
 
     /// <summary>Why <see cref="Supported"/> is false ("" when it is true).</summary>
     public static string UnsupportedReason { get; private set; } = ""; // Before ContextField: FindContextField sets it.
@@ -146,7 +155,7 @@ internal static partial class NativeSsl
 
         _ = SSL_CTX_ctrl(ctx, CtrlMode, (nint)ModeReleaseBuffers, 0);
         _ = SSL_CTX_ctrl(ctx, CtrlSetSessionCacheMode, (nint)SessionCacheOff, 0);
-        _ = SSL_CTX_set_options(ctx, OptionNoTicket);
+        _ = SSL_CTX_set_options(ctx, ConfiguredOptions);
         return SSL_CTX_set_num_tickets(ctx, 0) == 1 ? null : "SSL_CTX_set_num_tickets(0) failed";
     }
 
