@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text;
+using FastRelay.Configuration;
 using System.Security.Cryptography.X509Certificates;
 
 namespace FastRelay.Tls;
@@ -7,7 +9,7 @@ namespace FastRelay.Tls;
 internal static class PemFiles
 {
     /// <summary>Largest TLS file read (a CA bundle of a few hundred certificates fits easily).</summary>
-    private const long MaxBytes = 4 << 20;
+    private const int MaxBytes = 4 << 20;
 
     public static string ReadText(string flag, string path)
     {
@@ -16,25 +18,9 @@ internal static class PemFiles
             throw new TlsLoadException($"{flag} '{path}': expected the path of a PEM file");
         }
 
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                throw new TlsLoadException($"{flag} {path}: file not found");
-            }
-
-            if (info.Length > MaxBytes)
-            {
-                throw new TlsLoadException($"{flag} {path}: {info.Length} bytes is too large for a PEM file (at most {MaxBytes >> 20} MiB)");
-            }
-
-            return File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new TlsLoadException($"{flag} {path}: cannot be read ({ex.Message.TrimEnd('.')})", ex);
-        }
+        return OperatorFile.TryRead(path, MaxBytes, "PEM", out var bytes, out var problem)
+            ? Encoding.UTF8.GetString(bytes)
+            : throw new TlsLoadException($"{flag} {path}: {problem}");
     }
 
     /// <summary>Every CERTIFICATE block, in file order; at least one.</summary>

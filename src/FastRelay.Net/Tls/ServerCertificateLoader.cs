@@ -48,14 +48,10 @@ internal static class ServerCertificateLoader
 
     private static void AttachStaple(SslStreamCertificateContext context, string file, X509Certificate2? issuer, DateTimeOffset now)
     {
-        byte[] bytes;
-        try
+        // An OCSP response is a few hundred bytes to a few KiB; 1 MiB leaves room for a responder's certificate chain.
+        if (!OperatorFile.TryRead(file, 1 << 20, "DER OCSP response", out var bytes, out var problem))
         {
-            bytes = File.ReadAllBytes(file);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new TlsLoadException($"--ocsp-staple {file}: cannot read ({ex.Message})", ex);
+            throw new TlsLoadException($"--ocsp-staple {file}: {problem}");
         }
 
         if (!Stapling.OcspStapleValidator.TryValidate(bytes, context.TargetCertificate, issuer, now, out var der, out var nextUpdate, out var error)

@@ -13,16 +13,9 @@ internal static class ConfigFile
     /// <summary>Reads <paramref name="path"/> into raw settings; every problem goes to <paramref name="errors"/>.</summary>
     public static List<RawSetting> Read(string path, IReadOnlyList<FlagSpec> flags, List<ConfigError> errors, IEnumerable<string>? planned = null)
     {
-        byte[] bytes;
-        try
+        if (!OperatorFile.TryRead(path, 4 << 20, "JSON", out var bytes, out var problem))
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // .NET says "access denied" for a directory: name what it is.
-            var why = Directory.Exists(path) ? "it is a directory; expected a JSON file" : $"cannot read the file: {ex.Message}";
-            errors.Add(new ConfigError("--config", path, why));
+            errors.Add(new ConfigError("--config", path, problem));
             return [];
         }
 

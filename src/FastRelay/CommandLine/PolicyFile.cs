@@ -6,17 +6,15 @@ namespace FastRelay.CommandLine;
 /// <summary>Reads a policy file for the <c>policy</c> commands: the exe reads the bytes, Core validates them.</summary>
 internal static class PolicyFile
 {
+    // Thousands of rules take a few MiB of JSON; the bound is for a wrong path (/dev/zero, a log), read at start and on every reload.
+    private const int MaxBytes = 16 << 20;
+
     /// <summary>Loads <paramref name="path"/>; on failure every problem is in <paramref name="errors"/>, one line each.</summary>
     public static SecurityPolicy? TryLoad(string path, List<string> errors)
     {
-        byte[] bytes;
-        try
+        if (!OperatorFile.TryRead(path, MaxBytes, "policy JSON", out var bytes, out var problem))
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            errors.Add(new ConfigError("FILE", path, $"cannot read the file: {ex.Message}").ToString());
+            errors.Add(problem); // The callers name the file.
             return null;
         }
 

@@ -58,11 +58,15 @@ internal static class TunnelIdentityLoader
         TunnelKeyFile.TryLoad(path, out var keyPair, out var keyError, out _);
         if (keyPair is null)
         {
-            errors.Add($"--tunnel-key '{path}': {keyError}");
+            errors.Add(KeyFileError(path, keyError));
         }
 
         keyPair?.Dispose();
     }
+
+    // TunnelKeyFile names the file itself (keygen prints its errors alone); here the flag comes first, the path once.
+    private static string KeyFileError(string path, string? error) =>
+        $"--tunnel-key '{path}': {(error is not null && error.StartsWith($"tunnel key file '{path}': ", StringComparison.Ordinal) ? error[$"tunnel key file '{path}': ".Length..] : error)}";
 
     /// <summary>The identity, or null with one line per problem added to <paramref name="errors"/>.</summary>
     /// <param name="options">The identity flags.</param>
@@ -76,7 +80,7 @@ internal static class TunnelIdentityLoader
         TunnelKeyFile.TryLoad(options.KeyFile, out var keyPair, out var keyError, out var exposed);
         if (keyPair is null)
         {
-            errors.Add($"--tunnel-key '{options.KeyFile}': {keyError}");
+            errors.Add(KeyFileError(options.KeyFile, keyError));
         }
         else if (exposed is not null && warn)
         {

@@ -37,8 +37,8 @@ public sealed class BadFlagsTests
         Assert.Equal(2, await edge.WaitForExitAsync());
         Assert.Contains("3 configuration errors", edge.StandardError, StringComparison.Ordinal);
         Assert.Contains("--log-level 'bogus'", edge.StandardError, StringComparison.Ordinal);
-        Assert.Contains($"--crl {missing}.crl: cannot read", edge.StandardError, StringComparison.Ordinal);
-        Assert.Contains($"--ocsp-staple {missing}.der: cannot read", edge.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--crl {missing}.crl: file not found", edge.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--ocsp-staple {missing}.der: file not found", edge.StandardError, StringComparison.Ordinal);
 
         foreach (var (flag, empty) in new[] { ("--crl", "--client-ca"), ("--client-ca", "--crl") })
         {
@@ -200,11 +200,42 @@ public sealed class BadFlagsTests
     }
 
     [Fact]
-    public async Task Edge_MissingConfigFile_Exit2_SaysCannotRead()
+    public async Task EndlessFiles_AreRefusedAsTooLarge_NotReadIntoMemory()
+    {
+        // /dev/zero never ends: read whole, it took 4 GB and an unhandled OutOfMemoryException. Every file input is
+        // bounded; the error names the flag, the file and the limit.
+        using var pki = TestCertificates.Create();
+        using var config = await FastRelayProcess.RunAsync("edge", "--config", "/dev/zero");
+        using var files = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ServerKeyFile, "--client-ca", pki.CaFile, "--crl", "/dev/zero",
+            "--ocsp-staple", "/dev/zero", "--policy", "/dev/zero", "--admin", "off", "--audit", "off");
+        using var pem = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", "/dev/zero", "--tls-key", pki.ServerKeyFile, "--admin", "off", "--audit", "off");
+        using var check = await FastRelayProcess.RunAsync("policy", "check", "/dev/zero");
+
+        Assert.Equal(2, await config.WaitForExitAsync());
+        Assert.Contains("--config '/dev/zero': too large for a JSON file (more than 4 MiB)", config.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await files.WaitForExitAsync());
+        Assert.Contains("--crl /dev/zero: too large for a CRL file (more than 64 MiB)", files.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--ocsp-staple /dev/zero: too large for a DER OCSP response file (more than 1 MiB)", files.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--policy /dev/zero: too large for a policy JSON file (more than 16 MiB)", files.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await pem.WaitForExitAsync());
+        Assert.Contains("--tls-cert /dev/zero: too large for a PEM file (more than 4 MiB)", pem.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await check.WaitForExitAsync());
+        Assert.Contains("too large for a policy JSON file (more than 16 MiB)", check.StandardError, StringComparison.Ordinal);
+        foreach (var process in new[] { config, files, pem, check })
+        {
+            Assert.DoesNotContain("Unhandled exception", process.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", process.StandardError, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Edge_MissingConfigFile_Exit2_SaysFileNotFound()
     {
         using var relay = await FastRelayProcess.RunAsync("edge", "--config", "/nonexistent/edge.json");
         Assert.Equal(2, await relay.WaitForExitAsync());
-        Assert.Contains("--config '/nonexistent/edge.json': cannot read", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--config '/nonexistent/edge.json': file not found", relay.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]

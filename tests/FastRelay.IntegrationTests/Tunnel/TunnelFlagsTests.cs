@@ -62,7 +62,8 @@ public sealed class TunnelFlagsTests
             "--tunnel-key", "/nonexistent/edge.key", "--gateway-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
 
         Assert.Equal(2, await edge.WaitForExitAsync());
-        Assert.Contains("--tunnel-key '/nonexistent/edge.key'", edge.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--tunnel-key '/nonexistent/edge.key': file not found", edge.StandardError, StringComparison.Ordinal);
+        Assert.Single(edge.StandardError.Split("/nonexistent/edge.key")[1..]); // The flag, then the path once.
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class TunnelFlagsTests
             "--tunnel-ca", ca, "--tunnel-cert", cert, "--tunnel-cert-key", key, "--tunnel-crl", "/nonexistent/tunnel.crl", "--tunnel-crl", bad);
 
         Assert.Equal(2, await gateway.WaitForExitAsync());
-        Assert.Contains("--tunnel-crl /nonexistent/tunnel.crl: cannot read", gateway.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--tunnel-crl /nonexistent/tunnel.crl: file not found", gateway.StandardError, StringComparison.Ordinal);
         Assert.Contains($"--tunnel-crl {bad}: ", gateway.StandardError, StringComparison.Ordinal);
         Assert.Contains("PEM or DER", gateway.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", gateway.StandardError, StringComparison.Ordinal);

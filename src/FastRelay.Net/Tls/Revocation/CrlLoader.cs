@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using FastRelay.Configuration;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Security.Certificates;
 using Org.BouncyCastle.X509;
@@ -12,6 +13,10 @@ namespace FastRelay.Tls.Revocation;
 /// </summary>
 internal static class CrlLoader
 {
+    // A CRL lists every revoked serial the CA still vouches for: enterprise CRLs are kilobytes, the largest public
+    // ones tens of megabytes.
+    private const int MaxBytes = 64 << 20;
+
     /// <summary>Loads <paramref name="path"/>; throws <see cref="RevocationLoadException"/> naming the file and the problem.</summary>
     /// <param name="path">The CRL file.</param>
     /// <param name="trustedCas">The CAs one of which must have signed it.</param>
@@ -19,14 +24,9 @@ internal static class CrlLoader
     /// <param name="bundleFlag">The flag of the CA bundle, for the errors (<c>--client-ca</c>, <c>--tunnel-ca</c>).</param>
     public static LoadedCrl Load(string path, X509Certificate2Collection trustedCas, string flag = "--crl", string bundleFlag = "--client-ca")
     {
-        byte[] bytes;
-        try
+        if (!OperatorFile.TryRead(path, MaxBytes, "CRL", out var bytes, out var problem))
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new RevocationLoadException($"{flag} {path}: cannot read ({ex.Message})", ex);
+            throw new RevocationLoadException($"{flag} {path}: {problem}");
         }
 
         X509Crl crl;

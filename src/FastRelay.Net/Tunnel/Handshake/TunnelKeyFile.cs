@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FastRelay.Configuration;
 using FastRelay.Tunnel.Noise;
 
 namespace FastRelay.Tunnel.Handshake;
@@ -25,10 +26,17 @@ public static class TunnelKeyFile
         ArgumentNullException.ThrowIfNull(path);
         keyPair = null;
         warning = null;
-        string text;
+        // The key is one line of 44 characters; 64 KiB bounds what a wrong path (a log, /dev/zero) can make us read.
+        if (!OperatorFile.TryRead(path, 64 << 10, "key", out var bytes, out var problem))
+        {
+            error = $"tunnel key file '{path}': {problem}";
+            return false;
+        }
+
+        var text = Encoding.ASCII.GetString(bytes);
+        CryptographicOperations.ZeroMemory(bytes);
         try
         {
-            text = File.ReadAllText(path, Encoding.ASCII);
             if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & OthersMask) != 0)
             {
                 warning = $"tunnel key file '{path}' is accessible by group or others; run: chmod 600 '{path}'";
@@ -36,8 +44,7 @@ public static class TunnelKeyFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error = $"tunnel key file '{path}': {e.Message}";
-            return false;
+            // Read a moment ago: gone or changed since. The key was read; only the mode check is skipped.
         }
 
         return TryParse(text, path, out keyPair, out error);

@@ -84,7 +84,7 @@ public sealed class TunnelRevocationTests : IDisposable
 
         Assert.Contains($"--tunnel-crl {bad}: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("expected a CRL in PEM or DER", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"--tunnel-crl {missing}: cannot read", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"--tunnel-crl {missing}: file not found", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
