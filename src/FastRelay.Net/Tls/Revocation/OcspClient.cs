@@ -21,6 +21,13 @@ namespace FastRelay.Tls.Revocation;
 /// <remarks>Thread-safe. Never throws for a lookup outcome: failures are <see cref="OcspStatus.Failed"/> with the reason.</remarks>
 internal sealed class OcspClient(HttpClient http, TimeSpan timeout, TimeProvider time)
 {
+    /// <summary>
+    /// The largest answer read: the HttpClient's <see cref="HttpClient.MaxResponseContentBufferSize"/>, set by whoever
+    /// makes it (<see cref="RevocationChecker"/>). A response is a few KiB with its responder's certificate; without a
+    /// bound, a broken responder could stream up to 2 GiB into memory within the timeout.
+    /// </summary>
+    public const int MaxResponseBytes = 1 << 20;
+
     /// <summary>Clock skew tolerated on thisUpdate and nextUpdate.</summary>
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(5);
 
@@ -61,6 +68,10 @@ internal sealed class OcspClient(HttpClient http, TimeSpan timeout, TimeProvider
             catch (OperationCanceledException)
             {
                 return Failed($"OCSP responder {url} did not answer within {timeout.TotalMilliseconds:0}ms");
+            }
+            catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+            {
+                return Failed($"OCSP responder {url} sent an answer of more than {MaxResponseBytes} bytes; not read");
             }
             catch (HttpRequestException ex)
             {

@@ -70,6 +70,7 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
             // The per-request timeout is ours (TimeProvider, so tests can fake it); HttpClient's own is off.
             http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
             http.Timeout = Timeout.InfiniteTimeSpan;
+            http.MaxResponseContentBufferSize = OcspClient.MaxResponseBytes;
             ocsp = new OcspResponseCache(new OcspClient(http, options.OcspTimeout, time), time);
         }
 

@@ -159,6 +159,62 @@ public sealed class RevocationCheckerTests
         Assert.Contains("did not answer within 300ms", verdict.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)] // Says so in Content-Length.
+    [InlineData(false)] // Chunked: found out while reading.
+    public async Task Ocsp_AnAnswerOverTheLimit_IsNotRead_HardFailRefuses(bool announced)
+    {
+        // A responder that streams without end (at most 64 MiB here, or until the checker hangs up).
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var sent = 0L;
+        var responder = Task.Run(async () =>
+        {
+            using var connection = await listener.AcceptAsync();
+            var head = new byte[8192];
+            _ = await connection.ReceiveAsync(head); // The request; its bytes do not matter.
+            var header = announced
+                ? "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: 67108864\r\n\r\n"
+                : "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nTransfer-Encoding: chunked\r\n\r\n";
+            await connection.SendAsync(System.Text.Encoding.ASCII.GetBytes(header));
+            var block = new byte[64 * 1024];
+            var chunk = System.Text.Encoding.ASCII.GetBytes($"{block.Length:x}\r\n");
+            try
+            {
+                while (sent < 64 << 20)
+                {
+                    if (!announced)
+                    {
+                        await connection.SendAsync(chunk);
+                    }
+
+                    await connection.SendAsync(block);
+                    if (!announced)
+                    {
+                        await connection.SendAsync("\r\n"u8.ToArray());
+                    }
+
+                    sent += block.Length;
+                }
+            }
+            catch (SocketException)
+            {
+                // The checker hung up: what this test wants.
+            }
+        });
+        await using var pki = TestPki.Create(ocspUrl: $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}");
+        var (alice, _) = pki.IssueClient("alice");
+
+        using var hard = RevocationChecker.Create(Options(RevocationMode.HardFail), pki.Bundle, NullLogger.Instance, TimeProvider.System)!;
+        var refused = await hard.CheckAsync(pki.Chain(alice), CancellationToken.None).AsTask().WithTimeout();
+        await responder.WithTimeout();
+
+        Assert.False(refused.Allowed);
+        Assert.Contains("sent an answer of more than 1048576 bytes; not read", refused.Detail, StringComparison.Ordinal);
+        Assert.True(sent < 64 << 20, $"the checker read all {sent} bytes");
+    }
+
     [Fact]
     public async Task NoCrlNoOcspUrl_SoftFailAllowsWithDetail_HardFailRefuses()
     {
