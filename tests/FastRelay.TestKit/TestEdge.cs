@@ -53,11 +53,12 @@ public sealed class TestEdge : IAsyncDisposable
     /// with an optional policy and observer.
     /// </summary>
     internal static TestEdge StartWithFlags(IEnumerable<(string Name, string Value)> flags, string? policyJson = null, IConnectionObserver? observer = null,
-        IUpstreamDialer? dialer = null, TimeProvider? time = null)
+        IUpstreamDialer? dialer = null, TimeProvider? time = null, FastRelay.Tls.IRevocationChecker? revocation = null)
     {
         var options = EdgeOptionsReader.Read([.. flags.Select(f => new RawSetting(f.Name, f.Value, "test"))]);
         var policy = policyJson is null ? null : FastRelay.Filtering.PolicyLoader.Load(policyJson);
-        return new TestEdge(EdgeServer.Start(options, TestLogging.Factory, time ?? TimeProvider.System, dialer, policy, observer));
+        var tls = revocation is null || options.Tls is null ? null : FastRelay.Tls.TlsMaterialStore.Load(options.Tls, time ?? TimeProvider.System, revocation);
+        return new TestEdge(EdgeServer.Start(options, TestLogging.Factory, time ?? TimeProvider.System, dialer, policy, observer, tls));
     }
 
     /// <summary>
@@ -65,7 +66,7 @@ public sealed class TestEdge : IAsyncDisposable
     /// <paramref name="targets"/>, client certificates required unless <paramref name="clientCa"/> is false, plus extra flags.
     /// </summary>
     internal static TestEdge StartTls(TestCertificates pki, string targets, bool clientCa = true, string? policyJson = null, IConnectionObserver? observer = null,
-        params (string Name, string Value)[] flags)
+        FastRelay.Tls.IRevocationChecker? revocation = null, params (string Name, string Value)[] flags)
     {
         List<(string, string)> all = [("listen", "svc@127.0.0.1:0"), ("route", "svc=" + targets), ("tls-cert", pki.ServerCertFile), ("tls-key", pki.ServerKeyFile), ("ocsp-staple", "off")];
         if (clientCa)
@@ -73,7 +74,7 @@ public sealed class TestEdge : IAsyncDisposable
             all.Add(("client-ca", pki.CaFile));
         }
 
-        return StartWithFlags([.. all, .. flags], policyJson, observer);
+        return StartWithFlags([.. all, .. flags], policyJson, observer, revocation: revocation);
     }
 
     /// <inheritdoc />

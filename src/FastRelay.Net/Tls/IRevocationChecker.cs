@@ -11,7 +11,8 @@ namespace FastRelay.Tls;
 /// Contract: the chain is leaf first, then each issuer up to the trusted root; the
 /// certificates belong to the caller's cache and must not be disposed. Thread-safe; must not throw for a
 /// revocation outcome (return <c>Allowed: false</c> with a <c>Detail</c> instead); honour cancellation (the
-/// handshake timeout).
+/// handshake timeout) by returning the verdict for an unknown status, not by throwing. (The handshake still turns an
+/// exception into a failed connection with its message.)
 /// </remarks>
 internal interface IRevocationChecker
 {

@@ -46,13 +46,20 @@ internal static class ServerCertificateLoader
         return new ServerCertificate(context, withKey, intermediates.Count, shared, note);
     }
 
+    /// <summary>
+    /// Reads <c>--ocsp-staple FILE</c>; also on its own when the certificate could not be loaded, so that a bad staple
+    /// file is listed with that error (cli.md: every error at once).
+    /// </summary>
+    /// <exception cref="TlsLoadException">The file cannot be read, naming the flag and the file.</exception>
+    public static byte[] ReadStaple(string file) =>
+        // An OCSP response is a few hundred bytes to a few KiB; 1 MiB leaves room for a responder's certificate chain.
+        OperatorFile.TryRead(file, 1 << 20, "DER OCSP response", out var bytes, out var problem)
+            ? bytes
+            : throw new TlsLoadException($"--ocsp-staple {file}: {problem}");
+
     private static void AttachStaple(SslStreamCertificateContext context, string file, X509Certificate2? issuer, DateTimeOffset now)
     {
-        // An OCSP response is a few hundred bytes to a few KiB; 1 MiB leaves room for a responder's certificate chain.
-        if (!OperatorFile.TryRead(file, 1 << 20, "DER OCSP response", out var bytes, out var problem))
-        {
-            throw new TlsLoadException($"--ocsp-staple {file}: {problem}");
-        }
+        var bytes = ReadStaple(file);
 
         if (!Stapling.OcspStapleValidator.TryValidate(bytes, context.TargetCertificate, issuer, now, out var der, out var nextUpdate, out var error)
             || !Stapling.StapledResponse.TryAttach(context, der, nextUpdate, out error))

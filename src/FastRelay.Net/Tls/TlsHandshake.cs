@@ -87,7 +87,18 @@ internal sealed class TlsHandshake
 
         if (store.Revocation is { } revocation && Verdict?.Chain is { } chain)
         {
-            var revoked = await revocation.CheckAsync(chain, deadline.Token);
+            RevocationVerdict revoked;
+            try
+            {
+                revoked = await revocation.CheckAsync(chain, deadline.Token);
+            }
+#pragma warning disable CA1031 // The checker must not throw (IRevocationChecker); if it does, this connection fails with the reason, not as an unexpected error.
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+            {
+                return HandshakeOutcome.Failed($"revocation check failed: {ex.GetType().Name}: {ex.Message}");
+            }
+
             if (!revoked.Allowed)
             {
                 return HandshakeOutcome.Rejected($"revocation check: {revoked.Detail ?? "revoked"}");

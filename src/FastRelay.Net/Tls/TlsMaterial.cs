@@ -46,6 +46,7 @@ internal sealed class TlsMaterial
         }
 
         ServerCertificate? server = null;
+        var stapleReported = false;
         try
         {
             // The CA names go into the CertificateRequest so that clients with several certificates pick the right one.
@@ -55,10 +56,23 @@ internal sealed class TlsMaterial
         catch (TlsLoadException ex)
         {
             errors.Add(ex.Message);
+            stapleReported = ex.Message.StartsWith("--ocsp-staple ", StringComparison.Ordinal);
         }
         catch (Exception ex) when (ex is AuthenticationException or System.Security.Cryptography.CryptographicException or NotSupportedException)
         {
             errors.Add($"--tls-cert {options.CertificateFile}: cannot be used as a server certificate ({ex.Message.TrimEnd('.')})");
+        }
+
+        if (server is null && !stapleReported && options.OcspStaple == OcspStapling.File && options.OcspStapleFile is { } stapleFile)
+        {
+            try
+            {
+                _ = ServerCertificateLoader.ReadStaple(stapleFile); // Not checked against a certificate we do not have; read at least.
+            }
+            catch (TlsLoadException ex)
+            {
+                errors.Add(ex.Message);
+            }
         }
 
         if (server is null || (options.ClientCaFile is not null && clientCa is null))

@@ -200,6 +200,37 @@ public sealed class BadFlagsTests
     }
 
     [Fact]
+    public async Task AFileThatOthersDependOnIsBad_TheOthersAreStillRead()
+    {
+        // The staple is checked against the certificate and a CRL against the CA bundle; when those cannot be loaded
+        // the files are still read, so an unreadable one is listed in the same run (once).
+        using var pki = TestCertificates.Create();
+        var missing = Path.Combine(Path.GetTempPath(), $"fastrelay-missing-{Guid.NewGuid():N}");
+        using var noCert = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", missing + ".pem", "--tls-key", pki.ServerKeyFile, "--client-ca", pki.CaFile,
+            "--crl", missing + ".crl", "--ocsp-staple", missing + ".der", "--admin", "off", "--audit", "off");
+        using var noCa = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ServerKeyFile, "--client-ca", missing + ".ca",
+            "--crl", missing + ".crl", "--ocsp-staple", missing + ".der", "--admin", "off", "--audit", "off");
+        using var noCaBadFlag = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ServerKeyFile, "--client-ca", missing + ".ca",
+            "--crl", missing + ".crl", "--log-level", "loud", "--admin", "off", "--audit", "off");
+
+        Assert.Equal(2, await noCert.WaitForExitAsync());
+        Assert.Contains("3 configuration errors", noCert.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--tls-cert {missing}.pem: file not found", noCert.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--ocsp-staple {missing}.der: file not found", noCert.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--crl {missing}.crl: file not found", noCert.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await noCa.WaitForExitAsync());
+        Assert.Contains("3 configuration errors", noCa.StandardError, StringComparison.Ordinal); // The staple once.
+        Assert.Contains($"--client-ca {missing}.ca: file not found", noCa.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--crl {missing}.crl: file not found", noCa.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await noCaBadFlag.WaitForExitAsync());
+        Assert.Contains("3 configuration errors", noCaBadFlag.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--crl {missing}.crl: file not found", noCaBadFlag.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EndlessFiles_AreRefusedAsTooLarge_NotReadIntoMemory()
     {
         // /dev/zero never ends: read whole, it took 4 GB and an unhandled OutOfMemoryException. Every file input is

@@ -168,6 +168,29 @@ public sealed class TlsDataPathTests(PkiFixture fixture) : IClassFixture<PkiFixt
     }
 
     [Fact]
+    public async Task ARevocationCheckerThatThrows_FailsTheConnectionWithTheReason_NotAsAnUnexpectedError()
+    {
+        var observer = new RecordingObserver();
+        using var backend = new ManualBackend();
+        await using (var edge = TestEdge.StartTls(_pki, backend.Target, observer: observer, revocation: new ThrowingChecker()))
+        {
+            await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, _pki, _pki.Client);
+            Assert.Equal(0, await tls.ReadAsync(new byte[1]).AsTask().WithTimeout()); // TLS 1.3: refused after the handshake.
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.TlsHandshakeFailed] == 1));
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.ActiveConnections == 0));
+        }
+
+        var refused = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Handshake);
+        Assert.Contains("revocation check failed: InvalidOperationException: a checker bug", refused.Detail, StringComparison.Ordinal);
+    }
+
+    private sealed class ThrowingChecker : FastRelay.Tls.IRevocationChecker
+    {
+        public ValueTask<FastRelay.Tls.RevocationVerdict> CheckAsync(IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> chain, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a checker bug");
+    }
+
+    [Fact]
     public async Task PlainTls_WithoutClientCa_NeedsNoCertificate()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);

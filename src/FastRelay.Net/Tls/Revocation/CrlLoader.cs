@@ -17,6 +17,16 @@ internal static class CrlLoader
     // ones tens of megabytes.
     private const int MaxBytes = 64 << 20;
 
+    /// <summary>
+    /// Reads the file alone: also used when the CA bundle could not be loaded, so that an unreadable CRL is listed with
+    /// that error (cli.md: every error at once) even though its signature cannot be checked.
+    /// </summary>
+    /// <exception cref="RevocationLoadException">The file cannot be read, naming the flag and the file.</exception>
+    public static byte[] Read(string path, string flag = "--crl") =>
+        OperatorFile.TryRead(path, MaxBytes, "CRL", out var bytes, out var problem)
+            ? bytes
+            : throw new RevocationLoadException($"{flag} {path}: {problem}");
+
     /// <summary>Loads <paramref name="path"/>; throws <see cref="RevocationLoadException"/> naming the file and the problem.</summary>
     /// <param name="path">The CRL file.</param>
     /// <param name="trustedCas">The CAs one of which must have signed it.</param>
@@ -24,10 +34,7 @@ internal static class CrlLoader
     /// <param name="bundleFlag">The flag of the CA bundle, for the errors (<c>--client-ca</c>, <c>--tunnel-ca</c>).</param>
     public static LoadedCrl Load(string path, X509Certificate2Collection trustedCas, string flag = "--crl", string bundleFlag = "--client-ca")
     {
-        if (!OperatorFile.TryRead(path, MaxBytes, "CRL", out var bytes, out var problem))
-        {
-            throw new RevocationLoadException($"{flag} {path}: {problem}");
-        }
+        var bytes = Read(path, flag);
 
         X509Crl crl;
         try

@@ -40,6 +40,20 @@ internal sealed class OcspClient(HttpClient http, TimeSpan timeout, TimeProvider
     /// <summary>Looks up <paramref name="certificate"/> issued by <paramref name="issuer"/> at <paramref name="url"/>.</summary>
     public async Task<OcspResult> QueryAsync(X509Certificate2 certificate, X509Certificate2 issuer, string url)
     {
+        try
+        {
+            return await QueryOrThrowAsync(certificate, issuer, url);
+        }
+#pragma warning disable CA1031 // Whatever else fails (a malformed AIA URL in PostAsync, BouncyCastle parsing parts of an answer only when they are read) is a failed lookup: cached for the backoff like the others, never an exception in a handshake.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            return Failed($"OCSP lookup at {url} failed ({ex.GetType().Name}: {ex.Message.TrimEnd('.')})");
+        }
+    }
+
+    private async Task<OcspResult> QueryOrThrowAsync(X509Certificate2 certificate, X509Certificate2 issuer, string url)
+    {
         var bcIssuer = new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(issuer.RawData);
         var id = new CertificateID(CertificateID.DigestSha1, bcIssuer, new BigInteger(1, certificate.SerialNumberBytes.ToArray()));
         var nonce = new DerOctetString(RandomNumberGenerator.GetBytes(16));

@@ -142,7 +142,20 @@ internal sealed partial class RevocationChecker : IRevocationChecker, IDisposabl
                 continue;
             }
 
-            var answer = await _ocsp.GetAsync(chain[i], chain[i + 1], url, cancellationToken);
+            OcspResult answer;
+            try
+            {
+                answer = await _ocsp.GetAsync(chain[i], chain[i + 1], url, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The handshake's deadline came first (a client that took most of it, a slow responder): the status is
+                // unknown, and the mode decides, as for a responder that did not answer. The lookup runs on for the cache.
+                unknown ??= $"{Describe(chain[i])}: no answer from OCSP responder {url} before the handshake deadline (--tls-handshake-timeout)";
+                degraded = true;
+                continue; // Later certificates still get their CRL check.
+            }
+
             switch (answer.Status)
             {
                 case OcspStatus.Revoked:

@@ -160,6 +160,43 @@ public sealed class RevocationCheckerTests
     }
 
     [Theory]
+    [InlineData(RevocationMode.SoftFail, true)]
+    [InlineData(RevocationMode.HardFail, false)]
+    public async Task Ocsp_TheHandshakeDeadlineComesFirst_StatusUnknown_TheModeDecides(RevocationMode mode, bool allowed)
+    {
+        // The edge passes the handshake's deadline: a client that used most of it leaves the lookup less time than
+        // --ocsp-timeout. That cancellation escaped as an exception (an unexpected error per connection, no audit row).
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        silent.Listen();
+        await using var pki = TestPki.Create(ocspUrl: $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndPoint!).Port}");
+        var (alice, _) = pki.IssueClient("alice");
+        var options = Options(mode) with { OcspTimeout = TimeSpan.FromSeconds(20) };
+        using var checker = RevocationChecker.Create(options, pki.Bundle, NullLogger.Instance, TimeProvider.System)!;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var verdict = await checker.CheckAsync(pki.Chain(alice), deadline.Token).AsTask().WithTimeout();
+
+        Assert.Equal(allowed, verdict.Allowed);
+        Assert.Contains("no answer from OCSP responder", verdict.Detail, StringComparison.Ordinal);
+        Assert.Contains("before the handshake deadline (--tls-handshake-timeout)", verdict.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ocsp_AMalformedResponderUrl_IsAFailedLookup_NotAnException()
+    {
+        await using var pki = TestPki.Create(ocspUrl: "http://[::1");
+        var (alice, _) = pki.IssueClient("alice");
+        using var soft = RevocationChecker.Create(Options(RevocationMode.SoftFail), pki.Bundle, NullLogger.Instance, TimeProvider.System)!;
+
+        var verdict = await soft.CheckAsync(pki.Chain(alice), CancellationToken.None).AsTask().WithTimeout();
+
+        Assert.True(verdict.Allowed);
+        Assert.Contains("allowed by --revocation soft-fail", verdict.Detail, StringComparison.Ordinal);
+        Assert.Contains("OCSP lookup at http://[::1 failed (UriFormatException", verdict.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(true)] // Says so in Content-Length.
     [InlineData(false)] // Chunked: found out while reading.
     public async Task Ocsp_AnAnswerOverTheLimit_IsNotRead_HardFailRefuses(bool announced)
