@@ -8,6 +8,8 @@ namespace FastRelay.Configuration;
 /// </summary>
 public static class RouteSyntax
 {
+    private const int MaxDnsNameLength = 253;
+
     /// <summary>What a service name looks like, for error messages.</summary>
     public const string ServiceNameExpected =
         "a service name is 1 to 64 letters, digits, '.', '_' or '-' (it is stored in the audit table's VARCHAR(64))";
@@ -104,6 +106,14 @@ public static class RouteSyntax
         if (viaTunnel && host.Length > 255)
         {
             error = "a tunnel target's name is at most 255 bytes (the OPEN frame carries it with a one-byte length)";
+            return false;
+        }
+
+        if (host.Length > MaxDnsNameLength)
+        {
+            // Uri.CheckHostName checks each label, not the whole; a longer name can never resolve, and the resolver
+            // throws for it (ArgumentOutOfRangeException) instead of failing the lookup.
+            error = $"a DNS name is at most {MaxDnsNameLength} characters (RFC 1035)";
             return false;
         }
 

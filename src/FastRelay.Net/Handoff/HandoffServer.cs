@@ -32,6 +32,9 @@ internal sealed partial class HandoffServer : IAsyncDisposable
     private readonly IHandoffParticipant _participant;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private static readonly TimeSpan MinAcceptBackoff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+
     private readonly Task _loop;
     private bool _handedOff;
 
@@ -99,12 +102,31 @@ internal sealed partial class HandoffServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
+        var backoff = MinAcceptBackoff;
         while (!_stop.IsCancellationRequested && !_handedOff)
         {
             Socket connection;
             try
             {
                 connection = await _listener.AcceptAsync(_stop.Token);
+                backoff = MinAcceptBackoff;
+            }
+            catch (SocketException ex) when (!_stop.IsCancellationRequested)
+            {
+                // EMFILE/ENFILE (the edge at its descriptor limit under a flood) or ENOBUFS pass: the next restart's
+                // --handoff must still find us, so wait and accept again (the edge's own accept loop does the same).
+                Log.Aborted(_logger, _path, $"accept failed ({ex.SocketErrorCode}); retrying in {backoff.TotalMilliseconds:0}ms");
+                try
+                {
+                    await Task.Delay(backoff, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+                continue;
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {
@@ -113,7 +135,16 @@ internal sealed partial class HandoffServer : IAsyncDisposable
 
             using (connection)
             {
-                await ConverseAsync(connection);
+                try
+                {
+                    await ConverseAsync(connection);
+                }
+#pragma warning disable CA1031 // One failed handoff (a participant step that threw) must not end the loop: the next attempt gets a fresh one.
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+                {
+                    Log.Aborted(_logger, _path, $"{ex.GetType().Name}: {ex.Message}");
+                }
             }
         }
     }

@@ -64,15 +64,17 @@ internal sealed class CaOcspCommand
         }
 
         OcspResponder responder;
-        CertificateAuthority ca;
+        CertificateAuthority? ca = null;
         using var loggers = Logging.CreateFactory(new LogOptions(LogFormat.Text, level));
         try
         {
             ca = CertificateAuthority.Open(dir!, TimeProvider.System);
             responder = OcspResponder.Start(endPoint!, new OcspResponseBuilder(ca, validity, TimeProvider.System), loggers.CreateLogger("FastRelay.Ocsp"));
         }
-        catch (PkiException ex)
+        catch (Exception ex) when (ex is PkiException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
+            // As the other ca commands (CaCommand.Run): an unreadable ca.key is one line and exit 1, not a stack trace.
+            ca?.Dispose();
             Console.Error.WriteLine($"fastrelay ca ocsp: {ex.Message}");
             return ExitCodes.RuntimeFailure;
         }

@@ -137,10 +137,16 @@ internal static class TunnelIdentityLoader
 
     private static X509Certificate2Collection? LoadCa(string path, List<string> errors)
     {
+        if (!OperatorFile.TryRead(path, 4 << 20, "PEM", out var bytes, out var problem))
+        {
+            errors.Add($"--tunnel-ca '{path}': {problem}");
+            return null;
+        }
+
         try
         {
             var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(path);
+            roots.ImportFromPem(System.Text.Encoding.UTF8.GetString(bytes));
             if (roots.Count == 0)
             {
                 errors.Add($"--tunnel-ca '{path}': no PEM certificate in the file");
@@ -149,7 +155,7 @@ internal static class TunnelIdentityLoader
 
             return roots;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (System.Security.Cryptography.CryptographicException ex)
         {
             errors.Add($"--tunnel-ca '{path}': cannot read a PEM CA bundle: {ex.Message}");
             return null;

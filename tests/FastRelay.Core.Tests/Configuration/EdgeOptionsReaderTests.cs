@@ -106,6 +106,18 @@ public sealed class EdgeOptionsReaderTests
     }
 
     [Fact]
+    public void Read_ARouteHostLongerThanDnsAllows_IsRefused_ThoughEachLabelIsValid()
+    {
+        // Five 60-character labels: Uri.CheckHostName accepts it, the resolver throws for it (the health probe's loop died).
+        var host = string.Join('.', Enumerable.Repeat(new string('a', 60), 5));
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:80"), Flag("route", $"a={host}:443")]));
+        Assert.Contains(error.Errors, e => e.ToString().Contains("a DNS name is at most 253 characters (RFC 1035)", StringComparison.Ordinal));
+
+        var longest = string.Join('.', Enumerable.Repeat(new string('a', 63), 3)) + "." + new string('a', 61); // 253.
+        Assert.NotNull(EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:80"), Flag("route", $"a={longest}:443")]));
+    }
+
+    [Fact]
     public void Read_RouteWithSeveralBadTargets_NamesEach_AndTheListenerIsNotBlamed()
     {
         var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", "a@127.0.0.1:1"), Flag("route", "a=10.0.0.1:99999,nohost,10.0.0.2:80,10.0.0.3")]));

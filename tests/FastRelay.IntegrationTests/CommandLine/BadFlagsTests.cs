@@ -243,6 +243,18 @@ public sealed class BadFlagsTests
         using var pem = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
             "--tls-cert", "/dev/zero", "--tls-key", pki.ServerKeyFile, "--admin", "off", "--audit", "off");
         using var check = await FastRelayProcess.RunAsync("policy", "check", "/dev/zero");
+        var key = Path.Combine(Path.GetTempPath(), $"fastrelay-key-{Guid.NewGuid():N}");
+        using (var keygen = await FastRelayProcess.RunAsync("keygen", "--out", key))
+        {
+            Assert.Equal(0, await keygen.WaitForExitAsync());
+        }
+
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", key, "--tunnel-ca", "/dev/zero",
+            "--tunnel-cert", "/dev/zero", "--tunnel-cert-key", key, "--allow-any-target", "--admin", "off", "--audit", "off");
+        Assert.Equal(2, await gateway.WaitForExitAsync());
+        File.Delete(key);
+        Assert.Contains("--tunnel-ca '/dev/zero': too large for a PEM file (more than 4 MiB)", gateway.StandardError, StringComparison.Ordinal);
+        Assert.Contains("/dev/zero: too large for a PEM file (more than 4 MiB)", gateway.StandardError.Split('\n')[2], StringComparison.Ordinal);
 
         Assert.Equal(2, await config.WaitForExitAsync());
         Assert.Contains("--config '/dev/zero': too large for a JSON file (more than 4 MiB)", config.StandardError, StringComparison.Ordinal);
@@ -254,7 +266,7 @@ public sealed class BadFlagsTests
         Assert.Contains("--tls-cert /dev/zero: too large for a PEM file (more than 4 MiB)", pem.StandardError, StringComparison.Ordinal);
         Assert.Equal(2, await check.WaitForExitAsync());
         Assert.Contains("too large for a policy JSON file (more than 16 MiB)", check.StandardError, StringComparison.Ordinal);
-        foreach (var process in new[] { config, files, pem, check })
+        foreach (var process in new[] { config, files, pem, check, gateway })
         {
             Assert.DoesNotContain("Unhandled exception", process.StandardError, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", process.StandardError, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using FastRelay.Configuration;
 using FastRelay.Tunnel.Identity;
 
 namespace FastRelay.Tunnel.Handshake;
@@ -12,6 +13,8 @@ namespace FastRelay.Tunnel.Handshake;
 /// <remarks>Thread-safe after construction. Disposing disposes the leaf and the intermediates.</remarks>
 public sealed class TunnelCredential : IDisposable
 {
+    private const int MaxPemBytes = 4 << 20;
+
     private readonly X509Certificate2 _leaf;
     private readonly X509Certificate2Collection _intermediates;
 
@@ -60,15 +63,31 @@ public sealed class TunnelCredential : IDisposable
         error = null;
         try
         {
+            // Bounded reads (a wrong path such as /dev/zero must not be read into memory): PEM files of at most 4 MiB.
+            if (!OperatorFile.TryRead(certificatePath, MaxPemBytes, "PEM", out var certificateBytes, out var problem))
+            {
+                error = $"{certificatePath}: {problem}";
+                return false;
+            }
+
+            if (!OperatorFile.TryRead(keyPath, MaxPemBytes, "PEM", out var keyBytes, out problem))
+            {
+                error = $"{keyPath}: {problem}";
+                return false;
+            }
+
+            var certificateText = System.Text.Encoding.UTF8.GetString(certificateBytes);
+            var keyText = System.Text.Encoding.UTF8.GetString(keyBytes);
+            CryptographicOperations.ZeroMemory(keyBytes);
             var all = new X509Certificate2Collection();
-            all.ImportFromPemFile(certificatePath);
+            all.ImportFromPem(certificateText);
             if (all.Count == 0)
             {
                 error = $"{certificatePath}: no PEM certificate found";
                 return false;
             }
 
-            var leaf = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+            var leaf = X509Certificate2.CreateFromPem(certificateText, keyText);
             var intermediates = new X509Certificate2Collection();
             for (var i = 1; i < all.Count; i++)
             {
