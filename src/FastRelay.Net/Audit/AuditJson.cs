@@ -76,9 +76,11 @@ internal static class AuditJson
             };
             return true;
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException
+            or ArgumentOutOfRangeException or OverflowException)
         {
-            // A line that is not one of ours: the caller counts and skips it.
+            // A line that is not one of ours (or one edited by hand: a port of 70000, a duration_ms of 1e300, which
+            // IPEndPoint and TimeSpan refuse by throwing): the caller counts and skips it.
             return false;
         }
     }

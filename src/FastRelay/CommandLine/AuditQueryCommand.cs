@@ -65,6 +65,12 @@ internal sealed class AuditQueryCommand
             Console.Error.WriteLine($"fastrelay audit query: {ex.Message}");
             return ExitCodes.RuntimeFailure;
         }
+        catch (Exception ex) when (ex is FormatException or InvalidCastException or ArgumentException or OverflowException or UnauthorizedAccessException)
+        {
+            // A row the readers cannot map (edited by hand: text in a numeric column, a port of 70000): one line, exit 1.
+            Console.Error.WriteLine($"fastrelay audit query: a stored record cannot be read ({ex.GetType().Name}: {ex.Message})");
+            return ExitCodes.RuntimeFailure;
+        }
 
         if (json)
         {

@@ -14,23 +14,39 @@ internal sealed class JsonlAuditReader(string path) : IAuditReader
             throw new AuditReadException($"no audit file at {Path.GetFullPath(path)} (the edge writes it on its first record; check --audit)");
         }
 
-        var seen = new HashSet<Guid>();
-        var records = new List<AuditRecord>();
+        // Only the newest --limit records are kept while the file is read (the sink never rotates it, so it may hold
+        // millions): a min-heap on (timestamp, id). A duplicate (the same record written twice, after a spool replay)
+        // has the same key as its first copy: skipped while that copy is kept, and refused like it once it is not.
+        var newest = new PriorityQueue<AuditRecord, (DateTime, Guid)>();
+        var kept = new HashSet<Guid>();
         try
         {
             foreach (var line in File.ReadLines(path))
             {
-                if (AuditJson.TryRead(System.Text.Encoding.UTF8.GetBytes(line), out var record) && query.Matches(record) && seen.Add(record.RecordId))
+                if (!AuditJson.TryRead(System.Text.Encoding.UTF8.GetBytes(line), out var record) || !query.Matches(record) || kept.Contains(record.RecordId))
                 {
-                    records.Add(record);
+                    continue;
+                }
+
+                var key = (record.Timestamp, record.RecordId);
+                if (newest.Count < query.Limit)
+                {
+                    newest.Enqueue(record, key);
+                    kept.Add(record.RecordId);
+                }
+                else if (query.Limit > 0 && newest.TryPeek(out _, out var oldest) && key.CompareTo(oldest) > 0)
+                {
+                    kept.Remove(newest.Dequeue().RecordId);
+                    newest.Enqueue(record, key);
+                    kept.Add(record.RecordId);
                 }
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new AuditReadException($"cannot read the audit file {Path.GetFullPath(path)}: {ex.Message}", ex);
         }
 
-        return [.. records.OrderByDescending(r => r.Timestamp).ThenByDescending(r => r.RecordId).Take(query.Limit)];
+        return [.. newest.UnorderedItems.Select(e => e.Element).OrderByDescending(r => r.Timestamp).ThenByDescending(r => r.RecordId)];
     }
 }

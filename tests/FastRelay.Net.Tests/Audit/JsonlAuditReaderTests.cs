@@ -1,0 +1,47 @@
+using System.Text.Json;
+using FastRelay.Audit;
+using FastRelay.Audit.Query;
+using FastRelay.TestKit;
+
+namespace FastRelay.Net.Tests.Audit;
+
+/// <summary>
+/// <c>audit query</c> on a JSONL file: the newest --limit records, each once, newest first, whatever the order and the
+/// duplicates in the file (it keeps only --limit of them while reading, so a large file costs no more memory).
+/// </summary>
+public sealed class JsonlAuditReaderTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"fastrelay-audit-{Guid.NewGuid():N}.jsonl");
+
+    public void Dispose() => File.Delete(_path);
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(1)]
+    [InlineData(5000)] // More than the file holds.
+    public void TheNewestRecords_EachOnce_NewestFirst(int limit)
+    {
+        var start = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        var records = Enumerable.Range(1, 2000).Select(i => AuditRecords.Sample(i, start.AddSeconds(i % 700))).ToArray(); // Ties on time.
+        var shuffled = records.Concat(records.Where((_, i) => i % 3 == 0)).OrderBy(_ => Random.Shared.Next()).ToArray(); // Duplicates.
+        using (var file = File.CreateText(_path))
+        {
+            file.WriteLine("not a record");
+            foreach (var record in shuffled)
+            {
+                using var buffer = new MemoryStream();
+                using (var json = new Utf8JsonWriter(buffer))
+                {
+                    AuditJson.Write(json, record);
+                }
+
+                file.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            }
+        }
+
+        var read = new JsonlAuditReader(_path).Query(new AuditQuery { Limit = limit });
+
+        var expected = records.OrderByDescending(r => r.Timestamp).ThenByDescending(r => r.RecordId).Take(limit).Select(r => r.RecordId);
+        Assert.Equal(expected, read.Select(r => r.RecordId));
+    }
+}
