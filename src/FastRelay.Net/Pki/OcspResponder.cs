@@ -16,11 +16,16 @@ internal sealed partial class OcspResponder : IAsyncDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
+    private const int MaxConcurrent = 256;
+
     private readonly Socket _listener;
     private readonly OcspResponseBuilder _builder;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
+
+    /// <summary>Requests served at once; not disposed (a request still running at stop releases its slot).</summary>
+    private readonly SemaphoreSlim _slots = new(MaxConcurrent, MaxConcurrent);
     private int _requests;
 
     private OcspResponder(Socket listener, OcspResponseBuilder builder, ILogger logger)
@@ -70,7 +75,18 @@ internal sealed partial class OcspResponder : IAsyncDisposable
             Socket client;
             try
             {
-                client = await _listener.AcceptAsync(_stopping.Token);
+                // At most MaxConcurrent requests at once (each holds an 80 KiB buffer for up to RequestTimeout); more
+                // clients wait in the listen backlog, as with nginx's worker_connections.
+                await _slots.WaitAsync(_stopping.Token);
+                try
+                {
+                    client = await _listener.AcceptAsync(_stopping.Token);
+                }
+                catch
+                {
+                    _slots.Release();
+                    throw;
+                }
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
             {
@@ -90,6 +106,7 @@ internal sealed partial class OcspResponder : IAsyncDisposable
 
     private async Task ServeAsync(Socket client)
     {
+        using var slot = new SlotRelease(_slots);
         using var _ = client;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(RequestTimeout);
@@ -166,6 +183,12 @@ internal sealed partial class OcspResponder : IAsyncDisposable
     }
 
     private static (int, byte[], string) BadRequest(string reason) => (400, Encoding.ASCII.GetBytes(reason + "\n"), reason);
+
+    // Gives a request slot back when its connection is done, however it ended.
+    private readonly struct SlotRelease(SemaphoreSlim slots) : IDisposable
+    {
+        public void Dispose() => slots.Release();
+    }
 
     private static partial class Log
     {
