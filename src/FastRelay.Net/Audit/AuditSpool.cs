@@ -128,17 +128,29 @@ internal sealed class AuditSpool : IDisposable
 
         foreach (var segment in segments)
         {
-            if (!ReplaySegment(segment, write, chunk))
+            long length;
+            try
             {
-                return false;
+                length = new FileInfo(segment).Length;
+                if (!ReplaySegment(segment, write, chunk))
+                {
+                    return false;
+                }
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Deleted under us (a temp-file cleaner, an operator): its records are gone whatever we do. Counted
+                // as one corrupt entry and forgotten, or every replay would fail on it and the spool never drain.
+                _stats.AddSpoolCorrupt(1);
+                length = -1; // Its size is not known now: the byte count is taken again from the files that are left.
             }
 
-            var length = new FileInfo(segment).Length;
             File.Delete(segment);
             lock (_lock)
             {
                 _closed.Remove(segment);
-                _stats.SpoolBytes -= length;
+                _stats.SpoolBytes = length >= 0 ? _stats.SpoolBytes - length
+                    : _closed.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0) + (_current?.Length ?? 0);
                 _hasPending = _closed.Count > 0 || _current is { Length: > 0 };
             }
         }

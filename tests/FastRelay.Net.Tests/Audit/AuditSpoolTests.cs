@@ -47,6 +47,27 @@ public sealed class AuditSpoolTests : IDisposable
     }
 
     [Fact]
+    public void ASegmentDeletedUnderTheSpool_IsCountedLost_AndTheRestStillDrains()
+    {
+        // A temp-file cleaner removed a closed segment: every replay failed on it, so the spool never drained and
+        // every new record went to the spool instead of the sink.
+        var stats = new AuditStats();
+        using var spool = new AuditSpool(_directory, stats);
+        var first = AuditRecords.Many(3);
+        spool.Append(first);
+        Assert.False(spool.Replay(_ => false, new AuditRecord[8])); // Closes the segment; the sink is down.
+        var lost = Assert.Single(Directory.GetFiles(_directory, "spool-*.log"));
+        File.Delete(lost);
+        var second = AuditRecords.Many(2);
+        spool.Append(second);
+
+        Assert.Equal(second, Replay(spool, chunk: 8));
+        Assert.False(spool.HasPending);
+        Assert.Equal(1, stats.SpoolCorrupt);
+        Assert.Equal(0, stats.SpoolBytes);
+    }
+
+    [Fact]
     public void NewSpool_OnADirectoryWithSegments_ReplaysThemFirst_AndAppendsToANewFile()
     {
         var first = AuditRecords.Many(3);
