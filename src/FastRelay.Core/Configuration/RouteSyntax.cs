@@ -109,7 +109,7 @@ public static class RouteSyntax
             return false;
         }
 
-        if (host.Length > MaxDnsNameLength)
+        if (host.TrimEnd('.').Length > MaxDnsNameLength) // A fully qualified name may end in a dot.
         {
             // Uri.CheckHostName checks each label, not the whole; a longer name can never resolve, and the resolver
             // throws for it (ArgumentOutOfRangeException) instead of failing the lookup.

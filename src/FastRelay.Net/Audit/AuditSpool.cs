@@ -150,7 +150,7 @@ internal sealed class AuditSpool : IDisposable
             {
                 _closed.Remove(segment);
                 _stats.SpoolBytes = length >= 0 ? _stats.SpoolBytes - length
-                    : _closed.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0) + (_current?.Length ?? 0);
+                    : _closed.Sum(f => new FileInfo(f) is { Exists: true } info ? info.Length : 0) + (_current?.Length ?? 0);
                 _hasPending = _closed.Count > 0 || _current is { Length: > 0 };
             }
         }

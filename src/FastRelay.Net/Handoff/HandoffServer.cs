@@ -143,7 +143,7 @@ internal sealed partial class HandoffServer : IAsyncDisposable
                 catch (Exception ex) when (ex is not OutOfMemoryException)
 #pragma warning restore CA1031
                 {
-                    Log.Aborted(_logger, _path, $"{ex.GetType().Name}: {ex.Message}");
+                    Log.Aborted(_logger, _path, $"{ex.GetType().Name}: {ex.Message}"); // Before step 2: nothing to give back.
                 }
             }
         }
@@ -165,8 +165,23 @@ internal sealed partial class HandoffServer : IAsyncDisposable
             return;
         }
 
-        // Step 2: free the admin port, then send the sockets.
+        // Step 2: free the admin port, then send the sockets. From here on any failure must give the port back.
         await _participant.PrepareAsync();
+        try
+        {
+            await SendAndConfirmAsync(connection);
+        }
+#pragma warning disable CA1031 // Whatever failed (ScmRights refusing a descriptor, say), this process serves on, admin port included.
+        catch (Exception ex) when (ex is not OutOfMemoryException && !_handedOff)
+#pragma warning restore CA1031
+        {
+            Log.Aborted(_logger, _path, $"{ex.GetType().Name}: {ex.Message}; serving on");
+            await _participant.ResumeAsync();
+        }
+    }
+
+    private async Task SendAndConfirmAsync(Socket connection)
+    {
         var sockets = _participant.ListeningSockets;
         var descriptors = sockets.Select(s => (int)s.Socket.SafeHandle.DangerousGetHandle()).ToArray();
         if (!ScmRights.Send((int)connection.Handle, HandoffProtocol.Answer(sockets.Select(s => s.EndPoint)), descriptors, out var errno))

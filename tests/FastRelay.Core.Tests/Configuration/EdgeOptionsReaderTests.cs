@@ -115,6 +115,7 @@ public sealed class EdgeOptionsReaderTests
 
         var longest = string.Join('.', Enumerable.Repeat(new string('a', 63), 3)) + "." + new string('a', 61); // 253.
         Assert.NotNull(EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:80"), Flag("route", $"a={longest}:443")]));
+        Assert.NotNull(EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:80"), Flag("route", $"a={longest}.:443")])); // Fully qualified.
     }
 
     [Fact]

@@ -254,7 +254,7 @@ public sealed class BadFlagsTests
         Assert.Equal(2, await gateway.WaitForExitAsync());
         File.Delete(key);
         Assert.Contains("--tunnel-ca '/dev/zero': too large for a PEM file (more than 4 MiB)", gateway.StandardError, StringComparison.Ordinal);
-        Assert.Contains("/dev/zero: too large for a PEM file (more than 4 MiB)", gateway.StandardError.Split('\n')[2], StringComparison.Ordinal);
+        Assert.Contains("--tunnel-cert '/dev/zero' / --tunnel-cert-key '" + key + "': /dev/zero: too large for a PEM file (more than 4 MiB)", gateway.StandardError, StringComparison.Ordinal);
 
         Assert.Equal(2, await config.WaitForExitAsync());
         Assert.Contains("--config '/dev/zero': too large for a JSON file (more than 4 MiB)", config.StandardError, StringComparison.Ordinal);

@@ -71,11 +71,13 @@ public sealed class TunnelFlagsTests
     {
         using var nodes = new TunnelNodes();
         using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", nodes.GatewayKeyFile, "--allow-any-target",
-            "--tunnel-ca", "/nonexistent/ca.pem", "--tunnel-cert", "/nonexistent/gw.pem", "--tunnel-cert-key", "/nonexistent/gw.key");
+            "--tunnel-ca", "/nonexistent/ca.pem", "--tunnel-cert", "/nonexistent/gw.pem", "--tunnel-cert-key", "/nonexistent/gw.key",
+            "--tunnel-crl", "/nonexistent/tunnel.crl");
 
         Assert.Equal(2, await gateway.WaitForExitAsync());
         Assert.Contains("--tunnel-ca '/nonexistent/ca.pem'", gateway.StandardError, StringComparison.Ordinal);
         Assert.Contains("--tunnel-cert '/nonexistent/gw.pem'", gateway.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--tunnel-crl /nonexistent/tunnel.crl: file not found", gateway.StandardError, StringComparison.Ordinal); // Read without the CA.
     }
 
     [Fact]
