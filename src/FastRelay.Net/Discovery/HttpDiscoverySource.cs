@@ -22,6 +22,9 @@ internal sealed class HttpDiscoverySource : IDiscoverySource, IDisposable
     private readonly Dictionary<string, string> _urls;
     private readonly bool _allowTunnel;
 
+    /// <summary>Discovery requests in flight at once to one endpoint (host and port).</summary>
+    public const int MaxConcurrentRequests = 64;
+
     public HttpDiscoverySource(DiscoveryOptions options, bool allowTunnel)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -35,6 +38,11 @@ internal sealed class HttpDiscoverySource : IDiscoverySource, IDisposable
             ConnectTimeout = options.Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(1), // The endpoint's name is re-resolved as it moves.
             MaxResponseHeadersLength = 16, // KiB.
+
+            // A burst of new client addresses is a burst of lookups: at most this many run at once per endpoint, the
+            // rest queue in the handler (and count as timeouts when --discovery-timeout passes first), so a scan of
+            // addresses costs bounded sockets and body buffers, as an nginx upstream's keepalive pool would.
+            MaxConnectionsPerServer = MaxConcurrentRequests,
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
