@@ -46,8 +46,12 @@ internal sealed class HealthChecker : IAsyncDisposable
         return checker;
     }
 
+    /// <summary>Probes in flight at once: discovery can name thousands of targets, each probe a socket and a timer.</summary>
+    public const int MaxConcurrentProbes = 64;
+
     /// <summary>Runs one round now (tests; the loop runs them on its own).</summary>
-    public Task CheckAllAsync() => Task.WhenAll(Targets().Select(CheckAsync));
+    public Task CheckAllAsync() =>
+        Parallel.ForEachAsync(Targets(), new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentProbes }, (target, _) => new ValueTask(CheckAsync(target)));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -81,7 +85,19 @@ internal sealed class HealthChecker : IAsyncDisposable
 
     private async Task CheckAsync(TargetOptions target)
     {
-        var (passed, detail) = await _probe.CheckAsync(target, _stopping.Token);
+        bool passed;
+        string? detail;
+        try
+        {
+            (passed, detail) = await _probe.CheckAsync(target, _stopping.Token);
+        }
+#pragma warning disable CA1031 // Whatever one probe hits is that target's failed check, never the end of the health loop.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            (passed, detail) = (false, $"{ex.GetType().Name}: {ex.Message}");
+        }
+
         if (!_stopping.IsCancellationRequested)
         {
             _registry.Get(target).ReportCheck(passed, detail);

@@ -47,6 +47,60 @@ public sealed class BackendFailureTests
     }
 
     [Fact]
+    public async Task ActiveChecks_ManyTargets_AtMostTheCapProbedAtOnce()
+    {
+        // 150 targets that accept and never answer the expected bytes: each probe holds a socket for --health-timeout.
+        // All at once was 150 sockets (and discovery can name thousands of targets); the checker caps them.
+        var open = 0;
+        var most = 0;
+        using var stop = new CancellationTokenSource();
+        var listeners = Enumerable.Range(0, 150).Select(_ => new System.Net.Sockets.TcpListener(Loopback)).ToArray();
+        var serving = new List<Task>();
+        foreach (var listener in listeners)
+        {
+            listener.Start();
+            serving.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    using var probe = await listener.AcceptSocketAsync(stop.Token);
+                    var now = Interlocked.Increment(ref open);
+                    for (var seen = Volatile.Read(ref most); now > seen && Interlocked.CompareExchange(ref most, now, seen) != seen; seen = Volatile.Read(ref most))
+                    {
+                    }
+
+                    var buffer = new byte[64];
+                    while (await probe.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, stop.Token) > 0)
+                    {
+                    }
+
+                    Interlocked.Decrement(ref open); // The probe gave up at its timeout and closed.
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException)
+                {
+                }
+            }));
+        }
+
+        var targets = string.Join(',', listeners.Select(l => l.LocalEndpoint.ToString()));
+        await using (var edge = TestEdge.Start(targets, flags:
+            [("health-check", "tcp"), ("health-interval", "60s"), ("health-timeout", "300ms"), ("health-send", "x"), ("health-expect", "never"), ("health-fall", "1")]))
+        {
+            Assert.True(await TestTimeouts.EventuallyAsync(() => listeners.All(l => BalancingFixture.Backend(edge.Server, (IPEndPoint)l.LocalEndpoint) is { IsHealthy: false })),
+                "every target probed and found down");
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(serving).WithTimeout();
+        foreach (var listener in listeners)
+        {
+            listener.Stop();
+        }
+
+        Assert.InRange(Volatile.Read(ref most), 2, FastRelay.Health.HealthChecker.MaxConcurrentProbes);
+    }
+
+    [Fact]
     public async Task ActiveChecks_BackendDiesAndReturns_DownAfterFallUpAfterRise()
     {
         await using var a = LoopbackBackend.Start(Loopback, BackendMode.Echo);
