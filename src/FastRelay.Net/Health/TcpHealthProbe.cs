@@ -41,11 +41,6 @@ internal sealed class TcpHealthProbe(TimeSpan timeout, byte[]? send, byte[]? exp
         {
             return (false, ex.SocketErrorCode == SocketError.ConnectionRefused ? "connection refused" : ex.Message);
         }
-        catch (ArgumentException ex)
-        {
-            // A name the resolver refuses outright (too long): a failed check, not the end of the health loop.
-            return (false, ex.Message);
-        }
     }
 
     private static async Task<(bool, string?)> ReadExpectedAsync(Socket socket, byte[] expect, CancellationToken cancellationToken)
