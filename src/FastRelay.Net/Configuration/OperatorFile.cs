@@ -14,6 +14,9 @@ namespace FastRelay.Configuration;
 /// </remarks>
 internal static class OperatorFile
 {
+    /// <summary>The largest PEM file read (certificates, keys, CA bundles: a bundle of a few hundred certificates fits easily).</summary>
+    public const int MaxPemBytes = 4 << 20;
+
     private const int FirstBlock = 16 * 1024;
 
     /// <summary>

@@ -8,9 +8,6 @@ namespace FastRelay.Tls;
 /// <summary>Reads PEM files with errors that name the flag and the file.</summary>
 internal static class PemFiles
 {
-    /// <summary>Largest TLS file read (a CA bundle of a few hundred certificates fits easily).</summary>
-    private const int MaxBytes = 4 << 20;
-
     public static string ReadText(string flag, string path)
     {
         if (string.IsNullOrWhiteSpace(path))
@@ -18,7 +15,7 @@ internal static class PemFiles
             throw new TlsLoadException($"{flag} '{path}': expected the path of a PEM file");
         }
 
-        return OperatorFile.TryRead(path, MaxBytes, "PEM", out var bytes, out var problem)
+        return OperatorFile.TryRead(path, OperatorFile.MaxPemBytes, "PEM", out var bytes, out var problem)
             ? Encoding.UTF8.GetString(bytes)
             : throw new TlsLoadException($"{flag} {path}: {problem}");
     }

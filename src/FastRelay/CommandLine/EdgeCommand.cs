@@ -134,7 +134,7 @@ internal sealed class EdgeCommand : IValidatedCommand
         catch (TlsLoadException)
         {
             // The TLS store's own load reports the bundle's problem; without a bundle the CRLs can only be read.
-            ReadCrlsOnly(options.Revocation.CrlFiles, lines);
+            CrlLoader.ReadEach(options.Revocation.CrlFiles, "--crl", lines);
         }
         catch (RevocationLoadException ex)
         {
@@ -178,7 +178,7 @@ internal sealed class EdgeCommand : IValidatedCommand
             }
             catch (TlsLoadException)
             {
-                ReadCrlsOnly(crls, lines); // The TLS files' own check reports the bundle.
+                CrlLoader.ReadEach(crls, "--crl", lines); // The TLS files' own check reports the bundle.
             }
             catch (RevocationLoadException ex)
             {
@@ -189,22 +189,6 @@ internal sealed class EdgeCommand : IValidatedCommand
         if (Last(settings, "tunnel-key") is { Length: > 0 } keyFile)
         {
             TunnelIdentityLoader.CheckKeyFile(keyFile, lines);
-        }
-    }
-
-    // Without a CA bundle a CRL's signature cannot be checked, but a file that cannot be read is listed all the same.
-    private static void ReadCrlsOnly(IEnumerable<string> crls, List<string> lines)
-    {
-        foreach (var crl in crls.Distinct(StringComparer.Ordinal))
-        {
-            try
-            {
-                _ = CrlLoader.Read(crl);
-            }
-            catch (RevocationLoadException ex)
-            {
-                lines.Add(ex.Message);
-            }
         }
     }
 

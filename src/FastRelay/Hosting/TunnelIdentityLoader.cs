@@ -97,7 +97,12 @@ internal static class TunnelIdentityLoader
         {
             // All loaded, so a bad CA bundle, a bad CRL and a bad certificate are listed together.
             var roots = LoadCa(options.CaFile, errors);
-            revocation = roots is null ? ReadCrlsOnly(options.CrlFiles, errors) : LoadCrls(options.CrlFiles, roots, errors);
+            if (roots is null)
+            {
+                CrlLoader.ReadEach(options.CrlFiles, "--tunnel-crl", errors); // Not verifiable without the CA; read at least.
+            }
+
+            revocation = roots is null ? null : LoadCrls(options.CrlFiles, roots, errors);
             var credential = LoadCredential(options, errors);
             peers = roots is not null && credential is not null
                 ? TunnelAuthentication.CertificateAuthority(roots, credential, revocationCheck: revocation is null ? null : revocation.Check)
@@ -135,27 +140,9 @@ internal static class TunnelIdentityLoader
         }
     }
 
-    // Without the CA bundle a CRL's signature cannot be checked, but a file that cannot be read is listed all the same.
-    private static TunnelRevocation? ReadCrlsOnly(IReadOnlyList<string> files, List<string> errors)
-    {
-        foreach (var file in files.Distinct(StringComparer.Ordinal))
-        {
-            try
-            {
-                _ = CrlLoader.Read(file, "--tunnel-crl");
-            }
-            catch (RevocationLoadException ex)
-            {
-                errors.Add(ex.Message);
-            }
-        }
-
-        return null;
-    }
-
     private static X509Certificate2Collection? LoadCa(string path, List<string> errors)
     {
-        if (!OperatorFile.TryRead(path, 4 << 20, "PEM", out var bytes, out var problem))
+        if (!OperatorFile.TryRead(path, OperatorFile.MaxPemBytes, "PEM", out var bytes, out var problem))
         {
             errors.Add($"--tunnel-ca '{path}': {problem}");
             return null;

@@ -27,6 +27,25 @@ internal static class CrlLoader
             ? bytes
             : throw new RevocationLoadException($"{flag} {path}: {problem}");
 
+    /// <summary>
+    /// Reads each of <paramref name="paths"/> without verifying it, for when the CA bundle could not be loaded: each
+    /// file that cannot be read adds its line to <paramref name="errors"/> (cli.md: every error at once).
+    /// </summary>
+    public static void ReadEach(IEnumerable<string> paths, string flag, List<string> errors)
+    {
+        foreach (var path in paths.Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                _ = Read(path, flag);
+            }
+            catch (RevocationLoadException ex)
+            {
+                errors.Add(ex.Message);
+            }
+        }
+    }
+
     /// <summary>Loads <paramref name="path"/>; throws <see cref="RevocationLoadException"/> naming the file and the problem.</summary>
     /// <param name="path">The CRL file.</param>
     /// <param name="trustedCas">The CAs one of which must have signed it.</param>

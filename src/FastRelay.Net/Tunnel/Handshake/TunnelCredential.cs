@@ -13,8 +13,6 @@ namespace FastRelay.Tunnel.Handshake;
 /// <remarks>Thread-safe after construction. Disposing disposes the leaf and the intermediates.</remarks>
 public sealed class TunnelCredential : IDisposable
 {
-    private const int MaxPemBytes = 4 << 20;
-
     private readonly X509Certificate2 _leaf;
     private readonly X509Certificate2Collection _intermediates;
 
@@ -63,14 +61,14 @@ public sealed class TunnelCredential : IDisposable
         error = null;
         try
         {
-            // Bounded reads (a wrong path such as /dev/zero must not be read into memory): PEM files of at most 4 MiB.
-            if (!OperatorFile.TryRead(certificatePath, MaxPemBytes, "PEM", out var certificateBytes, out var problem))
+            // Bounded reads (a wrong path such as /dev/zero must not be read into memory), as every PEM file.
+            if (!OperatorFile.TryRead(certificatePath, OperatorFile.MaxPemBytes, "PEM", out var certificateBytes, out var problem))
             {
                 error = $"{certificatePath}: {problem}";
                 return false;
             }
 
-            if (!OperatorFile.TryRead(keyPath, MaxPemBytes, "PEM", out var keyBytes, out problem))
+            if (!OperatorFile.TryRead(keyPath, OperatorFile.MaxPemBytes, "PEM", out var keyBytes, out problem))
             {
                 error = $"{keyPath}: {problem}";
                 return false;
