@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace FastRelay.Audit;
 
@@ -6,6 +7,12 @@ namespace FastRelay.Audit;
 /// <c>--audit sqlite:PATH</c> (the default): the same table and index in an embedded database, in WAL mode,
 /// each batch one transaction of one prepared <c>INSERT OR IGNORE</c> (idempotent by <c>record_id</c>).
 /// </summary>
+/// <remarks>
+/// The rows are bound and stepped through SQLite's own API (SQLitePCL, under Microsoft.Data.Sqlite): the ADO.NET
+/// command looked each of the 21 parameters up by name on every row (<c>sqlite3_bind_parameter_index</c>) and
+/// re-checked the statement on every execution, about 20 µs of the writer's CPU per row, three rows per connection
+/// (bench/README.md, "Audit log"). Binding by position skips both.
+/// </remarks>
 /// <remarks>
 /// Types as SQLite has them: <c>src_ip</c>/<c>dest_ip</c> text, <c>timestamp</c> text
 /// <c>YYYY-MM-DD HH:MM:SS.ffffff</c> in UTC (sorts as time, like CURRENT_TIMESTAMP), <c>verdict</c> 0/1,
@@ -16,8 +23,7 @@ namespace FastRelay.Audit;
 internal sealed class SqliteAuditSink(string path) : IAuditSink
 {
     private SqliteConnection? _connection;
-    private SqliteCommand? _insert;
-    private SqliteParameter[] _parameters = [];
+    private sqlite3_stmt? _insert;
 
     /// <inheritdoc />
     public void Write(ReadOnlySpan<AuditRecord> batch)
@@ -26,11 +32,15 @@ internal sealed class SqliteAuditSink(string path) : IAuditSink
         {
             var insert = _insert ?? Open();
             using var transaction = _connection!.BeginTransaction();
-            insert.Transaction = transaction;
             foreach (ref readonly var record in batch)
             {
-                Bind(record);
-                insert.ExecuteNonQuery();
+                Bind(insert, record);
+                var step = raw.sqlite3_step(insert);
+                _ = raw.sqlite3_reset(insert);
+                if (step != raw.SQLITE_DONE)
+                {
+                    throw Failure(step);
+                }
             }
 
             transaction.Commit();
@@ -46,7 +56,7 @@ internal sealed class SqliteAuditSink(string path) : IAuditSink
     /// <inheritdoc />
     public void Dispose() => Close();
 
-    private SqliteCommand Open()
+    private sqlite3_stmt Open()
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
         {
@@ -61,32 +71,44 @@ internal sealed class SqliteAuditSink(string path) : IAuditSink
         Execute("PRAGMA busy_timeout=5000"); // `audit query` may be reading.
         SqliteSchema.CreateOrMigrate(connection);
 
-        var insert = connection.CreateCommand();
-        insert.CommandText = $"INSERT OR IGNORE INTO {AuditSchema.Table} ({string.Join(", ", AuditSchema.Written)}) VALUES ({string.Join(", ", AuditSchema.Written.Select(c => "$" + c))})";
-        _parameters = [.. AuditSchema.Written.Select(c => AddParameter(insert, "$" + c))];
-        insert.Prepare();
+        var sql = $"INSERT OR IGNORE INTO {AuditSchema.Table} ({string.Join(", ", AuditSchema.Written)}) VALUES ({string.Join(", ", AuditSchema.Written.Select((_, i) => "?" + (i + 1)))})";
+        var prepared = raw.sqlite3_prepare_v2(connection.Handle, sql, out var insert);
+        if (prepared != raw.SQLITE_OK)
+        {
+            insert?.Dispose();
+            throw Failure(prepared);
+        }
+
         _insert = insert;
         return insert;
     }
 
-    private void Bind(in AuditRecord record)
+    // By position (1-based, the order of AuditSchema.Written). Untyped: each value binds as its own type (integer,
+    // real, text) and the column's affinity keeps it, as the ADO.NET parameters did.
+    private static void Bind(sqlite3_stmt insert, in AuditRecord record)
     {
         var values = SqliteSchema.Values(record);
-        for (var i = 0; i < _parameters.Length; i++)
+        for (var i = 0; i < values.Length; i++)
         {
-            _parameters[i].Value = values[i] ?? DBNull.Value;
+            var index = i + 1;
+            var bound = values[i] switch
+            {
+                null => raw.sqlite3_bind_null(insert, index),
+                string text => raw.sqlite3_bind_text(insert, index, text),
+                int number => raw.sqlite3_bind_int64(insert, index, number),
+                long number => raw.sqlite3_bind_int64(insert, index, number),
+                double number => raw.sqlite3_bind_double(insert, index, number),
+                var other => throw new InvalidOperationException($"audit column {AuditSchema.Written[i]}: no SQLite binding for {other.GetType().Name}"),
+            };
+            if (bound != raw.SQLITE_OK)
+            {
+                throw new InvalidOperationException($"audit column {AuditSchema.Written[i]}: sqlite3_bind failed ({bound})");
+            }
         }
     }
 
-    // Untyped: each value binds as its own type (integer, real, text) and the column's affinity keeps it.
-    private static SqliteParameter AddParameter(SqliteCommand command, string name)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = DBNull.Value;
-        command.Parameters.Add(parameter);
-        return parameter;
-    }
+    private SqliteException Failure(int code) =>
+        new(raw.sqlite3_errmsg(_connection!.Handle).utf8_to_string() ?? $"SQLite error {code}", code);
 
     private void Execute(string sql)
     {
@@ -97,7 +119,7 @@ internal sealed class SqliteAuditSink(string path) : IAuditSink
 
     private void Close()
     {
-        _insert?.Dispose();
+        _insert?.Dispose(); // sqlite3_finalize, before the connection closes.
         _insert = null;
         _connection?.Dispose();
         _connection = null;

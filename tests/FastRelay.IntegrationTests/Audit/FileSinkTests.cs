@@ -42,9 +42,9 @@ public sealed class FileSinkTests : IDisposable
     {
         var path = Path.Combine(_directory, "audit.db");
         await RunEdgeAsync(new AuditTarget(AuditSinkKind.Sqlite, path));
+        var batch = AuditRecords.Many(10);
         using (var sink = new SqliteAuditSink(path))
         {
-            var batch = AuditRecords.Many(10);
             sink.Write(batch);
             sink.Write(batch); // Replayed: ignored by record id.
         }
@@ -58,6 +58,16 @@ public sealed class FileSinkTests : IDisposable
             Scalar(connection, "SELECT sql FROM sqlite_master WHERE name = 'idx_time_service'"));
         Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM access_logs WHERE action = 'inbound' AND verdict = 0 AND src_ip = '127.0.0.3' AND rule_group = 'Blocked'"));
         Assert.Equal(9L, Scalar(connection, "SELECT bytes_to_client FROM access_logs WHERE action = 'close' AND node = 'n1'"));
+
+        // Bound by position through SQLite's own API: each value keeps its type (what `audit query` and auditors read).
+        var sample = batch[0];
+        Assert.Equal("text|text|text|integer|integer|text|real|integer|text",
+            Scalar(connection, "SELECT typeof(src_ip) || '|' || typeof(record_id) || '|' || typeof(timestamp) || '|' || typeof(verdict) || '|' || typeof(src_port)"
+                + " || '|' || typeof(dest_ip) || '|' || typeof(duration_ms) || '|' || typeof(rule_index) || '|' || typeof(close_reason)"
+                + " FROM access_logs WHERE node = 'test-node' LIMIT 1"));
+        Assert.Equal(1L, Scalar(connection, $"SELECT count(*) FROM access_logs WHERE node = 'test-node' AND src_ip = '127.0.0.2' AND src_port = {sample.Client!.Port}"
+            + " AND dest_port = 9001 AND rule_index = 2 AND duration_ms = 12.5 AND verdict = 1 AND client_identity = 'CN=client' AND close_reason = 'Completed'"
+            + $" AND connection_id = 1 AND bytes_from_client = 101 AND record_id = '{sample.RecordId}'"));
     }
 
     [Fact]
