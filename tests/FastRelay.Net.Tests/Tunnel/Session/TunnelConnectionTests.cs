@@ -38,10 +38,14 @@ public sealed class TunnelConnectionTests
         await StreamIo.WriteAllAsync(edgeStream.Output, up).WithTimeout();
         Assert.Equal(up, await StreamIo.ReadToEndAsync(gatewayStream.Input).WithTimeout());
 
-        // Gateway → edge after the edge's FIN.
+        // Gateway → edge after the edge's FIN: more than a window (256 KiB), so the edge reads while the gateway
+        // writes. (Writing it all first hung a clean-clone run: on a loaded machine the writer's flush saw 64 KiB
+        // queued and paused, and the 37,856 B left once the window was spent stay above the 32 KiB resume mark
+        // until the edge reads: back-pressure working as designed, with nobody reading.)
         var down = StreamIo.RandomBytes(300_000, 3);
+        var received = StreamIo.ReadToEndAsync(edgeStream.Input);
         await StreamIo.WriteAllAsync(gatewayStream.Output, down).WithTimeout();
-        Assert.Equal(down, await StreamIo.ReadToEndAsync(edgeStream.Input).WithTimeout());
+        Assert.Equal(down, await received.WithTimeout());
         done.SetResult();
         Assert.Null(edgeStream.ResetCode);
         Assert.True(await TestTimeouts.EventuallyAsync(() => pair.Edge.OpenStreams == 0 && pair.Gateway.OpenStreams == 0));
