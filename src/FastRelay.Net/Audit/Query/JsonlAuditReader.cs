@@ -34,7 +34,7 @@ internal sealed class JsonlAuditReader(string path) : IAuditReader
                     newest.Enqueue(record, key);
                     kept.Add(record.RecordId);
                 }
-                else if (query.Limit > 0 && newest.TryPeek(out _, out var oldest) && key.CompareTo(oldest) > 0)
+                else if (newest.TryPeek(out _, out var oldest) && key.CompareTo(oldest) > 0) // Empty (--limit 0): nothing kept.
                 {
                     kept.Remove(newest.Dequeue().RecordId);
                     newest.Enqueue(record, key);
