@@ -11,6 +11,12 @@ namespace FastRelay.Audit;
 /// <remarks>Written by hand with <see cref="Utf8JsonWriter"/>: no reflection, no per-record strings beyond the values.</remarks>
 internal static class AuditJson
 {
+    /// <summary>
+    /// The longest record line a reader takes (the JSON-lines file, a spool segment). A record is a few hundred
+    /// bytes; its longest values, a client certificate's names, come from a chain OpenSSL caps at 100 KiB.
+    /// </summary>
+    public const int MaxLineBytes = 1 << 20;
+
     /// <summary>Writes <paramref name="record"/> as one object.</summary>
     public static void Write(Utf8JsonWriter json, in AuditRecord record)
     {

@@ -173,18 +173,17 @@ internal sealed class AuditSpool : IDisposable
 
     private bool ReplaySegment(string segment, SpoolChunkWriter write, AuditRecord[] chunk)
     {
-        var data = File.ReadAllBytes(segment).AsSpan();
+        // Streamed with a bounded line: a segment is ours and at most about SegmentBytes, but a damaged or foreign
+        // file in the spool directory must not take the writer down with an OutOfMemoryException at every start.
+        using var stream = LineReader.Open(segment);
+        var lines = new LineReader(stream, AuditJson.MaxLineBytes + 9);
         var count = 0;
-        while (!data.IsEmpty)
+        LineKind kind;
+        while ((kind = lines.Next(out var line)) != LineKind.End)
         {
-            var end = data.IndexOf((byte)'\n');
-            if (end < 0)
-            {
-                _stats.AddSpoolCorrupt(1); // A torn tail: the write that was cut off when the process died.
-                break;
-            }
-
-            if (TryParseLine(data[..end], out var record))
+            // A torn tail (Unterminated: the write cut off when the process died), a line too long to be ours, or
+            // a line that does not check: counted and skipped.
+            if (kind == LineKind.Line && TryParseLine(line, out var record))
             {
                 chunk[count++] = record;
             }
@@ -193,7 +192,6 @@ internal sealed class AuditSpool : IDisposable
                 _stats.AddSpoolCorrupt(1);
             }
 
-            data = data[(end + 1)..];
             if (count == chunk.Length)
             {
                 if (!write(chunk))

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text;
+using FastRelay.Configuration;
 
 namespace FastRelay.Pki;
 
@@ -26,6 +28,17 @@ internal sealed class CaFiles(string directory)
     /// <summary>DIR/NAME.pem and DIR/NAME.key of an issued certificate.</summary>
     public (string Certificate, string Key) Issued(string name) =>
         (Path.Combine(Directory, name + ".pem"), Path.Combine(Directory, name + ".key"));
+
+    /// <summary>
+    /// Reads one of the directory's files, whole, if it holds at most <paramref name="maxBytes"/> (the directory is
+    /// the operator's, and a file replaced by something endless must not end in an OutOfMemoryException); throws
+    /// <see cref="PkiException"/> naming the file otherwise.
+    /// </summary>
+    public static byte[] Read(string path, int maxBytes, string kind) =>
+        OperatorFile.TryRead(path, maxBytes, kind, out var bytes, out var problem) ? bytes : throw new PkiException($"{path}: {problem}");
+
+    /// <summary>As <see cref="Read"/>, decoded as UTF-8.</summary>
+    public static string ReadText(string path, int maxBytes, string kind) => Encoding.UTF8.GetString(Read(path, maxBytes, kind));
 
     /// <summary>Writes a private key in PKCS#8 PEM to a new file with mode 0600; fails if the file exists.</summary>
     public static void WritePrivateKey(string path, AsymmetricAlgorithm key)

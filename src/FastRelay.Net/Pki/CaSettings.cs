@@ -29,7 +29,7 @@ internal sealed record CaSettings
     {
         try
         {
-            return JsonSerializer.Deserialize<CaSettings>(File.ReadAllBytes(path), Json)
+            return JsonSerializer.Deserialize<CaSettings>(CaFiles.Read(path, 1 << 20, "JSON"), Json)
                 ?? throw new PkiException($"{path}: empty; expected the JSON written by 'fastrelay ca init'");
         }
         catch (JsonException ex)

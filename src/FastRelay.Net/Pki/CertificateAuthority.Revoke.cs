@@ -68,7 +68,7 @@ internal sealed partial class CertificateAuthority
 
     private BigInteger ReadCrlNumber()
     {
-        var text = File.Exists(Files.CrlNumber) ? File.ReadAllText(Files.CrlNumber).Trim() : "1";
+        var text = File.Exists(Files.CrlNumber) ? CaFiles.ReadText(Files.CrlNumber, 4096, "CRL number").Trim() : "1";
         return BigInteger.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new PkiException($"{Files.CrlNumber}: expected a positive whole number (the next CRL number), got '{text}'");

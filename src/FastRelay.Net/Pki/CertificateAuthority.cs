@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using FastRelay.Configuration;
 
 namespace FastRelay.Pki;
 
@@ -101,7 +102,8 @@ internal sealed partial class CertificateAuthority : IDisposable
         X509Certificate2 certificate;
         try
         {
-            certificate = X509Certificate2.CreateFromPemFile(files.Certificate, files.Key);
+            certificate = X509Certificate2.CreateFromPem(
+                CaFiles.ReadText(files.Certificate, OperatorFile.MaxPemBytes, "PEM"), CaFiles.ReadText(files.Key, OperatorFile.MaxPemBytes, "PEM"));
         }
         catch (CryptographicException ex)
         {

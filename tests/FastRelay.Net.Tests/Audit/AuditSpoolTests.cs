@@ -111,6 +111,28 @@ public sealed class AuditSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Replay_ALineTooLongToBeOurs_IsSkippedAndCounted_WithoutHoldingIt()
+    {
+        var records = AuditRecords.Many(2);
+        using (var writer = new AuditSpool(_directory, new AuditStats()))
+        {
+            writer.Append(records);
+        }
+
+        // A damaged segment: 3 MiB without a newline between the two records (File.ReadAllBytes held all of it, and
+        // a segment of gigabytes took the writer down with an OutOfMemoryException at every start).
+        var path = Directory.GetFiles(_directory).Single();
+        var lines = File.ReadAllText(path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        File.WriteAllText(path, $"{lines[0]}\n{new string('x', 3 << 20)}\n{lines[1]}\n", new UTF8Encoding(false));
+
+        var stats = new AuditStats();
+        using var spool = new AuditSpool(_directory, stats);
+
+        Assert.Equal(records, Replay(spool, chunk: 10));
+        Assert.Equal(1, stats.SpoolCorrupt);
+    }
+
+    [Fact]
     public void Line_Format_IsCrc32HexSpaceJson()
     {
         using (var spool = new AuditSpool(_directory, new AuditStats()))

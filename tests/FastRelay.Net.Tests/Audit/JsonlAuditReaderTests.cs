@@ -29,13 +29,7 @@ public sealed class JsonlAuditReaderTests : IDisposable
             file.WriteLine("not a record");
             foreach (var record in shuffled)
             {
-                using var buffer = new MemoryStream();
-                using (var json = new Utf8JsonWriter(buffer))
-                {
-                    AuditJson.Write(json, record);
-                }
-
-                file.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                file.WriteLine(Json(record));
             }
         }
 
@@ -43,5 +37,34 @@ public sealed class JsonlAuditReaderTests : IDisposable
 
         var expected = records.OrderByDescending(r => r.Timestamp).ThenByDescending(r => r.RecordId).Take(limit).Select(r => r.RecordId);
         Assert.Equal(expected, read.Select(r => r.RecordId));
+    }
+
+    [Fact]
+    public void ALineLongerThanARecordCanBe_IsSkipped_AndTheRecordsAroundItAreRead()
+    {
+        // File.ReadLines held each line whole: a file with gigabytes between two newlines ended `audit query` in an
+        // OutOfMemoryException. A line over AuditJson.MaxLineBytes is now skipped without being held.
+        var start = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        var records = new[] { AuditRecords.Sample(1, start), AuditRecords.Sample(2, start.AddSeconds(1)) };
+        File.WriteAllText(_path, $"{Json(records[0])}\n{new string('x', AuditJson.MaxLineBytes + 1)}\n{Json(records[1])}\n");
+
+        var read = new JsonlAuditReader(_path).Query(new AuditQuery { Limit = 10 });
+
+        Assert.Equal([records[1].RecordId, records[0].RecordId], read.Select(r => r.RecordId));
+    }
+
+    [Fact]
+    public void DevZero_HasNoRecords_AndIsNotReadForever() =>
+        Assert.Empty(new JsonlAuditReader("/dev/zero").Query(new AuditQuery { Limit = 10 }));
+
+    private static string Json(AuditRecord record)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            AuditJson.Write(json, record);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

@@ -95,6 +95,30 @@ public sealed class CertificateAuthorityTests
         Assert.Contains("no CA here (ca.pem is missing)", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ca.pem")]
+    [InlineData("ca.key")]
+    [InlineData("ca.json")]
+    [InlineData("index.txt")]
+    [InlineData("crlnumber")]
+    public async Task AFileOfTheCa_ReplacedByAnEndlessOne_IsRefusedNamingIt_NotReadIntoMemory(string name)
+    {
+        // These were read with File.ReadAllBytes / ReadLines: /dev/zero in their place ended in OutOfMemoryException.
+        await using var pki = TestPki.Create();
+        var path = Path.Combine(pki.Directory, name);
+        File.Delete(path);
+        File.CreateSymbolicLink(path, "/dev/zero");
+
+        var ex = Assert.Throws<PkiException>(() =>
+        {
+            using var ca = CertificateAuthority.Open(pki.Directory, TimeProvider.System);
+            ca.ReadIndex();
+            ca.BuildCrl(TimeSpan.FromDays(1));
+        });
+
+        Assert.StartsWith($"{path}: too large for a", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Issue_ExistingName_ThrowsAndKeepsTheOldFiles()
     {

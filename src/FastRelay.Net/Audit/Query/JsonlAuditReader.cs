@@ -1,8 +1,11 @@
+using FastRelay.Audit.Internal;
+
 namespace FastRelay.Audit.Query;
 
 /// <summary>
 /// Reads <c>--audit jsonl:PATH</c>: every line, filtered in process, each record id once (a file has no
-/// unique index, see <see cref="JsonlAuditSink"/>), newest first. Lines that are not records are skipped.
+/// unique index, see <see cref="JsonlAuditSink"/>), newest first. Lines that are not records are skipped, and so
+/// are lines longer than <see cref="AuditJson.MaxLineBytes"/> (unread: see <see cref="LineReader"/>).
 /// </summary>
 internal sealed class JsonlAuditReader(string path) : IAuditReader
 {
@@ -21,9 +24,12 @@ internal sealed class JsonlAuditReader(string path) : IAuditReader
         var kept = new HashSet<Guid>();
         try
         {
-            foreach (var line in File.ReadLines(path))
+            using var stream = LineReader.Open(path);
+            var lines = new LineReader(stream, AuditJson.MaxLineBytes);
+            LineKind kind;
+            while ((kind = lines.Next(out var line)) != LineKind.End)
             {
-                if (!AuditJson.TryRead(System.Text.Encoding.UTF8.GetBytes(line), out var record) || !query.Matches(record) || kept.Contains(record.RecordId))
+                if (kind == LineKind.TooLong || !AuditJson.TryRead(line, out var record) || !query.Matches(record) || kept.Contains(record.RecordId))
                 {
                     continue;
                 }
