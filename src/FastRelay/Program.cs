@@ -24,8 +24,20 @@ internal static class Program
         root.Subcommands.Add(KeygenCommand.Create());
         root.Subcommands.Add(CaCommand.Create());
         AddVersionOption(root.Subcommands);
+        ConfigArguments.AddTo(root.Subcommands);
 
         var parseResult = root.Parse(args);
+        var configErrors = new List<string>();
+        if (ConfigArguments.Expand(parseResult, args, configErrors) is { } withFile)
+        {
+            args = withFile;
+            parseResult = root.Parse(args);
+        }
+
+        if (configErrors.Count > 0)
+        {
+            return ExitCodes.PrintConfigErrors([.. ParseErrors(parseResult), .. configErrors]);
+        }
 
         // Parse errors (unknown flags, missing values) exit 2 with every error listed, like config errors;
         // --help and --version still win, as users expect.
@@ -35,17 +47,20 @@ internal static class Program
             {
                 // demo and ca check their own flags before doing anything: run the command once more without the
                 // unknown flags, only so that its errors are listed with them (it stops: MustStop is true).
-                ExitCodes.PendingParseErrors = [.. parseResult.Errors.Select(e => e.Message)];
+                ExitCodes.PendingParseErrors = ParseErrors(parseResult);
                 return await retry.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
             }
 
             var own = validated.FirstOrDefault(c => c.Command == parseResult.CommandResult.Command)?.Validate(parseResult) ?? [];
-            return ExitCodes.PrintConfigErrors(parseResult.Errors.Select(e => e.Message).Concat(own));
+            return ExitCodes.PrintConfigErrors(ParseErrors(parseResult).Concat(own));
         }
 
         // Signals are ours (EdgeHost drains on SIGTERM/SIGINT); System.CommandLine must not cancel or kill.
         return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
+
+    private static List<string> ParseErrors(ParseResult result) =>
+        [.. result.Errors.Select(e => ParseErrorText.Describe(e.Message, result.CommandResult.Command))];
 
     // For demo and the ca commands, whose actions test ExitCodes.MustStop before any work, when every parse error is
     // an unknown token: the same arguments without those tokens, if that parses cleanly. Null otherwise.

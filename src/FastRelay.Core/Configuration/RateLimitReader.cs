@@ -17,13 +17,12 @@ internal static class RateLimitReader
         var burst = settings.Find("conn-burst");
         var key = settings.Find("rate-key");
         double perSecond = 0;
-        if (rate is not null && (!RateSyntax.TryParseRate(rate.Value, out perSecond) || !double.IsFinite(perSecond)))
+        var rateIsValid = rate is null || (RateSyntax.TryParseRate(rate.Value, out perSecond) && double.IsFinite(perSecond));
+        if (!rateIsValid)
         {
-            errors.Add(new ConfigError(rate.Origin, rate.Value, $"expected {RateSyntax.RateExpected}, or 0 for off"));
-            return null;
+            errors.Add(new ConfigError(rate!.Origin, rate.Value, $"expected {RateSyntax.RateExpected}, or 0 for off"));
         }
-
-        if (perSecond <= 0)
+        else if (perSecond <= 0)
         {
             // Off: a burst or key alone would silently do nothing, which a user would not expect.
             foreach (var orphan in new[] { burst, key }.OfType<RawSetting>())
@@ -34,11 +33,12 @@ internal static class RateLimitReader
             return null;
         }
 
-        var burstTokens = TokenBucketOptions.DefaultBurst(perSecond);
+        // The burst and the key are checked even when the rate is bad: every error at once (cli.md).
+        var count = errors.Count;
+        var burstTokens = rateIsValid ? TokenBucketOptions.DefaultBurst(perSecond) : 0;
         if (burst is not null && (!long.TryParse(burst.Value, NumberStyles.None, CultureInfo.InvariantCulture, out burstTokens) || burstTokens is < 1 or > 1_000_000_000))
         {
             errors.Add(new ConfigError(burst.Origin, burst.Value, "expected a whole number of connections from 1 to 1000000000"));
-            return null;
         }
 
         var rateKey = RateKey.SourceIp;
@@ -52,14 +52,14 @@ internal static class RateLimitReader
                 case "identity":
                     // The identity comes from the client certificate: without mutual TLS every key would be empty.
                     errors.Add(new ConfigError(key.Origin, key.Value, "needs client certificates; add --tls-cert FILE --tls-key FILE --client-ca FILE, or use source-ip or service"));
-                    return null;
+                    break;
                 default:
                     errors.Add(new ConfigError(key.Origin, key.Value, RateKeyExpected));
-                    return null;
+                    break;
             }
         }
 
-        return new ConnectionRateOptions(new TokenBucketOptions(perSecond, burstTokens), rateKey);
+        return rateIsValid && errors.Count == count ? new ConnectionRateOptions(new TokenBucketOptions(perSecond, burstTokens), rateKey) : null;
     }
 
     public static BandwidthOptions? Bandwidth(ScalarReader settings, List<ConfigError> errors)

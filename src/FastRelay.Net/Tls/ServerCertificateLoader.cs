@@ -7,28 +7,46 @@ namespace FastRelay.Tls;
 
 /// <summary>
 /// Loads <c>--tls-cert</c> (PEM: leaf first, then intermediates) and <c>--tls-key</c> (PEM: ECDSA or RSA) into a
-/// <see cref="ServerCertificate"/>, checking that the key matches and the certificate is in date. Every
-/// problem becomes a <see cref="TlsLoadException"/> that names the file.
+/// <see cref="ServerCertificate"/>, checking that the key matches, the certificate is in date and a supplied OCSP
+/// staple answers for it. Every problem is a message that names the flag and the file.
 /// </summary>
 internal static class ServerCertificateLoader
 {
-    /// <summary>Loads both files; <paramref name="trust"/> names the client CAs sent in the CertificateRequest (null: none).</summary>
-    /// <exception cref="TlsLoadException">A file is missing, unreadable, malformed, or the key does not match.</exception>
-    public static ServerCertificate Load(TlsOptions options, SslCertificateTrust? trust, DateTimeOffset now)
+    /// <summary>
+    /// Builds the server certificate from what <see cref="ReadFiles"/> read; <paramref name="trust"/> names the client
+    /// CAs sent in the CertificateRequest (null: none). The checks that do not depend on each other (the certificate's
+    /// date, the key, the staple) are all made, and each failure is added to <paramref name="errors"/>.
+    /// </summary>
+    /// <returns>The certificate, or null when anything failed.</returns>
+    public static ServerCertificate? TryLoad(ServerCertificateFiles files, TlsOptions options, SslCertificateTrust? trust, DateTimeOffset now, List<string> errors)
     {
-        var certificates = PemFiles.ReadCertificates("--tls-cert", options.CertificateFile);
+        var certificates = files.Certificates;
         var leaf = certificates[0];
-        var keyText = PemFiles.ReadText("--tls-key", options.KeyFile);
-        var withKey = AttachKey(leaf, keyText, options);
-        if (withKey.NotAfter.ToUniversalTime() < now.UtcDateTime)
+        var count = errors.Count;
+        if (leaf.NotAfter.ToUniversalTime() < now.UtcDateTime)
         {
-            throw new TlsLoadException($"--tls-cert {options.CertificateFile}: the certificate '{leaf.Subject}' expired on {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm}Z");
+            errors.Add($"--tls-cert {options.CertificateFile}: the certificate '{leaf.Subject}' expired on {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm}Z");
         }
 
+        var withKey = Collect(() => AttachKey(leaf, files.KeyText, options), errors);
         var intermediates = new X509Certificate2Collection();
         for (var i = 1; i < certificates.Count; i++)
         {
             intermediates.Add(certificates[i]);
+        }
+
+        // The staple is checked against the certificate (not the key), so a bad one is listed beside a bad key.
+        byte[]? staple = null;
+        var stapleNextUpdate = default(DateTimeOffset);
+        if (files.Staple is { } stapleBytes
+            && !Stapling.OcspStapleValidator.TryValidate(stapleBytes, leaf, intermediates.Count > 0 ? intermediates[0] : null, now, out staple, out stapleNextUpdate, out var stapleError))
+        {
+            errors.Add($"--ocsp-staple {options.OcspStapleFile}: {stapleError}");
+        }
+
+        if (withKey is null || errors.Count != count)
+        {
+            return null;
         }
 
         // The one place the context is built. offline: false lets .NET fetch the OCSP response from the
@@ -36,9 +54,10 @@ internal static class ServerCertificateLoader
         // other download) off, and with --ocsp-staple FILE the file's response is attached instead
         // (docs/revocation.md), before the context's first handshake.
         var context = SslStreamCertificateContext.Create(withKey, intermediates, offline: options.OcspStaple != OcspStapling.Auto, trust);
-        if (options.OcspStaple == OcspStapling.File)
+        if (staple is not null && !Stapling.StapledResponse.TryAttach(context, staple, stapleNextUpdate, out var attachError))
         {
-            AttachStaple(context, options.OcspStapleFile!, intermediates.Count > 0 ? intermediates[0] : null, now);
+            errors.Add($"--ocsp-staple {options.OcspStapleFile}: {attachError}");
+            return null;
         }
 
         // Last: the warm-up handshake builds the native context, which reads the staple state set above.
@@ -47,8 +66,21 @@ internal static class ServerCertificateLoader
     }
 
     /// <summary>
-    /// Reads <c>--ocsp-staple FILE</c>; also on its own when the certificate could not be loaded, so that a bad staple
-    /// file is listed with that error (cli.md: every error at once).
+    /// Reads <c>--tls-cert</c>, <c>--tls-key</c> and, with <c>--ocsp-staple FILE</c>, the staple: each file even
+    /// when another failed, so that every missing or unreadable one is listed at once (cli.md).
+    /// </summary>
+    /// <returns>The files' contents, or null when any could not be read (each problem is in <paramref name="errors"/>).</returns>
+    public static ServerCertificateFiles? ReadFiles(TlsOptions options, List<string> errors)
+    {
+        var certificates = Collect(() => PemFiles.ReadCertificates("--tls-cert", options.CertificateFile), errors);
+        var keyText = Collect(() => PemFiles.ReadText("--tls-key", options.KeyFile), errors);
+        var staple = options.OcspStaple == OcspStapling.File && options.OcspStapleFile is { } file ? Collect(() => ReadStaple(file), errors) : null;
+        var stapleMissing = options.OcspStaple == OcspStapling.File && staple is null;
+        return certificates is null || keyText is null || stapleMissing ? null : new ServerCertificateFiles(certificates, keyText, staple);
+    }
+
+    /// <summary>
+    /// Reads <c>--ocsp-staple FILE</c>.
     /// </summary>
     /// <exception cref="TlsLoadException">The file cannot be read, naming the flag and the file.</exception>
     public static byte[] ReadStaple(string file) =>
@@ -57,14 +89,17 @@ internal static class ServerCertificateLoader
             ? bytes
             : throw new TlsLoadException($"--ocsp-staple {file}: {problem}");
 
-    private static void AttachStaple(SslStreamCertificateContext context, string file, X509Certificate2? issuer, DateTimeOffset now)
+    private static T? Collect<T>(Func<T> load, List<string> errors)
+        where T : class
     {
-        var bytes = ReadStaple(file);
-
-        if (!Stapling.OcspStapleValidator.TryValidate(bytes, context.TargetCertificate, issuer, now, out var der, out var nextUpdate, out var error)
-            || !Stapling.StapledResponse.TryAttach(context, der, nextUpdate, out error))
+        try
         {
-            throw new TlsLoadException($"--ocsp-staple {file}: {error}");
+            return load();
+        }
+        catch (TlsLoadException ex)
+        {
+            errors.Add(ex.Message);
+            return null;
         }
     }
 
@@ -101,3 +136,6 @@ internal static class ServerCertificateLoader
         }
     }
 }
+
+/// <summary>What <c>--tls-cert</c>, <c>--tls-key</c> and <c>--ocsp-staple FILE</c> hold (the staple: null without a file).</summary>
+internal sealed record ServerCertificateFiles(X509Certificate2Collection Certificates, string KeyText, byte[]? Staple);

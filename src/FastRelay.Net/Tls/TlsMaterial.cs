@@ -46,32 +46,21 @@ internal sealed class TlsMaterial
         }
 
         ServerCertificate? server = null;
-        var stapleReported = false;
-        try
-        {
-            // The CA names go into the CertificateRequest so that clients with several certificates pick the right one.
-            var trust = clientCa is null ? null : SslCertificateTrust.CreateForX509Collection(clientCa.Certificates, sendTrustInHandshake: true);
-            server = ServerCertificateLoader.Load(options, trust, time.GetUtcNow());
-        }
-        catch (TlsLoadException ex)
-        {
-            errors.Add(ex.Message);
-            stapleReported = ex.Message.StartsWith("--ocsp-staple ", StringComparison.Ordinal);
-        }
-        catch (Exception ex) when (ex is AuthenticationException or System.Security.Cryptography.CryptographicException or NotSupportedException)
-        {
-            errors.Add($"--tls-cert {options.CertificateFile}: cannot be used as a server certificate ({ex.Message.TrimEnd('.')})");
-        }
-
-        if (server is null && !stapleReported && options.OcspStaple == OcspStapling.File && options.OcspStapleFile is { } stapleFile)
+        if (ServerCertificateLoader.ReadFiles(options, errors) is { } files)
         {
             try
             {
-                _ = ServerCertificateLoader.ReadStaple(stapleFile); // Not checked against a certificate we do not have; read at least.
+                // The CA names go into the CertificateRequest so that clients with several certificates pick the right one.
+                var trust = clientCa is null ? null : SslCertificateTrust.CreateForX509Collection(clientCa.Certificates, sendTrustInHandshake: true);
+                server = ServerCertificateLoader.TryLoad(files, options, trust, time.GetUtcNow(), errors);
             }
             catch (TlsLoadException ex)
             {
                 errors.Add(ex.Message);
+            }
+            catch (Exception ex) when (ex is AuthenticationException or System.Security.Cryptography.CryptographicException or NotSupportedException)
+            {
+                errors.Add($"--tls-cert {options.CertificateFile}: cannot be used as a server certificate ({ex.Message.TrimEnd('.')})");
             }
         }
 

@@ -164,7 +164,7 @@ internal sealed class EdgeCommand : IValidatedCommand
         };
     }
 
-    // Likewise the CRLs (read and checked against the client CA bundle) and the tunnel key.
+    // Likewise the CRLs (read and checked against the client CA bundle) and, with --gateway, the tunnel key.
     private static void CheckFilesOnly(List<RawSetting> settings, List<string> lines)
     {
         var crls = settings.Where(s => s.Name == "crl" && s.Value.Length > 0).Select(s => s.Value).Distinct(StringComparer.Ordinal).ToList();
@@ -186,7 +186,9 @@ internal sealed class EdgeCommand : IValidatedCommand
             }
         }
 
-        if (Last(settings, "tunnel-key") is { Length: > 0 } keyFile)
+        // Without --gateway the tunnel flags are ignored with a warning and their files not read (README); the same
+        // when other flags are bad, or whether a missing key is an error would depend on those.
+        if (Last(settings, "gateway") is { Length: > 0 } && Last(settings, "tunnel-key") is { Length: > 0 } keyFile)
         {
             TunnelIdentityLoader.CheckKeyFile(keyFile, lines);
         }

@@ -64,14 +64,14 @@ public sealed class BadFlagsTests
         using var demo = await FastRelayProcess.RunAsync("demo", "--bogus", "--sessions", "x", "--duration", "y");
         Assert.Equal(2, await demo.WaitForExitAsync());
         Assert.Contains("3 configuration errors", demo.StandardError, StringComparison.Ordinal);
-        Assert.Contains("'--bogus'", demo.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--bogus: not a flag of 'fastrelay demo'", demo.StandardError, StringComparison.Ordinal);
         Assert.Contains("--sessions 'x'", demo.StandardError, StringComparison.Ordinal);
         Assert.Contains("--duration 'y'", demo.StandardError, StringComparison.Ordinal);
 
         var dir = Path.Combine(Path.GetTempPath(), $"fastrelay-ca-{Guid.NewGuid():N}");
         using var init = await FastRelayProcess.RunAsync("ca", "init", "--dir", dir, "--bogus", "--days", "x");
         Assert.Equal(2, await init.WaitForExitAsync());
-        Assert.Contains("'--bogus'", init.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--bogus: not a flag of 'fastrelay ca init'", init.StandardError, StringComparison.Ordinal);
         Assert.Contains("--days 'x'", init.StandardError, StringComparison.Ordinal);
 
         using var valid = await FastRelayProcess.RunAsync("ca", "init", "--dir", dir, "--bogus"); // Every value fine: still nothing made.
@@ -228,6 +228,65 @@ public sealed class BadFlagsTests
         Assert.Equal(2, await noCaBadFlag.WaitForExitAsync());
         Assert.Contains("3 configuration errors", noCaBadFlag.StandardError, StringComparison.Ordinal);
         Assert.Contains($"--crl {missing}.crl: file not found", noCaBadFlag.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheParsersOwnErrors_AreWordedLikeOurs_FlagValueAndWhatIsExpected()
+    {
+        using var unknown = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--foo", "bar");
+        using var required = await FastRelayProcess.RunAsync("keygen");
+        using var noValue = await FastRelayProcess.RunAsync("keygen", "--out");
+        using var noArgument = await FastRelayProcess.RunAsync("policy", "check");
+
+        Assert.Equal(2, await unknown.WaitForExitAsync());
+        Assert.Contains("--foo: not a flag of 'fastrelay edge'; expected one of the flags 'fastrelay edge --help' lists", unknown.StandardError, StringComparison.Ordinal);
+        Assert.Contains("'bar': not expected here", unknown.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await required.WaitForExitAsync());
+        Assert.Contains("--out: missing; 'fastrelay keygen' needs --out FILE", required.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await noValue.WaitForExitAsync());
+        Assert.Contains("--out: no value; expected --out FILE", noValue.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await noArgument.WaitForExitAsync());
+        Assert.Contains("FILE: missing; expected 'fastrelay policy check FILE'", noArgument.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProblemsThatDoNotDependOnEachOther_AreAllListed()
+    {
+        // A review found each of these reported only once the one before it was mended (cli.md: every error at once).
+        using var pki = TestCertificates.Create();
+        var missing = Path.Combine(Path.GetTempPath(), $"fastrelay-missing-{Guid.NewGuid():N}");
+        var garbage = Path.Combine(pki.Directory, "garbage.der");
+        await File.WriteAllBytesAsync(garbage, [0x30, 0x03, 0x0a, 0x01, 0x00, 0xff]);
+
+        // Both TLS files missing.
+        using var noFiles = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", missing + ".pem", "--tls-key", missing + ".key", "--admin", "off", "--audit", "off");
+
+        // A key of another certificate, and a staple that is not an OCSP response.
+        using var wrongKeyBadStaple = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ClientKeyFile, "--ocsp-staple", garbage, "--admin", "off", "--audit", "off");
+
+        // A bad rate and a bad key for it.
+        using var rate = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--conn-rate", "100", "--conn-burst", "none", "--rate-key", "foo", "--admin", "off", "--audit", "off");
+
+        // Without --gateway the tunnel key is ignored (a warning), whether or not another flag is bad.
+        using var tunnel = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tunnel-key", missing + ".key", "--keepalive", "0", "--admin", "off", "--audit", "off");
+
+        Assert.Equal(2, await noFiles.WaitForExitAsync());
+        Assert.Contains($"--tls-cert {missing}.pem: file not found", noFiles.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--tls-key {missing}.key: file not found", noFiles.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await wrongKeyBadStaple.WaitForExitAsync());
+        Assert.Contains($"--tls-key {pki.ClientKeyFile}: does not match the certificate", wrongKeyBadStaple.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--ocsp-staple {garbage}: not an OCSP response", wrongKeyBadStaple.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await rate.WaitForExitAsync());
+        Assert.Contains("--conn-rate '100': expected a rate such as", rate.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--conn-burst 'none': expected a whole number", rate.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--rate-key 'foo': expected source-ip, identity or service", rate.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await tunnel.WaitForExitAsync());
+        Assert.Contains("--keepalive '0'", tunnel.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("file not found", tunnel.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

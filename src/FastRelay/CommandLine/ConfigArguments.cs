@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>
+/// <c>--config FILE</c> for the commands that have no flag specs of their own (keygen, ca, policy, audit, demo): the
+/// file's flags become command-line flags before the command is parsed, so cli.md's "every flag may also come from
+/// <c>--config FILE</c>; a flag on the command line wins" holds for every command. (edge and gateway read their
+/// file themselves, through <see cref="ConfigFile"/> and their flag tables.)
+/// </summary>
+internal static class ConfigArguments
+{
+    private const string Name = "--config";
+
+    /// <summary>Adds <c>--config FILE</c> to every command below <paramref name="commands"/> that runs something and lacks it.</summary>
+    public static void AddTo(IEnumerable<Command> commands)
+    {
+        foreach (var command in commands)
+        {
+            if (command.Subcommands.Count > 0)
+            {
+                AddTo(command.Subcommands);
+            }
+            else if (!command.Options.Any(o => o.Name == Name))
+            {
+                command.Options.Add(new Option<string>(Name)
+                {
+                    Description = "Read flags from this JSON file (keys: the flag names without dashes); a flag on the command line wins",
+                    HelpName = "FILE",
+                });
+            }
+        }
+    }
+
+    /// <summary>
+    /// When <paramref name="parsed"/> is one of those commands and names a config file: <paramref name="args"/> with the
+    /// file's flags added (those not on the command line). Problems with the file go to <paramref name="errors"/>.
+    /// </summary>
+    /// <returns>Null when there is nothing to add (no <c>--config</c>, or a command that reads it itself).</returns>
+    public static string[]? Expand(ParseResult parsed, string[] args, List<string> errors)
+    {
+        var command = parsed.CommandResult.Command;
+        if (command.Name is "edge" or "gateway" || command.Options.FirstOrDefault(o => o.Name == Name) is not Option<string> config
+            || parsed.GetResult(config) is null || parsed.GetValue(config) is not { } path)
+        {
+            return null;
+        }
+
+        var options = command.Options.Where(o => o.Name != Name && o is not HelpOption and not VersionOption).ToList();
+        var specs = options.Select(o => new FlagSpec(o.Name.TrimStart('-'), o.HelpName ?? "VALUE", o.Description ?? "", Repeatable: o.Arity.MaximumNumberOfValues > 1)).ToList();
+        var configErrors = new List<Configuration.ConfigError>();
+        var settings = ConfigFile.Read(path, specs, configErrors);
+        errors.AddRange(configErrors.Select(e => e.ToString()));
+
+        var added = new List<string>();
+        foreach (var setting in settings)
+        {
+            var option = options.First(o => o.Name == "--" + setting.Name);
+            if (parsed.GetResult(option) is { Implicit: false })
+            {
+                continue; // Given on the command line: that wins (for a repeatable flag, over the file's whole list).
+            }
+
+            added.Add($"{option.Name}={setting.Value}"); // One token: a value that starts with '-' stays a value.
+        }
+
+        return added.Count == 0 ? null : [.. args, .. added];
+    }
+}

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>
+/// Words System.CommandLine's parse errors the way our own configuration errors are worded (cli.md: which flag, the
+/// value, what is expected): "Unrecognized command or argument '--foo'." becomes "--foo: not a flag of 'fastrelay
+/// edge'; expected one of the flags its --help lists".
+/// </summary>
+/// <remarks>
+/// Matched on the parser's English text (its resources have no other language for these); any other message, or
+/// one worded differently by a later version, is passed through as it is.
+/// </remarks>
+internal static partial class ParseErrorText
+{
+    /// <summary>The error <paramref name="message"/> of the parser for <paramref name="command"/>, reworded when known.</summary>
+    public static string Describe(string message, Command command)
+    {
+        var path = CommandPath(command);
+        if (Unrecognized().Match(message) is { Success: true } unknown)
+        {
+            var token = unknown.Groups[1].Value;
+            return token.StartsWith('-')
+                ? $"{token}: not a flag of '{path}'; expected one of the flags '{path} --help' lists"
+                : $"'{token}': not expected here; '{path}' takes {Arguments(command)} (see '{path} --help')";
+        }
+
+        if (RequiredOption().Match(message) is { Success: true } option)
+        {
+            var name = option.Groups[1].Value;
+            return $"{name}: missing; '{path}' needs {name} {ValueName(command, name)}";
+        }
+
+        if (MissingValue().Match(message) is { Success: true } value)
+        {
+            var name = value.Groups[1].Value;
+            return $"{name}: no value; expected {name} {ValueName(command, name)}";
+        }
+
+        if (MissingArgument().IsMatch(message))
+        {
+            return $"{Arguments(command)}: missing; expected '{path} {Arguments(command)}'";
+        }
+
+        return message;
+    }
+
+    private static string CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Command? at = command; at is not null; at = at.Parents.OfType<Command>().FirstOrDefault())
+        {
+            names.Add(at is RootCommand ? "fastrelay" : at.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
+    private static string ValueName(Command command, string flag) =>
+        command.Options.FirstOrDefault(o => o.Name == flag || o.Aliases.Contains(flag)) is { } option
+            ? option.HelpName ?? option.Name.TrimStart('-').ToUpperInvariant()
+            : "VALUE";
+
+    private static string Arguments(Command command) =>
+        command.Arguments.Count == 0 ? "flags only" : string.Join(' ', command.Arguments.Select(a => a.HelpName ?? a.Name.ToUpperInvariant()));
+
+    [GeneratedRegex(@"^Unrecognized command or argument '(.*)'\.$")]
+    private static partial Regex Unrecognized();
+
+    [GeneratedRegex(@"^Option '(-[^']*)' is required\.$")]
+    private static partial Regex RequiredOption();
+
+    [GeneratedRegex(@"^Required argument missing for option: '(-[^']*)'\.$")]
+    private static partial Regex MissingValue();
+
+    [GeneratedRegex(@"^Required argument missing for command: '.*'\.$")]
+    private static partial Regex MissingArgument();
+}
