@@ -34,6 +34,10 @@ internal static class TlsReader
                 errors.Add(new ConfigError(orphan.Origin, orphan.Value, "only means something with TLS; add --tls-cert FILE --tls-key FILE"));
             }
 
+            // Their values are checked too: every error at once, not the next one after TLS is added.
+            CheckPatterns(allowCn, allowSan, errors);
+            _ = ReadStapling(scalars.Find("ocsp-staple"), errors);
+            _ = scalars.Duration("tls-handshake-timeout", TlsOptions.DefaultHandshakeTimeout, allowZero: false);
             return null;
         }
 

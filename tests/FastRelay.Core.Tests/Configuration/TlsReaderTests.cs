@@ -39,6 +39,9 @@ public sealed class TlsReaderTests
         { "bad timeout", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("tls-handshake-timeout", "0")], "--tls-handshake-timeout '0': expected a duration" },
         { "empty san", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("client-ca", "ca"), Flag("allow-san", "DNS:")], "--allow-san 'DNS:': expected a SAN pattern" },
         { "identity key without client-ca", [Flag("tls-cert", "c"), Flag("tls-key", "k"), Flag("conn-rate", "1/s"), Flag("rate-key", "identity")], "--rate-key 'identity': needs client certificates" },
+        { "bad timeout without tls, orphan", [Flag("tls-handshake-timeout", "0")], "--tls-handshake-timeout '0': only means something with TLS" },
+        { "bad timeout without tls, value", [Flag("tls-handshake-timeout", "0")], "--tls-handshake-timeout '0': expected a duration" },
+        { "empty san without tls, value", [Flag("allow-san", "DNS:")], "--allow-san 'DNS:': expected a SAN pattern" },
         { "cert twice", [Flag("tls-cert", "c"), Flag("tls-cert", "d"), Flag("tls-key", "k")], "--tls-cert 'd': given more than once" },
     };
 
