@@ -25,6 +25,10 @@ internal sealed class BenchCommandLine
         _root.Subcommands.Add(_idle.Command);
         _root.Subcommands.Add(_failover.Command);
         _root.Subcommands.Add(_soak.Command);
+        foreach (var command in _root.Subcommands)
+        {
+            command.Options.Add(new VersionOption()); // --version on every command, as on fastrelay's.
+        }
     }
 
     /// <summary>Parses <paramref name="args"/>, then runs the chosen command; returns the process exit code.</summary>
