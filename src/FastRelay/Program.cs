@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using FastRelay.CommandLine;
 using FastRelay.Hosting;
@@ -28,36 +29,41 @@ internal static class Program
 
         var parseResult = root.Parse(args);
         var configErrors = new List<string>();
-        if (ConfigArguments.Expand(parseResult, args, configErrors) is { } withFile)
+        if (!AsksForHelpOrVersion(parseResult) && ConfigArguments.Expand(parseResult, args, configErrors) is { } withFile)
         {
             args = withFile;
             parseResult = root.Parse(args);
         }
 
-        if (configErrors.Count > 0)
+        // Parse errors (unknown flags, missing values) and a bad --config file exit 2 with every error listed, like
+        // config errors; --help and --version still win, as users expect.
+        if ((parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction) || configErrors.Count > 0)
         {
-            return ExitCodes.PrintConfigErrors([.. ParseErrors(parseResult), .. configErrors]);
-        }
-
-        // Parse errors (unknown flags, missing values) exit 2 with every error listed, like config errors;
-        // --help and --version still win, as users expect.
-        if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
-        {
-            if (WithoutUnknownFlags(root, parseResult, args) is { } retry)
+            List<string> errors = [.. ParseErrors(parseResult), .. configErrors];
+            var retry = parseResult.Errors.Count == 0 ? (ChecksFirst(parseResult.CommandResult.Command) ? parseResult : null)
+                : WithoutUnknownFlags(root, parseResult, args);
+            if (retry is not null)
             {
                 // demo and ca check their own flags before doing anything: run the command once more without the
                 // unknown flags, only so that its errors are listed with them (it stops: MustStop is true).
-                ExitCodes.PendingParseErrors = ParseErrors(parseResult);
+                ExitCodes.PendingParseErrors = errors;
                 return await retry.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
             }
 
             var own = validated.FirstOrDefault(c => c.Command == parseResult.CommandResult.Command)?.Validate(parseResult) ?? [];
-            return ExitCodes.PrintConfigErrors(ParseErrors(parseResult).Concat(own));
+            return ExitCodes.PrintConfigErrors(errors.Concat(own));
         }
 
         // Signals are ours (EdgeHost drains on SIGTERM/SIGINT); System.CommandLine must not cancel or kill.
         return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
+
+    // demo and the ca commands test ExitCodes.MustStop before any work, so they can run only to list their own errors.
+    private static bool ChecksFirst(Command command) =>
+        command.Name == "demo" || command.Parents.OfType<Command>().Any(p => p.Name == "ca" && p.Parents.OfType<RootCommand>().Any());
+
+    private static bool AsksForHelpOrVersion(ParseResult result) =>
+        result.Action is HelpAction || result.CommandResult.Command.Options.Any(o => o is VersionOption && result.GetResult(o) is not null);
 
     private static List<string> ParseErrors(ParseResult result) =>
         [.. result.Errors.Select(e => ParseErrorText.Describe(e.Message, result.CommandResult.Command))];
@@ -67,8 +73,7 @@ internal static class Program
     private static ParseResult? WithoutUnknownFlags(RootCommand root, ParseResult failed, string[] args)
     {
         var command = failed.CommandResult.Command;
-        var checksFirst = command.Name == "demo" || command.Parents.OfType<Command>().Any(p => p.Name == "ca" && p.Parents.OfType<RootCommand>().Any());
-        if (!checksFirst || failed.UnmatchedTokens.Count == 0 || failed.UnmatchedTokens.Count != failed.Errors.Count)
+        if (!ChecksFirst(command) || failed.UnmatchedTokens.Count == 0 || failed.UnmatchedTokens.Count != failed.Errors.Count)
         {
             return null;
         }

@@ -40,7 +40,7 @@ internal static class OperatorFile
 
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            using var stream = FifoSafeOpen.Open(path);
             var known = stream.CanSeek ? stream.Length : 0; // 0 also for a device or a pipe: read and see.
             if (known > maxBytes)
             {

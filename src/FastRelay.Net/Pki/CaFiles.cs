@@ -37,8 +37,13 @@ internal sealed class CaFiles(string directory)
     public static byte[] Read(string path, int maxBytes, string kind) =>
         OperatorFile.TryRead(path, maxBytes, kind, out var bytes, out var problem) ? bytes : throw new PkiException($"{path}: {problem}");
 
-    /// <summary>As <see cref="Read"/>, decoded as UTF-8.</summary>
-    public static string ReadText(string path, int maxBytes, string kind) => Encoding.UTF8.GetString(Read(path, maxBytes, kind));
+    /// <summary>As <see cref="Read"/>, decoded as UTF-8 without a byte-order mark (a Windows editor writes one).</summary>
+    public static string ReadText(string path, int maxBytes, string kind)
+    {
+        var bytes = Read(path, maxBytes, kind);
+        var mark = Utf8Text.ByteOrderMarkLength(bytes);
+        return Encoding.UTF8.GetString(bytes, mark, bytes.Length - mark);
+    }
 
     /// <summary>Writes a private key in PKCS#8 PEM to a new file with mode 0600; fails if the file exists.</summary>
     public static void WritePrivateKey(string path, AsymmetricAlgorithm key)

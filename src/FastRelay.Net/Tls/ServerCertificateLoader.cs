@@ -74,7 +74,9 @@ internal static class ServerCertificateLoader
     {
         var certificates = Collect(() => PemFiles.ReadCertificates("--tls-cert", options.CertificateFile), errors);
         var keyText = Collect(() => PemFiles.ReadText("--tls-key", options.KeyFile), errors);
-        var staple = options.OcspStaple == OcspStapling.File && options.OcspStapleFile is { } file ? Collect(() => ReadStaple(file), errors) : null;
+        var staple = options.OcspStaple != OcspStapling.File ? null
+            : options.OcspStapleFile is { } file ? Collect(() => ReadStaple(file), errors)
+            : Collect<byte[]>(() => throw new TlsLoadException("--ocsp-staple: expected auto, off or the path of a DER OCSP response file"), errors);
         var stapleMissing = options.OcspStaple == OcspStapling.File && staple is null;
         return certificates is null || keyText is null || stapleMissing ? null : new ServerCertificateFiles(certificates, keyText, staple);
     }

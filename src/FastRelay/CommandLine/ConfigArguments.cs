@@ -41,11 +41,15 @@ internal static class ConfigArguments
     public static string[]? Expand(ParseResult parsed, string[] args, List<string> errors)
     {
         var command = parsed.CommandResult.Command;
+
+        // The token, not GetValue: with --config twice or without a value GetValue throws; the parser lists those.
         if (command.Name is "edge" or "gateway" || command.Options.FirstOrDefault(o => o.Name == Name) is not Option<string> config
-            || parsed.GetResult(config) is null || parsed.GetValue(config) is not { } path)
+            || parsed.GetResult(config) is not { Tokens: [var token] })
         {
             return null;
         }
+
+        var path = token.Value;
 
         var options = command.Options.Where(o => o.Name != Name && o is not HelpOption and not VersionOption).ToList();
         var specs = options.Select(o => new FlagSpec(o.Name.TrimStart('-'), o.HelpName ?? "VALUE", o.Description ?? "", Repeatable: o.Arity.MaximumNumberOfValues > 1)).ToList();
@@ -62,9 +66,23 @@ internal static class ConfigArguments
                 continue; // Given on the command line: that wins (for a repeatable flag, over the file's whole list).
             }
 
+            if (option.ValueType == typeof(bool) && !bool.TryParse(setting.Value, out _))
+            {
+                errors.Add(new Configuration.ConfigError(setting.Origin, setting.Value, "expected true or false (a switch)").ToString());
+                continue;
+            }
+
+            if (setting.Value.Length == 0)
+            {
+                errors.Add(new Configuration.ConfigError(setting.Origin, setting.Value, $"expected {option.HelpName ?? "a value"}").ToString());
+                continue;
+            }
+
             added.Add($"{option.Name}={setting.Value}"); // One token: a value that starts with '-' stays a value.
         }
 
-        return added.Count == 0 ? null : [.. args, .. added];
+        // Before a "--" (after it every token is an argument), else at the end.
+        var end = Array.IndexOf(args, "--");
+        return added.Count == 0 ? null : end < 0 ? [.. args, .. added] : [.. args[..end], .. added, .. args[end..]];
     }
 }

@@ -21,8 +21,8 @@ internal static partial class ParseErrorText
         if (Unrecognized().Match(message) is { Success: true } unknown)
         {
             var token = unknown.Groups[1].Value;
-            return token.StartsWith('-')
-                ? $"{token}: not a flag of '{path}'; expected one of the flags '{path} --help' lists"
+            return token.StartsWith('-') ? $"{token}: not a flag of '{path}'; expected one of the flags '{path} --help' lists"
+                : command.Subcommands.Count > 0 ? $"'{token}': not a command of '{path}'; expected one of {string.Join(", ", command.Subcommands.Select(c => c.Name))}"
                 : $"'{token}': not expected here; '{path}' takes {Arguments(command)} (see '{path} --help')";
         }
 
@@ -36,6 +36,16 @@ internal static partial class ParseErrorText
         {
             var name = value.Groups[1].Value;
             return $"{name}: no value; expected {name} {ValueName(command, name)}";
+        }
+
+        if (GivenTwice().Match(message) is { Success: true } twice)
+        {
+            return $"{twice.Groups[1].Value}: given {twice.Groups[2].Value} times; expected it once";
+        }
+
+        if (NoCommand().IsMatch(message))
+        {
+            return $"'{path}' needs a command: one of {string.Join(", ", command.Subcommands.Select(c => c.Name))}";
         }
 
         if (MissingArgument().IsMatch(message))
@@ -74,6 +84,12 @@ internal static partial class ParseErrorText
 
     [GeneratedRegex(@"^Required argument missing for option: '(-[^']*)'\.$")]
     private static partial Regex MissingValue();
+
+    [GeneratedRegex(@"^Option '(-[^']*)' expects a single argument but (\d+) were provided\.$")]
+    private static partial Regex GivenTwice();
+
+    [GeneratedRegex(@"^Required command was not provided\.$")]
+    private static partial Regex NoCommand();
 
     [GeneratedRegex(@"^Required argument missing for command: '.*'\.$")]
     private static partial Regex MissingArgument();

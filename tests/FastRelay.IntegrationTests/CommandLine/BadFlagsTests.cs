@@ -237,6 +237,7 @@ public sealed class BadFlagsTests
         using var required = await FastRelayProcess.RunAsync("keygen");
         using var noValue = await FastRelayProcess.RunAsync("keygen", "--out");
         using var noArgument = await FastRelayProcess.RunAsync("policy", "check");
+        using var noCommand = await FastRelayProcess.RunAsync("ca", "inti");
 
         Assert.Equal(2, await unknown.WaitForExitAsync());
         Assert.Contains("--foo: not a flag of 'fastrelay edge'; expected one of the flags 'fastrelay edge --help' lists", unknown.StandardError, StringComparison.Ordinal);
@@ -247,6 +248,8 @@ public sealed class BadFlagsTests
         Assert.Contains("--out: no value; expected --out FILE", noValue.StandardError, StringComparison.Ordinal);
         Assert.Equal(2, await noArgument.WaitForExitAsync());
         Assert.Contains("FILE: missing; expected 'fastrelay policy check FILE'", noArgument.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await noCommand.WaitForExitAsync());
+        Assert.Contains("'inti': not a command of 'fastrelay ca'; expected one of init, issue, revoke, crl, ocsp", noCommand.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

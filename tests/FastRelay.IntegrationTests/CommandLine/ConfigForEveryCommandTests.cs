@@ -58,6 +58,52 @@ public sealed class ConfigForEveryCommandTests : IDisposable
         Assert.Contains("none.json': file not found", missing.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ASwitchSetToFalse_IsOff_AndOneThatIsNotABoolean_IsNamedWithItsFile()
+    {
+        var existing = Path.Combine(_dir, "existing.key");
+        await File.WriteAllTextAsync(existing, "keep me\n");
+
+        using var off = await FastRelayProcess.RunAsync("keygen", "--config", Write("off.json", $$"""{"out": "{{existing}}", "force": false}"""));
+        using var notBoolean = await FastRelayProcess.RunAsync("keygen", "--config", Write("yes.json", $$"""{"out": "{{existing}}", "force": "yes"}"""));
+
+        Assert.Equal(1, await off.WaitForExitAsync()); // No --force: the existing file is not overwritten.
+        Assert.Equal("keep me\n", await File.ReadAllTextAsync(existing));
+        Assert.Equal(2, await notBoolean.WaitForExitAsync());
+        Assert.Contains("yes.json: force 'yes': expected true or false (a switch)", notBoolean.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigTwiceOrWithoutAValue_IsABadFlag_AndHelpStillWins()
+    {
+        var config = Write("k.json", $$"""{"out": "{{Path.Combine(_dir, "k.key")}}"}""");
+
+        using var twice = await FastRelayProcess.RunAsync("keygen", "--config", config, "--config", config);
+        using var noValue = await FastRelayProcess.RunAsync("keygen", "--config");
+        using var help = await FastRelayProcess.RunAsync("keygen", "--config", Path.Combine(_dir, "none.json"), "--help");
+
+        Assert.Equal(2, await twice.WaitForExitAsync());
+        Assert.Contains("--config: given 2 times; expected it once", twice.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await noValue.WaitForExitAsync());
+        Assert.Contains("--config: no value; expected --config FILE", noValue.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", twice.StandardError + noValue.StandardError, StringComparison.Ordinal);
+        Assert.Equal(0, await help.WaitForExitAsync());
+        Assert.Contains("--config <FILE>", help.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABadFile_AndABadFlag_AreListedTogether()
+    {
+        var config = Write("init.json", $$"""{"dir": "{{Path.Combine(_dir, "ca")}}", "bogus": true}""");
+
+        using var init = await FastRelayProcess.RunAsync("ca", "init", "--config", config, "--days", "x");
+
+        Assert.Equal(2, await init.WaitForExitAsync());
+        Assert.Contains("init.json: bogus: unknown key", init.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--days 'x'", init.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "ca")));
+    }
+
     private string Write(string name, string json)
     {
         var path = Path.Combine(_dir, name);

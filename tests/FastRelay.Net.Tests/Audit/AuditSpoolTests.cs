@@ -133,6 +133,22 @@ public sealed class AuditSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Replay_ASegmentThatNeverEnds_IsReadAsEmpty_NotIntoMemory()
+    {
+        // File.ReadAllBytes of /dev/zero in the spool directory read until the process died.
+        var records = AuditRecords.Many(2);
+        using (var writer = new AuditSpool(_directory, new AuditStats()))
+        {
+            writer.Append(records);
+        }
+
+        File.CreateSymbolicLink(Path.Combine(_directory, "spool-00000000.log"), "/dev/zero"); // Sorts first.
+        using var spool = new AuditSpool(_directory, new AuditStats());
+
+        Assert.Equal(records, Replay(spool, chunk: 10));
+    }
+
+    [Fact]
     public void Line_Format_IsCrc32HexSpaceJson()
     {
         using (var spool = new AuditSpool(_directory, new AuditStats()))

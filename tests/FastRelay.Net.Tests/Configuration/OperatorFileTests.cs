@@ -1,5 +1,6 @@
 using System.IO.Pipes;
 using FastRelay.Configuration;
+using FastRelay.TestKit;
 
 namespace FastRelay.Net.Tests.Configuration;
 
@@ -44,6 +45,24 @@ public sealed class OperatorFileTests : IDisposable
     {
         Assert.False(OperatorFile.TryRead("/dev/zero", 1 << 20, "CRL", out _, out var problem));
         Assert.Equal("too large for a CRL file (more than 1 MiB)", problem);
+    }
+
+    [Fact]
+    public async Task AFifoNobodyWritesTo_IsEmpty_NotAWaitForAWriter()
+    {
+        // open(2) of such a FIFO blocks until a writer comes: `--policy FIFO` hung the edge at start.
+        var fifo = Path.Combine(_dir, "fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mkfifo.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var read = Task.Run(() => (OperatorFile.TryRead(fifo, 1 << 20, "JSON", out var bytes, out var problem), bytes, problem));
+        var (ok, content, error) = await read.WaitAsync(TestTimeouts.Default);
+
+        Assert.True(ok, error);
+        Assert.Empty(content!);
     }
 
     [Fact]

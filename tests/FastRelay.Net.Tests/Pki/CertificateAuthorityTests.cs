@@ -120,6 +120,24 @@ public sealed class CertificateAuthorityTests
     }
 
     [Fact]
+    public async Task CaFilesSavedWithAByteOrderMark_AreRead()
+    {
+        // A Windows editor writes one; File.ReadLines dropped it, and so must the bounded reader.
+        await using var pki = TestPki.Create();
+        pki.IssueClient("alice");
+        foreach (var name in new[] { "index.txt", "crlnumber" })
+        {
+            var path = Path.Combine(pki.Directory, name);
+            var text = File.Exists(path) ? await File.ReadAllTextAsync(path) : "7\n";
+            await File.WriteAllTextAsync(path, text, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        }
+
+        using var ca = CertificateAuthority.Open(pki.Directory, TimeProvider.System);
+        Assert.Equal("alice", Assert.Single(ca.ReadIndex()).Name);
+        Assert.NotEmpty(ca.BuildCrl(TimeSpan.FromDays(1)));
+    }
+
+    [Fact]
     public async Task Issue_ExistingName_ThrowsAndKeepsTheOldFiles()
     {
         await using var pki = TestPki.Create();

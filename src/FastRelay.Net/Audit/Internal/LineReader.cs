@@ -49,9 +49,11 @@ internal sealed class LineReader
         _remaining = stream.CanSeek ? stream.Length - stream.Position : long.MaxValue;
     }
 
-    /// <summary>Opens <paramref name="path"/> for reading while another process may append to it (or delete it).</summary>
-    public static FileStream Open(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading while another process may append to it (or delete it); a FIFO with
+    /// no writer is empty rather than a wait for one.
+    /// </summary>
+    public static FileStream Open(string path) => Configuration.FifoSafeOpen.Open(path);
 
     /// <summary>
     /// The next line, without its newline, in <paramref name="line"/> (valid until the next call); empty unless
@@ -60,12 +62,14 @@ internal sealed class LineReader
     public LineKind Next(out ReadOnlySpan<byte> line)
     {
         var skipping = false;
+        var scanned = 0; // Bytes of the pending line already searched for a newline: a line arriving in small reads is searched once.
         while (true)
         {
             var pending = _buffer.AsSpan(_start, _end - _start);
-            var newline = pending.IndexOf((byte)'\n');
+            var newline = pending[scanned..].IndexOf((byte)'\n');
             if (newline >= 0)
             {
+                newline += scanned;
                 _start += newline + 1;
                 line = skipping ? default : pending[..newline]; // The buffer holds at most maxLineBytes + 1.
                 return skipping ? LineKind.TooLong : LineKind.Line;
@@ -88,16 +92,18 @@ internal sealed class LineReader
             {
                 skipping = true; // Past the bound with no newline: drop what is held and read on to the newline.
                 _start = _end = 0;
+                scanned = 0;
             }
-            else if (_end == _buffer.Length)
+            else
             {
-                if (_start > 0)
+                scanned = pending.Length;
+                if (_end == _buffer.Length && _start > 0)
                 {
                     pending.CopyTo(_buffer);
                     _end -= _start;
                     _start = 0;
                 }
-                else
+                else if (_end == _buffer.Length)
                 {
                     Array.Resize(ref _buffer, (int)Math.Min(_maxLineBytes + 1L, _buffer.Length * 2L));
                 }
