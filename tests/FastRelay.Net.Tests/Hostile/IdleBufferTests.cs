@@ -13,31 +13,40 @@ namespace FastRelay.Net.Tests.Hostile;
 /// (bench/README.md, "Hostile input and memory").
 /// </summary>
 /// <remarks>
-/// Alone these tests see every block back; once, under the full suite's load, one block of four stayed rented
-/// beside 300 idle plain connections (docs/hardening.md, "Open"). The bound below (1 % of the connections) still
-/// fails the regression that matters, a block per idle connection, while that rare case is investigated.
+/// Counted against the blocks held before the first connection: each epoll loop keeps a read block for its whole life
+/// (one per core), which an exact "no block held" bound would count. Once, under the full suite's load, a pipes-path
+/// connection kept one: a zero-byte receive woken by a stale epoll event rented a block and parked the real read on it
+/// (SocketPipeConnection.IsStaleWakeUp); the pipes case below is the plain path that had it.
 /// </remarks>
 public sealed class IdleBufferTests(PkiFixture fixture) : IClassFixture<PkiFixture>
 {
-    [Fact]
-    public async Task PlainEdge_300IdleConnectionsAfterTraffic_HoldNoBlock()
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("pipes")]
+    public async Task PlainEdge_300IdleConnectionsAfterTraffic_HoldNoBlock(string dataPath)
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString());
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: ("data-path", dataPath));
+        var pool = edge.Server.Memory;
+        var heldBefore = pool.BlocksCreated - pool.IdleBlocks; // The epoll loops' own read blocks.
         var payload = SocketTestExtensions.RandomBytes(4096, seed: 9);
         var clients = new List<Socket>();
         for (var i = 0; i < 300; i++)
         {
             var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
-            await client.SendAsync(payload, SocketFlags.None);
+            for (var part = 0; part < payload.Length; part += 512)
+            {
+                // In segments: bytes that arrive while a receive loop runs leave it a stale readiness event.
+                await client.SendAsync(payload.AsMemory(part, 512), SocketFlags.None);
+            }
+
             Assert.Equal(payload, await client.ReceiveExactlyAsync(payload.Length));
             clients.Add(client);
         }
 
-        var pool = edge.Server.Memory;
         Assert.True(pool.BlocksCreated > 0);
-        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.BlocksCreated - pool.IdleBlocks <= 3, TimeSpan.FromSeconds(10)),
-            $"{pool.BlocksCreated - pool.IdleBlocks} of {pool.BlocksCreated} blocks still held by 300 idle connections");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.BlocksCreated - pool.IdleBlocks <= heldBefore, TimeSpan.FromSeconds(10)),
+            $"{pool.BlocksCreated - pool.IdleBlocks - heldBefore} of {pool.BlocksCreated} blocks still held by 300 idle connections");
         Assert.Equal(300, edge.Server.ActiveConnections);
         clients.ForEach(c => c.Dispose());
     }
@@ -48,21 +57,26 @@ public sealed class IdleBufferTests(PkiFixture fixture) : IClassFixture<PkiFixtu
         var pki = fixture.Pki;
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
         await using var edge = TestEdge.StartTls(pki, echo.EndPoint.ToString());
+        var pool = edge.Server.Memory;
+        var heldBefore = pool.BlocksCreated - pool.IdleBlocks;
         var payload = SocketTestExtensions.RandomBytes(4096, seed: 10);
         var clients = new List<System.Net.Security.SslStream>();
         for (var i = 0; i < 100; i++)
         {
             var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, pki.Client);
-            await tls.WriteAsync(payload);
+            for (var part = 0; part < payload.Length; part += 512)
+            {
+                await tls.WriteAsync(payload.AsMemory(part, 512)); // A record each, as above.
+            }
+
             var back = new byte[payload.Length];
             await tls.ReadExactlyAsync(back).AsTask().WithTimeout();
             Assert.Equal(payload, back);
             clients.Add(tls);
         }
 
-        var pool = edge.Server.Memory;
-        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.BlocksCreated - pool.IdleBlocks <= 1, TimeSpan.FromSeconds(10)),
-            $"{pool.BlocksCreated - pool.IdleBlocks} of {pool.BlocksCreated} blocks still held by 100 idle TLS connections");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.BlocksCreated - pool.IdleBlocks <= heldBefore, TimeSpan.FromSeconds(10)),
+            $"{pool.BlocksCreated - pool.IdleBlocks - heldBefore} of {pool.BlocksCreated} blocks still held by 100 idle TLS connections");
         foreach (var c in clients)
         {
             await c.DisposeAsync();
