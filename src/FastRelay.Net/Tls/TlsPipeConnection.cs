@@ -163,19 +163,9 @@ internal sealed class TlsPipeConnection : IPipeConnection
             {
                 if (!moreLikely)
                 {
-                    // Wait for data without holding a block (an idle connection costs no buffer memory). A wait that
-                    // completes at once had something (SslStream's buffer or the socket); one that waited may have been
-                    // woken by a stale event (SocketPipeConnection.IsStaleWakeUp): then SslStream read nothing new. Only
-                    // a wait that went pending is checked: SslStream may hold decrypted bytes the socket no longer shows,
-                    // and checking those would wait again for ever, or spin. (One that went pending and completed before
-                    // IsCompleted was read escapes the check: rare, and it costs a block, not a spin.)
-                    var wait = stream.ReadAsync(Memory<byte>.Empty); // Returns 0 by design: it only waits.
-                    var waited = !wait.IsCompleted;
-                    _ = await wait;
-                    if (waited && SocketPipeConnection.IsStaleWakeUp(socket))
-                    {
-                        continue;
-                    }
+                    // Wait for data without holding a block (an idle connection costs no buffer memory). SslStream's own
+                    // zero-byte read of the socket is checked against stale wake-ups (SocketStream.ReadAsync).
+                    _ = await stream.ReadAsync(Memory<byte>.Empty); // Returns 0 by design: it only waits.
                 }
 
                 var memory = writer.GetMemory(_readBytes);

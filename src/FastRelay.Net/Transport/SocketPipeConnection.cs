@@ -138,13 +138,8 @@ internal sealed class SocketPipeConnection : IPipeConnection
                 if (!lastReadFilledBlock)
                 {
                     // Wait for data without holding a block (an idle connection then costs no buffer memory).
-                    // Checked whether or not it waited: a call that went pending may have completed on the engine's thread
-                    // before IsCompleted could tell. A wait that had data at once passes the check (bytes or the end).
-                    await ReceiveAsync(socket, Memory<byte>.Empty);
-                    if (IsStaleWakeUp(socket))
-                    {
-                        continue;
-                    }
+                    // Not fooled by a stale readiness event (SocketOperation.WaitForDataAsync).
+                    await _receiveCall!.WaitForDataAsync(socket, default);
                 }
 
                 var memory = writer.GetMemory(_readBytes);
@@ -175,15 +170,6 @@ internal sealed class SocketPipeConnection : IPipeConnection
 
         await writer.CompleteAsync(error);
     }
-
-    /// <summary>
-    /// True when a zero-byte receive that waited was woken with nothing to read. The runtime completes such a wait on
-    /// any epoll readiness event without looking at the socket (only its first, synchronous try peeks), and an event
-    /// may be stale: the loop that was running when the data came already read it. Renting a block then would park
-    /// the real read on it, and an idle connection would hold 64 KiB until its peer spoke again (docs/hardening.md).
-    /// At the end of the stream, or on an error, the socket polls readable, so those still reach the real read.
-    /// </summary>
-    internal static bool IsStaleWakeUp(Socket socket) => socket.Available == 0 && !socket.Poll(0, SelectMode.SelectRead);
 
     private async Task SendLoopAsync(Socket socket)
     {

@@ -58,6 +58,13 @@ internal sealed class SocketStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var socket = Socket;
+        if (buffer.IsEmpty)
+        {
+            // SslStream's wait for a record without holding its buffer: checked against stale wake-ups, or SslStream
+            // would take its buffer and park a read on it (an idle TLS connection holding ~16 KiB).
+            return _receive.WaitForDataAsync(socket, cancellationToken);
+        }
+
         return _receive.TryRun(socket, buffer, cancellationToken, out var result) ? result : ReadOverlappingAsync(socket, buffer, cancellationToken);
     }
 

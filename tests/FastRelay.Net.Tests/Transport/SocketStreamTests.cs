@@ -55,6 +55,57 @@ public sealed class SocketStreamTests
     }
 
     [Fact]
+    public async Task ZeroByteRead_WaitsForData_AndLeavesTheBytesToTheNextRead()
+    {
+        // SslStream's wait for a record: no buffer, nothing consumed, and only real readiness ends it.
+        var (socket, peer) = await ConnectedPairAsync();
+        using var stream = new SocketStream();
+        stream.Attach(socket);
+        var waiting = stream.ReadAsync(Memory<byte>.Empty).AsTask();
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+
+        await peer.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+
+        Assert.Equal(0, await waiting.WithTimeout());
+        var buffer = new byte[16];
+        Assert.Equal(3, await stream.ReadAsync(buffer).AsTask().WithTimeout());
+        Assert.True(stream.OperationsIdle);
+        Close(socket, peer);
+    }
+
+    [Fact]
+    public async Task Readability_IsDataTheEndOrAReset_NotOurOwnHalfClose()
+    {
+        // What the stale-wake-up check of a zero-byte wait relies on (SocketOperation.WaitForDataAsync): true whenever
+        // a receive would not wait (so the loop never waits past data, a FIN or a reset), false for an idle socket.
+        var (idle, idlePeer) = await ConnectedPairAsync();
+        Assert.False(SocketOperation.IsReadable(idle));
+        idle.Shutdown(SocketShutdown.Send); // Our own FIN: the peer may still send.
+        Assert.False(SocketOperation.IsReadable(idle));
+        await idlePeer.SendAsync(new byte[] { 7 }, SocketFlags.None);
+        Assert.True(await EventuallyReadable(idle));
+        Close(idle, idlePeer);
+
+        var (fin, finPeer) = await ConnectedPairAsync();
+        finPeer.Shutdown(SocketShutdown.Send);
+        Assert.True(await EventuallyReadable(fin));
+        Close(fin, finPeer);
+
+        var (reset, resetPeer) = await ConnectedPairAsync();
+        Reset(resetPeer);
+        Assert.True(await EventuallyReadable(reset));
+        reset.Dispose();
+
+        var (aborted, abortedPeer) = await ConnectedPairAsync();
+        aborted.Shutdown(SocketShutdown.Both); // What an abort does to wake a pending call.
+        Assert.True(SocketOperation.IsReadable(aborted));
+        Close(aborted, abortedPeer);
+
+        static async Task<bool> EventuallyReadable(Socket socket) => await TestTimeouts.EventuallyAsync(() => SocketOperation.IsReadable(socket));
+    }
+
+    [Fact]
     public async Task ResetWhileReadIsPending_ReadFails()
     {
         var (socket, peer) = await ConnectedPairAsync();
