@@ -67,40 +67,53 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
 
     /// <summary>
     /// Waits until <paramref name="socket"/> has bytes to read, its end or an error, without a buffer: a zero-byte
-    /// receive, again after a stale wake-up. Completes at once (without allocating) when there is something already.
+    /// receive, again after a stale wake-up.
     /// </summary>
     /// <remarks>
-    /// The runtime completes a zero-byte receive that went pending on any epoll readiness event without looking at
-    /// the socket (only its first, synchronous try peeks), and an event can be stale: bytes that came while the
-    /// caller's loop was running, which that loop has read since. A caller that then rents a block and receives into
-    /// it parks on the block until the peer speaks again: an idle connection holding 64 KiB (docs/hardening.md, "A
-    /// block held by an idle connection"). So a wait that went pending is checked with poll(2), which reports data,
-    /// the end of the stream and a reset as readable; only a wait that went pending can be stale, so one that
-    /// completed at once costs no extra system call. While an earlier call still runs on this object (never in the
-    /// callers' loops), the socket's own call waits instead, unchecked.
+    /// <para>The runtime completes a zero-byte receive on a readiness event without looking at the socket, and an
+    /// event can be stale: bytes that came while the caller's loop was running, which that loop has read since. A
+    /// caller that then rents a block and receives into it parks on the block until the peer speaks again: an idle
+    /// connection holding 64 KiB (docs/hardening.md, "A block held by an idle connection"). So the wait is checked
+    /// with poll(2), which reports data, the end of the stream and a reset as readable, and made again if nothing is
+    /// there. A wait that went pending is always checked. One that completed at once is checked only with
+    /// <paramref name="checkImmediate"/>: it is usually the runtime's own peek that found bytes, but it can also be a
+    /// stale event the runtime noticed (its sequence number moved) while it started the call, completed unchecked.</para>
+    /// <para>While an earlier call still runs on this object (never in the callers' loops), the socket's own call
+    /// waits instead, unchecked. A pending wait continues on a pooled box: no allocation.</para>
     /// </remarks>
-    public ValueTask<int> WaitForDataAsync(Socket socket, CancellationToken cancellationToken)
+    public ValueTask<int> WaitForDataAsync(Socket socket, bool checkImmediate, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        while (true)
         {
-            return socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
-        }
+            if (Interlocked.Exchange(ref _busy, 1) != 0)
+            {
+                return socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+            }
 
-        if (Start(socket, Memory<byte>.Empty, cancellationToken, out _, out var failure))
-        {
-            return WaitPendingAsync(socket, cancellationToken);
-        }
+            if (Start(socket, Memory<byte>.Empty, cancellationToken, out _, out var failure))
+            {
+                return WaitPendingAsync(socket, checkImmediate, cancellationToken);
+            }
 
-        // Over at once, as in TryRun: a failure is thrown once, where the caller awaits.
-        Volatile.Write(ref _busy, 0);
-        return failure is null ? new ValueTask<int>(0) : ValueTask.FromException<int>(failure);
+            // Over at once, as in TryRun: a failure is thrown once, where the caller awaits.
+            Volatile.Write(ref _busy, 0);
+            if (failure is not null)
+            {
+                return ValueTask.FromException<int>(failure);
+            }
+
+            if (!checkImmediate || IsReadable(socket))
+            {
+                return new ValueTask<int>(0);
+            }
+        }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // A pending wait reuses a pooled box: no allocation.
-    private async ValueTask<int> WaitPendingAsync(Socket socket, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WaitPendingAsync(Socket socket, bool checkImmediate, CancellationToken cancellationToken)
     {
         _ = await new ValueTask<int>(this, _core.Version);
-        return IsReadable(socket) ? 0 : await WaitForDataAsync(socket, cancellationToken);
+        return IsReadable(socket) ? 0 : await WaitForDataAsync(socket, checkImmediate, cancellationToken);
     }
 
     /// <summary>poll(2) says <paramref name="socket"/> has bytes, its end, or an error to read.</summary>
