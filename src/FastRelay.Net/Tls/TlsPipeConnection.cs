@@ -163,8 +163,8 @@ internal sealed class TlsPipeConnection : IPipeConnection
             {
                 if (!moreLikely)
                 {
-                    // Wait for data without holding a block (an idle connection costs no buffer memory). SslStream's own
-                    // zero-byte read of the socket is checked against stale wake-ups (SocketStream.ReadAsync).
+                    // Wait for data without holding a block (an idle connection costs no buffer memory). A stale wake-up
+                    // of SslStream's own zero-byte read is not checked here (docs/hardening.md: it cost bulk transfers).
                     _ = await stream.ReadAsync(Memory<byte>.Empty); // Returns 0 by design: it only waits.
                 }
 

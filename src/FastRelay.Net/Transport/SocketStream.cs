@@ -58,15 +58,6 @@ internal sealed class SocketStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var socket = Socket;
-        if (buffer.IsEmpty)
-        {
-            // SslStream's wait for a record without holding its buffer: checked against stale wake-ups, or SslStream
-            // would take its buffer and park a read on it (an idle TLS connection holding ~16 KiB). Not when it completes
-            // at once: SslStream waits so before every record, and a poll(2) each would cost bulk transfers about 1 %
-            // for the rarer of the two stale cases (SocketOperation.WaitForDataAsync).
-            return _receive.WaitForDataAsync(socket, checkImmediate: false, cancellationToken);
-        }
-
         return _receive.TryRun(socket, buffer, cancellationToken, out var result) ? result : ReadOverlappingAsync(socket, buffer, cancellationToken);
     }
 
