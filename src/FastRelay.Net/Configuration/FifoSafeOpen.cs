@@ -32,11 +32,20 @@ internal static partial class FifoSafeOpen
                 var flags = Fcntl(fd, GetFlags, 0);
                 if (flags < 0 || Fcntl(fd, SetFlags, flags & ~NonBlocking) < 0)
                 {
+                    var errno = Marshal.GetLastPInvokeError(); // Before close(2) overwrites it.
                     handle.Dispose();
-                    throw new IOException($"cannot clear O_NONBLOCK (errno {Marshal.GetLastPInvokeError()})");
+                    throw new IOException($"cannot clear O_NONBLOCK (errno {errno})");
                 }
 
-                return new FileStream(handle, FileAccess.Read, bufferSize: 0);
+                try
+                {
+                    return new FileStream(handle, FileAccess.Read, bufferSize: 0);
+                }
+                catch
+                {
+                    handle.Dispose();
+                    throw;
+                }
             }
         }
 

@@ -113,8 +113,36 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> WaitPendingAsync(Socket socket, bool checkImmediate, CancellationToken cancellationToken)
     {
-        _ = await new ValueTask<int>(this, _core.Version);
-        return IsReadable(socket) ? 0 : await WaitForDataAsync(socket, checkImmediate, cancellationToken);
+        // One loop, not one more nested wait per stale wake-up in a row: the next zero-byte receive starts here.
+        var pending = true;
+        while (true)
+        {
+            if (pending)
+            {
+                _ = await new ValueTask<int>(this, _core.Version);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested(); // Cancelling shuts the socket down, which polls readable.
+            if ((!pending && !checkImmediate) || IsReadable(socket))
+            {
+                return 0;
+            }
+
+            if (Interlocked.Exchange(ref _busy, 1) != 0)
+            {
+                return await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+            }
+
+            pending = Start(socket, Memory<byte>.Empty, cancellationToken, out _, out var failure);
+            if (!pending)
+            {
+                Volatile.Write(ref _busy, 0);
+                if (failure is not null)
+                {
+                    throw failure;
+                }
+            }
+        }
     }
 
     /// <summary>poll(2) says <paramref name="socket"/> has bytes, its end, or an error to read.</summary>

@@ -81,8 +81,9 @@ internal static class ConfigArguments
             added.Add($"{option.Name}={setting.Value}"); // One token: a value that starts with '-' stays a value.
         }
 
-        // Before a "--" (after it every token is an argument), else at the end.
-        var end = Array.IndexOf(args, "--");
-        return added.Count == 0 ? null : end < 0 ? [.. args, .. added] : [.. args[..end], .. added, .. args[end..]];
+        // Right after --config FILE (so never after a "--", past which every token is an argument), else at the end.
+        var at = Array.FindIndex(args, a => a == Name || a.StartsWith(Name + "=", StringComparison.Ordinal) || a.StartsWith(Name + ":", StringComparison.Ordinal));
+        var after = at < 0 ? args.Length : args[at] == Name ? Math.Min(at + 2, args.Length) : at + 1;
+        return added.Count == 0 ? null : [.. args[..after], .. added, .. args[after..]];
     }
 }

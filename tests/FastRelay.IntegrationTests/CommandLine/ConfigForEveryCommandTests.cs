@@ -92,6 +92,19 @@ public sealed class ConfigForEveryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TheFilesFlags_StayFlags_BeforeADoubleDash()
+    {
+        // After "--" every token is an argument: the file's --out must not land there.
+        var config = Write("dash.json", $$"""{"out": "{{Path.Combine(_dir, "dash.key")}}"}""");
+
+        using var run = await FastRelayProcess.RunAsync("keygen", "--config", config, "--", "stray");
+
+        Assert.Equal(2, await run.WaitForExitAsync());
+        Assert.Contains("'stray': not expected here", run.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("--out", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ABadFile_AndABadFlag_AreListedTogether()
     {
         var config = Write("init.json", $$"""{"dir": "{{Path.Combine(_dir, "ca")}}", "bogus": true}""");

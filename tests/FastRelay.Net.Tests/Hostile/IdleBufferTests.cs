@@ -16,7 +16,7 @@ namespace FastRelay.Net.Tests.Hostile;
 /// Counted against the blocks held before the first connection: each epoll loop keeps a read block for its whole life
 /// (one per core), which an exact "no block held" bound would count. Once, under the full suite's load, a pipes-path
 /// connection kept one: a zero-byte receive woken by a stale epoll event rented a block and parked the real read on it
-/// (SocketPipeConnection.IsStaleWakeUp); the pipes case below is the plain path that had it.
+/// (SocketOperation.WaitForDataAsync); the pipes case below is the plain path that had it.
 /// </remarks>
 public sealed class IdleBufferTests(PkiFixture fixture) : IClassFixture<PkiFixture>
 {
