@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using FastRelay.Audit.Internal;
+using FastRelay.Configuration;
 
 namespace FastRelay.Audit;
 
@@ -175,7 +176,7 @@ internal sealed class AuditSpool : IDisposable
     {
         // Streamed with a bounded line: a segment is ours and at most about SegmentBytes, but a damaged or foreign
         // file in the spool directory must not take the writer down with an OutOfMemoryException at every start.
-        using var stream = LineReader.Open(segment);
+        using var stream = FifoSafeOpen.Open(segment);
         var lines = new LineReader(stream, AuditJson.MaxLineBytes + 9);
         var count = 0;
         LineKind kind;

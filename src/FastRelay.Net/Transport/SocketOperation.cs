@@ -73,76 +73,88 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
     /// <para>The runtime completes a zero-byte receive on a readiness event without looking at the socket, and an
     /// event can be stale: bytes that came while the caller's loop was running, which that loop has read since. A
     /// caller that then rents a block and receives into it parks on the block until the peer speaks again: an idle
-    /// connection holding 64 KiB (docs/hardening.md, "A block held by an idle connection"). So the wait is checked
+    /// connection holding 64 KiB (docs/hardening.md, "A block held by an idle connection"). So every wait is checked
     /// with poll(2), which reports data, the end of the stream and a reset as readable, and made again if nothing is
-    /// there. A wait that went pending is always checked. One that completed at once is checked only with
-    /// <paramref name="checkImmediate"/>: it is usually the runtime's own peek that found bytes, but it can also be a
-    /// stale event the runtime noticed (its sequence number moved) while it started the call, completed unchecked.</para>
+    /// there: one that went pending, and one that completed at once too (usually the runtime's own peek that found
+    /// bytes, but also a stale event it noticed, its sequence number moved, while it started the call).</para>
     /// <para>While an earlier call still runs on this object (never in the callers' loops), the socket's own call
     /// waits instead, unchecked. A pending wait continues on a pooled box: no allocation. Not used under SslStream
     /// (SocketStream): checking its waits cost mTLS bulk transfers on 8 streams about 10 % (docs/hardening.md).</para>
     /// </remarks>
-    public ValueTask<int> WaitForDataAsync(Socket socket, bool checkImmediate, CancellationToken cancellationToken)
-    {
-        while (true)
+    public ValueTask<int> WaitForDataAsync(Socket socket, CancellationToken cancellationToken) =>
+        StartWait(socket, cancellationToken, out var failure) switch
         {
-            if (Interlocked.Exchange(ref _busy, 1) != 0)
-            {
-                return socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
-            }
-
-            if (Start(socket, Memory<byte>.Empty, cancellationToken, out _, out var failure))
-            {
-                return WaitPendingAsync(socket, checkImmediate, cancellationToken);
-            }
-
-            // Over at once, as in TryRun: a failure is thrown once, where the caller awaits.
-            Volatile.Write(ref _busy, 0);
-            if (failure is not null)
-            {
-                return ValueTask.FromException<int>(failure);
-            }
-
-            if (!checkImmediate || IsReadable(socket))
-            {
-                return new ValueTask<int>(0);
-            }
-        }
-    }
+            WaitStep.Readable => new ValueTask<int>(0),
+            WaitStep.Failed => ValueTask.FromException<int>(failure!), // Thrown once, where the caller awaits (as TryRun).
+            var step => WaitOnAsync(socket, step, cancellationToken),
+        };
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> WaitPendingAsync(Socket socket, bool checkImmediate, CancellationToken cancellationToken)
+    private async ValueTask<int> WaitOnAsync(Socket socket, WaitStep step, CancellationToken cancellationToken)
     {
-        // One loop, not one more nested wait per stale wake-up in a row: the next zero-byte receive starts here.
-        var pending = true;
+        // One loop, not one more nested wait per stale wake-up in a row.
         while (true)
         {
-            if (pending)
-            {
-                _ = await new ValueTask<int>(this, _core.Version);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested(); // Cancelling shuts the socket down, which polls readable.
-            if ((!pending && !checkImmediate) || IsReadable(socket))
-            {
-                return 0;
-            }
-
-            if (Interlocked.Exchange(ref _busy, 1) != 0)
+            if (step == WaitStep.Busy)
             {
                 return await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
             }
 
-            pending = Start(socket, Memory<byte>.Empty, cancellationToken, out _, out var failure);
-            if (!pending)
+            _ = await new ValueTask<int>(this, _core.Version);
+            cancellationToken.ThrowIfCancellationRequested(); // Cancelling shuts the socket down, which polls readable.
+            if (IsReadable(socket))
             {
-                Volatile.Write(ref _busy, 0);
-                if (failure is not null)
-                {
-                    throw failure;
-                }
+                return 0;
+            }
+
+            step = StartWait(socket, cancellationToken, out var failure);
+            if (step == WaitStep.Readable)
+            {
+                return 0;
+            }
+
+            if (step == WaitStep.Failed)
+            {
+                throw failure!;
             }
         }
+    }
+
+    // Starts a zero-byte receive; one that completes at once without an error is checked, and made again if stale.
+    private WaitStep StartWait(Socket socket, CancellationToken cancellationToken, out Exception? failure)
+    {
+        while (true)
+        {
+            failure = null;
+            if (Interlocked.Exchange(ref _busy, 1) != 0)
+            {
+                return WaitStep.Busy;
+            }
+
+            if (Start(socket, Memory<byte>.Empty, cancellationToken, out _, out failure))
+            {
+                return WaitStep.Pending;
+            }
+
+            Volatile.Write(ref _busy, 0);
+            if (failure is not null)
+            {
+                return WaitStep.Failed;
+            }
+
+            if (IsReadable(socket))
+            {
+                return WaitStep.Readable;
+            }
+        }
+    }
+
+    private enum WaitStep
+    {
+        Pending,
+        Readable,
+        Failed,
+        Busy, // An earlier call still runs on this object: the socket's own call waits instead.
     }
 
     /// <summary>poll(2) says <paramref name="socket"/> has bytes, its end, or an error to read.</summary>

@@ -140,7 +140,7 @@ internal sealed class SocketPipeConnection : IPipeConnection
                     // Wait for data without holding a block (an idle connection then costs no buffer memory).
                     // Not fooled by a stale readiness event (SocketOperation.WaitForDataAsync), nor by one the runtime
                     // noticed while starting the wait: a poll(2) per wait here, where a wait comes once per receive.
-                    await _receiveCall!.WaitForDataAsync(socket, checkImmediate: true, default);
+                    await _receiveCall!.WaitForDataAsync(socket, default);
                 }
 
                 var memory = writer.GetMemory(_readBytes);

@@ -24,11 +24,7 @@ internal static class ConfigArguments
             }
             else if (!command.Options.Any(o => o.Name == Name))
             {
-                command.Options.Add(new Option<string>(Name)
-                {
-                    Description = "Read flags from this JSON file (keys: the flag names without dashes); a flag on the command line wins",
-                    HelpName = "FILE",
-                });
+                command.Options.Add(new ConfigOption());
             }
         }
     }
@@ -42,9 +38,9 @@ internal static class ConfigArguments
     {
         var command = parsed.CommandResult.Command;
 
-        // The token, not GetValue: with --config twice or without a value GetValue throws; the parser lists those.
-        if (command.Name is "edge" or "gateway" || command.Options.FirstOrDefault(o => o.Name == Name) is not Option<string> config
-            || parsed.GetResult(config) is not { Tokens: [var token] })
+        // Only the option added here (edge and gateway have their own). The token, not GetValue: with --config twice
+        // or without a value GetValue throws; the parser lists those.
+        if (command.Options.OfType<ConfigOption>().FirstOrDefault() is not { } config || parsed.GetResult(config) is not { Tokens: [var token] })
         {
             return null;
         }
@@ -85,5 +81,15 @@ internal static class ConfigArguments
         var at = Array.FindIndex(args, a => a == Name || a.StartsWith(Name + "=", StringComparison.Ordinal) || a.StartsWith(Name + ":", StringComparison.Ordinal));
         var after = at < 0 ? args.Length : args[at] == Name ? Math.Min(at + 2, args.Length) : at + 1;
         return added.Count == 0 ? null : [.. args[..after], .. added, .. args[after..]];
+    }
+
+    private sealed class ConfigOption : Option<string>
+    {
+        public ConfigOption()
+            : base(ConfigArguments.Name)
+        {
+            Description = "Read flags from this JSON file (keys: the flag names without dashes); a flag on the command line wins";
+            HelpName = "FILE";
+        }
     }
 }

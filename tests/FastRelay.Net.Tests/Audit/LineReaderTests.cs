@@ -1,5 +1,6 @@
 using System.Text;
 using FastRelay.Audit.Internal;
+using FastRelay.Configuration;
 
 namespace FastRelay.Net.Tests.Audit;
 
@@ -47,7 +48,7 @@ public sealed class LineReaderTests
         try
         {
             File.WriteAllText(path, "first\nsecond\n");
-            using var stream = LineReader.Open(path);
+            using var stream = FifoSafeOpen.Open(path);
             var reader = new LineReader(stream, 1024);
             File.AppendAllText(path, "third\n"); // The edge appending while `audit query` reads.
 
@@ -62,7 +63,7 @@ public sealed class LineReaderTests
     [Fact]
     public void DevZero_IsEmpty_NotAnEndlessLine()
     {
-        using var stream = LineReader.Open("/dev/zero");
+        using var stream = FifoSafeOpen.Open("/dev/zero");
         Assert.Empty(ReadAll(new LineReader(stream, 1 << 20)));
     }
 

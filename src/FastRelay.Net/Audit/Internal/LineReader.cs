@@ -50,12 +50,6 @@ internal sealed class LineReader
     }
 
     /// <summary>
-    /// Opens <paramref name="path"/> for reading while another process may append to it (or delete it); a FIFO with
-    /// no writer is empty rather than a wait for one.
-    /// </summary>
-    public static FileStream Open(string path) => Configuration.FifoSafeOpen.Open(path);
-
-    /// <summary>
     /// The next line, without its newline, in <paramref name="line"/> (valid until the next call); empty unless
     /// the result is <see cref="LineKind.Line"/> or <see cref="LineKind.Unterminated"/>.
     /// </summary>

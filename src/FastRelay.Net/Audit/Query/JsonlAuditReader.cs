@@ -1,4 +1,5 @@
 using FastRelay.Audit.Internal;
+using FastRelay.Configuration;
 
 namespace FastRelay.Audit.Query;
 
@@ -24,7 +25,7 @@ internal sealed class JsonlAuditReader(string path) : IAuditReader
         var kept = new HashSet<Guid>();
         try
         {
-            using var stream = LineReader.Open(path);
+            using var stream = FifoSafeOpen.Open(path);
             var lines = new LineReader(stream, AuditJson.MaxLineBytes);
             LineKind kind;
             while ((kind = lines.Next(out var line)) != LineKind.End)
