@@ -44,8 +44,8 @@ internal static class Program
                 : WithoutUnknownFlags(root, parseResult, args);
             if (retry is not null)
             {
-                // demo and ca check their own flags before doing anything: run the command once more without the
-                // unknown flags, only so that its errors are listed with them (it stops: MustStop is true).
+                // The offline commands check their own flags before doing anything: run the command once more without
+                // the unknown flags, only so that its errors are listed with them (it stops: MustStop is true).
                 ExitCodes.PendingParseErrors = errors;
                 return await retry.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
             }
@@ -58,9 +58,11 @@ internal static class Program
         return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
-    // demo and the ca commands test ExitCodes.MustStop before any work, so they can run only to list their own errors.
+    // Every command that runs something, except edge and gateway (validated apart, through their flag tables), tests
+    // ExitCodes.MustStop before any work, so it can run only to list its own errors: demo, keygen, ca *, policy *, audit query.
     private static bool ChecksFirst(Command command) =>
-        command.Name == "demo" || command.Parents.OfType<Command>().Any(p => p.Name == "ca" && p.Parents.OfType<RootCommand>().Any());
+        command is not RootCommand && command.Subcommands.Count == 0 && command.Action is not null
+        && command.Name is not ("edge" or "gateway");
 
     private static bool AsksForHelpOrVersion(ParseResult result) =>
         result.Action is HelpAction || result.CommandResult.Command.Options.Any(o => o is VersionOption && result.GetResult(o) is not null);
@@ -68,7 +70,7 @@ internal static class Program
     private static List<string> ParseErrors(ParseResult result) =>
         [.. result.Errors.Select(e => ParseErrorText.Describe(e.Message, result.CommandResult.Command))];
 
-    // For demo and the ca commands, whose actions test ExitCodes.MustStop before any work, when every parse error is
+    // For the commands whose actions test ExitCodes.MustStop before any work (ChecksFirst), when every parse error is
     // an unknown token: the same arguments without those tokens, if that parses cleanly. Null otherwise.
     private static ParseResult? WithoutUnknownFlags(RootCommand root, ParseResult failed, string[] args)
     {

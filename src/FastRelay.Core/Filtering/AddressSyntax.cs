@@ -58,9 +58,12 @@ internal static class AddressSyntax
         return true;
     }
 
-    // IPAddress.TryParse also takes legacy forms ("10.1" is 10.0.0.1, "1" is 0.0.0.1) and zone ids: only
-    // dotted quads and plain IPv6 text are accepted, so a typo is never silently a different address.
-    private static bool TryParseAddress(string text, out IPAddress address)
+    /// <summary>
+    /// One address, strictly: IPAddress.TryParse also takes legacy forms ("10.1" is 10.0.0.1, "1" is 0.0.0.1, "0x7f.1"
+    /// is 127.0.0.1) and zone ids; only dotted quads and plain IPv6 text are accepted here, so a typo is never silently
+    /// a different address. For every flag and file that takes an address (policy, ca issue --ip, audit query --source).
+    /// </summary>
+    public static bool TryParseAddress(string text, out IPAddress address)
     {
         address = IPAddress.None;
         if (text.Contains('%', StringComparison.Ordinal) || !IPAddress.TryParse(text, out var parsed))

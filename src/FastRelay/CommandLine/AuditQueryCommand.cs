@@ -29,7 +29,7 @@ internal sealed class AuditQueryCommand
     private readonly Option<string> _verdict = new("--verdict") { Description = "allow|deny [default: both]", HelpName = "VERDICT" };
     private readonly Option<string> _source = new("--source") { Description = "Records from this client address or CIDR block (10.0.0.0/8) [default: all]", HelpName = "IP|CIDR" };
     private readonly Option<string> _limit = new("--limit") { Description = $"The most records printed, newest first [default: {AuditQuery.DefaultLimit}]", HelpName = "N" };
-    private readonly Option<string> _format = new("--format") { Description = "table (for people) or json (an array of objects keyed by column name) [default: table]", HelpName = "table|json" };
+    private readonly Option<string> _format = new("--format") { Description = "table (for people) or json (an array of objects keyed by column name, all but the database's row number id; record_id identifies a record) [default: table]", HelpName = "table|json" };
 
     public AuditQueryCommand()
     {
@@ -50,9 +50,9 @@ internal sealed class AuditQueryCommand
         var target = ReadTarget(parseResult, errors);
         var query = ReadQuery(parseResult, errors);
         var json = ReadFormat(parseResult, errors);
-        if (errors.Count > 0 || target is null || query is null)
+        if (ExitCodes.MustStop(errors) || target is null || query is null)
         {
-            return ExitCodes.PrintConfigErrors(errors);
+            return ExitCodes.PrintConfigErrors(errors); // With the parser's errors, when it found any (Program.ChecksFirst).
         }
 
         IReadOnlyList<AuditRecord> records;
@@ -129,8 +129,11 @@ internal sealed class AuditQueryCommand
         IPNetwork? source = null;
         if (parseResult.GetValue(_source) is { } sourceText)
         {
-            if (IPNetwork.TryParse(sourceText, out var network)) source = network;
-            else if (IPAddress.TryParse(sourceText, out var address)) source = new IPNetwork(address, address.GetAddressBytes().Length * 8);
+            // The address part strictly (Filtering.AddressSyntax): "127.1" is a typo, not 127.0.0.1.
+            var slash = sourceText.IndexOf('/', StringComparison.Ordinal);
+            var strict = Filtering.AddressSyntax.TryParseAddress(slash < 0 ? sourceText : sourceText[..slash], out var address);
+            if (strict && slash >= 0 && IPNetwork.TryParse(sourceText, out var network)) source = network;
+            else if (strict && slash < 0) source = new IPNetwork(address, address.GetAddressBytes().Length * 8);
             else errors.Add(new ConfigError("--source", sourceText, "expected an IPv4 or IPv6 address or CIDR block such as 10.0.0.7 or 10.0.0.0/8").ToString());
         }
 
@@ -155,7 +158,8 @@ internal sealed class AuditQueryCommand
 
         if (ValueSyntax.TryParseDuration(text, out var ago))
         {
-            return (now - ago).UtcDateTime;
+            // A duration reaching back past year 1 (18000000h) means "from the beginning", not an overflow.
+            return ago >= now - DateTimeOffset.MinValue ? DateTime.MinValue : (now - ago).UtcDateTime;
         }
 
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))

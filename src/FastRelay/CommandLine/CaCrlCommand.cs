@@ -54,8 +54,18 @@ internal sealed class CaCrlCommand
             var bytes = format == "der" ? crl : System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n");
             var full = Path.GetFullPath(output!);
             var temp = full + ".tmp";
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
+            try
+            {
+                File.WriteAllBytes(temp, bytes);
+                File.Move(temp, full, overwrite: true); // By rename: a relay watching the file never reads half of it.
+            }
+            finally
+            {
+                if (File.Exists(temp))
+                {
+                    File.Delete(temp); // Only when the write or the rename failed: gone after a rename.
+                }
+            }
             var revoked = ca.ReadIndex().Count(e => e.IsRevoked);
             Console.WriteLine($"CRL written to {full}: {revoked} revoked certificate{(revoked == 1 ? "" : "s")}, next update in {days} day{(days == 1 ? "" : "s")}");
             return ExitCodes.Success;

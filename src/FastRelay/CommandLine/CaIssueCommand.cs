@@ -89,7 +89,7 @@ internal sealed class CaIssueCommand
         var ips = new List<IPAddress>();
         foreach (var text in parseResult.GetValue(_ip) ?? [])
         {
-            if (IPAddress.TryParse(text, out var ip) && !text.Contains('%', StringComparison.Ordinal))
+            if (Filtering.AddressSyntax.TryParseAddress(text, out var ip)) // Never "10.1" as 10.0.0.1 in a certificate.
                 ips.Add(ip);
             else
                 errors.Add(new ConfigError("--ip", text, "expected an IPv4 or IPv6 address such as 10.0.0.5 or fd00::5").ToString());

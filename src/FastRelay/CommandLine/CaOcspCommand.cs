@@ -18,9 +18,13 @@ internal sealed class CaOcspCommand
     private const string DefaultListen = "127.0.0.1:8080";
     private static readonly TimeSpan DefaultValidity = TimeSpan.FromHours(1);
 
+    // A year: far beyond any sensible OCSP answer (CA/Browser Forum: at most 10 days), and it keeps nextUpdate a valid
+    // time (a duration of thousands of years made every answer fail).
+    private static readonly TimeSpan MaxValidity = TimeSpan.FromHours(366 * 24);
+
     private readonly Option<string> _dir = CaCommand.DirOption();
     private readonly Option<string> _listen = new("--listen") { Description = $"Address to answer on; use the URL given to 'ca init --ocsp-url' [default: {DefaultListen}]", HelpName = "ADDR:PORT" };
-    private readonly Option<string> _validity = new("--validity") { Description = $"How long each response is good for (nextUpdate - thisUpdate); relays cache and staple it that long [default: {ValueSyntax.FormatDuration(DefaultValidity)}]", HelpName = "DURATION" };
+    private readonly Option<string> _validity = new("--validity") { Description = $"How long each response is good for (nextUpdate - thisUpdate), 1s to 8784h; relays cache and staple it that long [default: {ValueSyntax.FormatDuration(DefaultValidity)}]", HelpName = "DURATION" };
     private readonly Option<string> _logLevel = new("--log-level") { Description = "trace|debug|information|warning|error|critical|none [default: information]", HelpName = "LEVEL" };
 
     public CaOcspCommand()
@@ -47,9 +51,10 @@ internal sealed class CaOcspCommand
         }
 
         var validity = DefaultValidity;
-        if (parseResult.GetValue(_validity) is { } validityText && (!ValueSyntax.TryParseDuration(validityText, out validity) || validity <= TimeSpan.Zero))
+        if (parseResult.GetValue(_validity) is { } validityText
+            && (!ValueSyntax.TryParseDuration(validityText, out validity) || validity < TimeSpan.FromSeconds(1) || validity > MaxValidity))
         {
-            errors.Add(new ConfigError("--validity", validityText, $"expected {ValueSyntax.DurationExpected}, greater than zero").ToString());
+            errors.Add(new ConfigError("--validity", validityText, $"expected {ValueSyntax.DurationExpected}, from 1s to {ValueSyntax.FormatDuration(MaxValidity)}").ToString());
         }
 
         var level = LogLevel.Information;

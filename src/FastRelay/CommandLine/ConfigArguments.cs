@@ -36,6 +36,7 @@ internal static class ConfigArguments
     /// <returns>Null when there is nothing to add (no <c>--config</c>, or a command that reads it itself).</returns>
     public static string[]? Expand(ParseResult parsed, string[] args, List<string> errors)
     {
+        FromFile.Clear();
         var command = parsed.CommandResult.Command;
 
         // Only the option added here (edge and gateway have their own). The token, not GetValue: with --config twice
@@ -75,6 +76,8 @@ internal static class ConfigArguments
             }
 
             added.Add($"{option.Name}={setting.Value}"); // One token: a value that starts with '-' stays a value.
+            var index = setting.Origin.LastIndexOf('[');
+            FromFile[option.Name] = index > 0 && setting.Origin.EndsWith(']') ? setting.Origin[..index] : setting.Origin;
         }
 
         // Right after --config FILE (so never after a "--", past which every token is an argument), else at the end.
@@ -83,12 +86,32 @@ internal static class ConfigArguments
         return added.Count == 0 ? null : [.. args[..after], .. added, .. args[after..]];
     }
 
+    /// <summary>
+    /// An error about a flag whose value came from the config file, as cli.md asks (which JSON path, the value, what is
+    /// expected): "--days 'x': ..." becomes "web.json: days 'x': ...". Other errors are returned as they are.
+    /// </summary>
+    public static string NameOrigin(string error)
+    {
+        foreach (var (flag, origin) in FromFile)
+        {
+            if (error.Length > flag.Length && error.StartsWith(flag, StringComparison.Ordinal) && error[flag.Length] is ' ' or ':')
+            {
+                return origin + error[flag.Length..];
+            }
+        }
+
+        return error;
+    }
+
+    // The flags Expand took from the file (not on the command line), with the file and key they came from. One command per process.
+    private static readonly Dictionary<string, string> FromFile = new(StringComparer.Ordinal);
+
     private sealed class ConfigOption : Option<string>
     {
         public ConfigOption()
             : base(ConfigArguments.Name)
         {
-            Description = "Read flags from this JSON file (keys: the flag names without dashes); a flag on the command line wins";
+            Description = "Read flags from this JSON file (keys: the flag names without dashes); a flag on the command line wins [default: none]";
             HelpName = "FILE";
         }
     }

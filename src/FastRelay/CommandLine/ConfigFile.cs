@@ -77,7 +77,10 @@ internal static class ConfigFile
         var flag = flags.FirstOrDefault(f => Normalize(f.Name) == Normalize(property.Name));
         if (flag is null)
         {
-            errors.Add(new ConfigError(origin, null, $"unknown key; expected one of {string.Join(", ", flags.Where(f => f.Description.Length > 0).Select(f => f.Name))}"));
+            var known = flags.Where(f => f.Description.Length > 0).Select(f => f.Name).ToList();
+            errors.Add(new ConfigError(origin, null, known.Count == 0
+                ? "unknown key; this command has no flags to set (its config file can only be {})"
+                : $"unknown key; expected one of {string.Join(", ", known)}"));
             return;
         }
 

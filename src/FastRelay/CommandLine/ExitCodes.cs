@@ -24,7 +24,7 @@ internal static class ExitCodes
     /// <summary>Prints every configuration error to stderr (the parser's first), one per line, and returns <see cref="BadConfiguration"/>.</summary>
     public static int PrintConfigErrors(IEnumerable<string> errors)
     {
-        var list = (PendingParseErrors ?? []).Concat(errors).ToList();
+        var list = (PendingParseErrors ?? []).Concat(errors).Select(ConfigArguments.NameOrigin).ToList();
         Console.Error.WriteLine($"fastrelay: {list.Count} configuration error{(list.Count == 1 ? "" : "s")}:");
         foreach (var error in list)
         {

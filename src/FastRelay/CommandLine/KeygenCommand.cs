@@ -31,6 +31,17 @@ internal static class KeygenCommand
 
     private static int Run(string path, bool force)
     {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            errors.Add(new Configuration.ConfigError("--out", path, "expected the path of the private key file to write").ToString());
+        }
+
+        if (ExitCodes.MustStop(errors))
+        {
+            return ExitCodes.PrintConfigErrors(errors); // With the parser's errors, when it found any (Program.ChecksFirst).
+        }
+
         if (!force && (File.Exists(path) || Directory.Exists(path)))
         {
             Console.Error.WriteLine($"fastrelay keygen: '{path}' already exists (use --force to overwrite it)");

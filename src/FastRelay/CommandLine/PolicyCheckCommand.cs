@@ -20,6 +20,12 @@ internal static class PolicyCheckCommand
             var path = parseResult.GetValue(file)!;
             var errors = new List<string>();
             var policy = PolicyFile.TryLoad(path, errors);
+            if (ExitCodes.PendingParseErrors is { Count: > 0 })
+            {
+                // An unknown flag too: every error in one list, the file's named by it (Program.ChecksFirst).
+                return ExitCodes.PrintConfigErrors(errors.Select(e => $"{Path.GetFileName(path)}: {e}"));
+            }
+
             if (policy is null)
             {
                 return PolicyFile.PrintErrors(path, errors);

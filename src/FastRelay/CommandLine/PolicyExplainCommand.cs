@@ -50,13 +50,17 @@ internal sealed class PolicyExplainCommand
         var fileErrors = new List<string>();
         var policy = PolicyFile.TryLoad(path, fileErrors);
         errors.AddRange(fileErrors.Select(e => $"{Path.GetFileName(path)}: {e}"));
+        if (ExitCodes.PendingParseErrors is { Count: > 0 })
+        {
+            return ExitCodes.PrintConfigErrors(errors); // With the parser's errors (Program.ChecksFirst).
+        }
+
         if (errors.Count > 0 || policy is null || request is null)
         {
             return PolicyFile.PrintErrors("policy explain", errors);
         }
 
-        var decision = new CompiledRuleSet(policy).Decide(request.Value);
-        PolicyExplanation.Print(policy, request.Value, decision, Console.Out);
+        PolicyExplanation.PrintEnforced(policy, request.Value, Console.Out);
         return ExitCodes.Success;
     }
 

@@ -9,12 +9,50 @@ internal static class PolicyExplanation
     // Past this many rules before the decider, the rest are counted rather than listed.
     private const int MaxListed = 25;
 
-    public static void Print(SecurityPolicy policy, FilterRequest request, FilterDecision decision, TextWriter output)
+    /// <summary>
+    /// The decision the relay enforces, explained; with DryRun groups, what they would change. The relay enforces the
+    /// policy without its DryRun groups (nothing at all when the whole file is DryRun: PolicySnapshot), so that is
+    /// what comes first here too.
+    /// </summary>
+    public static void PrintEnforced(SecurityPolicy policy, FilterRequest request, TextWriter output)
+    {
+        var full = new CompiledRuleSet(policy).Decide(request);
+        if (!policy.HasDryRun)
+        {
+            Print(policy, request, full, output);
+            return;
+        }
+
+        if (policy.DryRun)
+        {
+            output.WriteLine("Allow: the whole policy is DryRun (logged and counted, nothing enforced)");
+            output.WriteLine($"  dry run: it would be {Headline(request, full)}");
+            Print(policy, request, full, output, headline: false);
+            return;
+        }
+
+        var enforcedPolicy = policy.WithoutDryRunGroups();
+        var enforced = new CompiledRuleSet(enforcedPolicy).Decide(request);
+        Print(enforcedPolicy, request, enforced, output);
+        var staged = string.Join(", ", policy.Groups.Where(g => g.DryRun).Select(g => g.Name));
+        output.WriteLine(full.Rule == enforced.Rule
+            ? $"  dry run: the DryRun groups ({staged}) would not change it"
+            : $"  dry run: with the DryRun groups ({staged}) it would be {Headline(request, full)}");
+    }
+
+    /// <summary>The first line: the action and the deciding rule, or the default deny.</summary>
+    public static string Headline(FilterRequest request, FilterDecision decision) => decision.Rule is not { } rule
+        ? $"Deny by default deny: no {request.Direction} rule matches"
+        : $"{decision.Action} by {rule.Label} (group {rule.GroupName}, rule index {rule.RuleIndex}, priority {rule.Priority})";
+
+    public static void Print(SecurityPolicy policy, FilterRequest request, FilterDecision decision, TextWriter output, bool headline = true)
     {
         var rule = decision.Rule;
-        output.WriteLine(rule is null
-            ? $"Deny by default deny: no {request.Direction} rule matches"
-            : $"{decision.Action} by {rule.Label} (group {rule.GroupName}, rule index {rule.RuleIndex}, priority {rule.Priority})");
+        if (headline)
+        {
+            output.WriteLine(Headline(request, decision));
+        }
+
         output.WriteLine($"  request: {request.Direction} {request.Tuple} at {request.Time.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture)}, "
             + $"identity {(request.Identity is null ? "(none)" : request.Identity.ToString())}, service {request.Service ?? "(none)"}");
         if (rule is not null)

@@ -35,7 +35,7 @@ internal static class PolicyFile
         Console.Error.WriteLine($"fastrelay: {subject}: {errors.Count} error{(errors.Count == 1 ? "" : "s")}:");
         foreach (var error in errors)
         {
-            Console.Error.WriteLine("  " + error);
+            Console.Error.WriteLine("  " + ConfigArguments.NameOrigin(error));
         }
 
         return ExitCodes.BadConfiguration;

@@ -76,12 +76,31 @@ public static class TunnelKeyFile
     public static void Write(string path, KeyPair keyPair, bool overwrite)
     {
         ArgumentNullException.ThrowIfNull(keyPair);
-        if (overwrite && File.Exists(path))
+        if (!overwrite)
         {
-            // Delete first: CreateNew then applies 0600 to the new file, whatever mode the old one had.
-            File.Delete(path);
+            WriteNew(path, keyPair);
+            return;
         }
 
+        // Replacing: the new key goes to a fresh 0600 file beside it and is renamed over the old one, so a failed write
+        // (disk full) never leaves the node without its key, and the new file never has the old file's mode.
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        try
+        {
+            WriteNew(temp, keyPair);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp); // A half-written file (after the rename it is gone).
+            }
+        }
+    }
+
+    private static void WriteNew(string path, KeyPair keyPair)
+    {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
