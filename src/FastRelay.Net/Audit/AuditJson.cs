@@ -21,6 +21,22 @@ internal static class AuditJson
     public static void Write(Utf8JsonWriter json, in AuditRecord record)
     {
         json.WriteStartObject();
+        WriteFields(json, record);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Writes a record read back from a store as one object: its row <c>id</c> (null when the store has none), then <see cref="Write"/>'s fields.</summary>
+    public static void WriteStored(Utf8JsonWriter json, long? id, in AuditRecord record)
+    {
+        json.WriteStartObject();
+        if (id is { } row) json.WriteNumber("id", row);
+        else json.WriteNull("id");
+        WriteFields(json, record);
+        json.WriteEndObject();
+    }
+
+    private static void WriteFields(Utf8JsonWriter json, in AuditRecord record)
+    {
         json.WriteString("record_id", record.RecordId);
         json.WriteString("timestamp", DateTime.SpecifyKind(record.Timestamp, DateTimeKind.Utc));
         json.WriteString("node", record.Node);
@@ -41,7 +57,6 @@ internal static class AuditJson
         json.WriteNumber("bytes_from_client", record.BytesFromClient);
         json.WriteNumber("bytes_to_client", record.BytesToClient);
         json.WriteNumber("duration_ms", Math.Round(record.Duration.TotalMilliseconds, 3));
-        json.WriteEndObject();
     }
 
     /// <summary>Reads one object written by <see cref="Write"/>.</summary>

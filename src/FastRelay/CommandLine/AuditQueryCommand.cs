@@ -29,7 +29,7 @@ internal sealed class AuditQueryCommand
     private readonly Option<string> _verdict = new("--verdict") { Description = "allow|deny [default: both]", HelpName = "VERDICT" };
     private readonly Option<string> _source = new("--source") { Description = "Records from this client address or CIDR block (10.0.0.0/8) [default: all]", HelpName = "IP|CIDR" };
     private readonly Option<string> _limit = new("--limit") { Description = $"The most records printed, newest first [default: {AuditQuery.DefaultLimit}]", HelpName = "N" };
-    private readonly Option<string> _format = new("--format") { Description = "table (for people) or json (an array of objects keyed by column name, all but the database's row number id; record_id identifies a record) [default: table]", HelpName = "table|json" };
+    private readonly Option<string> _format = new("--format") { Description = "table (for people) or json (an array of objects keyed by column name; id is null in a JSON-lines file) [default: table]", HelpName = "table|json" };
 
     public AuditQueryCommand()
     {
@@ -55,7 +55,7 @@ internal sealed class AuditQueryCommand
             return ExitCodes.PrintConfigErrors(errors); // With the parser's errors, when it found any (Program.ChecksFirst).
         }
 
-        IReadOnlyList<AuditRecord> records;
+        IReadOnlyList<StoredRecord> records;
         try
         {
             records = AuditReaders.Create(target).Query(query);
@@ -78,7 +78,7 @@ internal sealed class AuditQueryCommand
         }
         else
         {
-            AuditTable.Write(records, Console.Out);
+            AuditTable.Write([.. records.Select(r => r.Record)], Console.Out);
         }
 
         return ExitCodes.Success;
@@ -184,13 +184,13 @@ internal sealed class AuditQueryCommand
         return default;
     }
 
-    private static void WriteJson(IReadOnlyList<AuditRecord> records, Stream output)
+    private static void WriteJson(IReadOnlyList<StoredRecord> records, Stream output)
     {
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
         json.WriteStartArray();
         foreach (var record in records)
         {
-            AuditJson.Write(json, record);
+            AuditJson.WriteStored(json, record.Id, record.Record);
         }
 
         json.WriteEndArray();

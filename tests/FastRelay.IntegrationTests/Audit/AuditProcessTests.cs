@@ -45,6 +45,16 @@ public sealed class AuditProcessTests
         Assert.Equal("edge-7", byAction["inbound"].Node);
         Assert.Equal(10 + 11 + 12, byAction["close"].Bytes);
         Assert.Contains("Audit log stopped", relay.StandardOutput, StringComparison.Ordinal);
+
+        // The JSON form carries every column, the database's row number too.
+        using var query = await FastRelayProcess.RunInAsync(relay.WorkingDirectory, "audit", "query", "--limit", "3", "--format", "json");
+        Assert.Equal(0, await query.WaitForExitAsync());
+        using var json = JsonDocument.Parse(query.StandardOutput);
+        var ids = json.RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(3, ids.Distinct().Count());
+        using var count = connection.CreateCommand();
+        count.CommandText = $"SELECT count(*) FROM access_logs WHERE id IN ({string.Join(", ", ids)})";
+        Assert.Equal(3L, (long)count.ExecuteScalar()!);
     }
 
     [Fact]
@@ -75,6 +85,7 @@ public sealed class AuditProcessTests
             Assert.Equal("inbound", only.GetProperty("action").GetString());
             Assert.False(only.GetProperty("verdict").GetBoolean());
             Assert.Equal("Blocked", only.GetProperty("rule_group").GetString());
+            Assert.Equal(JsonValueKind.Null, only.GetProperty("id").ValueKind); // A JSON-lines file has no row numbers.
 
             using var fromSource = await FastRelayProcess.RunInAsync(directory, "audit", "query", "--audit", audit, "--source", "127.0.0.2/32", "--since", "1h", "--service", "echo");
             Assert.Equal(0, await fromSource.WaitForExitAsync());

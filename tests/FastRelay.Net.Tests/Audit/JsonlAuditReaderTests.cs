@@ -36,7 +36,7 @@ public sealed class JsonlAuditReaderTests : IDisposable
         var read = new JsonlAuditReader(_path).Query(new AuditQuery { Limit = limit });
 
         var expected = records.OrderByDescending(r => r.Timestamp).ThenByDescending(r => r.RecordId).Take(limit).Select(r => r.RecordId);
-        Assert.Equal(expected, read.Select(r => r.RecordId));
+        Assert.Equal(expected, read.Select(r => r.Record.RecordId));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class JsonlAuditReaderTests : IDisposable
 
         var read = new JsonlAuditReader(_path).Query(new AuditQuery { Limit = 10 });
 
-        Assert.Equal([records[1].RecordId, records[0].RecordId], read.Select(r => r.RecordId));
+        Assert.Equal([records[1].RecordId, records[0].RecordId], read.Select(r => r.Record.RecordId));
     }
 
     [Fact]

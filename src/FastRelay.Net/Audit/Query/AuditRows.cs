@@ -15,7 +15,17 @@ internal static class AuditRows
     /// <summary>The columns a query selects, in <see cref="Read"/>'s order.</summary>
     public static readonly string[] Selected = AuditSchema.Written;
 
-    /// <summary>Reads the current row of <paramref name="row"/> (selected as <see cref="Selected"/>).</summary>
+    /// <summary>The SELECT list of a query: <see cref="Selected"/>, then the row's <c>id</c>.</summary>
+    public static readonly string SelectList = string.Join(", ", Selected) + ", id";
+
+    /// <summary>Reads the current row of <paramref name="row"/> (selected as <see cref="SelectList"/>) with its id.</summary>
+    public static StoredRecord ReadStored(DbDataReader row)
+    {
+        var id = row.IsDBNull(Selected.Length) ? (long?)null : Convert.ToInt64(row.GetValue(Selected.Length), CultureInfo.InvariantCulture);
+        return new StoredRecord(id, Read(row));
+    }
+
+    /// <summary>Reads the current row of <paramref name="row"/> (selected as <see cref="Selected"/> first).</summary>
     public static AuditRecord Read(DbDataReader row)
     {
         object? Get(string name)

@@ -5,5 +5,5 @@ internal interface IAuditReader
 {
     /// <summary>The records matching <paramref name="query"/>, newest first, each record id once.</summary>
     /// <exception cref="AuditReadException">The store is missing or unreachable; the message says which and why.</exception>
-    IReadOnlyList<AuditRecord> Query(AuditQuery query);
+    IReadOnlyList<StoredRecord> Query(AuditQuery query);
 }

@@ -11,7 +11,7 @@ namespace FastRelay.Audit.Query;
 internal sealed class JsonlAuditReader(string path) : IAuditReader
 {
     /// <inheritdoc />
-    public IReadOnlyList<AuditRecord> Query(AuditQuery query)
+    public IReadOnlyList<StoredRecord> Query(AuditQuery query)
     {
         if (!File.Exists(path))
         {
@@ -54,6 +54,6 @@ internal sealed class JsonlAuditReader(string path) : IAuditReader
             throw new AuditReadException($"cannot read the audit file {Path.GetFullPath(path)}: {ex.Message}", ex);
         }
 
-        return [.. newest.UnorderedItems.Select(e => e.Element).OrderByDescending(r => r.Timestamp).ThenByDescending(r => r.RecordId)];
+        return [.. newest.UnorderedItems.Select(e => e.Element).OrderByDescending(r => r.Timestamp).ThenByDescending(r => r.RecordId).Select(r => new StoredRecord(null, r))];
     }
 }

@@ -7,7 +7,7 @@ namespace FastRelay.Audit.Query;
 internal sealed class PostgresAuditReader(string connectionString) : IAuditReader
 {
     /// <inheritdoc />
-    public IReadOnlyList<AuditRecord> Query(AuditQuery query)
+    public IReadOnlyList<StoredRecord> Query(AuditQuery query)
     {
         try
         {
@@ -46,14 +46,14 @@ internal sealed class PostgresAuditReader(string connectionString) : IAuditReade
                 command.Parameters.AddWithValue("source", source.ToString());
             }
 
-            command.CommandText = $"SELECT {string.Join(", ", AuditRows.Selected)} FROM {AuditSchema.Table}"
+            command.CommandText = $"SELECT {AuditRows.SelectList} FROM {AuditSchema.Table}"
                 + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
                 + $" ORDER BY timestamp DESC, id DESC LIMIT {query.Limit}";
             using var reader = command.ExecuteReader();
-            var records = new List<AuditRecord>();
+            var records = new List<StoredRecord>();
             while (reader.Read())
             {
-                records.Add(AuditRows.Read(reader));
+                records.Add(AuditRows.ReadStored(reader));
             }
 
             return records;

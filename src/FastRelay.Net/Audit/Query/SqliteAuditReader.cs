@@ -10,7 +10,7 @@ namespace FastRelay.Audit.Query;
 internal sealed class SqliteAuditReader(string path) : IAuditReader
 {
     /// <inheritdoc />
-    public IReadOnlyList<AuditRecord> Query(AuditQuery query)
+    public IReadOnlyList<StoredRecord> Query(AuditQuery query)
     {
         if (!File.Exists(path))
         {
@@ -48,15 +48,15 @@ internal sealed class SqliteAuditReader(string path) : IAuditReader
                 command.Parameters.AddWithValue("$verdict", verdict ? 1 : 0);
             }
 
-            command.CommandText = $"SELECT {string.Join(", ", AuditRows.Selected)} FROM {AuditSchema.Table}"
+            command.CommandText = $"SELECT {AuditRows.SelectList} FROM {AuditSchema.Table}"
                 + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
                 + " ORDER BY timestamp DESC, id DESC";
             using var reader = command.ExecuteReader();
-            var records = new List<AuditRecord>();
+            var records = new List<StoredRecord>();
             while (records.Count < query.Limit && reader.Read())
             {
-                var record = AuditRows.Read(reader);
-                if (query.Matches(record))
+                var record = AuditRows.ReadStored(reader);
+                if (query.Matches(record.Record))
                 {
                     records.Add(record);
                 }
