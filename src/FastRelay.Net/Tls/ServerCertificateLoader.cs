@@ -18,7 +18,15 @@ internal static class ServerCertificateLoader
     /// date, the key, the staple) are all made, and each failure is added to <paramref name="errors"/>.
     /// </summary>
     /// <returns>The certificate, or null when anything failed.</returns>
-    public static ServerCertificate? TryLoad(ServerCertificateFiles files, TlsOptions options, SslCertificateTrust? trust, DateTimeOffset now, List<string> errors)
+    /// <param name="files">What <see cref="ReadFiles"/> read.</param>
+    /// <param name="options">The TLS flags.</param>
+    /// <param name="trust">The client CAs sent in the CertificateRequest, or null.</param>
+    /// <param name="now">For the certificate's date.</param>
+    /// <param name="errors">Every failure, naming its flag and file.</param>
+    /// <param name="issuers">Where to look for the certificate's issuer when <c>--tls-cert</c> holds the leaf alone (the
+    /// <c>--client-ca</c> bundle): .NET needs it to ask the responder for <c>--ocsp-staple auto</c>.</param>
+    public static ServerCertificate? TryLoad(ServerCertificateFiles files, TlsOptions options, SslCertificateTrust? trust, DateTimeOffset now, List<string> errors,
+        X509Certificate2Collection? issuers = null)
     {
         var certificates = files.Certificates;
         var leaf = certificates[0];
@@ -53,7 +61,14 @@ internal static class ServerCertificateLoader
         // certificate's responder (AIA) and refresh it before nextUpdate; offline: true turns that (and any
         // other download) off, and with --ocsp-staple FILE the file's response is attached instead
         // (docs/revocation.md), before the context's first handshake.
-        var context = SslStreamCertificateContext.Create(withKey, intermediates, offline: options.OcspStaple != OcspStapling.Auto, trust);
+        var stapleNote = "";
+        var chainCertificates = intermediates;
+        if (options.OcspStaple == OcspStapling.Auto)
+        {
+            (chainCertificates, stapleNote) = ForAutoStapling(leaf, intermediates, issuers);
+        }
+
+        var context = SslStreamCertificateContext.Create(withKey, chainCertificates, offline: options.OcspStaple != OcspStapling.Auto, trust);
         if (staple is not null && !Stapling.StapledResponse.TryAttach(context, staple, stapleNextUpdate, out var attachError))
         {
             errors.Add($"--ocsp-staple {options.OcspStapleFile}: {attachError}");
@@ -62,7 +77,36 @@ internal static class ServerCertificateLoader
 
         // Last: the warm-up handshake builds the native context, which reads the staple state set above.
         var shared = SharedServerContext.TryPrepare(context, out var note);
-        return new ServerCertificate(context, withKey, intermediates.Count, shared, note);
+        return new ServerCertificate(context, withKey, intermediates.Count, shared, note + stapleNote);
+    }
+
+    /// <summary>
+    /// What <c>--ocsp-staple auto</c> needs besides the leaf: .NET builds the OCSP request from the leaf and its issuer,
+    /// and finds the issuer only among the certificates it is given (a private CA is in no system store). When
+    /// <c>--tls-cert</c> holds the leaf alone (as <c>fastrelay ca issue</c> writes it), the issuer is taken from
+    /// <paramref name="issuers"/> (<c>--client-ca</c>, for a site whose one CA issues both), only to build the
+    /// request: a self-signed root is not sent in the handshake. The note says when stapling cannot or may not work, and why.
+    /// </summary>
+    private static (X509Certificate2Collection Chain, string Note) ForAutoStapling(X509Certificate2 leaf, X509Certificate2Collection intermediates, X509Certificate2Collection? issuers)
+    {
+        var hasResponder = leaf.Extensions.OfType<X509AuthorityInformationAccessExtension>().Any(a => a.EnumerateOcspUris().Any());
+        if (!hasResponder)
+        {
+            return (intermediates, "; --ocsp-staple auto: nothing to staple, the certificate names no OCSP responder (AIA)");
+        }
+
+        static bool Issued(X509Certificate2 issuer, X509Certificate2 subject) => issuer.SubjectName.RawData.AsSpan().SequenceEqual(subject.IssuerName.RawData);
+        if (leaf.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData) || intermediates.Any(c => Issued(c, leaf)))
+        {
+            return (intermediates, "");
+        }
+
+        if (issuers?.FirstOrDefault(c => Issued(c, leaf)) is { } found)
+        {
+            return ([.. intermediates, found], $"; --ocsp-staple auto: the issuer '{found.Subject}' from --client-ca asks the responder");
+        }
+
+        return (intermediates, $"; --ocsp-staple auto: the issuer '{leaf.Issuer}' is in neither --tls-cert nor --client-ca, so .NET staples only if it finds it elsewhere (the system store, the AIA caIssuers URL): append it to --tls-cert");
     }
 
     /// <summary>

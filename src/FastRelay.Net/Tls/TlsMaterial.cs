@@ -52,7 +52,7 @@ internal sealed class TlsMaterial
             {
                 // The CA names go into the CertificateRequest so that clients with several certificates pick the right one.
                 var trust = clientCa is null ? null : SslCertificateTrust.CreateForX509Collection(clientCa.Certificates, sendTrustInHandshake: true);
-                server = ServerCertificateLoader.TryLoad(files, options, trust, time.GetUtcNow(), errors);
+                server = ServerCertificateLoader.TryLoad(files, options, trust, time.GetUtcNow(), errors, clientCa?.Certificates);
             }
             catch (TlsLoadException ex)
             {

@@ -45,19 +45,24 @@ internal sealed class EdgeCommand : IValidatedCommand
     public Command Command { get; }
 
     /// <inheritdoc />
-    public IEnumerable<string> Validate(ParseResult parseResult) => Rebuild(parseResult).Errors;
+    public IEnumerable<string> Validate(ParseResult parseResult)
+    {
+        var (_, _, tls, errors, loggers) = Build(parseResult);
+        (tls?.Revocation as IDisposable)?.Dispose(); // Its CRL watchers and timer.
+        loggers?.Dispose();
+        return errors;
+    }
 
-    // The config step of a reload: the flags and file validated again. The TLS files and the logger factory a
-    // full build loads are not kept: the TLS reload step re-reads the files itself.
+    // The config step of a reload: the flags and the --config file validated again, not the files they name. The
+    // policy, the TLS files and the CRLs each have their own reload step, which keeps the running version of a bad
+    // file and says why; failing this step for them too would also hold back the routes' new targets (README, "Signals").
     private (EdgeOptions? Options, IReadOnlyList<string> Errors) Rebuild(ParseResult parseResult)
     {
-        var (options, _, tls, errors, loggers) = Build(parseResult);
-        (tls?.Revocation as IDisposable)?.Dispose(); // Its CRL watchers and timer: the running checker is the host's.
-        loggers?.Dispose();
+        var (options, _, _, errors, _) = Build(parseResult, checkFiles: false);
         return (options, errors);
     }
 
-    private (EdgeOptions? Options, LoadedPolicy? Policy, TlsMaterialStore? Tls, List<string> Errors, ILoggerFactory? Loggers) Build(ParseResult parseResult)
+    private (EdgeOptions? Options, LoadedPolicy? Policy, TlsMaterialStore? Tls, List<string> Errors, ILoggerFactory? Loggers) Build(ParseResult parseResult, bool checkFiles = true)
     {
         var errors = new List<ConfigError>();
         var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors, EdgeFlags.Planned.Keys) : [];
@@ -84,6 +89,11 @@ internal sealed class EdgeCommand : IValidatedCommand
         }
 
         var lines = errors.Select(e => e.ToString()).ToList();
+        if (!checkFiles)
+        {
+            return (lines.Count == 0 ? options : null, null, null, lines, null);
+        }
+
         var policy = StartupInputs.LoadPolicy(settings, lines);
 
         // The TLS files are checked at start like the policy: a missing key or a key that does not match the

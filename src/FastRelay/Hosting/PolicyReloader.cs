@@ -31,15 +31,7 @@ internal sealed partial class PolicyReloader : IDisposable
         _logger = logger;
         _timer = new Timer(_ => Reload("file changed"));
 
-        // Watch the folder, not the file: a rename over the file replaces the inode a file watch would follow.
-        _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
-        {
-            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
-        };
-        _watcher.Changed += OnChanged;
-        _watcher.Created += OnChanged;
-        _watcher.Renamed += OnChanged;
-        _watcher.EnableRaisingEvents = true;
+        _watcher = FileChangeWatch.Start(_path, OnChanged); // Renames and symlink swaps included.
 
         // Changed between the first read and now (before the watcher saw anything)? Catch up.
         if (File.GetLastWriteTimeUtc(_path) != loadedWriteTimeUtc)

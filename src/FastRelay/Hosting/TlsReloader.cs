@@ -5,8 +5,8 @@ namespace FastRelay.Hosting;
 
 /// <summary>
 /// Keeps the TLS certificate store in step with its files (<c>--tls-cert</c>, <c>--tls-key</c>,
-/// <c>--client-ca</c>): reloads all of them when any changes (editors and cert-manager style renames
-/// included) and when EdgeHost relays a SIGHUP. A new set is loaded and checked in full before it replaces
+/// <c>--client-ca</c>): reloads all of them when any changes (editors, cert-manager style renames and Kubernetes
+/// Secret symlink swaps included: <see cref="FileChangeWatch"/>) and when EdgeHost relays a SIGHUP. A new set is loaded and checked in full before it replaces
 /// the running one; a bad file keeps the old set and the warning names the file and the problem.
 /// </summary>
 /// <remarks>
@@ -32,16 +32,7 @@ internal sealed partial class TlsReloader : IDisposable
         var files = new[] { store.Options.CertificateFile, store.Options.KeyFile, store.Options.ClientCaFile, store.Options.OcspStapleFile }.OfType<string>().Select(Path.GetFullPath);
         foreach (var file in files.Distinct(StringComparer.Ordinal))
         {
-            // Watch the folder, not the file: a rename over the file replaces the inode a file watch would follow.
-            var watcher = new FileSystemWatcher(Path.GetDirectoryName(file)!, Path.GetFileName(file))
-            {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
-            };
-            watcher.Changed += OnChanged;
-            watcher.Created += OnChanged;
-            watcher.Renamed += OnChanged;
-            watcher.EnableRaisingEvents = true;
-            _watchers.Add(watcher);
+            _watchers.Add(FileChangeWatch.Start(file, OnChanged));
         }
 
         Log.TlsLoaded(_logger, _store.Current.Server, _store.Options.ClientCaFile ?? "(none: no client certificates)",

@@ -136,10 +136,10 @@ public sealed class AdminProcessTests : IDisposable
             using var relay = FastRelayProcess.Start("edge", "--config", config);
             var admin = await relay.AdminActionsEndPointAsync();
 
-            await File.WriteAllTextAsync(config, $$"""{"listen": ["echo@{{listen}}"], "route": ["echo={{echo.EndPoint}}"], "idle-timeout": "7m"}""");
+            await File.WriteAllTextAsync(config, $$"""{"listen": ["echo@{{listen}}"], "route": ["echo={{echo.EndPoint}}"], "idle-timeout": "7m", "max-connections-per-source": "50", "audit": "off"}""");
             var changed = await Http.PostAsync(new Uri($"http://{admin}/reload"), null);
             Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
-            Assert.Contains("idle-timeout changed and take effect on a restart", await changed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains("idle-timeout, max-connections-per-source, audit changed and take effect on a restart", await changed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
             await File.WriteAllTextAsync(config, """{"listen": ["nowhere"], "route": ["echo=127.0.0.1:9"]}""");
             var bad = await Http.PostAsync(new Uri($"http://{admin}/reload"), null);

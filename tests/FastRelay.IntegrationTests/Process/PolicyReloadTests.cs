@@ -73,6 +73,47 @@ public sealed class PolicyReloadTests : IDisposable
     }
 
     [Fact]
+    public async Task KubernetesStyleSymlinkSwap_IsSeenAsAChange()
+    {
+        // A mounted Secret or ConfigMap: policy.json -> ..data/policy.json, ..data -> a timestamped folder. An update
+        // writes a new folder and renames a new ..data link over the old one: policy.json itself never changes.
+        var mount = Directory.CreateTempSubdirectory("fastrelay-mount-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(mount, "..v1"));
+            await File.WriteAllTextAsync(Path.Combine(mount, "..v1", "policy.json"), Policy("127.0.0.2/32"));
+            File.CreateSymbolicLink(Path.Combine(mount, "..data"), "..v1");
+            File.CreateSymbolicLink(Path.Combine(mount, "policy.json"), "..data/policy.json");
+
+            await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+            var listen = FastRelayProcess.FreeEndPoint();
+            using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--policy", Path.Combine(mount, "policy.json"));
+            await relay.WaitUntilListeningAsync(listen);
+            Assert.False(await CanEchoFromAsync(listen, "127.0.0.3"));
+
+            Directory.CreateDirectory(Path.Combine(mount, "..v2"));
+            await File.WriteAllTextAsync(Path.Combine(mount, "..v2", "policy.json"), Policy("127.0.0.0/8"));
+            File.CreateSymbolicLink(Path.Combine(mount, "..data_tmp"), "..v2");
+            // rename(2) of the link itself over the old one, as kubelet does (File.Move follows the link to a folder).
+            using (var rename = System.Diagnostics.Process.Start("mv", ["-T", "-f", Path.Combine(mount, "..data_tmp"), Path.Combine(mount, "..data")]))
+            {
+                await rename.WaitForExitAsync();
+                Assert.Equal(0, rename.ExitCode);
+            }
+
+
+            Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("reloaded (file changed)", StringComparison.Ordinal)), relay.StandardOutput);
+            Assert.True(await CanEchoFromAsync(listen, "127.0.0.3"));
+            relay.Signal("TERM");
+            Assert.Equal(0, await relay.WaitForExitAsync());
+        }
+        finally
+        {
+            Directory.Delete(mount, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task PolicyExplain_AgreesWithTheRelay()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);

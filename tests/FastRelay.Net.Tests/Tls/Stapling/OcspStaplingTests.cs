@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using FastRelay.Pki;
 using FastRelay.TestKit;
+using FastRelay.Tls;
 using FastRelay.Tls.Stapling;
 
 namespace FastRelay.Net.Tests.Tls.Stapling;
@@ -30,6 +31,38 @@ public sealed class OcspStaplingTests
         }, TimeSpan.FromSeconds(10)), output);
         Assert.Contains("Cert Status: good", output, StringComparison.Ordinal);
         Assert.Equal(1, pki.Responder!.Requests);
+    }
+
+    [Fact]
+    public async Task Auto_LeafOnlyCertificateFile_IssuerFromTheClientCaBundle_Staples()
+    {
+        // 'fastrelay ca issue' writes the leaf alone; .NET needs the issuer to ask the responder, and a private CA is in no
+        // system store. The loader takes it from --client-ca; without it, the certificate's log line says so.
+        await using var pki = TestPki.Create(ocsp: true);
+        pki.IssueServer("web1");
+        var (certificate, key) = pki.Ca.Files.Issued("web1");
+        var options = new FastRelay.Configuration.TlsOptions { CertificateFile = certificate, KeyFile = key, OcspStaple = FastRelay.Configuration.OcspStapling.Auto };
+        var errors = new List<string>();
+        var files = ServerCertificateLoader.ReadFiles(options, errors)!;
+        Assert.Single(files.Certificates);
+
+        var alone = ServerCertificateLoader.TryLoad(files, options, null, DateTimeOffset.UtcNow, errors)!;
+        var withCa = ServerCertificateLoader.TryLoad(files, options, null, DateTimeOffset.UtcNow, errors, [pki.CaCertificate])!;
+
+        Assert.Empty(errors);
+        Assert.Contains("is in neither --tls-cert nor --client-ca", alone.ContextNote, StringComparison.Ordinal);
+        Assert.Contains("from --client-ca asks the responder", withCa.ContextNote, StringComparison.Ordinal);
+        Assert.Equal(0, withCa.IntermediateCount); // What --tls-cert held; the self-signed CA is not sent either.
+        await using var tls = new TlsStapleServer(withCa.Context);
+        string output = "";
+        Assert.True(await TestTimeouts.EventuallyAsync(() =>
+        {
+            output = StatusOf(tls.Address, pki.Ca.Files.Certificate).Result;
+            return output.Contains("OCSP Response Status: successful", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10)), output);
+        Assert.Contains("Cert Status: good", output, StringComparison.Ordinal);
+        Assert.Contains(" 0 s:", output, StringComparison.Ordinal); // s_client's "Certificate chain": the leaf alone was sent.
+        Assert.DoesNotContain(" 1 s:", output, StringComparison.Ordinal);
     }
 
     [Fact]
