@@ -155,6 +155,13 @@ public sealed class RelayMetrics : IDisposable
     public void TunnelHandshake(string gateway, bool succeeded) => _tunnelHandshakes.Add(1,
         new KeyValuePair<string, object?>("gateway", gateway), new KeyValuePair<string, object?>("outcome", succeeded ? "ok" : "failed"));
 
+    /// <summary>
+    /// A handshake counted <c>ok</c> on our side that the gateway then refused (GOAWAY AUTH_FAILED before any stream):
+    /// outcome <c>refused</c>, so the same handshake is never counted <c>ok</c> and <c>failed</c> both.
+    /// </summary>
+    public void TunnelHandshakeRefused(string gateway) => _tunnelHandshakes.Add(1,
+        new KeyValuePair<string, object?>("gateway", gateway), new KeyValuePair<string, object?>("outcome", "refused"));
+
     /// <summary>Starts the counters of <paramref name="services"/> at zero, so a dashboard sees them before the first connection.</summary>
     public void Seed(IEnumerable<string> services)
     {

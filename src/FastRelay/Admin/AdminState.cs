@@ -34,6 +34,12 @@ internal sealed class AdminState
     /// </summary>
     public (Filtering.PolicyGate Policy, Func<bool> IsStopping)? Role { get; set; }
 
+    /// <summary>
+    /// For a process without an <see cref="EdgeServer"/> (the gateway): its listeners and its connections (a gateway's
+    /// are tunnel streams, as its metrics count them) for /status. Null on the edge.
+    /// </summary>
+    public (Func<IReadOnlyList<(string Service, System.Net.IPEndPoint EndPoint)>> Listeners, Func<long> Active, Func<long> Closed)? Traffic { get; set; }
+
     /// <summary>The address the admin endpoint is bound to (with the real port when 0 was asked for).</summary>
     public IPEndPoint? AdminEndPoint { get; set; }
 

@@ -22,7 +22,7 @@ internal static class StatusDocument
             json.WriteString("admin", state.AdminEndPoint?.ToString());
 
             json.WriteStartArray("listeners");
-            foreach (var (service, endPoint) in server?.Listeners ?? [])
+            foreach (var (service, endPoint) in server?.Listeners ?? state.Traffic?.Listeners() ?? [])
             {
                 json.WriteStartObject();
                 json.WriteString("service", service);
@@ -48,8 +48,8 @@ internal static class StatusDocument
 
             json.WriteEndArray();
             json.WriteStartObject("connections");
-            json.WriteNumber("active", server?.ActiveConnections ?? 0);
-            json.WriteNumber("closed", server?.Closed.Total ?? 0);
+            json.WriteNumber("active", server?.ActiveConnections ?? state.Traffic?.Active() ?? 0);
+            json.WriteNumber("closed", server?.Closed.Total ?? state.Traffic?.Closed() ?? 0);
             json.WriteEndObject();
 
             json.WriteStartObject("policy");

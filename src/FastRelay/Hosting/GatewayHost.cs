@@ -108,6 +108,9 @@ internal static partial class GatewayHost
     private static void Wire(AdminState state, GatewayServer server, RelayMetrics? metrics, AuditLog? audit, ILogger logger, Action stop)
     {
         state.Role = (server.Policy, () => server.IsStopping);
+        var stats = server.Stats;
+        state.Traffic = (() => [(GatewayContext.Service, server.EndPoint)], () => stats.ActiveStreams,
+            () => stats.StreamsAccepted - stats.ActiveStreams + stats.StreamsRejected); // Ended streams and refused ones, as the edge counts closes.
         state.ReadinessChecks.Add(new DelegateReadinessCheck("tunnels", () => server.IsStopping ? (false, "draining") : (true, $"listening on {server.EndPoint}, {server.Stats.Connections} edges connected")));
         state.Gateways.Add(() => server.Edges.Select(e => new GatewayStatus($"edge {e.Edge}", true, $"{e.Peer}, {e.Streams} streams, epoch {e.Epoch}")));
         EdgeHost.WireDrainAndReloadLog(state, logger, stop);

@@ -49,6 +49,19 @@ public sealed partial class TunnelProcessTests
         var status = await http.GetStringAsync($"http://{admin}/status");
         Assert.Contains($"\"address\": \"{gatewayEndPoint}\"", status, StringComparison.Ordinal);
         Assert.Contains("gateways: ready (1 of 1 reachable)", await http.GetStringAsync($"http://{admin}/readyz"), StringComparison.Ordinal);
+
+        // The gateway's /status: its listener, and its connections (tunnel streams) as its metrics count them.
+        var gatewayAdmin = await gateway.AdminEndPointAsync();
+        long closed = 0;
+        Assert.True(await TestTimeouts.EventuallyAsync(async () =>
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"http://{gatewayAdmin}/status"));
+            var listener = Assert.Single(document.RootElement.GetProperty("listeners").EnumerateArray());
+            Assert.Equal("tunnel", listener.GetProperty("service").GetString());
+            Assert.Equal(gatewayEndPoint.ToString(), listener.GetProperty("address").GetString());
+            closed = document.RootElement.GetProperty("connections").GetProperty("closed").GetInt64();
+            return closed >= 31 && document.RootElement.GetProperty("connections").GetProperty("active").GetInt64() == 0;
+        }), $"closed {closed}");
     }
 
     [Fact]

@@ -22,6 +22,7 @@ internal static class EdgeTunnel
             StreamOpened = metrics is null ? null : metrics.TunnelStreamOpened,
             OnRekeyed = metrics is null ? null : metrics.TunnelRekeyed,
             OnHandshake = metrics is null ? null : metrics.TunnelHandshake,
+            OnRefused = metrics is null ? null : metrics.TunnelHandshakeRefused,
             OnPinged = metrics is null ? null : metrics.TunnelPinged,
         };
 

@@ -62,7 +62,8 @@ internal sealed partial class GatewayPool
         }
     }
 
-    private void Failed(string reason)
+    // afterHandshake: the link came up (its handshake was counted as a success) and the gateway closed it at once.
+    private void Failed(string reason, bool afterHandshake = false)
     {
         Interlocked.Increment(ref _failedDials);
         TimeSpan delay;
@@ -74,7 +75,14 @@ internal sealed partial class GatewayPool
 
         Volatile.Write(ref _lastFailure, reason);
         Log.DialFailed(_logger, Name, reason, _backoff.Failures, delay.TotalMilliseconds);
-        _events.DialFailed(Name);
+        if (afterHandshake)
+        {
+            _events.Refused(Name);
+        }
+        else
+        {
+            _events.DialFailed(Name);
+        }
         if (!_stopping.IsCancellationRequested)
         {
             _ = RetryAfterAsync(delay); // The next Maintain after the delay dials again.
@@ -104,7 +112,7 @@ internal sealed partial class GatewayPool
             {
                 // Closed right after the handshake without carrying a stream: the gateway refused us after msg3
                 // (GOAWAY AUTH_FAILED) or is broken. Back off as for a failed dial, or the pool would redial in a loop.
-                Failed(reason);
+                Failed(reason, afterHandshake: true);
             }
             else
             {

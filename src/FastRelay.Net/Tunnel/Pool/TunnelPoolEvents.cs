@@ -22,6 +22,12 @@ internal sealed class TunnelPoolEvents
     /// <summary>Told of every handshake with a gateway, true when it succeeded; null for nobody.</summary>
     public Action<string, bool>? OnHandshake { get; init; }
 
+    /// <summary>
+    /// Told when a gateway closed a link right after a handshake that succeeded on our side, before any stream (GOAWAY
+    /// AUTH_FAILED: it does not pin our key); that handshake was told to <see cref="OnHandshake"/> as a success.
+    /// </summary>
+    public Action<string>? OnRefused { get; init; }
+
     /// <summary>A task that completes at the next change in capacity (a connection up, a slot freed).</summary>
     public Task WaitForCapacity()
     {
@@ -42,6 +48,13 @@ internal sealed class TunnelPoolEvents
     {
         OnHandshake?.Invoke(gateway, false);
         Signal(); // Waiters re-check: with every gateway down they fail fast instead of waiting out the timeout.
+    }
+
+    /// <summary>A link closed by the gateway right after its handshake: not a second handshake outcome, a refusal of the first.</summary>
+    public void Refused(string gateway)
+    {
+        OnRefused?.Invoke(gateway);
+        Signal();
     }
 
     public void Rekeyed(string gateway) => OnRekeyed?.Invoke(gateway);

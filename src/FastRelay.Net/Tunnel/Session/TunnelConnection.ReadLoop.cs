@@ -356,7 +356,15 @@ public sealed partial class TunnelConnection
 
         if (idle)
         {
-            CloseGracefully("GOAWAY received, no streams left");
+            // The peer's code and text are the close reason (the pool's dial-failed line and /status show it): a gateway
+            // that does not pin our key says AuthFailed here, and only here.
+            var debug = frame.GoAwayDebug;
+            CloseGracefully(code switch
+            {
+                TunnelErrorCode.NoError => "GOAWAY received, no streams left",
+                TunnelErrorCode.AuthFailed => $"GOAWAY AuthFailed received: the peer refused our static key{(debug.Length > 0 ? $" ({debug})" : "")}",
+                _ => $"GOAWAY {code} received{(debug.Length > 0 ? $" ({debug})" : "")}, no streams left",
+            });
         }
 
         return null;
