@@ -6,7 +6,8 @@ namespace FastRelay.Gateway;
 /// <summary>
 /// The gateway's metrics: every stream event goes to the edge's <see cref="MetricsObserver"/> (decisions, closes by
 /// reason, bytes, dial and session times) except tunnel handshakes, which are not TLS handshakes and are counted
-/// in <c>fastrelay_tunnel_handshakes_total</c> (by outcome) instead.
+/// in <c>fastrelay_tunnel_handshakes_total</c> (by outcome) instead; its "connections" are tunnel streams, plus the
+/// tunnel connections it refuses.
 /// </summary>
 internal sealed class GatewayMetricsObserver(RelayMetrics metrics) : IConnectionObserver
 {
@@ -18,6 +19,15 @@ internal sealed class GatewayMetricsObserver(RelayMetrics metrics) : IConnection
     {
         if (connectionEvent.Checkpoint != Checkpoint.Handshake)
         {
+            // A gateway has no Inbound checkpoint: a stream's first event is its Outbound decision, or, for a target it
+            // could not reach, its Close alone (as the edge records a failed dial). Each is where the stream counts as
+            // accepted, so that accepted - closed = active as on the edge (operating.md).
+            if (connectionEvent.Checkpoint == Checkpoint.Outbound
+                || (connectionEvent.Checkpoint == Checkpoint.Close && connectionEvent.Reason == CloseReason.UpstreamUnavailable))
+            {
+                metrics.ConnectionAccepted(connectionEvent.Service);
+            }
+
             _inner.OnEvent(connectionEvent);
         }
         else
@@ -27,6 +37,8 @@ internal sealed class GatewayMetricsObserver(RelayMetrics metrics) : IConnection
             metrics.TunnelHandshake(_gateway, connectionEvent.Allowed);
             if (!connectionEvent.Allowed)
             {
+                // A refused tunnel connection is accepted and closed at once, as the edge counts its refusals.
+                metrics.ConnectionAccepted(connectionEvent.Service);
                 metrics.ConnectionClosed(connectionEvent.Reason ?? CloseReason.TunnelAuthFailed);
             }
         }

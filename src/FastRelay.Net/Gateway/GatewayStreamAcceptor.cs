@@ -71,6 +71,11 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
             relay.Reset();
             var outcome = await relay.RunAsync(stream, upstream);
             _ = await upstream.CloseAsync(RelayLinger); // False: aborted, already counted by the reason.
+            if (outcome.Reason == CloseReason.ClientReset && stream.ResetCode == TunnelErrorCode.ShuttingDown)
+            {
+                // Reset by a drain deadline (ours, at --drain-timeout, or the edge's): the edge's name for it, not the edge's failure.
+                outcome = outcome with { Reason = CloseReason.Shutdown };
+            }
             var elapsed = context.Time.GetElapsedTime(started);
             context.Observer.OnEvent(new ConnectionEvent(id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, client, context.ListenEndPoint,
                 GatewayContext.Service, Destination: destination, Rule: dial.Allowed?.Rule, Reason: outcome.Reason, Detail: Describe(target),

@@ -19,6 +19,26 @@ public sealed class GatewayServerTests
         """;
 
     [Fact]
+    public async Task Stop_AStreamStillOpenAtTheDrainDeadline_IsClosedAsShutdown()
+    {
+        // Reset by the gateway's own drain, not by the edge: recorded as Shutdown (the edge's name), never ClientReset.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var observer = new RecordingObserver();
+        var gateway = tunnel.StartGateway(observer: observer);
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        var open = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, echo.EndPoint.Port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+        using var lease = open.Stream!;
+        await lease.Output.WriteAsync(new byte[] { 1 });
+        Assert.Equal(1, (await lease.Input.ReadAsync().AsTask().WithTimeout()).Buffer.Length); // Relayed, and held open.
+
+        await gateway.StopAsync(TimeSpan.FromMilliseconds(200)).WithTimeout();
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => observer.Events.Any(e => e.Checkpoint == Checkpoint.Close)));
+        Assert.Equal(CloseReason.Shutdown, Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Close).Reason);
+    }
+
+    [Fact]
     public async Task OpenStream_TargetOutsideOutboundRules_IsRefusedWithForbiddenTarget()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
