@@ -100,7 +100,7 @@ internal sealed partial class EdgeListener
         }
 
         var listener = new EdgeListener(options, socket, logger, time);
-        Log.ListenerBound(logger, listener.EndPoint, options.Service);
+        Log.ListenerBound(logger, listener.EndPoint, options.Service.Length > 0 ? options.Service : NoService);
         return listener;
     }
 
@@ -111,7 +111,7 @@ internal sealed partial class EdgeListener
     public static EdgeListener Adopt(ListenerOptions options, Socket socket, ILogger logger, TimeProvider time)
     {
         var listener = new EdgeListener(options, socket, logger, time);
-        Log.ListenerAdopted(logger, listener.EndPoint, options.Service);
+        Log.ListenerAdopted(logger, listener.EndPoint, options.Service.Length > 0 ? options.Service : NoService);
         return listener;
     }
 
@@ -214,4 +214,7 @@ internal sealed partial class EdgeListener
 
     /// <summary>Formats an address as the flags write it: 127.0.0.1:80, [::1]:80.</summary>
     public static string Format(IPEndPoint endPoint) => endPoint.ToString();
+
+    // A listener without SERVICE@ has no default service: with TLS the SNI name picks the route.
+    private const string NoService = "(none: the SNI name picks the route)";
 }

@@ -63,7 +63,7 @@ internal sealed partial class RelayedConnection
         context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, clientEndPoint, localEndPoint,
             service, Identity: _identity, CertificateSha256: _certificateSha256, Detail: Handshake.ServerName, Elapsed: elapsed));
         // The same two fields (Identity, CertificateSha256) with or without client certificates, for JSON log readers.
-        Log.HandshakeCompleted(context.Logger, Id, stream.SslProtocol, stream.NegotiatedCipherSuite, Handshake.ServerName, service,
+        Log.HandshakeCompleted(context.Logger, Id, stream.SslProtocol, stream.NegotiatedCipherSuite, Handshake.ServerName ?? None, service,
             _identity ?? (object)"not asked for (no --client-ca)", _certificateSha256 ?? "-", elapsed.TotalMilliseconds);
         return null;
 

@@ -202,7 +202,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             {
                 observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, clientEndPoint, localEndPoint,
                     service, Destination: _lastDialled, Identity: _identity, CertificateSha256: _certificateSha256, Reason: reason, Elapsed: failedAfter));
-                Log.ConnectionClosed(context.Logger, Id, service, clientEndPoint, null, reason, 0, 0, failedAfter.TotalMilliseconds);
+                Log.ConnectionClosed(context.Logger, Id, service, clientEndPoint, _tried.Count > 0 ? _tried[^1] : null, reason, 0, 0, failedAfter.TotalMilliseconds); // The last target tried.
             }
 
             return reason;

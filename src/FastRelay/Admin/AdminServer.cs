@@ -49,23 +49,20 @@ internal sealed partial class AdminServer : IAsyncDisposable
         {
             await app.StartAsync();
         }
-        catch (IOException ex)
-        {
-            await app.DisposeAsync();
-            var what = ex.InnerException switch
-            {
-                Microsoft.AspNetCore.Connections.AddressInUseException => "is already in use",
-                System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressNotAvailable } => "is not an address of this machine",
-                System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied } => "needs privileges",
-                _ => $"cannot be bound ({ex.InnerException?.Message ?? ex.Message})",
-            };
-            throw new AdminBindException($"admin endpoint {endPoint} (--admin) {what}; choose another with --admin ADDR:PORT, or --admin off", ex);
-        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Out of descriptors or memory while Kestrel loads and starts: still one line and exit 1, never a crash.
+            // Kestrel reports a bind failure as an IOException around the socket error, or as the socket error itself:
+            // the known causes are named whichever way they come. Anything else (out of descriptors or memory while
+            // Kestrel loads) is still one line and exit 1, never a crash.
             await app.DisposeAsync();
-            throw new AdminBindException($"admin endpoint {endPoint} (--admin) cannot start: {ex.Message}", ex);
+            if (BindFailure(ex) is { } what)
+            {
+                throw new AdminBindException($"admin endpoint {endPoint} (--admin) {what}; choose another with --admin ADDR:PORT, or --admin off", ex);
+            }
+
+            throw new AdminBindException(ex is IOException
+                ? $"admin endpoint {endPoint} (--admin) cannot be bound ({ex.InnerException?.Message ?? ex.Message}); choose another with --admin ADDR:PORT, or --admin off"
+                : $"admin endpoint {endPoint} (--admin) cannot start: {ex.Message}", ex);
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -98,6 +95,26 @@ internal sealed partial class AdminServer : IAsyncDisposable
         [LoggerMessage(EventId = 800, EventName = "AdminListening", Level = LogLevel.Information,
             Message = "Admin endpoint listening on http://{AdminEndPoint} (GET /metrics /healthz /readyz /status; POST /reload /drain)")]
         public static partial void Listening(ILogger logger, IPEndPoint adminEndPoint);
+    }
+
+    // The first known bind failure in the exception or the ones inside it; null when there is none.
+    private static string? BindFailure(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            switch (ex)
+            {
+                case Microsoft.AspNetCore.Connections.AddressInUseException:
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }:
+                    return "is already in use";
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressNotAvailable }:
+                    return "is not an address of this machine";
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied }:
+                    return "needs privileges";
+            }
+        }
+
+        return null;
     }
 }
 

@@ -53,6 +53,16 @@ internal sealed class CaCrlCommand
             var crl = ca.BuildCrl(TimeSpan.FromDays(days));
             var bytes = format == "der" ? crl : System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n");
             var full = Path.GetFullPath(output!);
+            if (Path.GetDirectoryName(full) is { } folder && !Directory.Exists(folder))
+            {
+                throw new PkiException($"--out {output}: the directory {folder} does not exist"); // Not the temporary file's name.
+            }
+
+            if (Directory.Exists(full))
+            {
+                throw new PkiException($"--out {output}: is a directory; expected the path of the CRL file to write");
+            }
+
             var temp = full + ".tmp";
             try
             {

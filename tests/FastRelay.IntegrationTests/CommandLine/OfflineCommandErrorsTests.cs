@@ -154,6 +154,11 @@ public sealed class OfflineCommandErrorsTests : IDisposable
         var directory = Directory.CreateDirectory(Path.Combine(_dir, "crl-dir")).FullName;
         using var crl = await FastRelayProcess.RunAsync("ca", "crl", "--dir", ca, "--out", directory);
         Assert.Equal(1, await crl.WaitForExitAsync());
+        Assert.Contains("is a directory", crl.StandardError, StringComparison.Ordinal);
+        using var nowhere = await FastRelayProcess.RunAsync("ca", "crl", "--dir", ca, "--out", Path.Combine(_dir, "missing", "ca.crl"));
+        Assert.Equal(1, await nowhere.WaitForExitAsync());
+        Assert.Contains("does not exist", nowhere.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", nowhere.StandardError, StringComparison.Ordinal);
 
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories));
     }

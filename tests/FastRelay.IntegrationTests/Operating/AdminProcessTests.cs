@@ -213,6 +213,18 @@ public sealed class AdminProcessTests : IDisposable
         Assert.Equal($"fastrelay: admin endpoint {address} (--admin) is already in use; choose another with --admin ADDR:PORT, or --admin off", relay.StandardError.Trim());
     }
 
+    [Fact]
+    public async Task AdminAddressNotOfThisMachine_Exit1_NamedAsSuch()
+    {
+        var listen = FastRelayProcess.FreeEndPoint();
+
+        // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): no machine has it.
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", listen.ToString(), "--route", "a=127.0.0.1:9", "--admin", "192.0.2.1:9901");
+
+        Assert.Equal(1, await relay.WaitForExitAsync());
+        Assert.Equal("fastrelay: admin endpoint 192.0.2.1:9901 (--admin) is not an address of this machine; choose another with --admin ADDR:PORT, or --admin off", relay.StandardError.Trim());
+    }
+
     [Theory]
     [InlineData("nope")]
     [InlineData("127.0.0.1")]
