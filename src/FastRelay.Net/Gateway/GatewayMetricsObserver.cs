@@ -20,9 +20,10 @@ internal sealed class GatewayMetricsObserver(RelayMetrics metrics) : IConnection
         if (connectionEvent.Checkpoint != Checkpoint.Handshake)
         {
             // A gateway has no Inbound checkpoint: a stream's first event is its Outbound decision, or, for a target it
-            // could not reach, its Close alone (as the edge records a failed dial). Each is where the stream counts as
-            // accepted, so that accepted - closed = active as on the edge (operating.md).
-            if (connectionEvent.Checkpoint == Checkpoint.Outbound
+            // could not reach, its Close alone (as the edge records a failed dial); a tunnel connection refused by the
+            // handshake rate is one RateLimit event. Each is where it counts as accepted, so that accepted - closed =
+            // active as on the edge (operating.md).
+            if (connectionEvent.Checkpoint is Checkpoint.Outbound or Checkpoint.RateLimit
                 || (connectionEvent.Checkpoint == Checkpoint.Close && connectionEvent.Reason == CloseReason.UpstreamUnavailable))
             {
                 metrics.ConnectionAccepted(connectionEvent.Service);

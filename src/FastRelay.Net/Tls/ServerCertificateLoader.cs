@@ -95,7 +95,20 @@ internal static class ServerCertificateLoader
             return (intermediates, "; --ocsp-staple auto: nothing to staple, the certificate names no OCSP responder (AIA)");
         }
 
-        static bool Issued(X509Certificate2 issuer, X509Certificate2 subject) => issuer.SubjectName.RawData.AsSpan().SequenceEqual(subject.IssuerName.RawData);
+        // By name and, when both certificates carry them, by key identifier: after a CA rollover a bundle may hold two
+        // certificates with the CA's name, and only the one whose key signed the leaf builds the right request.
+        static bool Issued(X509Certificate2 issuer, X509Certificate2 subject)
+        {
+            if (!issuer.SubjectName.RawData.AsSpan().SequenceEqual(subject.IssuerName.RawData))
+            {
+                return false;
+            }
+
+            var authority = subject.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault()?.KeyIdentifier;
+            var key = issuer.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifierBytes;
+            return authority is not { } a || key is not { } k || a.Span.SequenceEqual(k.Span);
+        }
+
         if (leaf.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData) || intermediates.Any(c => Issued(c, leaf)))
         {
             return (intermediates, "");

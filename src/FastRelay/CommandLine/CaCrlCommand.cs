@@ -49,9 +49,7 @@ internal sealed class CaCrlCommand
 
         return CaCommand.Run("crl", () =>
         {
-            using var ca = CertificateAuthority.Open(dir!, TimeProvider.System);
-            var crl = ca.BuildCrl(TimeSpan.FromDays(days));
-            var bytes = format == "der" ? crl : System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n");
+            // The output is checked first: a typo in --out must not use up a CRL number.
             var full = Path.GetFullPath(output!);
             if (Path.GetDirectoryName(full) is { } folder && !Directory.Exists(folder))
             {
@@ -63,11 +61,22 @@ internal sealed class CaCrlCommand
                 throw new PkiException($"--out {output}: is a directory; expected the path of the CRL file to write");
             }
 
-            var temp = full + ".tmp";
+            using var ca = CertificateAuthority.Open(dir!, TimeProvider.System);
+            var crl = ca.BuildCrl(TimeSpan.FromDays(days));
+            var bytes = format == "der" ? crl : System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n");
+
+            // By rename, from a file of this process's own (two cron runs never share one), on disk before it replaces the
+            // old CRL: a relay watching the file never reads half of it, and a crash never leaves it empty.
+            var temp = $"{full}.{Environment.ProcessId}.tmp";
             try
             {
-                File.WriteAllBytes(temp, bytes);
-                File.Move(temp, full, overwrite: true); // By rename: a relay watching the file never reads half of it.
+                using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+                {
+                    stream.Write(bytes);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                File.Move(temp, full, overwrite: true);
             }
             finally
             {
@@ -76,6 +85,7 @@ internal sealed class CaCrlCommand
                     File.Delete(temp); // Only when the write or the rename failed: gone after a rename.
                 }
             }
+
             var revoked = ca.ReadIndex().Count(e => e.IsRevoked);
             Console.WriteLine($"CRL written to {full}: {revoked} revoked certificate{(revoked == 1 ? "" : "s")}, next update in {days} day{(days == 1 ? "" : "s")}");
             return ExitCodes.Success;

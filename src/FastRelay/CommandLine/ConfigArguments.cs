@@ -76,8 +76,12 @@ internal static class ConfigArguments
             }
 
             added.Add($"{option.Name}={setting.Value}"); // One token: a value that starts with '-' stays a value.
-            var index = setting.Origin.LastIndexOf('[');
-            FromFile[option.Name] = index > 0 && setting.Origin.EndsWith(']') ? setting.Origin[..index] : setting.Origin;
+            if (!FromFile.TryGetValue(option.Name, out var values))
+            {
+                FromFile[option.Name] = values = [];
+            }
+
+            values.Add((setting.Value, setting.Origin));
         }
 
         // Right after --config FILE (so never after a "--", past which every token is an argument), else at the end.
@@ -92,10 +96,14 @@ internal static class ConfigArguments
     /// </summary>
     public static string NameOrigin(string error)
     {
-        foreach (var (flag, origin) in FromFile)
+        foreach (var (flag, values) in FromFile)
         {
             if (error.Length > flag.Length && error.StartsWith(flag, StringComparison.Ordinal) && error[flag.Length] is ' ' or ':')
             {
+                // A list's item by its index (ip[1]), when the error quotes a value it had: "--ip '10.1'" is ip[1]'s.
+                var quoted = error.AsSpan(flag.Length).StartsWith(" '") ? error[(flag.Length + 2)..] : null;
+                var origin = values.FirstOrDefault(v => quoted is not null && quoted.StartsWith(v.Value + "'", StringComparison.Ordinal)).Origin
+                    ?? WithoutIndex(values[0].Origin);
                 return origin + error[flag.Length..];
             }
         }
@@ -103,8 +111,12 @@ internal static class ConfigArguments
         return error;
     }
 
-    // The flags Expand took from the file (not on the command line), with the file and key they came from. One command per process.
-    private static readonly Dictionary<string, string> FromFile = new(StringComparer.Ordinal);
+    private static string WithoutIndex(string origin) =>
+        origin.EndsWith(']') && origin.LastIndexOf('[') is > 0 and var at ? origin[..at] : origin;
+
+    // The flags Expand took from the file (not on the command line), with each value and the file and key (with its
+    // index in a list) it came from. One command per process.
+    private static readonly Dictionary<string, List<(string Value, string Origin)>> FromFile = new(StringComparer.Ordinal);
 
     private sealed class ConfigOption : Option<string>
     {

@@ -38,7 +38,7 @@ internal sealed class EdgeCommand : IValidatedCommand
             var tunnel = options.Tunnel is { } t ? TunnelIdentityLoader.TryLoad(t.Identity, TunnelRole.Edge, tunnelErrors) : null;
             return tunnelErrors.Count > 0
                 ? Task.FromResult(ExitCodes.PrintConfigErrors(tunnelErrors))
-                : EdgeHost.RunAsync(options, policy, tls, () => Rebuild(parseResult), cancellationToken, loggers, tunnel);
+                : EdgeHost.RunAsync(options, policy, tls, () => Rebuild(parseResult, options), cancellationToken, loggers, tunnel);
         });
     }
 
@@ -53,14 +53,33 @@ internal sealed class EdgeCommand : IValidatedCommand
         return errors;
     }
 
-    // The config step of a reload: the flags and the --config file validated again, not the files they name. The
-    // policy, the TLS files and the CRLs each have their own reload step, which keeps the running version of a bad
-    // file and says why; failing this step for them too would also hold back the routes' new targets (README, "Signals").
-    private (EdgeOptions? Options, IReadOnlyList<string> Errors) Rebuild(ParseResult parseResult)
+    // The config step of a reload: the flags and the --config file validated again. The files they name are checked
+    // only when the config now names other files than the running ones: the policy, the TLS files and the CRLs each
+    // have their own reload step for their contents, which keeps the running version of a bad file and says why, and
+    // failing this step for them too would hold back the routes' new targets (README, "Signals"). A new path, though,
+    // is no reload step's business: it is checked here, as a restart would check it.
+    private (EdgeOptions? Options, IReadOnlyList<string> Errors) Rebuild(ParseResult parseResult, EdgeOptions running)
     {
         var (options, _, _, errors, _) = Build(parseResult, checkFiles: false);
-        return (options, errors);
+        if (options is null || SameFiles(options, running))
+        {
+            return (options, errors);
+        }
+
+        var (checkedOptions, _, tls, allErrors, loggers) = Build(parseResult);
+        (tls?.Revocation as IDisposable)?.Dispose(); // Its CRL watchers and timer: the running checker is the host's.
+        loggers?.Dispose();
+        return (checkedOptions, allErrors);
     }
+
+    // Whether two configurations name the same files (their contents are the reload steps' business).
+    private static bool SameFiles(EdgeOptions a, EdgeOptions b) =>
+        a.PolicyFile == b.PolicyFile
+        && a.Tls?.CertificateFile == b.Tls?.CertificateFile && a.Tls?.KeyFile == b.Tls?.KeyFile && a.Tls?.ClientCaFile == b.Tls?.ClientCaFile
+        && a.Tls?.OcspStapleFile == b.Tls?.OcspStapleFile && a.Revocation.CrlFiles.SequenceEqual(b.Revocation.CrlFiles)
+        && a.Tunnel?.Identity.KeyFile == b.Tunnel?.Identity.KeyFile && a.Tunnel?.Identity.CaFile == b.Tunnel?.Identity.CaFile
+        && a.Tunnel?.Identity.CertificateFile == b.Tunnel?.Identity.CertificateFile && a.Tunnel?.Identity.CertificateKeyFile == b.Tunnel?.Identity.CertificateKeyFile
+        && (a.Tunnel?.Identity.CrlFiles ?? []).SequenceEqual(b.Tunnel?.Identity.CrlFiles ?? []);
 
     private (EdgeOptions? Options, LoadedPolicy? Policy, TlsMaterialStore? Tls, List<string> Errors, ILoggerFactory? Loggers) Build(ParseResult parseResult, bool checkFiles = true)
     {

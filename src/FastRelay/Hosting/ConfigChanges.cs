@@ -27,6 +27,12 @@ internal static class ConfigChanges
 
         var routes = applyRoutes?.Invoke(options);
         var changed = Describe(running).Where(kv => Describe(options)[kv.Key] != kv.Value && !(kv.Key == "route" && routes is not null)).Select(kv => kv.Key).ToList();
+        if ((running.Tls is null) != (options.Tls is null))
+        {
+            // TLS switched on or off: tls-cert says so; its settings' defaults appearing or going are no change of the user's.
+            changed.RemoveAll(key => key is "tls-handshake-timeout" or "ocsp-staple");
+        }
+
         var message = changed.Count > 0
             ? $"config: valid; {string.Join(", ", changed)} changed and take effect on a restart (--handoff: README, \"Restart without dropping a connection\")"
             : routes is { Changed: true } or { Succeeded: false } ? "config: valid" : "config: valid, unchanged";

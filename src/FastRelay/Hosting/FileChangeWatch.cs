@@ -33,7 +33,10 @@ internal static class FileChangeWatch
         return watcher;
     }
 
-    /// <summary>For a symlink with a relative target through another entry of its folder, that entry's name; else null.</summary>
+    /// <summary>
+    /// For a symlink with a relative target through another entry of its folder, that entry's name; else null. Read once,
+    /// when the watch starts: a plain file replaced by a symlink later is followed only from the next restart.
+    /// </summary>
     internal static string? SiblingLinkStep(string path)
     {
         string? target;
@@ -51,7 +54,7 @@ internal static class FileChangeWatch
             return null;
         }
 
-        var first = target.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-        return first is null or "." or ".." || first == Path.GetFileName(path) ? null : first;
+        var first = target.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(step => step != "."); // ./..data/x too.
+        return first is null or ".." || first == Path.GetFileName(path) ? null : first;
     }
 }

@@ -43,7 +43,8 @@ internal static partial class GatewayHost
         using var metrics = options.Admin is null ? null : new RelayMetrics(version);
         using var exporter = metrics is null ? null : new PrometheusExporter(metrics.Meter);
 
-        // The admin state is the edge's, with no listeners or routes of its own: /status lists the edges as its "gateways" entries.
+        // The admin state is the edge's, with no routes: /status lists its listener and streams through AdminState.Traffic (Wire)
+        // and the edges as its "gateways" entries.
         var state = new AdminState
         {
             Version = version, Time = TimeProvider.System, StartedAt = TimeProvider.System.GetUtcNow(), Metrics = exporter,
@@ -109,8 +110,9 @@ internal static partial class GatewayHost
     {
         state.Role = (server.Policy, () => server.IsStopping);
         var stats = server.Stats;
+        // Closed as the metrics count it: streams that ended or were refused, and refused tunnel connections.
         state.Traffic = (() => [(GatewayContext.Service, server.EndPoint)], () => stats.ActiveStreams,
-            () => stats.StreamsAccepted - stats.ActiveStreams + stats.StreamsRejected); // Ended streams and refused ones, as the edge counts closes.
+            () => stats.StreamsAccepted - stats.ActiveStreams + stats.StreamsRejected + stats.HandshakesFailed + stats.HandshakesLimited + stats.HandshakesRateLimited);
         state.ReadinessChecks.Add(new DelegateReadinessCheck("tunnels", () => server.IsStopping ? (false, "draining") : (true, $"listening on {server.EndPoint}, {server.Stats.Connections} edges connected")));
         state.Gateways.Add(() => server.Edges.Select(e => new GatewayStatus($"edge {e.Edge}", true, $"{e.Peer}, {e.Streams} streams, epoch {e.Epoch}")));
         EdgeHost.WireDrainAndReloadLog(state, logger, stop);

@@ -110,6 +110,7 @@ public static class TunnelKeyFile
         using var stream = new FileStream(path, options);
         var line = Encoding.ASCII.GetBytes(Convert.ToBase64String(keyPair.PrivateKey) + "\n");
         stream.Write(line);
+        stream.Flush(flushToDisk: true); // On disk before a --force rename replaces the old key with it.
         CryptographicOperations.ZeroMemory(line);
     }
 }

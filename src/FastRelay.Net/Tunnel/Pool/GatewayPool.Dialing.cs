@@ -30,8 +30,8 @@ internal sealed partial class GatewayPool
             }
 
             Log.Connected(_logger, Name, pooled.Id, _links.Length);
+            _events.Connected(Name); // Before the watch: a link refused at once (GOAWAY already in) is counted ok, then refused.
             _ = WatchAsync(pooled); // Removes the link when it closes; never throws.
-            _events.Connected(Name);
         }
         catch (TunnelDialException ex)
         {
@@ -77,7 +77,9 @@ internal sealed partial class GatewayPool
         Log.DialFailed(_logger, Name, reason, _backoff.Failures, delay.TotalMilliseconds);
         if (afterHandshake)
         {
-            _events.Refused(Name);
+            // Its handshake was counted ok. Refused only when the gateway said AUTH_FAILED; a gateway that crashed or
+            // shut down right after adds no second outcome (the back-off above still applies).
+            _events.Refused(Name, keyRefused: reason.StartsWith(Session.TunnelConnection.AuthFailedReason, StringComparison.Ordinal));
         }
         else
         {

@@ -50,10 +50,17 @@ internal sealed class TunnelPoolEvents
         Signal(); // Waiters re-check: with every gateway down they fail fast instead of waiting out the timeout.
     }
 
-    /// <summary>A link closed by the gateway right after its handshake: not a second handshake outcome, a refusal of the first.</summary>
-    public void Refused(string gateway)
+    /// <summary>
+    /// A link closed right after its handshake, before any stream: when the gateway refused our key
+    /// (<paramref name="keyRefused"/>), a refusal of that handshake, not a second outcome; otherwise nothing is counted.
+    /// </summary>
+    public void Refused(string gateway, bool keyRefused)
     {
-        OnRefused?.Invoke(gateway);
+        if (keyRefused)
+        {
+            OnRefused?.Invoke(gateway);
+        }
+
         Signal();
     }
 

@@ -362,7 +362,7 @@ public sealed partial class TunnelConnection
             CloseGracefully(code switch
             {
                 TunnelErrorCode.NoError => "GOAWAY received, no streams left",
-                TunnelErrorCode.AuthFailed => $"GOAWAY AuthFailed received: the peer refused our static key{(debug.Length > 0 ? $" ({debug})" : "")}",
+                TunnelErrorCode.AuthFailed => $"{AuthFailedReason}: the peer refused our static key{(debug.Length > 0 ? $" ({debug})" : "")}",
                 _ => $"GOAWAY {code} received{(debug.Length > 0 ? $" ({debug})" : "")}, no streams left",
             });
         }

@@ -68,6 +68,9 @@ public sealed partial class TunnelConnection : IAsyncDisposable
     private bool _goAwayReceived;
     private bool _closeRequested;
     private long _drainDeadline;
+
+    /// <summary>How a close reason starts when the peer sent GOAWAY AUTH_FAILED (the pool tells a refused key by it).</summary>
+    internal const string AuthFailedReason = "GOAWAY AuthFailed received";
     private string? _closeReason;
     private Task _run = Task.CompletedTask;
 

@@ -45,6 +45,26 @@ public sealed class GatewayMetricsTests
         Assert.Equal(1, Value(text, "fastrelay_connections_closed_total{reason=\"UpstreamUnavailable\"}"));
     }
 
+    [Fact]
+    public async Task TunnelConnections_RefusedByTheHandshakeRate_AreAcceptedAndClosed()
+    {
+        using var metrics = new RelayMetrics();
+        using var exporter = new PrometheusExporter(metrics.Meter);
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway(observer: new GatewayMetricsObserver(metrics), handshakeRate: new FastRelay.RateLimiting.TokenBucketOptions(0.001, 1));
+
+        // The first connection takes the one token and is left to time out or closed; the second is refused at once.
+        using (var first = await SocketTestExtensions.ConnectAsync(gateway.EndPoint))
+        using (var second = await SocketTestExtensions.ConnectAsync(gateway.EndPoint))
+        {
+            Assert.True(await second.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+        }
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => Value(exporter.Scrape(), "fastrelay_connections_closed_total{reason=\"RateLimited\"}") == 1
+            && Value(exporter.Scrape(), "fastrelay_connections_closed_total{reason=\"TunnelAuthFailed\"}") == 1), exporter.Scrape());
+        Assert.Equal(2, Value(exporter.Scrape(), "fastrelay_connections_accepted_total{service=\"tunnel\"}"));
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
