@@ -65,12 +65,13 @@ internal sealed class CaCrlCommand
             var crl = ca.BuildCrl(TimeSpan.FromDays(days));
             var bytes = format == "der" ? crl : System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n");
 
-            // By rename, from a file of this process's own (two cron runs never share one), on disk before it replaces the
-            // old CRL: a relay watching the file never reads half of it, and a crash never leaves it empty.
-            var temp = $"{full}.{Environment.ProcessId}.tmp";
+            // By rename, from a file of this run's own (a random name: two runs never share one, even in two containers
+            // whose processes are both PID 1), on disk before it replaces the old CRL: a relay watching the file never
+            // reads half of it, and a crash never leaves it empty.
+            var temp = $"{full}.{Path.GetRandomFileName()}.tmp";
             try
             {
-                using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
                 {
                     stream.Write(bytes);
                     stream.Flush(flushToDisk: true);

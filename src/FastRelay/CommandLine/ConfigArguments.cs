@@ -102,8 +102,9 @@ internal static class ConfigArguments
             {
                 // A list's item by its index (ip[1]), when the error quotes a value it had: "--ip '10.1'" is ip[1]'s.
                 var quoted = error.AsSpan(flag.Length).StartsWith(" '") ? error[(flag.Length + 2)..] : null;
-                var origin = values.FirstOrDefault(v => quoted is not null && quoted.StartsWith(v.Value + "'", StringComparison.Ordinal)).Origin
-                    ?? WithoutIndex(values[0].Origin);
+                // The longest value that fits: of "a" and "a'b", an error quoting 'a'b' is the second's.
+                var origin = values.Where(v => quoted is not null && quoted.StartsWith(v.Value + "'", StringComparison.Ordinal))
+                    .OrderByDescending(v => v.Value.Length).FirstOrDefault().Origin ?? WithoutIndex(values[0].Origin);
                 return origin + error[flag.Length..];
             }
         }

@@ -119,6 +119,13 @@ internal static class ConfigFile
             return;
         }
 
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            // A command line cannot carry one; from a file it would reach file APIs that throw on it.
+            errors.Add(new ConfigError(origin, value.GetRawText(), $"contains a NUL character; expected {flag.ValueName}"));
+            return;
+        }
+
         settings.Add(new RawSetting(flag.Name, text, origin));
     }
 }

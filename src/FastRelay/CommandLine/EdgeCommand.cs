@@ -33,7 +33,7 @@ internal sealed class EdgeCommand : IValidatedCommand
                 return Task.FromResult(ExitCodes.PrintConfigErrors(errors));
             }
 
-            // The tunnel key files, read once for the run (a reload's config check does not re-read them).
+            // The tunnel key files, read once for the run (a reload's config check reads them again only when their paths change).
             var tunnelErrors = new List<string>();
             var tunnel = options.Tunnel is { } t ? TunnelIdentityLoader.TryLoad(t.Identity, TunnelRole.Edge, tunnelErrors) : null;
             return tunnelErrors.Count > 0
@@ -54,34 +54,48 @@ internal sealed class EdgeCommand : IValidatedCommand
     }
 
     // The config step of a reload: the flags and the --config file validated again. The files they name are checked
-    // only when the config now names other files than the running ones: the policy, the TLS files and the CRLs each
-    // have their own reload step for their contents, which keeps the running version of a bad file and says why, and
-    // failing this step for them too would hold back the routes' new targets (README, "Signals"). A new path, though,
-    // is no reload step's business: it is checked here, as a restart would check it.
+    // only where the config now names other files than the running ones, and only those: the policy, the TLS files
+    // and the CRLs each have their own reload step for their contents, which keeps the running version of a bad file
+    // and says why, and failing this step for them too would hold back the routes' new targets (README, "Signals").
+    // A new path, though, is no reload step's business: it is checked here, as a restart would check it.
     private (EdgeOptions? Options, IReadOnlyList<string> Errors) Rebuild(ParseResult parseResult, EdgeOptions running)
     {
-        var (options, _, _, errors, _) = Build(parseResult, checkFiles: false);
-        if (options is null || SameFiles(options, running))
+        var (options, _, _, errors, _) = Build(parseResult, FileChecks.None);
+        if (options is null || ChangedFiles(options, running) is not (not FileChecks.None and var changed))
         {
             return (options, errors);
         }
 
-        var (checkedOptions, _, tls, allErrors, loggers) = Build(parseResult);
+        var (checkedOptions, _, tls, allErrors, loggers) = Build(parseResult, changed, forReload: true);
         (tls?.Revocation as IDisposable)?.Dispose(); // Its CRL watchers and timer: the running checker is the host's.
         loggers?.Dispose();
         return (checkedOptions, allErrors);
     }
 
-    // Whether two configurations name the same files (their contents are the reload steps' business).
-    private static bool SameFiles(EdgeOptions a, EdgeOptions b) =>
-        a.PolicyFile == b.PolicyFile
-        && a.Tls?.CertificateFile == b.Tls?.CertificateFile && a.Tls?.KeyFile == b.Tls?.KeyFile && a.Tls?.ClientCaFile == b.Tls?.ClientCaFile
-        && a.Tls?.OcspStapleFile == b.Tls?.OcspStapleFile && a.Revocation.CrlFiles.SequenceEqual(b.Revocation.CrlFiles)
-        && a.Tunnel?.Identity.KeyFile == b.Tunnel?.Identity.KeyFile && a.Tunnel?.Identity.CaFile == b.Tunnel?.Identity.CaFile
-        && a.Tunnel?.Identity.CertificateFile == b.Tunnel?.Identity.CertificateFile && a.Tunnel?.Identity.CertificateKeyFile == b.Tunnel?.Identity.CertificateKeyFile
-        && (a.Tunnel?.Identity.CrlFiles ?? []).SequenceEqual(b.Tunnel?.Identity.CrlFiles ?? []);
+    /// <summary>The groups of files a start checks, so that a reload checks only the groups whose paths changed.</summary>
+    [Flags]
+    private enum FileChecks
+    {
+        None = 0,
+        Policy = 1,
+        Tls = 2, // --tls-cert, --tls-key, --client-ca, --ocsp-staple FILE: loaded together, as a start loads them.
+        Crl = 4,
+        Tunnel = 8,
+        All = Policy | Tls | Crl | Tunnel,
+    }
 
-    private (EdgeOptions? Options, LoadedPolicy? Policy, TlsMaterialStore? Tls, List<string> Errors, ILoggerFactory? Loggers) Build(ParseResult parseResult, bool checkFiles = true)
+    // Which groups of files two configurations name differently (their contents are the reload steps' business).
+    private static FileChecks ChangedFiles(EdgeOptions a, EdgeOptions b) =>
+        (a.PolicyFile == b.PolicyFile ? FileChecks.None : FileChecks.Policy)
+        | (a.Tls?.CertificateFile == b.Tls?.CertificateFile && a.Tls?.KeyFile == b.Tls?.KeyFile && a.Tls?.ClientCaFile == b.Tls?.ClientCaFile
+            && a.Tls?.OcspStapleFile == b.Tls?.OcspStapleFile ? FileChecks.None : FileChecks.Tls)
+        | (a.Revocation.CrlFiles.SequenceEqual(b.Revocation.CrlFiles) ? FileChecks.None : FileChecks.Crl)
+        | (a.Tunnel?.Identity.KeyFile == b.Tunnel?.Identity.KeyFile && a.Tunnel?.Identity.CaFile == b.Tunnel?.Identity.CaFile
+            && a.Tunnel?.Identity.CertificateFile == b.Tunnel?.Identity.CertificateFile && a.Tunnel?.Identity.CertificateKeyFile == b.Tunnel?.Identity.CertificateKeyFile
+            && (a.Tunnel?.Identity.CrlFiles ?? []).SequenceEqual(b.Tunnel?.Identity.CrlFiles ?? []) ? FileChecks.None : FileChecks.Tunnel);
+
+    private (EdgeOptions? Options, LoadedPolicy? Policy, TlsMaterialStore? Tls, List<string> Errors, ILoggerFactory? Loggers) Build(ParseResult parseResult,
+        FileChecks checks = FileChecks.All, bool forReload = false)
     {
         var errors = new List<ConfigError>();
         var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors, EdgeFlags.Planned.Keys) : [];
@@ -108,22 +122,19 @@ internal sealed class EdgeCommand : IValidatedCommand
         }
 
         var lines = errors.Select(e => e.ToString()).ToList();
-        if (!checkFiles)
-        {
-            return (lines.Count == 0 ? options : null, null, null, lines, null);
-        }
-
-        var policy = StartupInputs.LoadPolicy(settings, lines);
+        var policy = checks.HasFlag(FileChecks.Policy) ? StartupInputs.LoadPolicy(settings, lines) : null;
 
         // The TLS files are checked at start like the policy: a missing key or a key that does not match the
         // certificate is a configuration error (exit 2), each line naming the file.
         TlsMaterialStore? tls = null;
-        var (revocation, loggers) = BuildRevocation(options, lines);
-        if ((options?.Tls ?? FilesOnly(settings)) is { } tlsOptions)
+        var (revocation, loggers) = checks.HasFlag(FileChecks.Crl) || (checks.HasFlag(FileChecks.Tls) && !forReload) ? BuildRevocation(options, lines) : (null, null);
+        if (checks.HasFlag(FileChecks.Tls) && (options?.Tls ?? FilesOnly(settings)) is { } tlsOptions)
         {
             try
             {
-                tls = TlsMaterialStore.Load(tlsOptions, TimeProvider.System, revocation);
+                // A reload's check never fetches a staple for material it throws away.
+                tls = TlsMaterialStore.Load(forReload && tlsOptions.OcspStaple == OcspStapling.Auto ? tlsOptions with { OcspStaple = OcspStapling.Off } : tlsOptions,
+                    TimeProvider.System, revocation);
             }
             catch (TlsLoadException ex)
             {
@@ -131,9 +142,18 @@ internal sealed class EdgeCommand : IValidatedCommand
                 (revocation as IDisposable)?.Dispose();
             }
         }
+        else if (forReload)
+        {
+            (revocation as IDisposable)?.Dispose(); // Only the CRLs were to be checked: that was the load.
+            revocation = null;
+        }
 
         // The tunnel key files are checked with everything else (exit 2, every error at once).
-        if (options?.Tunnel is { } tunnelOptions)
+        if (!checks.HasFlag(FileChecks.Tunnel))
+        {
+            // A reload with the tunnel's paths unchanged: nothing more to read.
+        }
+        else if (options?.Tunnel is { } tunnelOptions)
         {
             TunnelIdentityLoader.TryLoad(tunnelOptions.Identity, TunnelRole.Edge, lines, warn: false)?.Dispose();
         }

@@ -77,7 +77,7 @@ internal static class ConfigChanges
         ["health"] = $"{o.Balancing.HealthCheck}|{o.Balancing.HealthInterval}|{o.Balancing.HealthTimeout}|{o.Balancing.HealthRise}|{o.Balancing.HealthFall}"
             + $"|{Convert.ToHexString(o.Balancing.HealthSend ?? [])}|{Convert.ToHexString(o.Balancing.HealthExpect ?? [])}|{o.Balancing.EjectAfter}|{o.Balancing.EjectTime}",
         ["tunnel"] = o.Tunnel is not { } t ? "" : string.Join(";", t.Gateways.Select(g => g.ToString()))
-            + $"|{t.Identity.KeyFile}|{string.Join(",", t.Identity.PeerKeys.Select(Convert.ToBase64String))}|{t.Identity.CaFile}|{string.Join(",", t.Identity.CrlFiles)}|{t.Identity.CertificateFile}"
+            + $"|{t.Identity.KeyFile}|{string.Join(",", t.Identity.PeerKeys.Select(Convert.ToBase64String))}|{t.Identity.CaFile}|{string.Join(",", t.Identity.CrlFiles)}|{t.Identity.CertificateFile}|{t.Identity.CertificateKeyFile}"
             + $"|{t.Keepalive}|{t.KeepaliveTimeout}|{t.KeepaliveRequests}|{t.Prewarm}|{t.ConnectTimeout}|{t.Session}",
     };
 }

@@ -54,7 +54,7 @@ public sealed class OfflineCommandErrorsTests : IDisposable
     [Fact]
     public async Task ValuesFromTheConfigFile_AreNamedByFileAndKey()
     {
-        var config = Write("issue.json", $$"""{"dir": "{{Path.Combine(_dir, "ca")}}", "name": "web", "server": true, "dns": ["web.corp"], "ip": ["10.9.8.7", "10.1"], "days": "x"}""");
+        var config = Write("issue.json", $$"""{"dir": "{{Path.Combine(_dir, "ca")}}", "name": "web", "server": true, "dns": ["web.corp"], "ip": ["10.9.8.7", "10.1", "a'b", "a"], "days": "x"}""");
         var empty = Write("check.json", """{"out": "x"}""");
         var policy = Write("good.json", """{"SecurityGroups": [{"Name": "g", "Rules": [{"SourceIP": "10.0.0.0/8", "Action": "Allow"}]}]}""");
 
@@ -64,9 +64,18 @@ public sealed class OfflineCommandErrorsTests : IDisposable
         Assert.Equal(2, await issue.WaitForExitAsync());
         Assert.Contains("issue.json: days 'x': expected a whole number of days", issue.StandardError, StringComparison.Ordinal);
         Assert.Contains("issue.json: ip[1] '10.1': expected an IPv4 or IPv6 address", issue.StandardError, StringComparison.Ordinal); // A list item by its index.
+        Assert.Contains("issue.json: ip[2] 'a'b': expected", issue.StandardError, StringComparison.Ordinal); // Not ip[3]'s, whose value 'a' it starts with.
+        Assert.Contains("issue.json: ip[3] 'a': expected", issue.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("--days", issue.StandardError, StringComparison.Ordinal);
         Assert.Equal(2, await check.WaitForExitAsync());
         Assert.Contains("check.json: out: unknown key; this command has no flags to set", check.StandardError, StringComparison.Ordinal);
+
+        // A NUL in a path from a file (a command line cannot carry one): named, never an exception from a file API.
+        using var nul = await FastRelayProcess.RunAsync("keygen", "--config", Write("nul.json", """{"out": "a\u0000b"}"""));
+        Assert.Equal(2, await nul.WaitForExitAsync());
+        Assert.Contains("nul.json: out", nul.StandardError, StringComparison.Ordinal);
+        Assert.Contains("contains a NUL character", nul.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", nul.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -266,5 +266,43 @@ public sealed class TlsEdgeProcessTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Reload_BadKeyAtTheSamePath_AndANewPolicyPath_RoutesStillSwap()
+    {
+        // A key half-way through a rotation is the TLS step's business (it keeps the running one); the config step checks
+        // only the file whose path changed (the policy), so the new route target still goes in.
+        await using var echo1 = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var echo2 = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var cert = Path.Combine(_pki.Directory, "rotating.pem");
+        var key = Path.Combine(_pki.Directory, "rotating.key");
+        File.Copy(_pki.ServerCertFile, cert);
+        File.Copy(_pki.ServerKeyFile, key);
+        var policy = Path.Combine(_pki.Directory, "all.json");
+        await File.WriteAllTextAsync(policy, """
+            {"SecurityGroups": [{"Name": "All", "Rules": [{"Direction": "Inbound", "SourceIP": "0.0.0.0/0", "Action": "Allow"},
+              {"Direction": "Outbound", "DestinationIP": "0.0.0.0/0", "Action": "Allow"}]}]}
+            """);
+        var config = Path.Combine(_pki.Directory, "edge.json");
+        var listen = FastRelayProcess.FreeEndPoint();
+        string Config(IPEndPoint target, string extra) =>
+            $$"""{"listen": ["echo@{{listen}}"], "route": ["echo={{target}}"], "tls-cert": "{{cert}}", "tls-key": "{{key}}", "ocsp-staple": "off"{{extra}}}""";
+        await File.WriteAllTextAsync(config, Config(echo1.EndPoint, ""));
+        using var relay = FastRelayProcess.Start("edge", "--config", config);
+        var admin = await relay.AdminActionsEndPointAsync();
+
+        await File.WriteAllTextAsync(key, "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n");
+        await File.WriteAllTextAsync(config, Config(echo2.EndPoint, $", \"policy\": \"{policy}\""));
+        using var http = new HttpClient();
+        using var reload = await http.PostAsync(new Uri($"http://{admin}/reload"), null);
+        var answer = await reload.Content.ReadAsStringAsync();
+
+        Assert.Contains("policy changed and take effect on a restart", answer, StringComparison.Ordinal);
+        Assert.Contains("certificates: refused", answer, StringComparison.Ordinal); // The TLS step, on its own.
+        Assert.DoesNotContain("nothing changes", answer, StringComparison.Ordinal);
+        Assert.Contains(echo2.EndPoint.ToString(), await http.GetStringAsync($"http://{admin}/status"), StringComparison.Ordinal);
+        relay.Signal("TERM");
+        Assert.Equal(0, await relay.WaitForExitAsync());
+    }
+
     public void Dispose() => _pki.Dispose();
 }

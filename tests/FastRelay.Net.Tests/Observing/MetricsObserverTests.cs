@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using FastRelay.Backends;
@@ -134,12 +133,7 @@ public sealed class MetricsObserverTests
         Assert.Contains("fastrelay_tls_handshake_failures_total{reason=\"TlsHandshakeFailed\"} 1001", exporter.Scrape(), StringComparison.Ordinal);
     }
 
-    /// <summary>The value of the sample line that starts with <paramref name="series"/>; -1 when absent.</summary>
-    private static long Value(string scrape, string series)
-    {
-        var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-        return line is null ? -1 : long.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
-    }
+    private static long Value(string scrape, string series) => PrometheusScrape.Value(scrape, series);
 
     private static async Task EchoAsync(TestEdge edge, IPAddress from, int bytes)
     {

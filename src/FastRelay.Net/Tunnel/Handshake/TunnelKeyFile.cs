@@ -84,7 +84,7 @@ public static class TunnelKeyFile
 
         // Replacing: the new key goes to a fresh 0600 file beside it and is renamed over the old one, so a failed write
         // (disk full) never leaves the node without its key, and the new file never has the old file's mode.
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        var temp = $"{path}.{Path.GetRandomFileName()}.tmp"; // Random: never one a crashed or concurrent run left.
         try
         {
             WriteNew(temp, keyPair);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using FastRelay.Backends;
 using FastRelay.Diagnostics;
@@ -72,10 +71,5 @@ public sealed class GatewayMetricsTests
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The value of the sample line that starts with <paramref name="series"/>; -1 when absent.</summary>
-    private static long Value(string scrape, string series)
-    {
-        var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-        return line is null ? -1 : long.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
-    }
+    private static long Value(string scrape, string series) => PrometheusScrape.Value(scrape, series);
 }
