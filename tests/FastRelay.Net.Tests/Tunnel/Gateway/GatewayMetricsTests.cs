@@ -14,9 +14,7 @@ namespace FastRelay.Net.Tests.Tunnel.Gateway;
 /// </summary>
 public sealed class GatewayMetricsTests
 {
-    private const string AllowEchoOnly = """
-        {"SecurityGroups": [{"Name": "Exit", "Rules": [{"Protocol": "TCP", "PortRange": "PORT", "DestinationIP": "127.0.0.1/32", "Action": "Allow"}]}]}
-        """;
+    private const string AllowEchoOnly = GatewayServerTests.AllowEchoOnly;
 
     [Fact]
     public async Task Streams_RelayedForbiddenAndUnreachable_AreEachAcceptedAndClosedOnce()

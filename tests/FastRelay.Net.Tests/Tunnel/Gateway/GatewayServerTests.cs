@@ -14,7 +14,8 @@ namespace FastRelay.Net.Tests.Tunnel.Gateway;
 /// </summary>
 public sealed class GatewayServerTests
 {
-    private const string AllowEchoOnly = """
+    /// <summary>Outbound to 127.0.0.1 on PORT only (replace PORT: one port or a list).</summary>
+    internal const string AllowEchoOnly = """
         {"SecurityGroups": [{"Name": "Exit", "Rules": [{"Protocol": "TCP", "PortRange": "PORT", "DestinationIP": "127.0.0.1/32", "Action": "Allow"}]}]}
         """;
 
