@@ -46,7 +46,7 @@ internal static class CaCommand
         {
             return action();
         }
-        catch (Exception ex) when (ex is PkiException or IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is PkiException or IOException or UnauthorizedAccessException or CryptographicException or ArgumentException and not (ArgumentNullException or ArgumentOutOfRangeException))
         {
             Console.Error.WriteLine($"fastrelay ca {name}: {ex.Message}");
             return ExitCodes.RuntimeFailure;

@@ -122,7 +122,7 @@ internal static class ConfigFile
         if (text.Contains('\0', StringComparison.Ordinal))
         {
             // A command line cannot carry one; from a file it would reach file APIs that throw on it.
-            errors.Add(new ConfigError(origin, value.GetRawText(), $"contains a NUL character; expected {flag.ValueName}"));
+            errors.Add(new ConfigError(origin, text.Replace("\0", "\\u0000", StringComparison.Ordinal), $"contains a NUL character; expected {flag.ValueName}"));
             return;
         }
 

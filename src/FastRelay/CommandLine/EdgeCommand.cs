@@ -89,7 +89,8 @@ internal sealed class EdgeCommand : IValidatedCommand
         (a.PolicyFile == b.PolicyFile ? FileChecks.None : FileChecks.Policy)
         | (a.Tls?.CertificateFile == b.Tls?.CertificateFile && a.Tls?.KeyFile == b.Tls?.KeyFile && a.Tls?.ClientCaFile == b.Tls?.ClientCaFile
             && a.Tls?.OcspStapleFile == b.Tls?.OcspStapleFile ? FileChecks.None : FileChecks.Tls)
-        | (a.Revocation.CrlFiles.SequenceEqual(b.Revocation.CrlFiles) ? FileChecks.None : FileChecks.Crl)
+        | (a.Revocation.CrlFiles.SequenceEqual(b.Revocation.CrlFiles)
+            && (a.Tls?.ClientCaFile == b.Tls?.ClientCaFile || a.Revocation.CrlFiles.Count == 0) ? FileChecks.None : FileChecks.Crl) // A start checks each CRL's issuer against the bundle.
         | (a.Tunnel?.Identity.KeyFile == b.Tunnel?.Identity.KeyFile && a.Tunnel?.Identity.CaFile == b.Tunnel?.Identity.CaFile
             && a.Tunnel?.Identity.CertificateFile == b.Tunnel?.Identity.CertificateFile && a.Tunnel?.Identity.CertificateKeyFile == b.Tunnel?.Identity.CertificateKeyFile
             && (a.Tunnel?.Identity.CrlFiles ?? []).SequenceEqual(b.Tunnel?.Identity.CrlFiles ?? []) ? FileChecks.None : FileChecks.Tunnel);

@@ -53,7 +53,7 @@ internal static class KeygenCommand
         {
             TunnelKeyFile.Write(path, keyPair, force);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException and not (ArgumentNullException or ArgumentOutOfRangeException))
         {
             Console.Error.WriteLine($"fastrelay keygen: cannot write '{path}': {e.Message}");
             return ExitCodes.RuntimeFailure;

@@ -54,7 +54,7 @@ public sealed class OfflineCommandErrorsTests : IDisposable
     [Fact]
     public async Task ValuesFromTheConfigFile_AreNamedByFileAndKey()
     {
-        var config = Write("issue.json", $$"""{"dir": "{{Path.Combine(_dir, "ca")}}", "name": "web", "server": true, "dns": ["web.corp"], "ip": ["10.9.8.7", "10.1", "a'b", "a"], "days": "x"}""");
+        var config = Write("issue.json", $$"""{"dir": "{{Path.Combine(_dir, "ca")}}", "name": "web", "server": true, "dns": ["web.corp"], "ip": ["10.9.8.7", "10.1", "a", "a'b"], "days": "x"}""");
         var empty = Write("check.json", """{"out": "x"}""");
         var policy = Write("good.json", """{"SecurityGroups": [{"Name": "g", "Rules": [{"SourceIP": "10.0.0.0/8", "Action": "Allow"}]}]}""");
 
@@ -64,8 +64,8 @@ public sealed class OfflineCommandErrorsTests : IDisposable
         Assert.Equal(2, await issue.WaitForExitAsync());
         Assert.Contains("issue.json: days 'x': expected a whole number of days", issue.StandardError, StringComparison.Ordinal);
         Assert.Contains("issue.json: ip[1] '10.1': expected an IPv4 or IPv6 address", issue.StandardError, StringComparison.Ordinal); // A list item by its index.
-        Assert.Contains("issue.json: ip[2] 'a'b': expected", issue.StandardError, StringComparison.Ordinal); // Not ip[3]'s, whose value 'a' it starts with.
-        Assert.Contains("issue.json: ip[3] 'a': expected", issue.StandardError, StringComparison.Ordinal);
+        Assert.Contains("issue.json: ip[2] 'a': expected", issue.StandardError, StringComparison.Ordinal);
+        Assert.Contains("issue.json: ip[3] 'a'b': expected", issue.StandardError, StringComparison.Ordinal); // Not ip[2]'s, whose value 'a' it starts with.
         Assert.DoesNotContain("--days", issue.StandardError, StringComparison.Ordinal);
         Assert.Equal(2, await check.WaitForExitAsync());
         Assert.Contains("check.json: out: unknown key; this command has no flags to set", check.StandardError, StringComparison.Ordinal);

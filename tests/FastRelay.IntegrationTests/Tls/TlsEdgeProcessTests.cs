@@ -304,5 +304,36 @@ public sealed class TlsEdgeProcessTests : IDisposable
         Assert.Equal(0, await relay.WaitForExitAsync());
     }
 
+    [Fact]
+    public async Task Reload_ANewClientCaThatDoesNotIssueTheCrls_FailsTheConfigStep_AsAStartWould()
+    {
+        // The CRL's path did not change, but a start checks each CRL's issuer against the bundle: so does the reload.
+        await using var first = TestPki.Create();
+        await using var second = TestPki.Create();
+        first.IssueServer("edge.test");
+        var (cert, key) = first.Ca.Files.Issued("edge.test");
+        var crl = Path.Combine(first.Directory, "first.crl");
+        await File.WriteAllBytesAsync(crl, first.Ca.BuildCrl(TimeSpan.FromDays(7)));
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        var config = Path.Combine(first.Directory, "edge.json");
+        string Config(string ca) =>
+            $$"""{"listen": ["echo@{{listen}}"], "route": ["echo={{echo.EndPoint}}"], "tls-cert": "{{cert}}", "tls-key": "{{key}}", "client-ca": "{{ca}}", "crl": ["{{crl}}"], "ocsp-staple": "off", "revocation": "soft-fail"}""";
+        await File.WriteAllTextAsync(config, Config(first.Ca.Files.Certificate));
+        using var relay = FastRelayProcess.Start("edge", "--config", config);
+        var admin = await relay.AdminActionsEndPointAsync();
+
+        await File.WriteAllTextAsync(config, Config(second.Ca.Files.Certificate));
+        using var http = new HttpClient();
+        using var reload = await http.PostAsync(new Uri($"http://{admin}/reload"), null);
+        var answer = await reload.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reload.StatusCode);
+        Assert.Contains("nothing changes", answer, StringComparison.Ordinal);
+        Assert.True(answer.Contains($"--crl {crl}: signature does not verify", StringComparison.Ordinal), answer); // Both test CAs are named CN=Test CA.
+        relay.Signal("TERM");
+        Assert.Equal(0, await relay.WaitForExitAsync());
+    }
+
     public void Dispose() => _pki.Dispose();
 }
