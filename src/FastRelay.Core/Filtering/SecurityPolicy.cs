@@ -28,6 +28,12 @@ internal sealed class SecurityPolicy
     /// <summary>The policy without its dry-run groups: what is enforced while they are being tried out.</summary>
     public SecurityPolicy WithoutDryRunGroups() => new([.. Groups.Where(g => !g.DryRun)], IpSets);
 
+    /// <summary>
+    /// What the relay enforces: this policy, or without its dry-run groups; null when the whole file is a dry run
+    /// (nothing enforced). The one place that says so, for the relay (PolicySnapshot) and <c>policy explain</c>.
+    /// </summary>
+    public SecurityPolicy? Enforced() => DryRun ? null : HasDryRun ? WithoutDryRunGroups() : this;
+
     /// <summary>The groups in file order.</summary>
     public IReadOnlyList<SecurityGroup> Groups { get; }
 

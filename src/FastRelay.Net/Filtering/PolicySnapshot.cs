@@ -16,7 +16,7 @@ internal sealed class PolicySnapshot
     {
         Rules = rules;
         var policy = rules.Policy;
-        Enforced = !policy.HasDryRun ? rules : policy.DryRun ? null : new CompiledRuleSet(policy.WithoutDryRunGroups());
+        Enforced = policy.Enforced() is not { } enforced ? null : ReferenceEquals(enforced, policy) ? rules : new CompiledRuleSet(enforced);
         _rules = [.. policy.Groups.SelectMany(g => g.Rules)];
 
         // A rule's counter is its group's offset plus its index in the group: two array reads per decision.

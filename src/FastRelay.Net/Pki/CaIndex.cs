@@ -78,9 +78,7 @@ internal static class CaIndex
             text.Append(CultureInfo.InvariantCulture, $"{(e.IsRevoked ? 'R' : 'V')}\t{FormatTime(e.NotAfter)}\t{revoked}\t{e.Serial}\t{e.Name}\t{e.Subject}\n");
         }
 
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, text.ToString());
-        File.Move(temp, path, overwrite: true);
+        Configuration.AtomicFile.Write(path, Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     private static CaIndexEntry? ParseLine(string line)

@@ -65,28 +65,7 @@ internal sealed class CaCrlCommand
             var crl = ca.BuildCrl(TimeSpan.FromDays(days));
             var bytes = format == "der" ? crl : System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n");
 
-            // By rename, from a file of this run's own (a random name: two runs never share one, even in two containers
-            // whose processes are both PID 1), on disk before it replaces the old CRL: a relay watching the file never
-            // reads half of it, and a crash never leaves it empty.
-            var temp = $"{full}.{Path.GetRandomFileName()}.tmp";
-            try
-            {
-                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-                {
-                    stream.Write(bytes);
-                    stream.Flush(flushToDisk: true);
-                }
-
-                File.Move(temp, full, overwrite: true);
-            }
-            finally
-            {
-                if (File.Exists(temp))
-                {
-                    File.Delete(temp); // Only when the write or the rename failed: gone after a rename.
-                }
-            }
-
+            AtomicFile.Write(full, bytes); // By rename: a relay watching the file never reads half of it.
             var revoked = ca.ReadIndex().Count(e => e.IsRevoked);
             Console.WriteLine($"CRL written to {full}: {revoked} revoked certificate{(revoked == 1 ? "" : "s")}, next update in {days} day{(days == 1 ? "" : "s")}");
             return ExitCodes.Success;

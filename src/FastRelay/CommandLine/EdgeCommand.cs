@@ -150,17 +150,14 @@ internal sealed class EdgeCommand : IValidatedCommand
         }
 
         // The tunnel key files are checked with everything else (exit 2, every error at once).
-        if (!checks.HasFlag(FileChecks.Tunnel))
-        {
-            // A reload with the tunnel's paths unchanged: nothing more to read.
-        }
-        else if (options?.Tunnel is { } tunnelOptions)
+        // (A reload whose tunnel paths are unchanged reads none of them.)
+        if (checks.HasFlag(FileChecks.Tunnel) && options?.Tunnel is { } tunnelOptions)
         {
             TunnelIdentityLoader.TryLoad(tunnelOptions.Identity, TunnelRole.Edge, lines, warn: false)?.Dispose();
         }
-        else if (options is null)
+        else if (checks == FileChecks.All && options is null)
         {
-            CheckFilesOnly(settings, lines);
+            CheckFilesOnly(settings, lines); // A start with other flags bad still lists the files' problems.
         }
 
         return (lines.Count == 0 ? options : null, policy, tls, lines, loggers);

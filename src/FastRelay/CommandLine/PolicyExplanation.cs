@@ -10,20 +10,20 @@ internal static class PolicyExplanation
     private const int MaxListed = 25;
 
     /// <summary>
-    /// The decision the relay enforces, explained; with DryRun groups, what they would change. The relay enforces the
-    /// policy without its DryRun groups (nothing at all when the whole file is DryRun: PolicySnapshot), so that is
-    /// what comes first here too.
+    /// The decision the relay enforces (<see cref="SecurityPolicy.Enforced"/>, as the relay's PolicySnapshot takes it),
+    /// explained; with DryRun groups, what they would change.
     /// </summary>
     public static void PrintEnforced(SecurityPolicy policy, FilterRequest request, TextWriter output)
     {
         var full = new CompiledRuleSet(policy).Decide(request);
-        if (!policy.HasDryRun)
+        var enforcedPolicy = policy.Enforced();
+        if (ReferenceEquals(enforcedPolicy, policy))
         {
             Print(policy, request, full, output);
             return;
         }
 
-        if (policy.DryRun)
+        if (enforcedPolicy is null)
         {
             output.WriteLine("Allow: the whole policy is DryRun (logged and counted, nothing enforced)");
             output.WriteLine($"  dry run: it would be {Headline(request, full)}");
@@ -31,7 +31,6 @@ internal static class PolicyExplanation
             return;
         }
 
-        var enforcedPolicy = policy.WithoutDryRunGroups();
         var enforced = new CompiledRuleSet(enforcedPolicy).Decide(request);
         Print(enforcedPolicy, request, enforced, output);
         var staged = string.Join(", ", policy.Groups.Where(g => g.DryRun).Select(g => g.Name));

@@ -26,7 +26,8 @@ internal static class ConfigChanges
         }
 
         var routes = applyRoutes?.Invoke(options);
-        var changed = Describe(running).Where(kv => Describe(options)[kv.Key] != kv.Value && !(kv.Key == "route" && routes is not null)).Select(kv => kv.Key).ToList();
+        var now = Describe(options);
+        var changed = Describe(running).Where(kv => now[kv.Key] != kv.Value && !(kv.Key == "route" && routes is not null)).Select(kv => kv.Key).ToList();
         if ((running.Tls is null) != (options.Tls is null))
         {
             // TLS switched on or off: tls-cert says so; its settings' defaults appearing or going are no change of the user's.

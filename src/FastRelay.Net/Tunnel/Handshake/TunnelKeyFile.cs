@@ -76,41 +76,17 @@ public static class TunnelKeyFile
     public static void Write(string path, KeyPair keyPair, bool overwrite)
     {
         ArgumentNullException.ThrowIfNull(keyPair);
-        if (!overwrite)
-        {
-            WriteNew(path, keyPair);
-            return;
-        }
 
-        // Replacing: the new key goes to a fresh 0600 file beside it and is renamed over the old one, so a failed write
-        // (disk full) never leaves the node without its key, and the new file never has the old file's mode.
-        var temp = $"{path}.{Path.GetRandomFileName()}.tmp"; // Random: never one a crashed or concurrent run left.
+        // A fresh 0600 file renamed into place: a failed write (disk full) never leaves the node without its old key,
+        // and a replaced key never keeps the old file's mode.
+        var line = Encoding.ASCII.GetBytes(Convert.ToBase64String(keyPair.PrivateKey) + "\n");
         try
         {
-            WriteNew(temp, keyPair);
-            File.Move(temp, path, overwrite: true);
+            Configuration.AtomicFile.Write(path, line, PrivateMode, overwrite);
         }
         finally
         {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp); // A half-written file (after the rename it is gone).
-            }
+            CryptographicOperations.ZeroMemory(line);
         }
-    }
-
-    private static void WriteNew(string path, KeyPair keyPair)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = PrivateMode;
-        }
-
-        using var stream = new FileStream(path, options);
-        var line = Encoding.ASCII.GetBytes(Convert.ToBase64String(keyPair.PrivateKey) + "\n");
-        stream.Write(line);
-        stream.Flush(flushToDisk: true); // On disk before a --force rename replaces the old key with it.
-        CryptographicOperations.ZeroMemory(line);
     }
 }

@@ -1,0 +1,40 @@
+namespace FastRelay.Configuration;
+
+/// <summary>
+/// Writes a file all at once, for the files relays and operators read while we write them (a CRL, the CA index, a key):
+/// the bytes go to a new file beside it, on disk before a rename puts them in place, so a reader never sees half of
+/// them, a crash or a full disk never leaves the old file damaged or empty, and the new file gets its own mode.
+/// </summary>
+internal static class AtomicFile
+{
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>, created with <paramref name="mode"/> when given.</summary>
+    /// <exception cref="IOException">Also when <paramref name="path"/> exists and <paramref name="overwrite"/> is false.</exception>
+    public static void Write(string path, ReadOnlySpan<byte> bytes, UnixFileMode? mode = null, bool overwrite = true)
+    {
+        // A random name: never one a crashed run left, nor one a concurrent run (another container's PID 1) is writing.
+        var temp = $"{path}.{Path.GetRandomFileName()}.tmp";
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (mode is { } unixMode && !OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = unixMode;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp); // Only when the write or the rename failed: gone after a rename.
+            }
+        }
+    }
+}
