@@ -16,6 +16,21 @@ internal sealed class CompiledRuleSet : IRuleSet
     private readonly DirectionMatcher _inbound;
     private readonly DirectionMatcher _outbound;
 
+    /// <summary>
+    /// The most match-table memory a policy may compile to (<see cref="TableBytesBound"/>): about 45,000 rules with an
+    /// address each, and any number of rules that share their addresses. Beyond it the loader refuses the policy
+    /// rather than let a reload exhaust memory.
+    /// </summary>
+    public const long MaxTableBytes = 256L << 20;
+
+    /// <summary>An upper bound on the bytes compiling <paramref name="policy"/> would take, both checkpoints, computed without compiling.</summary>
+    public static long TableBytesBound(SecurityPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return DirectionMatcher.TableBytesBound(policy.RulesInOrder(FilterDirection.Inbound))
+            + DirectionMatcher.TableBytesBound(policy.RulesInOrder(FilterDirection.Outbound));
+    }
+
     /// <summary>Compiles <paramref name="policy"/>.</summary>
     public CompiledRuleSet(SecurityPolicy policy)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FastRelay.Configuration;
@@ -57,7 +58,19 @@ internal static partial class PolicyLoader
 
         using (document)
         {
+            if (JsonEscapes.FindInvalid(document.RootElement, "") is { Count: > 0 } unreadable)
+            {
+                throw new ConfigException([.. unreadable.Select(path => new ConfigError(path, null, JsonEscapes.Expected))]);
+            }
+
             var policy = Read(document.RootElement, errors);
+            if (errors.Count == 0 && CompiledRuleSet.TableBytesBound(policy) is var bytes && bytes > CompiledRuleSet.MaxTableBytes)
+            {
+                var rules = policy.Groups.Sum(g => g.Rules.Count);
+                errors.Add(new ConfigError("SecurityGroups", null, string.Create(CultureInfo.InvariantCulture,
+                    $"{rules:N0} rules would compile to up to {bytes >> 20:N0} MiB of match tables, over the limit of {CompiledRuleSet.MaxTableBytes >> 20} MiB (the tables grow with rules x distinct address and port ranges); put the addresses that share an action and ports into one rule through an IP set")));
+            }
+
             return errors.Count == 0 ? policy : throw new ConfigException(errors);
         }
     }
@@ -94,9 +107,11 @@ internal static partial class PolicyLoader
     private static SecurityGroup ReadGroup(
         JsonElement element, int index, IReadOnlyDictionary<string, AddressSet> ipSets, HashSet<string> names, List<ConfigError> errors)
     {
+        var firstError = errors.Count;
         var group = JsonFields.Read(element, $"SecurityGroups[{index}]", GroupKeys, errors);
         var name = group.String("Name", required: element.ValueKind == JsonValueKind.Object) ?? "";
-        if (group.Has("Name") && (name.Trim().Length == 0 || name.Length > 64))
+        var nameIsGood = name.Trim().Length > 0 && name.Length <= 64;
+        if (group.Has("Name") && !nameIsGood)
         {
             group.Error("Name", name, "a group name is 1 to 64 characters (it is shown in audit rows and metrics)");
         }
@@ -128,7 +143,19 @@ internal static partial class PolicyLoader
             }
         }
 
-        return new SecurityGroup(name, direction, rules) { DryRun = group.Boolean("DryRun") ?? false };
+        var dryRun = group.Boolean("DryRun") ?? false;
+
+        // The group's Name in each of its errors (policy-format.md: shown in errors), after the JSON path, which
+        // stays the index path: a name can repeat or be the value that is wrong.
+        for (var e = firstError; nameIsGood && e < errors.Count; e++)
+        {
+            if (errors[e].Path != group.PathOf("Name"))
+            {
+                errors[e] = errors[e] with { Expected = $"{errors[e].Expected} (group '{name}')" };
+            }
+        }
+
+        return new SecurityGroup(name, direction, rules) { DryRun = dryRun };
     }
 
     private static Dictionary<string, AddressSet> ReadIpSets(JsonFields top, List<ConfigError> errors)

@@ -72,9 +72,13 @@ public sealed class PolicyGate
     internal FilterDecision? CheckAfterHandshake(IPAddress client, IPEndPoint listener, string service, ClientIdentity? identity, long connectionId = 0) =>
         Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service, identity);
 
-    /// <summary>The Outbound checkpoint: before the relay dials <paramref name="upstream"/> for <paramref name="client"/>. Null when no policy is installed.</summary>
-    internal FilterDecision? CheckOutbound(IPAddress client, IPEndPoint upstream, string service, long connectionId = 0) =>
-        Decide(connectionId, FilterDirection.Outbound, client, upstream.Address, upstream.Port, service);
+    /// <summary>
+    /// The Outbound checkpoint: before the relay dials <paramref name="upstream"/> for <paramref name="client"/>, with
+    /// the client certificate's <paramref name="identity"/> where the caller has one (the TLS edge; the gateway does not
+    /// learn it, so its Identity rules never match). Null when no policy is installed.
+    /// </summary>
+    internal FilterDecision? CheckOutbound(IPAddress client, IPEndPoint upstream, string service, long connectionId = 0, ClientIdentity? identity = null) =>
+        Decide(connectionId, FilterDirection.Outbound, client, upstream.Address, upstream.Port, service, identity);
 
     /// <summary>Decisions so far by rule label ("Inbound-Proxy rule 0", or "default deny"), for the current policy.</summary>
     public IReadOnlyDictionary<string, long> Hits => _current?.Hits() ?? new Dictionary<string, long>();

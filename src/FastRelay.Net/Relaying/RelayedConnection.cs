@@ -301,7 +301,7 @@ internal sealed partial class RelayedConnection : IDialGuard
     bool IDialGuard.Allows(IPEndPoint upstream)
     {
         _lastDialled = upstream;
-        var decision = _clientAddress is null ? null : _policy?.CheckOutbound(_clientAddress, upstream, _service, Id);
+        var decision = _clientAddress is null ? null : _policy?.CheckOutbound(_clientAddress, upstream, _service, Id, _identity);
         if (decision is not { IsAllowed: false } denied)
         {
             _outboundAllowed = decision;

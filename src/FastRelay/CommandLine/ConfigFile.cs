@@ -58,6 +58,12 @@ internal static class ConfigFile
             }
 
             var file = Path.GetFileName(path);
+            if (JsonEscapes.FindInvalid(document.RootElement, "") is { Count: > 0 } unreadable)
+            {
+                errors.AddRange(unreadable.Select(at => new ConfigError($"{file}: {at}", null, JsonEscapes.Expected)));
+                return settings;
+            }
+
             flags = [.. flags, .. (planned ?? []).Select(name => new FlagSpec(name, "VALUE", "", Repeatable: true))];
             foreach (var property in document.RootElement.EnumerateObject())
             {

@@ -50,10 +50,14 @@ internal sealed partial class PolicyReloader : IDisposable
             try
             {
                 policy = PolicyFile.TryLoad(_path, errors);
+                if (policy is not null)
+                {
+                    _gate.Replace(policy); // Compiles it: inside the try as well.
+                }
             }
             catch (Exception ex)
             {
-                // A loader bug must not take the relay down from a timer thread: keep the running policy.
+                // A loader or compiler bug must not take the relay down from a timer thread: keep the running policy.
                 Log.PolicyReloadCrashed(_logger, ex, _path, trigger);
                 return false;
             }
@@ -64,7 +68,6 @@ internal sealed partial class PolicyReloader : IDisposable
                 return false;
             }
 
-            _gate.Replace(policy);
             var rules = policy.Groups.Sum(g => g.Rules.Count);
             Log.PolicyReloaded(_logger, _path, trigger, policy.Groups.Count, rules, _gate.Version);
             return true;

@@ -19,6 +19,6 @@ public sealed class DryRunLoaderTests
     public void Load_DryRunNotABoolean_NamesThePath()
     {
         var error = Assert.Throws<ConfigException>(() => PolicyLoader.Load("""{"SecurityGroups": [{"Name": "A", "DryRun": "soon", "Rules": []}]}"""));
-        Assert.Equal("SecurityGroups[0].DryRun 'soon': expected true or false", Assert.Single(error.Errors).ToString());
+        Assert.Equal("SecurityGroups[0].DryRun 'soon': expected true or false (group 'A')", Assert.Single(error.Errors).ToString());
     }
 }

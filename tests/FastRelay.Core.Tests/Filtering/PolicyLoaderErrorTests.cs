@@ -32,6 +32,8 @@ public sealed class PolicyLoaderErrorTests
         { "IP set bad address", """{"IpSets": {"gw": ["203.0.113.0/24", "203.0.113.300"]}, "SecurityGroups": []}""", "IpSets.gw[1] '203.0.113.300': expected an IPv4 or IPv6 address" },
         { "IP set naming a set", """{"IpSets": {"gw": ["office"]}, "SecurityGroups": []}""", "IpSets.gw[0] 'office': expected an IPv4 or IPv6 address or CIDR block such as 192.168.1.0/24 or 2001:db8::/48 (an IP set cannot name another set)" },
         { "IP set names equal but for case", """{"IpSets": {"gw": ["10.0.0.1"], "GW": ["10.0.0.2"]}, "SecurityGroups": []}""", "IpSets.GW: another IP set has this name" },
+        { "lone surrogate in a value", """{"SecurityGroups": [{"Name": "\uD800", "Rules": []}]}""", "SecurityGroups[0].Name: a \\u escape that is not valid UTF-16" },
+        { "lone surrogate in a key", """{"SecurityGroups": [{"Name": "g", "Rules": [{"\uDC00": 1}]}]}""", "SecurityGroups[0].Rules[0].(key 1): a \\u escape that is not valid UTF-16" },
         { "IP set not a list", """{"IpSets": {"gw": 5}, "SecurityGroups": []}""", "IpSets.gw '5': expected a string or an array of strings" },
     };
 
@@ -91,6 +93,24 @@ public sealed class PolicyLoaderErrorTests
     [MemberData(nameof(Rules))]
     public void Load_BadRule_ReportsPathValueAndExpectation(string label, string rule, string expected) =>
         AssertError(label, $$"""{"SecurityGroups": [{"Name": "g", "Rules": [{{rule}}]}]}""", expected);
+
+    [Fact]
+    public void Load_RulesThatWouldCompileToHugeTables_IsAnError_SharedAddressesAreNot()
+    {
+        // One /32 per rule: the compiled tables grow with rules x addresses (60,000 rules: about 450 MiB).
+        static string Policy(Func<int, string> source) =>
+            $$"""{"SecurityGroups": [{"Name": "g", "Rules": [{{string.Join(",", Enumerable.Range(0, 60_000).Select(i =>
+                $$"""{"SourceIP": "{{source(i)}}", "PortRange": "443", "Action": "Deny"}"""))}}]}]}""";
+
+        var huge = Policy(i => $"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}");
+        AssertError("huge", huge, "SecurityGroups: 60,000 rules would compile to up to");
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => PolicyLoader.Load(huge)).Errors);
+        Assert.Contains("MiB of match tables, over the limit of 256 MiB", error.Expected, StringComparison.Ordinal);
+
+        // The same count with one shared address compiles to a few sets: allowed, and decided.
+        var shared = new CompiledRuleSet(PolicyLoader.Load(Policy(_ => "10.0.0.1")));
+        Assert.True(shared.MemoryBytes < 64L << 20, $"{shared.MemoryBytes} bytes");
+    }
 
     [Fact]
     public void Load_RuleDirectionConflictsWithGroup_IsAnError() =>

@@ -16,7 +16,7 @@ public sealed class UsersExampleTests
         var error = Assert.Throws<ConfigException>(() => PolicyLoader.Load(UsersExample));
 
         var only = Assert.Single(error.Errors);
-        Assert.Equal("SecurityGroups[1].Rules[0].DestinationIP 'API网关IP段': undefined IP set; define it under \"IpSets\"", only.ToString());
+        Assert.Equal("SecurityGroups[1].Rules[0].DestinationIP 'API网关IP段': undefined IP set; define it under \"IpSets\" (group 'Outbound-Filter')", only.ToString());
     }
 
     [Fact]

@@ -79,6 +79,26 @@ public sealed class OfflineCommandErrorsTests : IDisposable
     }
 
     [Fact]
+    public async Task LoneSurrogateEscapes_NamedWithTheirPath_Exit2()
+    {
+        // Valid JSON that System.Text.Json cannot turn into a string: every reader checks for it first.
+        var policy = Write("surrogate-policy.json", """{"SecurityGroups": [{"Name": "\uD800", "Rules": []}]}""");
+        var config = Write("surrogate.json", """{"out": "\uDC00.key"}""");
+
+        using var check = await FastRelayProcess.RunAsync("policy", "check", policy);
+        using var keygen = await FastRelayProcess.RunAsync("keygen", "--config", config);
+
+        Assert.Equal(2, await check.WaitForExitAsync());
+        Assert.Contains("SecurityGroups[0].Name: a \\u escape that is not valid UTF-16", check.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await keygen.WaitForExitAsync());
+        Assert.Contains("surrogate.json: out: a \\u escape that is not valid UTF-16", keygen.StandardError, StringComparison.Ordinal);
+        foreach (var run in new[] { check, keygen })
+        {
+            Assert.DoesNotContain("   at ", run.StandardError, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task ExtremeValues_Exit2OrRun_NeverAStackTrace()
     {
         var store = Write("audit.jsonl", "");

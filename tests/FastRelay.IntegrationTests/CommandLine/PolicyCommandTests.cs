@@ -31,7 +31,7 @@ public sealed class PolicyCommandTests : IDisposable
 
         Assert.Equal(2, await relay.WaitForExitAsync());
         Assert.Contains("1 error:", relay.StandardError, StringComparison.Ordinal);
-        Assert.Contains("SecurityGroups[1].Rules[0].DestinationIP 'API网关IP段': undefined IP set; define it under \"IpSets\"", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("SecurityGroups[1].Rules[0].DestinationIP 'API网关IP段': undefined IP set; define it under \"IpSets\" (group 'Outbound-Filter')", relay.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", relay.StandardError, StringComparison.Ordinal);
     }
 

@@ -129,6 +129,33 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
     }
 
     [Fact]
+    public async Task PolicyOutboundIdentityRule_DecidesTheDial()
+    {
+        // Anyone on loopback may connect; only CN desk-* may reach the backend (policy-format.md: every decision
+        // sees the client certificate's identity, the Outbound one included).
+        const string policy = """
+            {"SecurityGroups": [
+              {"Name": "Clients", "Rules": [{"Protocol": "TCP", "SourceIP": "127.0.0.0/8", "Action": "Allow"}]},
+              {"Name": "Backends", "Rules": [{"Protocol": "TCP", "DestinationIP": "127.0.0.1", "Identity": "CN=desk-*", "Action": "Allow"}]}
+            ]}
+            """;
+        var observer = new RecordingObserver();
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using (var edge = TestEdge.StartTls(_pki, echo.EndPoint.ToString(), policyJson: policy, observer: observer))
+        {
+            await AssertEchoesAsync(edge, _pki, _pki.Client);
+            await AssertRefusedAsync(edge, _pki, _pki.IssueClient("kiosk-3"));
+            Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == 1));
+        }
+
+        var allowed = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Outbound && e.Allowed);
+        Assert.Equal(("Backends", "desk-7"), (allowed.Rule!.GroupName, allowed.Identity!.CommonName));
+        var denied = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Outbound && !e.Allowed);
+        Assert.Null(denied.Rule); // The default deny: the identity rule did not match kiosk-3.
+        Assert.Equal("kiosk-3", denied.Identity!.CommonName);
+    }
+
+    [Fact]
     public async Task AddressDeniedByPolicy_NeverCostsAHandshake()
     {
         const string policy = """

@@ -37,6 +37,38 @@ internal sealed class DirectionMatcher
         BitsetCount = table.Count;
     }
 
+    /// <summary>
+    /// An upper bound on the bytes of the bitsets that compiling <paramref name="rules"/> would store, from the
+    /// distinct range boundaries per dimension (each interval interns at most one set of rules/64 words), computed
+    /// without building anything: one address per rule makes the tables grow with the square of the rule count.
+    /// </summary>
+    public static long TableBytesBound(ReadOnlySpan<FilterRule> rules)
+    {
+        if (rules.IsEmpty)
+        {
+            return 0;
+        }
+
+        var stride = (rules.Length + 63) / 64;
+        var blockBytes = ((stride + 63) / 64 + stride) * 8L;
+        HashSet<UInt128> sources = [UInt128.Zero], destinations = [UInt128.Zero], ports = [UInt128.Zero];
+        foreach (var rule in rules)
+        {
+            foreach (var range in rule.Source.Ranges) Add(sources, range.First, range.Last, UInt128.MaxValue);
+            foreach (var range in rule.Destination.Ranges) Add(destinations, range.First, range.Last, UInt128.MaxValue);
+            foreach (var range in rule.Ports.Ranges) Add(ports, (UInt128)range.First, (UInt128)range.Last, PortSet.MaxPort);
+        }
+
+        var sets = (long)sources.Count + destinations.Count + ports.Count + Enum.GetValues<FilterProtocol>().Length;
+        return sets * blockBytes;
+
+        static void Add(HashSet<UInt128> boundaries, UInt128 first, UInt128 last, UInt128 max)
+        {
+            boundaries.Add(first);
+            if (last < max) boundaries.Add(last + 1);
+        }
+    }
+
     /// <summary>Distinct bitsets stored: memory is this times the stride times 8 bytes.</summary>
     public int BitsetCount { get; }
 

@@ -20,8 +20,8 @@ public static class DiscoveryAnswer
 
     private static readonly JsonDocumentOptions JsonLimits = new() { MaxDepth = 4, CommentHandling = JsonCommentHandling.Disallow };
 
-    /// <summary>Parses <paramref name="body"/>; <paramref name="mediaType"/> (the Content-Type's media type, or null) picks
-    /// JSON or text, and without one the first non-blank byte does (<c>[</c> or <c>{</c> is JSON).</summary>
+    /// <summary>Parses <paramref name="body"/> as JSON when <paramref name="mediaType"/> (the Content-Type's media type, or
+    /// null) names JSON or the first non-blank byte is <c>[</c> or <c>{</c>, else as text.</summary>
     /// <param name="body">The answer's bytes (UTF-8).</param>
     /// <param name="mediaType">For example <c>application/json</c> or <c>text/plain</c>; null when not given.</param>
     /// <param name="allowTunnel">False when the edge has no gateway: a <c>tunnel:</c> target could not be dialled.</param>
@@ -43,8 +43,10 @@ public static class DiscoveryAnswer
         }
 
         var text = Encoding.UTF8.GetString(body);
-        var json = mediaType?.Contains("json", StringComparison.OrdinalIgnoreCase)
-            ?? text.TrimStart() is [var first, ..] && first is '[' or '{';
+        // README: a JSON Content-Type, or a body that starts with [ or {, is JSON (test servers and frameworks often
+        // send JSON as text/plain or text/html; a text answer never starts with either).
+        var json = mediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
+            || (text.TrimStart() is [var first, ..] && first is '[' or '{');
         if (!(json ? TryReadJson(text, out var entries, out error) : TryReadText(text, out entries, out error)))
         {
             return false;
@@ -60,6 +62,12 @@ public static class DiscoveryAnswer
         {
             using var document = JsonDocument.Parse(text, JsonLimits);
             var root = document.RootElement;
+            if (JsonEscapes.FindInvalid(root, "") is { Count: > 0 } unreadable)
+            {
+                error = $"{unreadable[0]}: {JsonEscapes.Expected}";
+                return false;
+            }
+
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("targets", out var listed))
             {
                 root = listed;

@@ -26,6 +26,7 @@ public sealed class DiscoveryAnswerTests
     [InlineData("number", "application/json", "[443]", "found a number")]
     [InlineData("object without targets", "application/json", "{\"hosts\": []}", "expected a JSON array")]
     [InlineData("nested", "application/json", "[[[[[\"x\"]]]]]", "not valid JSON")]
+    [InlineData("lone surrogate", "application/json", "[\"10.0.0.1:443\", \"\\uD800:443\"]", "[1]: a \\u escape that is not valid UTF-16")]
     [InlineData("no port", "text/plain", "10.0.0.1", "target 1 '10.0.0.1'")]
     [InlineData("bad weight", "text/plain", "10.0.0.1:443;weight=0", "weight=N with N from 1 to 100")]
     [InlineData("bad host", "text/plain", "10.0.0.1:443\nex ample:80", "target 2")]
