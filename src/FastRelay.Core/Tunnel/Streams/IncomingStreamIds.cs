@@ -28,6 +28,9 @@ internal sealed class IncomingStreamIds
         return IncomingIdKind.New;
     }
 
-    /// <summary>True for an id at or below the highest seen: a frame for it that finds no stream raced with an RST and is ignored.</summary>
-    public bool WasSeen(uint id) => id != 0 && id <= Highest;
+    /// <summary>
+    /// True for an odd id at or below the highest seen: a frame for it that finds no stream raced with an RST and is
+    /// ignored. An even id was never the edge's to open (§4.5: wrong parity is a PROTOCOL_ERROR), whatever its value.
+    /// </summary>
+    public bool WasSeen(uint id) => id % 2 == 1 && id <= Highest;
 }

@@ -96,18 +96,14 @@ internal static class CertificateCheck
 
     private static string? CheckUsage(X509Certificate2 leaf, byte peerRole)
     {
-        // An edge is a client and an exit is a server: with an EKU extension present, it must allow that use (RFC 5280
-        // §4.2.1.12). Without one, any use is allowed.
-        var eku = leaf.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        if (eku is null)
-        {
-            return null;
-        }
-
+        // An edge is a client and an exit is a server: the EKU for the role must be present (tunnel.md §4.2). RFC 5280
+        // would let a certificate without the extension serve any use; a tunnel peer must be issued for this one, so a
+        // leaf the CA made for something else (no EKU at all) is not a gateway.
         var needed = peerRole == StaticKeyBinding.InitiatorRole ? ClientAuthOid : ServerAuthOid;
-        return eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == needed)
+        var eku = leaf.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
+        return eku is not null && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == needed)
             ? null
-            : $"certificate '{leaf.Subject}' lacks the {(peerRole == StaticKeyBinding.InitiatorRole ? "clientAuth" : "serverAuth")} extended key usage";
+            : $"certificate '{leaf.Subject}' lacks the {(peerRole == StaticKeyBinding.InitiatorRole ? "clientAuth" : "serverAuth")} extended key usage{(eku is null ? " (it has no EKU extension; tunnel.md requires the role's)" : "")}";
     }
 
     private static string? CheckBinding(X509Certificate2 leaf, ReadOnlySpan<byte> remoteStatic, byte[] signature, ulong notAfter,

@@ -79,7 +79,7 @@ public sealed partial class TunnelConnection
     /// Records the one close reason (the first wins), stops new streams, and either queues a final GOAWAY (the
     /// write loop sends it and then FIN) or stops the loops at once. Returns the reason in force.
     /// </summary>
-    private string Terminate(string reason, TunnelErrorCode goAwayCode, TunnelErrorCode streamCode, bool sendGoAway)
+    private string Terminate(string reason, TunnelErrorCode goAwayCode, TunnelErrorCode streamCode, bool sendGoAway, IReadOnlyList<TunnelStream>? resetFirst = null)
     {
         if (Interlocked.CompareExchange(ref _closeReason, reason, null) is { } earlier)
         {
@@ -94,6 +94,14 @@ public sealed partial class TunnelConnection
         }
 
         _streamResetCode = streamCode;
+
+        // RST frames that must reach the peer ahead of the final GOAWAY (a drain deadline's). After the reason is
+        // set, so the last stream's end does not close the connection under another name first.
+        foreach (var stream in resetFirst ?? [])
+        {
+            ResetStream(stream, streamCode, reason);
+        }
+
         if (sendGoAway)
         {
             _control.Enqueue(new ControlFrame(FrameType.GoAway, 0, 0, (uint)goAwayCode) { LastStreamId = last, Debug = reason, CloseAfter = true });

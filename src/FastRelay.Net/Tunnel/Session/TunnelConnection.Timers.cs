@@ -1,4 +1,5 @@
 using FastRelay.Tunnel.Frames;
+using FastRelay.Tunnel.Handshake;
 
 namespace FastRelay.Tunnel.Session;
 
@@ -69,12 +70,12 @@ public sealed partial class TunnelConnection
         var age = now - _rekey.EpochStart;
         if (!_isInitiator)
         {
-            if (age <= Ticks(_options.EffectiveMaxEpochAge))
+            if (age <= Ticks(_maxEpochAge))
             {
                 return false;
             }
 
-            Fail(TunnelErrorCode.RekeyError, $"epoch {Epoch} is older than the max epoch age ({_options.EffectiveMaxEpochAge.TotalSeconds:0} s): the edge stopped rekeying");
+            Fail(TunnelErrorCode.RekeyError, $"epoch {Epoch} is older than the max epoch age ({_maxEpochAge.TotalSeconds:0} s): the edge stopped rekeying");
             return true;
         }
 
@@ -95,7 +96,7 @@ public sealed partial class TunnelConnection
 
     private bool CheckDrain(long now)
     {
-        int streams;
+        List<TunnelStream> open;
         lock (_gate)
         {
             if (!_goAwaySent || now < _drainDeadline)
@@ -103,15 +104,38 @@ public sealed partial class TunnelConnection
                 return false;
             }
 
-            streams = _streams.Count;
+            open = [.. _streams.Values];
         }
 
-        Log.DrainDeadlinePassed(_logger, _peer, streams);
-        Terminate("drain deadline passed", TunnelErrorCode.NoError, TunnelErrorCode.ShuttingDown, sendGoAway: true);
+        // §4.9: the streams still open get RST(SHUTTING_DOWN) on the wire, ahead of the final GOAWAY, so the peer
+        // records them as ended by a drain rather than as a lost connection.
+        Log.DrainDeadlinePassed(_logger, _peer, open.Count);
+        Terminate("drain deadline passed", TunnelErrorCode.NoError, TunnelErrorCode.ShuttingDown, sendGoAway: true, resetFirst: open);
         return true;
     }
 
     /// <summary>The rekey interval ±10 % (§4.8), so a pool's connections do not all rekey at once.</summary>
     private long NextRekeyAge() =>
-        (long)(Ticks(_options.RekeyInterval) * (0.9 + (0.2 * Random.Shared.NextDouble())));
+        (long)(Ticks(_rekeyInterval) * (0.9 + (0.2 * Random.Shared.NextDouble())));
+
+    /// <summary>
+    /// The two ends announce their rekey interval and max epoch age in the handshake (§4.2) so that each can honour the
+    /// other's: the edge rekeys early enough for the gateway's max epoch age (its interval +10 % jitter and one step
+    /// timeout inside it), and a gateway without an explicit max epoch age lets an epoch live 2 x the edge's interval
+    /// + 30 s when that is longer than its own default, up to the 72 h cap (an explicit one stands: the edge adapts to
+    /// it). Without this an edge with --rekey-interval 10m was cut off by a default gateway (270 s) with REKEY_ERROR on
+    /// every connection.
+    /// </summary>
+    internal static (TimeSpan RekeyInterval, TimeSpan MaxEpochAge) EpochLimits(TunnelConnectionOptions options, TunnelSettings peer)
+    {
+        var peerMaxAge = TimeSpan.FromSeconds(peer.MaxEpochAgeSeconds);
+        var fits = (peerMaxAge - options.RekeyStepTimeout) / 1.1;
+        var rekeyInterval = fits > TimeSpan.Zero && fits < options.RekeyInterval ? fits
+            : fits <= TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(options.RekeyInterval.Ticks, (peerMaxAge / 2.2).Ticks))
+            : options.RekeyInterval;
+        var cap = TimeSpan.FromHours(72);
+        var peerNeeds = (2 * TimeSpan.FromSeconds(peer.RekeyIntervalSeconds)) + TimeSpan.FromSeconds(30);
+        var maxEpochAge = options.MaxEpochAge ?? TimeSpan.FromTicks(Math.Min(cap.Ticks, Math.Max(options.EffectiveMaxEpochAge.Ticks, peerNeeds.Ticks)));
+        return (rekeyInterval, maxEpochAge);
+    }
 }

@@ -32,6 +32,8 @@ public sealed partial class TunnelConnection : IAsyncDisposable
     private readonly bool _isInitiator;
     private readonly TunnelConnectionOptions _options;
     private readonly TunnelSettings _peerSettings;
+    private readonly TimeSpan _rekeyInterval; // The edge's, shortened to rekey within the gateway's announced max epoch age.
+    private readonly TimeSpan _maxEpochAge; // The gateway's, lengthened to let the edge's announced rekey interval run.
     private readonly ITunnelStreamAcceptor? _acceptor;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -82,6 +84,7 @@ public sealed partial class TunnelConnection : IAsyncDisposable
         _isInitiator = isInitiator;
         _options = options;
         _peerSettings = handshake.PeerSettings;
+        (_rekeyInterval, _maxEpochAge) = EpochLimits(options, _peerSettings);
         _acceptor = acceptor;
         _logger = logger;
         _time = time;

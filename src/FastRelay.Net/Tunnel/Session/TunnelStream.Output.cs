@@ -6,7 +6,7 @@ public sealed partial class TunnelStream
 {
     /// <summary>
     /// The writer the relay sees: the outbound pipe's writer, plus a wake-up of the connection's write loop on
-    /// every flush and at completion (a clean completion becomes DATA|FIN, an error RST(CANCEL)).
+    /// every flush and at completion (a clean completion becomes DATA|FIN, an error RST(CANCEL), or at the gateway RST(TARGET_RESET) for a target's TCP reset).
     /// </summary>
     private sealed class StreamOutput(TunnelStream stream, PipeWriter inner) : PipeWriter
     {
@@ -34,12 +34,27 @@ public sealed partial class TunnelStream
             _completed = true;
             if (exception is not null)
             {
-                // The other side of the relay failed: the peer must see a reset, not a clean end (IPipeConnection).
-                stream.Connection.ResetStream(stream, Frames.TunnelErrorCode.Cancel, "the local side failed: " + exception.Message);
+                // The other side of the relay failed: the peer must see a reset, not a clean end (IPipeConnection). At
+                // the gateway a TCP reset from the target is TARGET_RESET (§4.4), so the edge can tell it from CANCEL.
+                var code = !stream.Connection.IsInitiator && IsPeerReset(exception) ? Frames.TunnelErrorCode.TargetReset : Frames.TunnelErrorCode.Cancel;
+                stream.Connection.ResetStream(stream, code, "the local side failed: " + exception.Message);
             }
 
             inner.Complete(exception);
             stream.Connection.SignalReady(stream);
+        }
+
+        private static bool IsPeerReset(Exception? exception)
+        {
+            for (; exception is not null; exception = exception.InnerException)
+            {
+                if (exception is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset })
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)

@@ -26,6 +26,17 @@ public sealed class StreamStateTests
     }
 
     [Fact]
+    public void IncomingIds_WasSeen_OnlyOddIdsUpToTheHighest()
+    {
+        // A frame for a seen id that finds no stream raced with an RST (ignored); an even id never belonged to the
+        // edge, so a frame for one is a PROTOCOL_ERROR even below the highest odd id (§4.5).
+        var incoming = new IncomingStreamIds();
+        incoming.Accept(1);
+        incoming.Accept(5);
+        Assert.Equal([false, true, false, true, false, true, false], Enumerable.Range(0, 7).Select(id => incoming.WasSeen((uint)id)).ToArray());
+    }
+
+    [Fact]
     public void Lifecycle_FinBothWays_ClosedOnce()
     {
         var stream = new StreamLifecycle();

@@ -61,13 +61,34 @@ public sealed class LivenessAndRekeyTests
     }
 
     [Fact]
+    public void EpochLimits_EachEndHonoursWhatTheOtherAnnounced()
+    {
+        var defaults = new TunnelConnectionOptions();
+
+        // An edge with --rekey-interval 10m against a default gateway (max epoch age 270 s): the gateway lets the
+        // edge's epochs live 2 x 600 + 30 s, and the edge rekeys inside 270 s anyway ((270 - 10) / 1.1 = 236 s).
+        var (_, gatewayMaxAge) = TunnelConnection.EpochLimits(defaults, new TunnelSettings(RekeyIntervalSeconds: 600, MaxEpochAgeSeconds: 1230));
+        var (edgeInterval, _) = TunnelConnection.EpochLimits(defaults with { RekeyInterval = TimeSpan.FromMinutes(10) }, new TunnelSettings());
+        Assert.Equal(TimeSpan.FromSeconds(1230), gatewayMaxAge);
+        Assert.Equal(260 / 1.1, edgeInterval.TotalSeconds, precision: 3);
+
+        // Defaults on both ends change nothing; an explicit max epoch age stands; the longest interval (24 h) fits.
+        Assert.Equal((TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(270)), TunnelConnection.EpochLimits(defaults, new TunnelSettings()));
+        Assert.Equal(TimeSpan.FromSeconds(5), TunnelConnection.EpochLimits(defaults with { MaxEpochAge = TimeSpan.FromSeconds(5) }, new TunnelSettings(RekeyIntervalSeconds: 600)).MaxEpochAge);
+        Assert.Equal(TimeSpan.FromHours(48) + TimeSpan.FromSeconds(30), TunnelConnection.EpochLimits(defaults, new TunnelSettings(RekeyIntervalSeconds: 86_400)).MaxEpochAge);
+
+        // A peer whose max epoch age is shorter than one step timeout: rekey at under half of it.
+        Assert.Equal(5 / 2.2, TunnelConnection.EpochLimits(defaults, new TunnelSettings(MaxEpochAgeSeconds: 5)).RekeyInterval.TotalSeconds, precision: 3);
+    }
+
+    [Fact]
     public async Task GoAway_StreamOutlivesDrainTimeout_ResetWithShuttingDown()
     {
         // PingMissLimit: a pause of 300 ms on a loaded machine must not make "dead" the reason instead of the drain.
         var options = new TunnelConnectionOptions { DrainTimeout = TimeSpan.FromMilliseconds(300), PingInterval = TimeSpan.FromMilliseconds(100), PingMissLimit = 50 };
         var acceptor = new ManualAcceptor();
         await using var pair = await TunnelPair.StartAsync(acceptor, options, options);
-        var (edge, _) = await TunnelConnectionTests.OpenAcceptedAsync(pair, acceptor);
+        var (edge, gateway) = await TunnelConnectionTests.OpenAcceptedAsync(pair, acceptor);
 
         pair.Edge.GoAway(TunnelErrorCode.NoError, "recycling");
         Assert.False(pair.Edge.CanOpenStreams);
@@ -76,6 +97,10 @@ public sealed class LivenessAndRekeyTests
         Assert.Equal(TunnelErrorCode.ShuttingDown, error.Code);
         Assert.Equal("drain deadline passed", await pair.Edge.Completion.WithTimeout());
         Assert.True(pair.EdgeLog.Has(661, "drain deadline passed"));
+
+        // The peer got RST(SHUTTING_DOWN) on the wire for its stream (§4.9), not just the connection's end.
+        var peerError = await Assert.ThrowsAsync<TunnelStreamResetException>(async () => await StreamIo.ReadToEndAsync(gateway.Input).WithTimeout());
+        Assert.Equal(TunnelErrorCode.ShuttingDown, peerError.Code);
     }
 
     [Fact]

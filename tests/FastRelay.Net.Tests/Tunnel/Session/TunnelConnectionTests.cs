@@ -51,6 +51,31 @@ public sealed class TunnelConnectionTests
         Assert.True(await TestTimeouts.EventuallyAsync(() => pair.Edge.OpenStreams == 0 && pair.Gateway.OpenStreams == 0));
     }
 
+    [Theory]
+    [InlineData(true, TunnelErrorCode.TargetReset)]
+    [InlineData(false, TunnelErrorCode.Cancel)]
+    public async Task GatewaySideFails_ATargetResetIsTargetReset_AnythingElseCancel(bool targetReset, TunnelErrorCode expected)
+    {
+        // §4.4/§4.5: a socket error or the target's TCP RST is RST(TARGET_RESET/CANCEL): the edge can tell them apart.
+        var acceptor = new ManualAcceptor();
+        await using var pair = await TunnelPair.StartAsync(acceptor);
+        var opening = pair.Edge.OpenStreamAsync(StreamIo.Target, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask();
+        var (request, done) = await acceptor.NextAsync().AsTask().WithTimeout();
+        var gatewayStream = request.Accept()!;
+        var edgeStream = (await opening.WithTimeout()).Stream!;
+
+        // As the gateway's transport reports a reset target: an IOException around SocketException(ConnectionReset).
+        var failure = targetReset
+            ? new IOException("Unable to read data from the transport connection", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset))
+            : new IOException("Relay direction ended: Failed.");
+        await gatewayStream.Output.CompleteAsync(failure);
+        done.TrySetResult();
+
+        var error = await Assert.ThrowsAsync<TunnelStreamResetException>(async () => await StreamIo.ReadToEndAsync(edgeStream.Input).WithTimeout());
+        Assert.Equal(expected, error.Code);
+        Assert.Equal(expected, edgeStream.ResetCode);
+    }
+
     [Fact]
     public async Task HalfClose_GatewayFinishesFirst_EdgeStillSendsAfterItsInputEnds()
     {
