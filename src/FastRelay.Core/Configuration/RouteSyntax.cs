@@ -1,3 +1,4 @@
+using System.Net;
 using System.Globalization;
 
 namespace FastRelay.Configuration;
@@ -106,6 +107,14 @@ public static class RouteSyntax
         if (viaTunnel && host.Length > 255)
         {
             error = "a tunnel target's name is at most 255 bytes (the OPEN frame carries it with a one-byte length)";
+            return false;
+        }
+
+        // The OPEN frame carries a name in ASCII only (docs/PROTOCOL.md); Uri.CheckHostName also passes Unicode names,
+        // which would otherwise fail on every session instead of here.
+        if (viaTunnel && !IPAddress.TryParse(host, out _) && Tunnel.Frames.TunnelTargetCodec.CheckName(host) is { } bad)
+        {
+            error = $"a tunnel target's name takes ASCII letters, digits, '-', '_' and '.' only (an internationalized name in its xn-- form): {bad}";
             return false;
         }
 

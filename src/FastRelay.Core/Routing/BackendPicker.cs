@@ -7,7 +7,7 @@ namespace FastRelay.Routing;
 /// Picks the target of a new session from any candidate list (a route's static targets, a discovery answer),
 /// as routing-contract.md "Weights" decides: equal weights → power-of-two-choices on outstanding sessions, ties
 /// to the clearly lower connect-latency EWMA (else either); unequal weights → smooth weighted round-robin over
-/// <c>weight / (outstanding + 1)</c>. Down and ejected backends are skipped; when every candidate is, all are
+/// <c>weight / (1 + outstanding / weight)</c>. Down and ejected backends are skipped; when every candidate is, all are
 /// candidates again (panic mode: a wrong health checker must not take the whole service down).
 /// </summary>
 /// <remarks>

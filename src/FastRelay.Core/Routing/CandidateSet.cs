@@ -30,9 +30,11 @@ internal sealed class CandidateSet
 
     /// <summary>
     /// nginx's smooth weighted round-robin over the <paramref name="eligible"/> positions, with each target's
-    /// effective weight <c>weight / (outstanding + 1)</c> (Envoy least_request, active_request_bias 1.0): with no
-    /// sessions overlapping it is exactly the configured split, spread evenly; a backend that holds its sessions
-    /// longer gets proportionally fewer new ones.
+    /// effective weight <c>weight / (1 + outstanding / weight)</c>: the sessions it holds per unit of its weight. With
+    /// no sessions overlapping it is exactly the configured split, spread evenly; with sessions overlapping, backends
+    /// that hold them equally long hold them in the configured proportion, so the split stays the configured one
+    /// (Envoy's <c>weight / (outstanding + 1)</c> settles at the square root of it, 2:1 for 4:1, when sessions are held
+    /// open); a backend that holds its sessions longer than its share gets proportionally fewer new ones.
     /// </summary>
     public int NextWeighted(ReadOnlySpan<int> eligible)
     {
@@ -42,7 +44,8 @@ internal sealed class CandidateSet
             var total = 0.0;
             foreach (var i in eligible)
             {
-                var effective = Targets[i].Weight / (Backends[i].Outstanding + 1.0);
+                double weight = Targets[i].Weight;
+                var effective = weight / (1.0 + (Backends[i].Outstanding / weight));
                 _current[i] += effective;
                 total += effective;
                 if (best < 0 || _current[i] > _current[best])

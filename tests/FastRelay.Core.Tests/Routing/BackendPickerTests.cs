@@ -25,6 +25,35 @@ public sealed class BackendPickerTests
         Assert.Equal(200, canary);
     }
 
+    [Theory]
+    [InlineData(1000)] // Every session held open to the end.
+    [InlineData(50)] // Fifty open at a time, each ending in turn.
+    [InlineData(2)]
+    public void Pick_Weights4To1_SessionsThatOverlap_CanaryStillGetsAFifth(int open)
+    {
+        // README: a weight is the share of new sessions "whether they overlap or arrive one after another". Backends
+        // that hold sessions equally long must not drift from it (weight / (outstanding + 1) settled at 2:1 here).
+        var picker = Picker();
+        List<TargetOptions> targets = [new("stable", 1, 4), new("canary", 1, 1)];
+        var held = new Queue<BackendState>();
+        var canary = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            var pick = picker.Pick(targets);
+            pick.Backend!.DialStarted();
+            pick.Backend.DialSucceeded(TimeSpan.FromMilliseconds(1));
+            held.Enqueue(pick.Backend);
+            if (held.Count > open)
+            {
+                held.Dequeue().SessionEnded();
+            }
+
+            canary += pick.Target!.Host == "canary" ? 1 : 0;
+        }
+
+        Assert.InRange(canary, 190, 220);
+    }
+
     [Fact]
     public void Pick_UnequalWeights_AreSmooth()
     {
@@ -37,10 +66,10 @@ public sealed class BackendPickerTests
     [Fact]
     public void Pick_UnequalWeights_LeanAwayFromABackendHoldingSessions()
     {
-        // weight / (outstanding + 1): "stable" (weight 2) holding 3 sessions counts as 0.5 against the canary's 1.
+        // weight / (1 + outstanding / weight): "stable" (weight 2) holding 6 sessions counts as 0.5 against the canary's 1.
         var picker = Picker();
         List<TargetOptions> targets = [new("stable", 1, 2), new("canary", 1, 1)];
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 6; i++)
         {
             picker.Registry.Get(targets[0]).DialStarted();
         }
