@@ -83,17 +83,22 @@ internal sealed class AuditWriter
             try
             {
                 _spool.Append(_batch.AsSpan(0, _inFlight));
+
+                // The rest of the queue through an array of its own: the writer thread may still be handing _batch to
+                // the sink, which must not see records change under it (a torn row would then be committed, and
+                // the true one dropped at replay as a duplicate of its record id). Once, at shutdown.
+                var rest = new AuditRecord[MaxBatch];
                 var n = 0;
-                while (_queue.TryRead(out _batch[n]))
+                while (_queue.TryRead(out rest[n]))
                 {
                     if (++n == MaxBatch)
                     {
-                        _spool.Append(_batch);
+                        _spool.Append(rest);
                         n = 0;
                     }
                 }
 
-                _spool.Append(_batch.AsSpan(0, n));
+                _spool.Append(rest.AsSpan(0, n));
                 _spool.Sync();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -56,6 +56,26 @@ internal sealed class JsonlAuditSink(string path) : IAuditSink
             Directory.CreateDirectory(directory);
         }
 
-        return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        if (EndsMidLine(path))
+        {
+            // A write cut short (a full disk) left part of a line: end it, so the next record starts a line of its
+            // own instead of being glued to the fragment, which readers skip (the fragment stays one bad line).
+            file.Write("\n"u8);
+        }
+
+        return file;
+    }
+
+    private static bool EndsMidLine(string path)
+    {
+        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        if (reader.Length == 0)
+        {
+            return false;
+        }
+
+        reader.Position = reader.Length - 1;
+        return reader.ReadByte() != '\n';
     }
 }

@@ -32,14 +32,14 @@ internal static class PostgresSchema
     {
         importer.StartRow();
         WriteAddress(importer, r.Client);
-        importer.Write(Fit(r.Service, 64), NpgsqlDbType.Varchar);
+        importer.Write(Fit(WithoutNul(r.Service), 64), NpgsqlDbType.Varchar);
         importer.Write(AuditActions.Name(r.Action), NpgsqlDbType.Varchar);
 
         // `timestamp` has no time zone; Npgsql refuses a UTC DateTime for it, so the UTC value goes in unmarked.
         importer.Write(DateTime.SpecifyKind(r.Timestamp, DateTimeKind.Unspecified), NpgsqlDbType.Timestamp);
         importer.Write(r.Verdict, NpgsqlDbType.Boolean);
         importer.Write(r.RecordId, NpgsqlDbType.Uuid);
-        importer.Write(Fit(r.Node, 255), NpgsqlDbType.Varchar);
+        importer.Write(Fit(WithoutNul(r.Node), 255), NpgsqlDbType.Varchar);
         importer.Write(r.ConnectionId, NpgsqlDbType.Bigint);
         WriteNullable(importer, r.Client?.Port, NpgsqlDbType.Integer);
         WriteAddress(importer, r.Destination);
@@ -81,8 +81,13 @@ internal static class PostgresSchema
     private static void WriteText(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type)
     {
         if (value is null) importer.WriteNull();
-        else importer.Write(value, type);
+        else importer.Write(WithoutNul(value), type);
     }
+
+    // PostgreSQL refuses a 0x00 in text (22021), and a client controls some of it (an SNI name, a certificate's
+    // CN, even from a refused certificate): the whole batch would fail at every retry and hold every later record in
+    // the spool behind it for good. U+FFFD, as an invalid byte becomes when decoded; SQLite and JSON lines keep the NUL.
+    internal static string WithoutNul(string value) => value.Contains('\0', StringComparison.Ordinal) ? value.Replace('\0', '\uFFFD') : value;
 
     private static void Execute(NpgsqlConnection connection, string sql)
     {

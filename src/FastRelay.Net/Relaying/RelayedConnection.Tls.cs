@@ -73,7 +73,8 @@ internal sealed partial class RelayedConnection
             reason = _relay.Reason ?? reason; // Shutdown, if the drain ended the handshake.
             await CloseUnrelayedAsync(client, context);
             context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), checkpoint ?? Checkpoint.Handshake, Allowed: false, clientEndPoint, localEndPoint,
-                service, Rule: rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: reason, Detail: detail, Elapsed: elapsed));
+                service, Rule: rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: reason, Detail: detail,
+                Elapsed: checkpoint is null ? elapsed : TimeSpan.Zero)); // A rate_limit row has no duration (README, duration_ms).
             if (context.HandshakeLog.TryEnter())
             {
                 Log.HandshakeRefused(context.Logger, Id, reason, clientEndPoint, Handshake.ServerName ?? None, _identity ?? (object)None, detail);

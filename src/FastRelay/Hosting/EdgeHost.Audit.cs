@@ -46,5 +46,6 @@ internal static partial class EdgeHost
         new(stats.Dropped, new KeyValuePair<string, object?>("outcome", "dropped")),
         new(stats.Overflowed, new KeyValuePair<string, object?>("outcome", "overflowed")),
         new(stats.WriteErrors, new KeyValuePair<string, object?>("outcome", "write_errors")),
+        new(stats.SpoolCorrupt, new KeyValuePair<string, object?>("outcome", "spool_corrupt")),
     ];
 }

@@ -148,6 +148,27 @@ public sealed class PostgresAuditTests(PostgresServer postgres) : IDisposable
         Assert.Equal(500, distinct);
     }
 
+    [Fact]
+    public async Task Write_NulCharactersAClientSent_StoredReplaced_TheBatchNotRefused()
+    {
+        // An SNI name or a certificate CN with a 0x00: PostgreSQL refuses it in text (22021), which would fail the
+        // batch at every retry and hold the spool behind it for good.
+        var connectionString = await postgres.CreateDatabaseAsync();
+        var record = AuditRecords.Sample(1) with { Detail = "sni x\0y", Identity = "CN=a\0b" };
+        using (var sink = new PostgresAuditSink(connectionString))
+        {
+            sink.Write([record, AuditRecords.Sample(2)]);
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT detail, client_identity FROM access_logs WHERE connection_id = 1", connection);
+        await using var reader = await query.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(("sni x\uFFFDy", "CN=a\uFFFDb"), (reader.GetString(0), reader.GetString(1)));
+        Assert.Equal(2, (await CountAsync(connectionString)).Rows);
+    }
+
     private AuditLog Start(string connectionString) =>
         AuditLog.Start(new AuditOptions { Target = new AuditTarget(AuditSinkKind.Postgres, connectionString), SpoolDirectory = _spool },
             Environment.MachineName, 42, NullLogger.Instance, TimeProvider.System);

@@ -54,6 +54,25 @@ public sealed class JsonlAuditReaderTests : IDisposable
     }
 
     [Fact]
+    public void SinkAfterAWriteCutShort_StartsANewLine_TheNextRecordIsRead()
+    {
+        // A full disk cut the last write mid-line: the sink reopens and must not glue the next record onto the fragment.
+        var start = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        var records = new[] { AuditRecords.Sample(1, start), AuditRecords.Sample(2, start.AddSeconds(1)) };
+        var first = Json(records[0]);
+        File.WriteAllText(_path, $"{first}\n{first[..(first.Length / 2)]}");
+
+        using (var sink = AuditSinks.Create(new AuditTarget(AuditSinkKind.Jsonl, _path)))
+        {
+            sink.Write([records[1]]);
+        }
+
+        var read = new JsonlAuditReader(_path).Query(new AuditQuery { Limit = 10 });
+        Assert.Equal([records[1].RecordId, records[0].RecordId], read.Select(r => r.Record.RecordId));
+        Assert.EndsWith("\n", File.ReadAllText(_path), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DevZero_HasNoRecords_AndIsNotReadForever() =>
         Assert.Empty(new JsonlAuditReader("/dev/zero").Query(new AuditQuery { Limit = 10 }));
 
