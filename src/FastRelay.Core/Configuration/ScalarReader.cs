@@ -9,6 +9,12 @@ namespace FastRelay.Configuration;
 /// </summary>
 internal sealed class ScalarReader(IReadOnlyList<RawSetting> settings, List<ConfigError> errors)
 {
+    /// <summary>
+    /// The longest duration a flag takes: .NET's timers and timed waits (Task.Delay, WaitAsync, Timer) refuse more
+    /// than 2^32-2 ms (49.7 days) with an exception, which a flag must not reach at shutdown or on its first use.
+    /// </summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(49);
+
     public TimeSpan Duration(string name, TimeSpan fallback, bool allowZero)
     {
         if (Find(name) is not { } s)
@@ -19,6 +25,12 @@ internal sealed class ScalarReader(IReadOnlyList<RawSetting> settings, List<Conf
         if (!ValueSyntax.TryParseDuration(s.Value, out var value) || (!allowZero && value == TimeSpan.Zero))
         {
             errors.Add(new ConfigError(s.Origin, s.Value, allowZero ? $"expected {ValueSyntax.DurationExpected}, or 0 for off" : $"expected {ValueSyntax.DurationExpected}, greater than zero"));
+            return fallback;
+        }
+
+        if (value > MaxDuration)
+        {
+            errors.Add(new ConfigError(s.Origin, s.Value, $"expected {ValueSyntax.DurationExpected}, at most 1176h (49 days)"));
             return fallback;
         }
 

@@ -99,10 +99,23 @@ public sealed class EdgeOptionsReaderTests
     [InlineData("crm.internal:80", "a=h:1", "IP literal")]
     [InlineData("::1:80", "a=h:1", "brackets")]
     [InlineData("127.0.0.1:70000", "a=h:1", "port must be")]
+    [InlineData("127.0.0.1:80", "a=tunnel:b\u00fccher.example:443", "a tunnel target's name takes ASCII letters, digits, '-', '_' and '.' only")]
     public void Read_BadListenOrRoute_SaysWhatWasExpected(string listen, string route, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", listen), Flag("route", route)]));
         Assert.Contains(error.Errors, e => e.ToString().Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("idle-timeout")]
+    [InlineData("audit-flush-timeout")]
+    [InlineData("drain-timeout")]
+    public void Read_DurationLongerThanATimerTakes_IsRefused(string flag)
+    {
+        // .NET's timed waits refuse more than 49.7 days with an exception (at shutdown, for --audit-flush-timeout).
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", "a@127.0.0.1:80"), Flag("route", "a=h:1"), Flag(flag, "2000h")]));
+        Assert.Contains(error.Errors, e => e.ToString() == $"--{flag} '2000h': expected a duration such as 250ms, 75s, 5m or 72h, at most 1176h (49 days)");
+        Assert.NotNull(EdgeOptionsReader.Read([Flag("listen", "a@127.0.0.1:80"), Flag("route", "a=h:1"), Flag(flag, "1176h")]));
     }
 
     [Fact]
