@@ -25,23 +25,25 @@ internal sealed class HealthChecker : IAsyncDisposable
 
     private readonly Func<IEnumerable<TargetOptions>>? _discovered;
 
-    private HealthChecker(RouteTable routes, BackendRegistry registry, TimeProvider time, Func<IEnumerable<TargetOptions>>? discovered)
+    private HealthChecker(RouteTable routes, BackendRegistry registry, TimeProvider time, Func<IEnumerable<TargetOptions>>? discovered, Routing.Discovery.HostCache? hosts)
     {
         _routes = routes;
         _discovered = discovered;
         _registry = registry;
         _time = time;
         var options = registry.Options;
-        _probe = new TcpHealthProbe(options.HealthTimeout, options.HealthSend, options.HealthExpect);
+        _probe = new TcpHealthProbe(options.HealthTimeout, options.HealthSend, options.HealthExpect, hosts);
     }
 
     /// <summary>
     /// Starts checking the routes' direct targets and, with <paramref name="discovered"/>, the direct targets of the
-    /// answers discovery gave; the first round runs at once.
+    /// answers discovery gave; the first round runs at once. Names resolve through <paramref name="hosts"/> (the
+    /// sessions' cache and --dns-server) when given.
     /// </summary>
-    public static HealthChecker Start(RouteTable routes, BackendRegistry registry, TimeProvider time, Func<IEnumerable<TargetOptions>>? discovered = null)
+    public static HealthChecker Start(RouteTable routes, BackendRegistry registry, TimeProvider time, Func<IEnumerable<TargetOptions>>? discovered = null,
+        Routing.Discovery.HostCache? hosts = null)
     {
-        var checker = new HealthChecker(routes, registry, time, discovered);
+        var checker = new HealthChecker(routes, registry, time, discovered, hosts);
         checker._loop = Task.Run(checker.RunAsync); // Away from the caller's context; ends when disposed.
         return checker;
     }

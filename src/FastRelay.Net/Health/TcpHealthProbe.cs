@@ -13,8 +13,12 @@ namespace FastRelay.Health;
 /// prefix the operator did not think of, and the check stops reading as soon as the bytes are there. The reply is
 /// read into a 4 KiB window: an expect string must fit in it. Thread-safe; never throws for network outcomes.
 /// </remarks>
-internal sealed class TcpHealthProbe(TimeSpan timeout, byte[]? send, byte[]? expect)
+internal sealed class TcpHealthProbe(TimeSpan timeout, byte[]? send, byte[]? expect, Routing.Discovery.HostCache? hosts = null)
 {
+    // The sessions' own dialer, so a name resolves as it does for them (--dns-server, the cache, the addresses in
+    // turn), not through the system resolver, which may not know it or may answer another address.
+    private readonly Upstreams.TcpUpstreamDialer _dialer = new(hosts);
+
     private const int ReplyWindowBytes = 4096;
 
     /// <summary>Checks <paramref name="target"/>; the detail says why a failed check failed.</summary>
@@ -24,8 +28,14 @@ internal sealed class TcpHealthProbe(TimeSpan timeout, byte[]? send, byte[]? exp
         deadline.CancelAfter(timeout);
         try
         {
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(target.Host, target.Port, deadline.Token);
+            var dial = await _dialer.DialAsync(target, timeout, guard: null, deadline.Token);
+            if (dial.Socket is not { } connected)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return (false, dial.Kind == Upstreams.DialFailureKind.Refused ? "connection refused" : dial.Failure);
+            }
+
+            using var socket = connected;
             if (send is not null)
             {
                 await socket.SendAsync(send, SocketFlags.None, deadline.Token);

@@ -214,7 +214,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         }
 
         var server = new EdgeServer(context, listeners, memory) { Discovery = discovery };
-        server._healthChecks = options.Balancing.HealthCheck == HealthCheckKind.Tcp ? HealthChecker.Start(routes, backends, time, discovery.Cache is { } cache ? cache.DiscoveredTargets : null) : null;
+        server._healthChecks = options.Balancing.HealthCheck == HealthCheckKind.Tcp ? HealthChecker.Start(routes, backends, time, discovery.Cache is { } cache ? cache.DiscoveredTargets : null, discovery.Hosts) : null;
         foreach (var listener in listeners)
         {
             // On the thread pool, away from any caller's SynchronizationContext (a test runner's, say):

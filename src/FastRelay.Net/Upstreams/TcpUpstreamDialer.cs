@@ -16,6 +16,8 @@ namespace FastRelay.Upstreams;
 /// </summary>
 internal sealed class TcpUpstreamDialer(HostCache? hosts = null, Transport.Epoll.EpollEngine? epoll = null) : IUpstreamDialer
 {
+    private int _rotation;
+
     /// <inheritdoc />
     public async ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, IDialGuard? guard, CancellationToken cancellationToken)
     {
@@ -60,8 +62,16 @@ internal sealed class TcpUpstreamDialer(HostCache? hosts = null, Transport.Epoll
         string failure = "no addresses";
         var kind = DialFailureKind.NameNotResolved;
         var denied = 0;
-        foreach (var mapped in addresses)
+
+        // A name's addresses in turn, from a point that moves one on per dial, so the sessions to a name spread over
+        // its addresses; each address gets its share of what is left of the timeout (at least 2 s, as Go's dialer
+        // does), so one that drops SYNs cannot spend the whole attempt and leave the rest untried.
+        var start = addresses.Length > 1 ? (int)((uint)Interlocked.Increment(ref _rotation) % (uint)addresses.Length) : 0;
+        var endsAt = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        for (var i = 0; i < addresses.Length; i++)
         {
+            var mapped = addresses[(start + i) % addresses.Length];
+
             // ::ffff:a.b.c.d is an IPv4 peer: an IPv6 socket that is not dual-mode cannot reach it.
             var address = mapped.IsIPv4MappedToIPv6 ? mapped.MapToIPv4() : mapped;
             if (guard is not null && !guard.Allows(new IPEndPoint(address, target.Port)))
@@ -72,17 +82,26 @@ internal sealed class TcpUpstreamDialer(HostCache? hosts = null, Transport.Epoll
             }
 
             Socket? socket = null;
+            var untried = addresses.Length - i;
+            using var share = untried > 1 ? CancellationTokenSource.CreateLinkedTokenSource(deadline.Token) : null;
+            if (share is not null)
+            {
+                var left = Math.Max(0, endsAt - Environment.TickCount64);
+                share.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(left / untried, Math.Min(2000, left))));
+            }
+
             try
             {
                 // Inside the try: out of file descriptors is a dial failure like any other, not a crash.
                 socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                var attempt = share?.Token ?? deadline.Token;
                 if (epoll is null)
                 {
-                    await socket.ConnectAsync(new IPEndPoint(address, target.Port), deadline.Token);
+                    await socket.ConnectAsync(new IPEndPoint(address, target.Port), attempt);
                 }
                 else
                 {
-                    await epoll.ConnectAsync(socket, new IPEndPoint(address, target.Port), deadline.Token);
+                    await epoll.ConnectAsync(socket, new IPEndPoint(address, target.Port), attempt);
                 }
 
                 // Small writes (interactive protocols) must not wait for Nagle's 40 ms.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FastRelay.Backends;
+using FastRelay.Routing;
 using FastRelay.TestKit;
 
 namespace FastRelay.Net.Tests.Discovery;
@@ -37,6 +38,44 @@ public sealed class DnsTargetTests
             return second.AcceptedConnections > 0;
         }));
         Assert.True(dns.AQueries["backend.test"] >= 2);
+    }
+
+    [Fact]
+    public async Task HealthChecks_ResolveThroughDnsServer_ANameOnlyItKnowsStaysUp_AnUnknownOneGoesDown()
+    {
+        // The probes used the system resolver: a name only --dns-server knows dialled fine and was marked down.
+        await using var backend = LoopbackBackend.Start(new IPEndPoint(IPAddress.Parse("127.0.0.7"), 0), BackendMode.Echo);
+        var port = backend.EndPoint.Port;
+        await using var dns = new FakeDnsServer();
+        dns.Records["checked.test"] = ([IPAddress.Parse("127.0.0.7")], 60);
+        await using var edge = TestEdge.Start($"checked.test:{port},unknown.test:{port}", flags: [("dns-server", dns.EndPoint.ToString()),
+            ("health-check", "tcp"), ("health-interval", "50ms"), ("health-timeout", "1s"), ("health-fall", "2"), ("eject-after", "0")]);
+
+        BackendState? State(string host) => edge.Server.Backends.Find(new FastRelay.Routing.BackendKey(host, port, ViaTunnel: false));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => State("unknown.test") is { IsHealthy: false }), "the name nobody knows goes down");
+        var checkedBackend = State("checked.test");
+        Assert.NotNull(checkedBackend);
+        var accepted = backend.AcceptedConnections;
+        Assert.True(await TestTimeouts.EventuallyAsync(() => backend.AcceptedConnections >= accepted + 4), "the probes reach 127.0.0.7");
+        Assert.True(checkedBackend.IsHealthy);
+    }
+
+    [Fact]
+    public async Task DnsTarget_TwoAddresses_SessionsSpreadOverBoth()
+    {
+        await using var first = LoopbackBackend.Start(new IPEndPoint(IPAddress.Parse("127.0.0.5"), 0), BackendMode.Echo);
+        var port = first.EndPoint.Port;
+        await using var second = LoopbackBackend.Start(new IPEndPoint(IPAddress.Parse("127.0.0.6"), port), BackendMode.Echo);
+        await using var dns = new FakeDnsServer();
+        dns.Records["pair.test"] = ([IPAddress.Parse("127.0.0.5"), IPAddress.Parse("127.0.0.6")], 60);
+        await using var edge = TestEdge.Start($"pair.test:{port}", flags: [("dns-server", dns.EndPoint.ToString())]);
+
+        for (var i = 0; i < 6; i++)
+        {
+            await EchoOnceAsync(edge);
+        }
+
+        Assert.Equal((3, 3), (first.AcceptedConnections, second.AcceptedConnections)); // In turn, one further on per dial.
     }
 
     [Fact]

@@ -64,7 +64,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
 
     /// <summary>
     /// Opens a stream to <paramref name="target"/> through some gateway. Waits for room (a connection being dialled,
-    /// or a slot freed) for up to the tunnel connect timeout; never waits for a handshake when a warm
+    /// or a slot freed) for up to the tunnel connect timeout or <paramref name="openTimeout"/>, the shorter; never waits for a handshake when a warm
     /// connection has room. Never throws for network or protocol outcomes.
     /// </summary>
     /// <remarks>
@@ -77,7 +77,10 @@ internal sealed partial class TunnelPool : IAsyncDisposable
     /// </remarks>
     public async ValueTask<TunnelPoolOpen> OpenStreamAsync(TunnelTarget target, TimeSpan openTimeout, CancellationToken cancellationToken, int gatewayRetries = 1)
     {
-        var deadline = _time.GetTimestamp() + (long)(_waitForRoom.TotalSeconds * _time.TimestampFrequency);
+        // Waiting for room is bounded by --tunnel-connect-timeout and by this attempt's own budget, so the session's
+        // other targets (--retries) still get their share of --connect-timeout after it.
+        var wait = openTimeout < _waitForRoom ? openTimeout : _waitForRoom;
+        var deadline = _time.GetTimestamp() + (long)(wait.TotalSeconds * _time.TimestampFrequency);
         long? openDeadline = null; // From the first OPEN: waiting for room has its own bound (--tunnel-connect-timeout).
         var lastError = TunnelErrorCode.RefusedStream;
         string? lastGateway = null;

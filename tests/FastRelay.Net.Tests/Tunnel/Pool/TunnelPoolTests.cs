@@ -155,6 +155,25 @@ public sealed class TunnelPoolTests
     }
 
     [Fact]
+    public async Task OpenStream_GatewayDialInFlight_WaitsForRoomNoLongerThanTheAttemptsBudget()
+    {
+        // A gateway that takes the TCP connection and never answers the handshake: the dial stays in flight, so the
+        // pool waits for room. That wait used --tunnel-connect-timeout (3 s here) whatever the session's budget, and
+        // the session's other targets (--retries) then found --connect-timeout spent.
+        await using var tunnel = new TunnelFixture();
+        using var silent = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        silent.Bind(Loopback);
+        silent.Listen(16);
+        var pool = tunnel.StartPool([(IPEndPoint)silent.LocalEndPoint!], prewarm: 1);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var opened = await pool.OpenStreamAsync(FastRelay.Tunnel.Frames.TunnelTarget.ForAddress(IPAddress.Loopback, 9), TimeSpan.FromMilliseconds(300), CancellationToken.None).AsTask().WithTimeout();
+
+        Assert.Null(opened.Stream);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"waited {clock.Elapsed.TotalMilliseconds:0} ms for a 300 ms budget");
+    }
+
+    [Fact]
     public async Task OpenStream_ThousandConcurrentStreamsOverFourConnections_AreByteExact()
     {
         await using var echo = LoopbackBackend.Start(Loopback, BackendMode.Echo);
