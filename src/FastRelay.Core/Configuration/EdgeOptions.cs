@@ -89,6 +89,12 @@ public sealed record EdgeOptions
     /// <remarks>Defaults to none. Core does not read it: the exe loads and reloads it.</remarks>
     public string? PolicyFile { get; init; }
 
+    /// <summary>
+    /// <c>--recheck-established</c>: after a policy reload, established connections are decided again by the new
+    /// policy and the ones it denies are closed (FilterDenied). Off by default: a reload changes new connections only.
+    /// </summary>
+    public bool RecheckEstablished { get; init; }
+
     /// <summary>Token bucket on new connections (<c>--conn-rate</c>, <c>--conn-burst</c>, <c>--rate-key</c>); null for none.</summary>
     /// <remarks>Defaults to none.</remarks>
     public ConnectionRateOptions? ConnectionRate { get; init; }

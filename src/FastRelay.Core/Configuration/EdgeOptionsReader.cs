@@ -15,7 +15,7 @@ public static class EdgeOptionsReader
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
     [
         "listen", "route", "connect-timeout", "retries", "idle-timeout", "max-connections", "max-connections-per-source", "drain-timeout",
-        "buffer-size", "data-path", "splice", "backlog", "log-format", "log-level", "policy", "conn-rate", "conn-burst", "rate-key", "bandwidth",
+        "buffer-size", "data-path", "splice", "backlog", "log-format", "log-level", "policy", "recheck-established", "conn-rate", "conn-burst", "rate-key", "bandwidth",
         "tls-cert", "tls-key", "client-ca", "ocsp-staple", "allow-cn", "allow-san", "tls-handshake-timeout",
         "crl", "revocation", "ocsp-timeout",
         "audit", "audit-node", "audit-spool", "audit-queue", "audit-overflow", "audit-flush-timeout",
@@ -54,6 +54,7 @@ public static class EdgeOptionsReader
             Backlog = (int)scalars.Integer("backlog", EdgeOptions.DefaultBacklog, 1, 65_535),
             BufferBytes = (int)scalars.Size("buffer-size", EdgeOptions.DefaultBufferBytes, 4096, 1 << 20),
             PolicyFile = scalars.Text("policy"),
+            RecheckEstablished = scalars.Switch("recheck-established"),
             ConnectionRate = RateLimitReader.ConnectionRate(scalars, errors, tls?.ClientCaFile is not null),
             Bandwidth = RateLimitReader.Bandwidth(scalars, errors),
             Audit = AuditReader.Read(scalars, errors),

@@ -49,6 +49,9 @@ public sealed record GatewayOptions
     /// <remarks>Required unless <see cref="AllowAnyTarget"/>: an exit that dials anything for an authenticated edge is an SSRF hole.</remarks>
     public string? PolicyFile { get; init; }
 
+    /// <summary><c>--recheck-established</c>: after a policy reload, open streams whose target the new Outbound rules deny are reset.</summary>
+    public bool RecheckEstablished { get; init; }
+
     /// <summary>Dial any target without a policy (<c>--allow-any-target</c>): an explicit choice, never a default.</summary>
     public bool AllowAnyTarget { get; init; }
 

@@ -14,7 +14,7 @@ public static class GatewayOptionsReader
     /// <summary>The setting names this reader knows, as written after <c>--</c>.</summary>
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
     [
-        "listen", "edge-key", "policy", "allow-any-target", "connect-timeout", "max-handshakes", "handshake-rate", "handshake-burst",
+        "listen", "edge-key", "policy", "recheck-established", "allow-any-target", "connect-timeout", "max-handshakes", "handshake-rate", "handshake-burst",
         "drain-timeout", "admin", "node-name", "log-format", "log-level",
         .. TunnelReader.SharedNames, .. AuditReader.Names,
     ], StringComparer.Ordinal);
@@ -61,6 +61,7 @@ public static class GatewayOptionsReader
             Identity = identity ?? new TunnelIdentityOptions { KeyFile = "" },
             Session = TunnelReader.ReadSession(scalars, errors),
             PolicyFile = policy,
+            RecheckEstablished = scalars.Switch("recheck-established"),
             AllowAnyTarget = allowAny,
             ConnectTimeout = scalars.Duration("connect-timeout", EdgeOptions.DefaultConnectTimeout, allowZero: false),
             MaxHandshakes = (int)scalars.Integer("max-handshakes", GatewayOptions.DefaultMaxHandshakes, 1, 100_000),

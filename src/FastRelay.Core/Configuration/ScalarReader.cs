@@ -37,6 +37,23 @@ internal sealed class ScalarReader(IReadOnlyList<RawSetting> settings, List<Conf
         return value;
     }
 
+    /// <summary>A switch: absent is false; <c>true</c>/<c>false</c> (the parser fills in true for a bare flag).</summary>
+    public bool Switch(string name)
+    {
+        if (Find(name) is not { } s)
+        {
+            return false;
+        }
+
+        if (bool.TryParse(s.Value, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new ConfigError(s.Origin, s.Value, "expected true or false"));
+        return false;
+    }
+
     public string? Text(string name) => Find(name) is { } s && s.Value.Length > 0 ? s.Value : null;
 
     public long Integer(string name, long fallback, long min, long max)

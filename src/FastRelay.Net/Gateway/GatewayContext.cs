@@ -30,7 +30,13 @@ internal sealed record GatewayContext(
 
     /// <summary>A process-wide id per stream: the ConnectionId of its log lines and audit records.</summary>
     public long NextStreamId() => Interlocked.Increment(ref _nextStreamId);
+
+    /// <summary>The streams being relayed now, by stream id: what <c>--recheck-established</c> decides again after a reload.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<long, RelayingStream> Relaying { get; } = new();
 }
+
+/// <summary>A stream being relayed: what its Outbound decision was taken on, and the relay to close if a new policy denies it.</summary>
+internal sealed record RelayingStream(IPEndPoint Client, IPEndPoint? Destination, string Target, Relaying.DuplexRelay Relay);
 
 /// <summary>What relaying one stream needs besides the stream: the upstream socket's transport and the relay.</summary>
 internal sealed class GatewayRelayParts(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)

@@ -63,6 +63,32 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     /// <summary>The Outbound checkpoint (reload swaps its policy).</summary>
     public PolicyGate Policy => _context.Policy;
 
+    /// <summary>
+    /// <c>--recheck-established</c>: checks every stream being relayed against the Outbound rules installed now, with
+    /// the client and the address it was dialled on, and closes the ones they deny (FilterDenied; the edge sees the
+    /// stream reset). One denial event each. Returns how many were closed. Thread-safe.
+    /// </summary>
+    public int RecheckEstablished()
+    {
+        var closed = 0;
+        foreach (var (id, stream) in _context.Relaying)
+        {
+            if (stream.Destination is not { } destination
+                || _context.Policy.CheckOutbound(stream.Client.Address, destination, GatewayContext.Service, id) is not { IsAllowed: false } denied
+                || !stream.Relay.TryClose(Diagnostics.CloseReason.FilterDenied))
+            {
+                continue;
+            }
+
+            _context.Observer.OnEvent(new Observing.ConnectionEvent(id, _context.Time.GetUtcNow(), Diagnostics.Checkpoint.Outbound, Allowed: false, stream.Client,
+                _context.ListenEndPoint, GatewayContext.Service, Destination: destination, Rule: denied.Rule, Reason: Diagnostics.CloseReason.FilterDenied,
+                Detail: $"{stream.Target}: {Relaying.RelayedConnection.RecheckDetail}"));
+            closed++;
+        }
+
+        return closed;
+    }
+
     /// <summary>True once <see cref="StopAsync"/> has begun.</summary>
     public bool IsStopping => Volatile.Read(ref _stopped) != 0;
 

@@ -69,7 +69,9 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
             upstream.Start(socket);
             var relay = parts.Relay;
             relay.Reset();
+            context.Relaying[id] = new RelayingStream(client, destination, Describe(target), relay);
             var outcome = await relay.RunAsync(stream, upstream);
+            context.Relaying.TryRemove(id, out _);
             _ = await upstream.CloseAsync(RelayLinger); // False: aborted, already counted by the reason.
             if (outcome.Reason == CloseReason.ClientReset && stream.ResetCode == TunnelErrorCode.ShuttingDown)
             {
@@ -84,6 +86,7 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         }
         finally
         {
+            context.Relaying.TryRemove(id, out _);
             context.Stats.StreamEnded();
             context.Relays.Return(parts);
         }

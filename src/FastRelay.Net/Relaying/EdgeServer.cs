@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
 using FastRelay.Configuration;
@@ -104,6 +105,23 @@ public sealed partial class EdgeServer : IAsyncDisposable
 
     /// <summary>The security-group checkpoints (swap the policy with a reload; read the per-rule counts).</summary>
     public PolicyGate Policy => _context.Policy;
+
+    /// <summary>
+    /// <c>--recheck-established</c>: decides every relaying connection again with the policy installed now and closes
+    /// the ones it denies (RelayedConnection.RecheckPolicy). Returns how many were closed. Thread-safe.
+    /// </summary>
+    public int RecheckEstablished()
+    {
+        var closed = new StrongBox<int>();
+        _table.ForEach(static (c, state) =>
+        {
+            if (c.RecheckPolicy(state.Context))
+            {
+                state.Closed.Value++;
+            }
+        }, (Context: _context, Closed: closed));
+        return closed.Value;
+    }
 
     /// <summary>The routes new sessions are picked from; a reload swaps them (<see cref="RouteTable.TryReplace"/>).</summary>
     public RouteTable Routes => _context.Routes;

@@ -42,6 +42,7 @@ internal sealed partial class RelayedConnection : IDialGuard
     private string? _certificateSha256;
     private IPAddress? _clientAddress;
     private IPEndPoint? _clientEndPoint;
+    private IPEndPoint? _localEndPoint;
     private string _service = "";
     private PolicyGate? _policy;
     private FilterDecision? _outboundDenial;
@@ -121,6 +122,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         _identity = null;
         _certificateSha256 = null;
         var localEndPoint = client.LocalEndPoint as IPEndPoint;
+        _localEndPoint = localEndPoint;
         var observer = context.Observer;
 
         // Step 1: the Inbound checkpoint, before any other work for this client (policy-format.md).

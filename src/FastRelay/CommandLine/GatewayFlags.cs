@@ -16,6 +16,7 @@ internal static class GatewayFlags
         new("edge-key", "BASE64", "A pinned edge public key (what fastrelay keygen printed for it); an edge whose key is not listed is refused. Repeatable; or use --tunnel-ca [default: none]", Repeatable: true),
         .. TunnelFlags.Shared,
         new("policy", "FILE", "Security groups (policy-format.md): each stream's target is checked against the Outbound rules (every resolved address; no match means Deny) before it is dialled; a denied stream is refused (FORBIDDEN_TARGET). Reloaded when the file changes and on SIGHUP [default: none; required unless --allow-any-target]"),
+        new("recheck-established", "true|false", "After a --policy reload (file change, SIGHUP, POST /reload), check every open stream's target against the new Outbound rules and reset the ones they deny (FilterDenied in the audit). Without it a reload changes new streams only [default: false]", Switch: true),
         new("allow-any-target", "true|false", "Dial any target an authenticated edge names, without a policy. This lets every edge reach every address this host can (SSRF): give --policy instead wherever you can [default: false]", Switch: true),
         new("connect-timeout", "DURATION", $"Time for one dial to a stream's target; then the stream is refused (CONNECT_TIMEOUT) [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultConnectTimeout)}]"),
         new("max-handshakes", "N", $"Tunnel handshakes in flight at once (accepted, not yet authenticated); more are closed at once [default: {GatewayOptions.DefaultMaxHandshakes}]"),

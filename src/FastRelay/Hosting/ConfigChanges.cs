@@ -55,6 +55,7 @@ internal static class ConfigChanges
         ["splice"] = o.Splice.ToString(),
         ["backlog"] = o.Backlog.ToString(CultureInfo.InvariantCulture),
         ["policy"] = o.PolicyFile ?? "",
+        ["recheck-established"] = o.RecheckEstablished ? "true" : "false",
         ["conn-rate"] = o.ConnectionRate?.ToString() ?? "",
         ["bandwidth"] = o.Bandwidth?.ToString() ?? "",
         ["discovery"] = string.Join(",", o.Discovery.Endpoints.Select(e => $"{e.Service}={e.Url}")) + $"|{o.Discovery.Ttl}|{o.Discovery.Timeout}|{o.Discovery.CacheSize}",

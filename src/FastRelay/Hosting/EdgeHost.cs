@@ -108,7 +108,8 @@ internal static partial class EdgeHost
         WireBalancing(server, state, metrics);
         WireAdminActions(state, server, logger, () => stop.TrySetResult(), rebuild is null ? null : ConfigChanges.Step(configured, rebuild, o => ApplyRoutes(server, o, logger)));
 
-        using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
+        using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger,
+            options.RecheckEstablished ? server.RecheckEstablished : null) : null;
         if (reloader is not null)
         {
             state.ReloadSteps.Add(trigger => reloader.Reload(trigger)

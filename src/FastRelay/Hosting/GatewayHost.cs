@@ -66,7 +66,8 @@ internal static partial class GatewayHost
 
         await using var running = server;
         Wire(state, server, metrics, audit, logger, () => stop.TrySetResult());
-        using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger) : null;
+        using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger,
+            options.RecheckEstablished ? server.RecheckEstablished : null) : null;
         if (reloader is not null)
         {
             state.ReloadSteps.Add(trigger => reloader.Reload(trigger)

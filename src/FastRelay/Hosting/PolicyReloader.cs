@@ -11,7 +11,7 @@ namespace FastRelay.Hosting;
 /// </summary>
 /// <remarks>
 /// Change events come in bursts (truncate, write, rename): a reload runs 200 ms after the last one.
-/// Established connections are not re-checked (policy-format.md, "Live changes").
+/// Established connections are not re-checked unless --recheck-established asks for it (policy-format.md, "Live changes").
 /// </remarks>
 internal sealed partial class PolicyReloader : IDisposable
 {
@@ -24,8 +24,13 @@ internal sealed partial class PolicyReloader : IDisposable
     private readonly Timer _timer;
     private readonly Lock _reloading = new();
 
-    public PolicyReloader(string path, DateTime loadedWriteTimeUtc, PolicyGate gate, ILogger logger)
+    private readonly Func<int>? _recheck;
+
+    /// <param name="recheck">With <c>--recheck-established</c>: decides the established connections again after a new
+    /// policy is installed and returns how many it closed; null leaves them alone (policy-format.md, "Live changes").</param>
+    public PolicyReloader(string path, DateTime loadedWriteTimeUtc, PolicyGate gate, ILogger logger, Func<int>? recheck = null)
     {
+        _recheck = recheck;
         _path = Path.GetFullPath(path);
         _gate = gate;
         _logger = logger;
@@ -70,6 +75,20 @@ internal sealed partial class PolicyReloader : IDisposable
 
             var rules = policy.Groups.Sum(g => g.Rules.Count);
             Log.PolicyReloaded(_logger, _path, trigger, policy.Groups.Count, rules, _gate.Version);
+            if (_recheck is not null)
+            {
+                try
+                {
+                    var closed = _recheck();
+                    Log.EstablishedRechecked(_logger, closed, _gate.Version);
+                }
+                catch (Exception ex)
+                {
+                    // The new policy is in force either way; a bug here must not take the relay down from a timer thread.
+                    Log.PolicyReloadCrashed(_logger, ex, _path, trigger + ", re-checking the established connections");
+                }
+            }
+
             return true;
         }
     }
@@ -87,6 +106,10 @@ internal sealed partial class PolicyReloader : IDisposable
         [LoggerMessage(EventId = 501, EventName = "PolicyReloaded", Level = LogLevel.Information,
             Message = "Policy {Path} reloaded ({Trigger}): {Groups} groups, {Rules} rules, version {Version}")]
         public static partial void PolicyReloaded(ILogger logger, string path, string trigger, int groups, int rules, int version);
+
+        [LoggerMessage(EventId = 506, EventName = "EstablishedRechecked", Level = LogLevel.Information,
+            Message = "Policy version {Version}: established connections decided again (--recheck-established); {Closed} closed as denied")]
+        public static partial void EstablishedRechecked(ILogger logger, int closed, int version);
 
         [LoggerMessage(EventId = 505, EventName = "PolicyReloadCrashed", Level = LogLevel.Error,
             Message = "Policy {Path} not reloaded ({Trigger}): the loader failed unexpectedly; the running policy stays")]

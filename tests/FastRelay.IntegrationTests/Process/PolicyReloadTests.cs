@@ -138,6 +138,55 @@ public sealed class PolicyReloadTests : IDisposable
 
     public void Dispose() => File.Delete(_path);
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RecheckEstablished_ANarrowedPolicyClosesTheConnectionsItDenies_OnlyWhenAsked(bool recheck)
+    {
+        // policy-format.md: "Connections already established are not cut by a reload unless the user asks for it."
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await File.WriteAllTextAsync(_path, Policy("127.0.0.0/8"));
+        var listen = FastRelayProcess.FreeEndPoint();
+        string[] flags = ["edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--policy", _path, "--audit", "off", "--drain-timeout", "1s"];
+        using var relay = FastRelayProcess.Start(recheck ? [.. flags, "--recheck-established"] : flags);
+        await relay.WaitUntilListeningAsync(listen);
+        using var kept = await SocketTestExtensions.ConnectAsync(listen, IPAddress.Parse("127.0.0.2"));
+        using var denied = await SocketTestExtensions.ConnectAsync(listen, IPAddress.Parse("127.0.0.3"));
+        Assert.True(await EchoesAsync(kept) && await EchoesAsync(denied), "both relay before the reload");
+
+        await File.WriteAllTextAsync(_path, Policy("127.0.0.2/32"));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("reloaded (file changed)", StringComparison.Ordinal)), relay.StandardOutput);
+
+        if (recheck)
+        {
+            Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("1 closed as denied", StringComparison.Ordinal)), relay.StandardOutput);
+            Assert.True(await denied.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
+        }
+        else
+        {
+            Assert.DoesNotContain("established connections decided again", relay.StandardOutput, StringComparison.Ordinal);
+            Assert.True(await EchoesAsync(denied), "without --recheck-established a reload changes new connections only");
+        }
+
+        Assert.True(await EchoesAsync(kept), "a connection the new policy allows keeps relaying");
+        relay.Signal("TERM");
+        Assert.Equal(0, await relay.WaitForExitAsync());
+    }
+
+    private static async Task<bool> EchoesAsync(Socket client)
+    {
+        try
+        {
+            await client.SendAsync(new byte[] { 9 }, SocketFlags.None);
+            var buffer = new byte[1];
+            return await client.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(5)) == 1 && buffer[0] == 9;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     private static async Task<bool> CanEchoFromAsync(IPEndPoint listen, string source)
     {
         using var client = await SocketTestExtensions.ConnectAsync(listen, IPAddress.Parse(source));

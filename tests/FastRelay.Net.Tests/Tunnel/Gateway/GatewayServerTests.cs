@@ -40,6 +40,45 @@ public sealed class GatewayServerTests
     }
 
     [Fact]
+    public async Task RecheckEstablished_AStreamTheNewRulesDeny_IsClosedAsFilterDenied_AnAllowedOneRelaysOn()
+    {
+        // --recheck-established: after a reload the open streams' targets meet the new Outbound rules.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var other = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var observer = new RecordingObserver();
+        var both = $"{echo.EndPoint.Port},{other.EndPoint.Port}";
+        var gateway = tunnel.StartGateway(policyJson: AllowEchoOnly.Replace("PORT", both, StringComparison.Ordinal), observer: observer);
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        using var kept = await OpenEchoingAsync(pool, echo.EndPoint.Port);
+        using var cut = await OpenEchoingAsync(pool, other.EndPoint.Port);
+        Assert.Equal(0, gateway.RecheckEstablished()); // The same rules: nothing to cut.
+
+        gateway.Policy.Replace(FastRelay.Filtering.PolicyLoader.Load(AllowEchoOnly.Replace("PORT", echo.EndPoint.Port.ToString(), StringComparison.Ordinal)));
+        Assert.Equal(1, gateway.RecheckEstablished());
+
+        await Assert.ThrowsAsync<FastRelay.Tunnel.Session.TunnelStreamResetException>(async () => await FastRelay.Tunnel.Session.StreamIo.ReadToEndAsync(cut.Input).WithTimeout());
+        Assert.True(await TestTimeouts.EventuallyAsync(() => observer.Events.Any(e => e.Checkpoint == Checkpoint.Close)));
+        var close = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Close);
+        Assert.Equal(CloseReason.FilterDenied, close.Reason);
+        var denial = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Outbound && !e.Allowed);
+        Assert.Contains("re-checked after a policy reload", denial.Detail, StringComparison.Ordinal);
+        await kept.Output.WriteAsync(new byte[] { 2 });
+        Assert.Equal(1, (await kept.Input.ReadAsync().AsTask().WithTimeout()).Buffer.Length); // Allowed: still relaying.
+    }
+
+    private static async Task<FastRelay.Tunnel.Pool.TunnelLease> OpenEchoingAsync(FastRelay.Tunnel.Pool.TunnelPool pool, int port)
+    {
+        var open = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+        var lease = open.Stream!;
+        await lease.Output.WriteAsync(new byte[] { 1 });
+        var read = await lease.Input.ReadAsync().AsTask().WithTimeout();
+        Assert.Equal(1, read.Buffer.Length);
+        lease.Input.AdvanceTo(read.Buffer.End);
+        return lease;
+    }
+
+    [Fact]
     public async Task OpenStream_TargetOutsideOutboundRules_IsRefusedWithForbiddenTarget()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
