@@ -72,6 +72,7 @@ public static class EventIds
     public static readonly EventId DryRunDecisionAgain = new(504, nameof(DryRunDecisionAgain));
     public static readonly EventId PolicyReloadCrashed = new(505, nameof(PolicyReloadCrashed));
     public static readonly EventId EstablishedRechecked = new(506, nameof(EstablishedRechecked));
+    public static readonly EventId RecheckFailed = new(507, nameof(RecheckFailed));
     public static readonly EventId ConnectionRateLimited = new(510, nameof(ConnectionRateLimited));
 
     public static readonly EventId AuditStarted = new(700, nameof(AuditStarted));

@@ -17,11 +17,13 @@ internal sealed class CompiledRuleSet : IRuleSet
     private readonly DirectionMatcher _outbound;
 
     /// <summary>
-    /// The most match-table memory a policy may compile to (<see cref="TableBytesBound"/>): about 45,000 rules with an
-    /// address each, and any number of rules that share their addresses. Beyond it the loader refuses the policy
-    /// rather than let a reload exhaust memory.
+    /// The most match-table memory a policy may compile to (<see cref="TableBytesBound"/>): about 23,000 rules with an
+    /// address each (scattered, so each starts and ends an interval), and any number of rules that share their
+    /// addresses. Compiling holds up to about three times the tables at its peak (the interning table grows by
+    /// doubling and is copied once), and a policy with DryRun groups compiles twice. Beyond it the loader refuses the
+    /// policy rather than let a reload exhaust memory.
     /// </summary>
-    public const long MaxTableBytes = 256L << 20;
+    public const long MaxTableBytes = 128L << 20;
 
     /// <summary>An upper bound on the bytes compiling <paramref name="policy"/> would take, both checkpoints, computed without compiling.</summary>
     public static long TableBytesBound(SecurityPolicy policy)

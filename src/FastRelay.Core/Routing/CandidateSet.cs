@@ -45,7 +45,7 @@ internal sealed class CandidateSet
             foreach (var i in eligible)
             {
                 double weight = Targets[i].Weight;
-                var effective = weight / (1.0 + (Backends[i].Outstanding / weight));
+                var effective = weight * weight / (weight + Backends[i].Outstanding); // = weight / (1 + outstanding / weight), one division.
                 _current[i] += effective;
                 total += effective;
                 if (best < 0 || _current[i] > _current[best])

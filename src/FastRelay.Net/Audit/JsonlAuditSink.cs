@@ -57,14 +57,22 @@ internal sealed class JsonlAuditSink(string path) : IAuditSink
         }
 
         var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-        if (EndsMidLine(path))
+        try
         {
-            // A write cut short (a full disk) left part of a line: end it, so the next record starts a line of its
-            // own instead of being glued to the fragment, which readers skip (the fragment stays one bad line).
-            file.Write("\n"u8);
-        }
+            if (EndsMidLine(path))
+            {
+                // A write cut short (a full disk) left part of a line: end it, so the next record starts a line of its
+                // own instead of being glued to the fragment, which readers skip (the fragment stays one bad line).
+                file.Write("\n"u8);
+            }
 
-        return file;
+            return file;
+        }
+        catch
+        {
+            file.Dispose(); // The disk may still be full: the next batch opens again, without this handle.
+            throw;
+        }
     }
 
     private static bool EndsMidLine(string path)

@@ -31,12 +31,54 @@ internal sealed record GatewayContext(
     /// <summary>A process-wide id per stream: the ConnectionId of its log lines and audit records.</summary>
     public long NextStreamId() => Interlocked.Increment(ref _nextStreamId);
 
-    /// <summary>The streams being relayed now, by stream id: what <c>--recheck-established</c> decides again after a reload.</summary>
+    /// <summary>True with <c>--recheck-established</c>: the streams being relayed are kept in <see cref="Relaying"/>.</summary>
+    public bool TracksRelaying { get; init; }
+
+    /// <summary>The streams being relayed now, by stream id (only with <see cref="TracksRelaying"/>): what a re-check decides again after a reload.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<long, RelayingStream> Relaying { get; } = new();
 }
 
-/// <summary>A stream being relayed: what its Outbound decision was taken on, and the relay to close if a new policy denies it.</summary>
-internal sealed record RelayingStream(IPEndPoint Client, IPEndPoint? Destination, string Target, Relaying.DuplexRelay Relay);
+/// <summary>
+/// A stream being relayed (<c>--recheck-established</c>): what its Outbound decision was taken on, and its relay to close
+/// if a new policy denies it. <see cref="TryDeny"/> and <see cref="End"/> take its lock, so a re-check never closes the
+/// pooled relay after the stream ended and the relay went on to the next one.
+/// </summary>
+internal sealed class RelayingStream(IPEndPoint client, IPEndPoint? destination, Relaying.DuplexRelay relay)
+{
+    private readonly Lock _lock = new();
+    private bool _ended;
+
+    public IPEndPoint Client => client;
+
+    public IPEndPoint? Destination => destination;
+
+    /// <summary>The decision that closed it, for its close row; null when no re-check did.</summary>
+    public FilterDecision? Denial { get; private set; }
+
+    /// <summary>Closes the relay as FilterDenied by <paramref name="decision"/>; false when the stream already ended or was ending.</summary>
+    public bool TryDeny(FilterDecision decision)
+    {
+        lock (_lock)
+        {
+            if (_ended || relay.Reason is not null)
+            {
+                return false;
+            }
+
+            Denial = decision;
+            return relay.TryClose(Diagnostics.CloseReason.FilterDenied);
+        }
+    }
+
+    /// <summary>The relay ended: from now on a re-check leaves it alone.</summary>
+    public void End()
+    {
+        lock (_lock)
+        {
+            _ended = true;
+        }
+    }
+}
 
 /// <summary>What relaying one stream needs besides the stream: the upstream socket's transport and the relay.</summary>
 internal sealed class GatewayRelayParts(System.IO.Pipelines.PipeOptions pipeOptions, TimeProvider time)

@@ -73,17 +73,12 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         var closed = 0;
         foreach (var (id, stream) in _context.Relaying)
         {
-            if (stream.Destination is not { } destination
-                || _context.Policy.CheckOutbound(stream.Client.Address, destination, GatewayContext.Service, id) is not { IsAllowed: false } denied
-                || !stream.Relay.TryClose(Diagnostics.CloseReason.FilterDenied))
+            if (stream.Destination is { } destination
+                && _context.Policy.CheckOutbound(stream.Client.Address, destination, GatewayContext.Service, id) is { IsAllowed: false } denied
+                && stream.TryDeny(denied))
             {
-                continue;
+                closed++;
             }
-
-            _context.Observer.OnEvent(new Observing.ConnectionEvent(id, _context.Time.GetUtcNow(), Diagnostics.Checkpoint.Outbound, Allowed: false, stream.Client,
-                _context.ListenEndPoint, GatewayContext.Service, Destination: destination, Rule: denied.Rule, Reason: Diagnostics.CloseReason.FilterDenied,
-                Detail: $"{stream.Target}: {Relaying.RelayedConnection.RecheckDetail}"));
-            closed++;
         }
 
         return closed;
@@ -108,7 +103,10 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         var listener = EdgeListener.Bind(listening, 1024, logger, time);
         var memory = new BlockMemoryPool(EdgeOptions.DefaultBufferBytes, maxRetainedBlocks: 1024);
         var context = new GatewayContext(new PolicyGate(policy, time), dialer ?? new TcpUpstreamDialer(), options.ConnectTimeout, time, logger,
-            observer ?? ConnectionObservers.None, TransportOptions.Create(memory), new GatewayStats(), listener.EndPoint);
+            observer ?? ConnectionObservers.None, TransportOptions.Create(memory), new GatewayStats(), listener.EndPoint)
+        {
+            TracksRelaying = options.RecheckEstablished,
+        };
         var server = new GatewayServer(options, localStatic, edges, listener, context, loggerFactory);
         server._acceptLoop = Task.Run(() => listener.RunAsync(server.OnAccepted));
         return server;

@@ -64,14 +64,20 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         context.Stats.StreamStarted();
         var parts = context.Relays.Get(); // Pooled like the edge's connections: the transport, its pipes and the relay.
         var upstream = parts.Upstream;
+        RelayingStream? tracked = null;
         try
         {
             upstream.Start(socket);
             var relay = parts.Relay;
             relay.Reset();
-            context.Relaying[id] = new RelayingStream(client, destination, Describe(target), relay);
+            tracked = context.TracksRelaying ? new RelayingStream(client, destination, relay) : null;
+            if (tracked is not null)
+            {
+                context.Relaying[id] = tracked;
+            }
+
             var outcome = await relay.RunAsync(stream, upstream);
-            context.Relaying.TryRemove(id, out _);
+            tracked?.End();
             _ = await upstream.CloseAsync(RelayLinger); // False: aborted, already counted by the reason.
             if (outcome.Reason == CloseReason.ClientReset && stream.ResetCode == TunnelErrorCode.ShuttingDown)
             {
@@ -79,14 +85,21 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
                 outcome = outcome with { Reason = CloseReason.Shutdown };
             }
             var elapsed = context.Time.GetElapsedTime(started);
+            var denial = outcome.Reason == CloseReason.FilterDenied ? tracked?.Denial : null; // Closed by --recheck-established.
             context.Observer.OnEvent(new ConnectionEvent(id, context.Time.GetUtcNow(), Checkpoint.Close, Allowed: true, client, context.ListenEndPoint,
-                GatewayContext.Service, Destination: destination, Rule: dial.Allowed?.Rule, Reason: outcome.Reason, Detail: Describe(target),
+                GatewayContext.Service, Destination: destination, Rule: denial is { } d ? d.Rule : dial.Allowed?.Rule, Reason: outcome.Reason,
+                Detail: denial is null ? Describe(target) : $"{Describe(target)}: {Relaying.RelayedConnection.RecheckDetail}",
                 BytesClientToUpstream: outcome.BytesClientToUpstream, BytesUpstreamToClient: outcome.BytesUpstreamToClient, Elapsed: elapsed));
             Log.StreamClosed(context.Logger, id, outcome.Reason, target, destination, edge, client, outcome.BytesClientToUpstream, outcome.BytesUpstreamToClient, elapsed.TotalMilliseconds);
         }
         finally
         {
-            context.Relaying.TryRemove(id, out _);
+            if (tracked is not null)
+            {
+                tracked.End(); // Before the relay goes back to the pool: a re-check must not close its next stream.
+                context.Relaying.TryRemove(id, out _);
+            }
+
             context.Stats.StreamEnded();
             context.Relays.Return(parts);
         }

@@ -83,6 +83,19 @@ internal sealed class ConnectionTable
         }
     }
 
+    /// <summary>
+    /// Calls <paramref name="visit"/> for every open connection while holding the table's lock: none can be removed
+    /// (and its pooled instance reused for the next client) during the call. For rare work only (a policy re-check):
+    /// accepts and closes wait for it.
+    /// </summary>
+    public void ForEachLocked<TState>(Action<RelayedConnection, TState> visit, TState state)
+    {
+        lock (_lock)
+        {
+            ForEach(visit, state);
+        }
+    }
+
     /// <summary>Completes when no connection is open.</summary>
     public Task WhenEmptyAsync()
     {

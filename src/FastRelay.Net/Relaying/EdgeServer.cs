@@ -113,7 +113,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
     public int RecheckEstablished()
     {
         var closed = new StrongBox<int>();
-        _table.ForEach(static (c, state) =>
+        _table.ForEachLocked(static (c, state) =>
         {
             if (c.RecheckPolicy(state.Context))
             {

@@ -1,12 +1,11 @@
 using FastRelay.Diagnostics;
 using FastRelay.Filtering;
-using FastRelay.Observing;
 
 namespace FastRelay.Relaying;
 
 internal sealed partial class RelayedConnection
 {
-    /// <summary>Detail of the audit row of a connection closed by a re-check.</summary>
+    /// <summary>Detail of the close row of a connection closed by a re-check.</summary>
     internal const string RecheckDetail = "re-checked after a policy reload";
 
     private const string InboundRechecked = "Inbound (" + RecheckDetail + ")";
@@ -15,9 +14,11 @@ internal sealed partial class RelayedConnection
     /// <summary>
     /// <c>--recheck-established</c>, after a policy reload: decides this connection again with the new policy, with
     /// what it was decided on before (the Inbound rules with its client, listener, identity and route; the Outbound
-    /// rules with the upstream it dialled), and closes it (FilterDenied) with one denial event when either denies.
-    /// Only a connection whose relay runs: one still being set up meets the new policy on its way. Called from the
-    /// reload's thread; the fields it reads were written before the relay started.
+    /// rules with the upstream address they allowed for the dial that connected), and closes it (FilterDenied) when
+    /// either denies. Its one close row then carries the deciding rule and <see cref="RecheckDetail"/>: one terminal
+    /// event per connection, as for every other close. Only a connection whose relay runs; one still being set up was
+    /// decided by the old policy. Called under the connection table's lock (ConnectionTable.ForEachLocked), so the
+    /// connection cannot end and be reused for the next client while it is looked at.
     /// </summary>
     /// <returns>True when the connection was closed.</returns>
     internal bool RecheckPolicy(EdgeContext context)
@@ -28,23 +29,26 @@ internal sealed partial class RelayedConnection
         }
 
         var (service, identity) = (_service, _identity);
-        var checkpoint = Checkpoint.Inbound;
+        var checkpoint = InboundRechecked;
         FilterDecision? denied = context.Policy.CheckAfterHandshake(client, listener, service, identity, Id) is { IsAllowed: false } inbound ? inbound : null;
-        if (denied is null && _lastDialled is { } upstream
+        if (denied is null && _checkedUpstream is { } upstream
             && context.Policy.CheckOutbound(client, upstream, service, Id, identity) is { IsAllowed: false } outbound)
         {
-            (denied, checkpoint) = (outbound, Checkpoint.Outbound);
+            (denied, checkpoint) = (outbound, OutboundRechecked);
         }
 
-        if (denied is not { } decision || !_relay.TryClose(CloseReason.FilterDenied))
+        if (denied is not { } decision)
         {
             return false;
         }
 
-        context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), checkpoint, Allowed: false, _clientEndPoint, listener, service,
-            Destination: checkpoint == Checkpoint.Outbound ? _lastDialled : null, Rule: decision.Rule, Identity: identity, CertificateSha256: _certificateSha256,
-            Reason: CloseReason.FilterDenied, Detail: RecheckDetail));
-        Log.ConnectionDenied(context.Logger, Id, checkpoint == Checkpoint.Inbound ? InboundRechecked : OutboundRechecked, service, _clientEndPoint, listener, decision);
+        _recheckDenial = decision; // Before the close, so the close row finds it; read there only with reason FilterDenied.
+        if (!_relay.TryClose(CloseReason.FilterDenied))
+        {
+            return false; // It was ending anyway, for its own reason.
+        }
+
+        Log.ConnectionDenied(context.Logger, Id, checkpoint, service, _clientEndPoint, listener, decision);
         return true;
     }
 }

@@ -39,9 +39,35 @@ internal static class CertificateIdentityReader
     {
         foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
         {
-            if (rdn.GetSingleElementType().Value == CommonNameOid)
+            if (!rdn.HasMultipleElements)
             {
-                return rdn.GetSingleElementValue();
+                if (rdn.GetSingleElementType().Value == CommonNameOid)
+                {
+                    return rdn.GetSingleElementValue();
+                }
+            }
+            else if (CommonNameIn(rdn.RawData) is { } commonName)
+            {
+                return commonName; // A multi-valued RDN (CN=desk-7+UID=123): .NET has no accessor for its elements.
+            }
+        }
+
+        return null;
+    }
+
+    // RFC 5280: RelativeDistinguishedName ::= SET OF AttributeTypeAndValue { type OID, value DirectoryString }.
+    private static string? CommonNameIn(ReadOnlyMemory<byte> rdn)
+    {
+        var set = new AsnReader(rdn, AsnEncodingRules.DER).ReadSetOf(skipSortOrderValidation: true);
+        while (set.HasData)
+        {
+            var pair = set.ReadSequence();
+            if (pair.ReadObjectIdentifier() == CommonNameOid && pair.PeekTag() is { TagClass: TagClass.Universal } tag
+                && (UniversalTagNumber)tag.TagValue is UniversalTagNumber.UTF8String or UniversalTagNumber.PrintableString
+                    or UniversalTagNumber.IA5String or UniversalTagNumber.BMPString or UniversalTagNumber.T61String
+                    or UniversalTagNumber.UniversalString or UniversalTagNumber.VisibleString)
+            {
+                return pair.ReadCharacterString((UniversalTagNumber)tag.TagValue);
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -53,6 +54,20 @@ internal sealed class ClientCertificateValidator
 
     /// <summary>Checks the certificate SslStream received, with the chain it built and the errors it found.</summary>
     public CertificateVerdict Validate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        try
+        {
+            return ValidateCore(certificate, chain, errors);
+        }
+        catch (Exception ex) when (ex is CryptographicException or InvalidOperationException or System.Formats.Asn1.AsnContentException or FormatException)
+        {
+            // An extension or name that does not decode (anyone can present a self-signed certificate before the chain
+            // is checked): a refusal that says so, never an exception out of the handshake's callback.
+            return CertificateVerdict.Reject($"the certificate could not be read: {ex.Message}");
+        }
+    }
+
+    private CertificateVerdict ValidateCore(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
         {

@@ -16,7 +16,9 @@ namespace FastRelay.Upstreams;
 /// </summary>
 internal sealed class TcpUpstreamDialer(HostCache? hosts = null, Transport.Epoll.EpollEngine? epoll = null) : IUpstreamDialer
 {
-    private int _rotation;
+    // Where the next dial to a name starts in its address list: one counter per hash bucket of the name, so names
+    // dialled alternately each rotate (one shared counter would keep both on the same parity), and no map to grow.
+    private readonly int[] _rotation = new int[64];
 
     /// <inheritdoc />
     public async ValueTask<DialResult> DialAsync(TargetOptions target, TimeSpan timeout, IDialGuard? guard, CancellationToken cancellationToken)
@@ -64,9 +66,11 @@ internal sealed class TcpUpstreamDialer(HostCache? hosts = null, Transport.Epoll
         var denied = 0;
 
         // A name's addresses in turn, from a point that moves one on per dial, so the sessions to a name spread over
-        // its addresses; each address gets its share of what is left of the timeout (at least 2 s, as Go's dialer
-        // does), so one that drops SYNs cannot spend the whole attempt and leave the rest untried.
-        var start = addresses.Length > 1 ? (int)((uint)Interlocked.Increment(ref _rotation) % (uint)addresses.Length) : 0;
+        // its addresses; each address gets its share of what is left of the timeout (at least 500 ms, as Go's dialer
+        // gives each at least a floor), so one that drops SYNs cannot spend the whole attempt and leave the rest untried.
+        var start = addresses.Length > 1
+            ? (int)((uint)Interlocked.Increment(ref _rotation[StringComparer.OrdinalIgnoreCase.GetHashCode(target.Host) & (_rotation.Length - 1)]) % (uint)addresses.Length)
+            : 0;
         var endsAt = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         for (var i = 0; i < addresses.Length; i++)
         {
@@ -87,7 +91,7 @@ internal sealed class TcpUpstreamDialer(HostCache? hosts = null, Transport.Epoll
             if (share is not null)
             {
                 var left = Math.Max(0, endsAt - Environment.TickCount64);
-                share.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(left / untried, Math.Min(2000, left))));
+                share.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(left / untried, Math.Min(500, left))));
             }
 
             try

@@ -85,7 +85,7 @@ internal sealed partial class PolicyReloader : IDisposable
                 catch (Exception ex)
                 {
                     // The new policy is in force either way; a bug here must not take the relay down from a timer thread.
-                    Log.PolicyReloadCrashed(_logger, ex, _path, trigger + ", re-checking the established connections");
+                    Log.RecheckFailed(_logger, ex, _gate.Version);
                 }
             }
 
@@ -110,6 +110,10 @@ internal sealed partial class PolicyReloader : IDisposable
         [LoggerMessage(EventId = 506, EventName = "EstablishedRechecked", Level = LogLevel.Information,
             Message = "Policy version {Version}: established connections decided again (--recheck-established); {Closed} closed as denied")]
         public static partial void EstablishedRechecked(ILogger logger, int closed, int version);
+
+        [LoggerMessage(EventId = 507, EventName = "RecheckFailed", Level = LogLevel.Error,
+            Message = "Policy version {Version} is installed, but re-checking the established connections (--recheck-established) failed unexpectedly")]
+        public static partial void RecheckFailed(ILogger logger, Exception exception, int version);
 
         [LoggerMessage(EventId = 505, EventName = "PolicyReloadCrashed", Level = LogLevel.Error,
             Message = "Policy {Path} not reloaded ({Trigger}): the loader failed unexpectedly; the running policy stays")]

@@ -105,7 +105,7 @@ public sealed class PolicyLoaderErrorTests
         var huge = Policy(i => $"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}");
         AssertError("huge", huge, "SecurityGroups: 60,000 rules would compile to up to");
         var error = Assert.Single(Assert.Throws<ConfigException>(() => PolicyLoader.Load(huge)).Errors);
-        Assert.Contains("MiB of match tables, over the limit of 256 MiB", error.Expected, StringComparison.Ordinal);
+        Assert.Contains("MiB of match tables, over the limit of 128 MiB", error.Expected, StringComparison.Ordinal);
 
         // The same count with one shared address compiles to a few sets: allowed, and decided.
         var shared = new CompiledRuleSet(PolicyLoader.Load(Policy(_ => "10.0.0.1")));

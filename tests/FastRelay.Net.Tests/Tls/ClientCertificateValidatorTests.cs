@@ -40,6 +40,49 @@ public sealed class ClientCertificateValidatorTests(PkiFixture fixture) : IClass
     }
 
     [Fact]
+    public void HostileCertificates_AreRefusedWithAReason_NeverAnException()
+    {
+        // Anyone can present a self-signed certificate before the chain is checked: a multi-valued RDN made the CN read
+        // throw InvalidOperationException, and an extension that does not decode a CryptographicException, out of the
+        // handshake's callback.
+        var (validator, ca, _) = Create();
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var multiValued = new CertificateRequest(MultiValuedName(("2.5.4.10", "corp"), ("2.5.4.3", "desk-7")), key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var stranger = multiValued.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var verdict = validator.Validate(stranger, Build(ca, stranger).Chain, Build(ca, stranger).Errors);
+        Assert.False(verdict.Allowed);
+        Assert.Equal("desk-7", verdict.Identity!.CommonName); // Read from the multi-valued RDN.
+        Assert.Contains("does not chain to a CA in --client-ca", verdict.Reason, StringComparison.Ordinal);
+
+        var broken = new CertificateRequest("CN=broken", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        broken.CertificateExtensions.Add(new X509Extension("2.5.29.15", [0x01, 0x02, 0x03], critical: false)); // Key usage that is not a BIT STRING.
+        using var malformed = broken.Create(broken.SubjectName, X509SignatureGenerator.CreateForECDsa(key), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3]); // No private key: nothing checks the extension on the way.
+        var refused = validator.Validate(malformed, Build(ca, malformed).Chain, Build(ca, malformed).Errors);
+        Assert.False(refused.Allowed);
+        Assert.False(string.IsNullOrEmpty(refused.Reason));
+    }
+
+    // One RDN holding several attributes (O=corp+CN=desk-7): .NET's string form cannot write one, so DER by hand.
+    private static X500DistinguishedName MultiValuedName(params (string Oid, string Value)[] attributes)
+    {
+        var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        using (writer.PushSetOf())
+        {
+            foreach (var (oid, value) in attributes)
+            {
+                using (writer.PushSequence())
+                {
+                    writer.WriteObjectIdentifier(oid);
+                    writer.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.UTF8String, value);
+                }
+            }
+        }
+
+        return new X500DistinguishedName(writer.Encode());
+    }
+
+    [Fact]
     public void CachedVerdict_ExpiresAfterMaxAge()
     {
         var (validator, ca, time) = Create();

@@ -26,10 +26,11 @@ internal sealed class TunnelFixture : IAsyncDisposable
     /// <summary>Starts a gateway that dials any target (or only what <paramref name="policyJson"/>'s Outbound rules allow).</summary>
     public GatewayServer StartGateway(int port = 0, string? policyJson = null, int maxStreams = 256, TimeSpan? pingInterval = null,
         IConnectionObserver? observer = null, int maxHandshakes = 128, FastRelay.RateLimiting.TokenBucketOptions? handshakeRate = null,
-        IUpstreamDialer? dialer = null)
+        IUpstreamDialer? dialer = null, bool recheckEstablished = false)
     {
         var options = new GatewayOptions
         {
+            RecheckEstablished = recheckEstablished,
             Listen = new IPEndPoint(IPAddress.Loopback, port),
             Identity = new TunnelIdentityOptions { KeyFile = "" },
             AllowAnyTarget = policyJson is null,

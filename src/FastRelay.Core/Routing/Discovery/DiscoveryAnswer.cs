@@ -44,15 +44,21 @@ public static class DiscoveryAnswer
 
         var text = Encoding.UTF8.GetString(body);
         // README: a JSON Content-Type, or a body that starts with [ or {, is JSON (test servers and frameworks often
-        // send JSON as text/plain or text/html; a text answer never starts with either).
-        var json = mediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
-            || (text.TrimStart() is [var first, ..] && first is '[' or '{');
+        // send JSON as text/plain or text/html). A text answer can start with [ too, an IPv6 target ([2001:db8::7]:443):
+        // JSON's [ is followed by a string or ], never by an address.
+        var json = mediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true || LooksLikeJson(text);
         if (!(json ? TryReadJson(text, out var entries, out error) : TryReadText(text, out entries, out error)))
         {
             return false;
         }
 
         return TryParseTargets(entries, allowTunnel, out targets, out error);
+    }
+
+    private static bool LooksLikeJson(string text)
+    {
+        var body = text.AsSpan().TrimStart();
+        return body is ['{', ..] || (body is ['[', ..] && body[1..].TrimStart() is [] or ['"', ..] or [']', ..]);
     }
 
     private static bool TryReadJson(string text, out List<string> entries, out string error)

@@ -81,7 +81,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
         // other targets (--retries) still get their share of --connect-timeout after it.
         var wait = openTimeout < _waitForRoom ? openTimeout : _waitForRoom;
         var deadline = _time.GetTimestamp() + (long)(wait.TotalSeconds * _time.TimestampFrequency);
-        long? openDeadline = null; // From the first OPEN: waiting for room has its own bound (--tunnel-connect-timeout).
+        var openDeadline = _time.GetTimestamp() + (long)(openTimeout.TotalSeconds * _time.TimestampFrequency); // The whole call, room wait included.
         var lastError = TunnelErrorCode.RefusedStream;
         string? lastGateway = null;
         GatewayPool? avoid = null;    // The gateway that did not process the last OPEN: another one is preferred.
@@ -104,8 +104,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             attempt++;
             lastGateway = link.Gateway;
             var openStarted = _time.GetTimestamp();
-            openDeadline ??= _time.GetTimestamp() + (long)(openTimeout.TotalSeconds * _time.TimestampFrequency);
-            if (Remaining(openDeadline.Value) is not { Ticks: > 0 } left)
+            if (Remaining(openDeadline) is not { Ticks: > 0 } left)
             {
                 link.Owner?.RecycleIfSpent(link); // Its last slot was taken: drain it as if it had opened.
                 link.Release();
@@ -125,7 +124,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
             link.Release();
             lastError = opened.Error;
             var failedOver = !opened.Retryable && gatewayRetries > 0 && IsGatewayRetryable(opened.Error, link) && HasOtherUsable(link.Owner);
-            if (!(opened.Retryable || failedOver) || cancellationToken.IsCancellationRequested || Remaining(openDeadline.Value) <= TimeSpan.Zero)
+            if (!(opened.Retryable || failedOver) || cancellationToken.IsCancellationRequested || Remaining(openDeadline) <= TimeSpan.Zero)
             {
                 return new TunnelPoolOpen(null, opened.Error, link.Gateway, null);
             }

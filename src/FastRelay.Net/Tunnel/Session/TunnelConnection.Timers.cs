@@ -119,12 +119,12 @@ public sealed partial class TunnelConnection
         (long)(Ticks(_rekeyInterval) * (0.9 + (0.2 * Random.Shared.NextDouble())));
 
     /// <summary>
-    /// The two ends announce their rekey interval and max epoch age in the handshake (§4.2) so that each can honour the
-    /// other's: the edge rekeys early enough for the gateway's max epoch age (its interval +10 % jitter and one step
-    /// timeout inside it), and a gateway without an explicit max epoch age lets an epoch live 2 x the edge's interval
-    /// + 30 s when that is longer than its own default, up to the 72 h cap (an explicit one stands: the edge adapts to
-    /// it). Without this an edge with --rekey-interval 10m was cut off by a default gateway (270 s) with REKEY_ERROR on
-    /// every connection.
+    /// The two ends announce their rekey interval and max epoch age in the handshake (§4.2). The edge honours the
+    /// gateway's: it rekeys early enough for the gateway's max epoch age (its interval, +10 % jitter and one step timeout,
+    /// fits inside it); without this an edge with --rekey-interval 10m was cut off by a default gateway (270 s) with
+    /// REKEY_ERROR on every connection. The gateway keeps its own limit whatever the edge announces: the age of an
+    /// epoch bounds how long a revoked peer's connection can live (CA mode re-checks at each rekey), so the edge must
+    /// not be able to stretch it.
     /// </summary>
     internal static (TimeSpan RekeyInterval, TimeSpan MaxEpochAge) EpochLimits(TunnelConnectionOptions options, TunnelSettings peer)
     {
@@ -133,9 +133,6 @@ public sealed partial class TunnelConnection
         var rekeyInterval = fits > TimeSpan.Zero && fits < options.RekeyInterval ? fits
             : fits <= TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(options.RekeyInterval.Ticks, (peerMaxAge / 2.2).Ticks))
             : options.RekeyInterval;
-        var cap = TimeSpan.FromHours(72);
-        var peerNeeds = (2 * TimeSpan.FromSeconds(peer.RekeyIntervalSeconds)) + TimeSpan.FromSeconds(30);
-        var maxEpochAge = options.MaxEpochAge ?? TimeSpan.FromTicks(Math.Min(cap.Ticks, Math.Max(options.EffectiveMaxEpochAge.Ticks, peerNeeds.Ticks)));
-        return (rekeyInterval, maxEpochAge);
+        return (rekeyInterval, options.EffectiveMaxEpochAge);
     }
 }

@@ -13,6 +13,9 @@ public sealed class DiscoveryAnswerTests
     [InlineData("text", "text/plain", "# picked for 10.0.0.2\n10.0.0.1:443\r\n\n10.0.0.3:443;weight=2 # canary\n", "10.0.0.1:443 w1,10.0.0.3:443 w2")]
     [InlineData("text sniffed", null, "10.0.0.1:443", "10.0.0.1:443 w1")]
     [InlineData("tunnel", "text/plain", "tunnel:app.exit.internal:8080", "tunnel:app.exit.internal:8080 w1")]
+    [InlineData("json sent as text", "text/plain; charset=utf-8", "[\"10.0.0.1:443\"]", "10.0.0.1:443 w1")]
+    [InlineData("json sent as html", "text/html", " {\"targets\": [\"10.0.0.2:443\"]}", "10.0.0.2:443 w1")]
+    [InlineData("text starting with an IPv6 target", "text/plain", "[fd00::7]:443\n10.0.0.1:443", "[fd00::7]:443 w1,10.0.0.1:443 w1")]
     public void TryParse_GoodAnswers_GiveTheTargetsInOrder(string label, string? mediaType, string body, string expected)
     {
         Assert.True(DiscoveryAnswer.TryParse(Encoding.UTF8.GetBytes(body), mediaType, allowTunnel: true, out var targets, out var error), $"{label}: {error}");
