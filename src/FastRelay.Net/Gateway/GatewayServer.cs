@@ -190,9 +190,16 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             handshake = await TunnelHandshake.RespondAsync(socket, _localStatic, _edges, _connectionOptions.ToSettings(), _options.NodeName ?? Environment.MachineName,
                 TunnelHandshake.DefaultTimeout, _stopping.Token);
         }
-        catch (Exception ex) when (ex is TunnelHandshakeException or OperationCanceledException or SocketException or IOException or ObjectDisposedException)
+#pragma warning disable CA1031 // Whatever a hostile handshake makes fail, the slot is given back and the connection closed; an unexpected type says so.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
         {
-            var reason = ex is TunnelHandshakeException th ? th.Message + (th.PeerFingerprint is { } key ? $" (edge key {key})" : "") : ex.Message;
+            var reason = ex switch
+            {
+                TunnelHandshakeException th => th.Message + (th.PeerFingerprint is { } key ? $" (edge key {key})" : ""),
+                OperationCanceledException or SocketException or IOException or ObjectDisposedException => ex.Message,
+                _ => $"unexpected {ex.GetType().Name}: {ex.Message}",
+            };
             socket.Dispose();
             try
             {

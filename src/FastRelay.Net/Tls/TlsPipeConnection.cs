@@ -161,10 +161,13 @@ internal sealed class TlsPipeConnection : IPipeConnection
             var moreLikely = false;
             while (true)
             {
-                if (!moreLikely)
+                if (!moreLikely || socket.Available == 0)
                 {
-                    // Wait for data without holding a block (an idle connection costs no buffer memory). A stale wake-up
-                    // of SslStream's own zero-byte read is not checked here (docs/hardening.md: it cost bulk transfers).
+                    // Wait for data without holding a block (an idle connection costs no buffer memory). After a full
+                    // record more is likely, but only bytes already in the socket make it so: a client that sent exactly
+                    // 16 KiB and went quiet must not park a read on a rented block (SslStream answers this wait at once
+                    // when it holds the rest of a record itself). A stale wake-up of SslStream's own zero-byte read is
+                    // not checked here (docs/hardening.md: it cost bulk transfers).
                     _ = await stream.ReadAsync(Memory<byte>.Empty); // Returns 0 by design: it only waits.
                 }
 

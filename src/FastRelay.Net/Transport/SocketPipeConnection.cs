@@ -135,9 +135,11 @@ internal sealed class SocketPipeConnection : IPipeConnection
             var lastReadFilledBlock = false;
             while (true)
             {
-                if (!lastReadFilledBlock)
+                if (!lastReadFilledBlock || socket.Available == 0)
                 {
-                    // Wait for data without holding a block (an idle connection then costs no buffer memory).
+                    // Wait for data without holding a block (an idle connection then costs no buffer memory). A read
+                    // that filled its block makes more likely, but only bytes already queued make it so: a peer that
+                    // sent exactly a block and went quiet must not park a receive on a rented block.
                     // Not fooled by a stale readiness event (SocketOperation.WaitForDataAsync), nor by one the runtime
                     // noticed while starting the wait: a poll(2) per wait here, where a wait comes once per receive.
                     await _receiveCall!.WaitForDataAsync(socket, default);

@@ -52,6 +52,35 @@ public sealed class IdleBufferTests(PkiFixture fixture) : IClassFixture<PkiFixtu
     }
 
     [Fact]
+    public async Task TlsEdge_ClientsThatSentExactlyOneFullRecord_HoldNoBlock()
+    {
+        // A full 16 KiB record makes more data likely; the receive loop then skipped its zero-byte wait and parked the
+        // next read on a rented 64 KiB block, for as long as the client stayed quiet.
+        var pki = fixture.Pki;
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.StartTls(pki, echo.EndPoint.ToString());
+        var pool = edge.Server.Memory;
+        var heldBefore = pool.BlocksCreated - pool.IdleBlocks;
+        var payload = SocketTestExtensions.RandomBytes(16 * 1024, seed: 11);
+        var clients = new List<System.Net.Security.SslStream>();
+        for (var i = 0; i < 20; i++)
+        {
+            var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, pki, pki.Client);
+            await tls.WriteAsync(payload); // One write of 16 KiB: one full record.
+            var back = new byte[payload.Length];
+            await tls.ReadExactlyAsync(back).AsTask().WithTimeout();
+            clients.Add(tls);
+        }
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.BlocksCreated - pool.IdleBlocks <= heldBefore, TimeSpan.FromSeconds(10)),
+            $"{pool.BlocksCreated - pool.IdleBlocks - heldBefore} of {pool.BlocksCreated} blocks still held by 20 quiet TLS clients");
+        foreach (var c in clients)
+        {
+            await c.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task TlsEdge_100IdleConnectionsAfterTraffic_HoldNoBlock()
     {
         var pki = fixture.Pki;
