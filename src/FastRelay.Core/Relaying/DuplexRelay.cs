@@ -176,7 +176,18 @@ public sealed class DuplexRelay : IPumpProgress
         if (result != PumpResult.SourceCompleted)
         {
             // Settled before the pipes complete, since completing them makes the other side fail too.
-            TryClose(FailureReason(direction, sourceFailed: result == PumpResult.SourceFailed));
+            var reason = FailureReason(direction, sourceFailed: result == PumpResult.SourceFailed);
+            if (result == PumpResult.SourceFailed && error is not null && TrySetReason(reason))
+            {
+                // The source's error reaches the destination before the abort, so a destination that can say why does:
+                // a tunnel stream at the gateway answers a target's TCP reset with RST(TARGET_RESET), not CANCEL (§4.5).
+                await to.Output.CompleteAsync(error);
+                AbortBoth();
+            }
+            else
+            {
+                TryClose(reason);
+            }
         }
 
         await PipePump.CompleteAsync(from.Input, to.Output, result, error);

@@ -67,6 +67,27 @@ public sealed class GatewayServerTests
         Assert.Equal(1, (await kept.Input.ReadAsync().AsTask().WithTimeout()).Buffer.Length); // Allowed: still relaying.
     }
 
+    [Fact]
+    public async Task TargetResets_EdgeGetsTargetReset_NotCancel()
+    {
+        // §4.5: a peer TCP reset is RST(TARGET_RESET). The relay aborted the stream (CANCEL) before it passed the error on.
+        using var target = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        target.Listen(1);
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway();
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        var open = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, ((IPEndPoint)target.LocalEndPoint!).Port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+        using var lease = open.Stream!;
+        using (var accepted = await target.AcceptAsync().WithTimeout())
+        {
+            accepted.LingerState = new LingerOption(true, 0); // Close sends RST.
+        }
+
+        var error = await Assert.ThrowsAsync<FastRelay.Tunnel.Session.TunnelStreamResetException>(async () => await FastRelay.Tunnel.Session.StreamIo.ReadToEndAsync(lease.Input).WithTimeout());
+        Assert.Equal(TunnelErrorCode.TargetReset, error.Code);
+    }
+
     private static async Task<FastRelay.Tunnel.Pool.TunnelLease> OpenEchoingAsync(FastRelay.Tunnel.Pool.TunnelPool pool, int port)
     {
         var open = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
