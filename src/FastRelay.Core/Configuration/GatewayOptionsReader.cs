@@ -41,7 +41,7 @@ public static class GatewayOptionsReader
         }
 
         var identity = TunnelReader.ReadIdentity(settings, scalars, "edge-key", errors);
-        var allowAny = ReadSwitch(scalars, "allow-any-target", errors);
+        var allowAny = scalars.Switch("allow-any-target");
         var policy = scalars.Text("policy");
         if (policy is null && !allowAny)
         {
@@ -79,23 +79,6 @@ public static class GatewayOptionsReader
         }
 
         return options;
-    }
-
-    private static bool ReadSwitch(ScalarReader scalars, string name, List<ConfigError> errors)
-    {
-        if (scalars.Find(name) is not { } s)
-        {
-            return false;
-        }
-
-        // From the command line a switch may come without a value ("true" is filled in by the parser).
-        if (bool.TryParse(s.Value, out var value))
-        {
-            return value;
-        }
-
-        errors.Add(new ConfigError(s.Origin, s.Value, "expected true or false"));
-        return false;
     }
 
     private static TokenBucketOptions ReadHandshakeRate(ScalarReader scalars, List<ConfigError> errors)
