@@ -24,7 +24,7 @@ namespace FastRelay.Tls;
 /// <para><see cref="Abort"/> is thread-safe; the rest is for the one owner of the connection.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Pooled: the SslStream lives from Attach to CloseAsync, which disposes it; the transport under it is reused for the pool's life and finalized if the pool drops the connection")]
-internal sealed class TlsPipeConnection : IPipeConnection
+internal sealed partial class TlsPipeConnection : IPipeConnection
 {
     /// <summary>The largest TLS record payload: a read this big means more is probably buffered (RFC 8446 section 5.1).</summary>
     private const int MaxRecordBytes = 16 * 1024;
@@ -33,6 +33,7 @@ internal sealed class TlsPipeConnection : IPipeConnection
     private readonly Pipe _send;
     private readonly int _readBytes;
     private readonly SocketStream _transport = new(); // Reused: the SslStream of each client reads and writes the socket through it.
+    private readonly SslRecordReader _records = new(); // Reused: reads the client's records after the handshake, where it can.
     private Socket? _socket;
     private SslStream? _stream;
     private Task _receiveLoop = Task.CompletedTask;
@@ -65,8 +66,9 @@ internal sealed class TlsPipeConnection : IPipeConnection
         _aborted = 0;
 
         // The socket stays ours: closing it gracefully or with a reset is decided here, not by the streams (the
-        // transport never closes or shuts down the socket, and SslStream leaves it open).
-        _transport.Attach(socket);
+        // transport never closes or shuts down the socket, and SslStream leaves it open). The handshake's reads stop
+        // at record ends, so the client's first records stay in the socket for the record reader (Start).
+        _transport.Attach(socket, boundedToRecords: SslRecordReader.Supported);
         _stream = new SslStream(_transport, leaveInnerStreamOpen: true);
         return _stream;
     }
@@ -76,7 +78,9 @@ internal sealed class TlsPipeConnection : IPipeConnection
     {
         var stream = _stream ?? throw new InvalidOperationException("Attach first");
         _started = true;
-        _receiveLoop = ReceiveLoopAsync(stream, _socket!);
+        _transport.Unbound();
+        RecordReaderNote = SslRecordReader.Supported ? _records.TryTakeOver(stream, _socket!) : "not supported on this runtime";
+        _receiveLoop = _records.Active ? ReceiveRecordsLoopAsync() : ReceiveLoopAsync(stream, _socket!);
         _sendLoop = SendLoopAsync(stream, _socket!);
     }
 
@@ -244,7 +248,7 @@ internal sealed class TlsPipeConnection : IPipeConnection
                     // Every byte is encrypted and with the kernel: close_notify (RFC 8446 section 6.1), then
                     // the FIN, so the client sees a clean end of this direction and may keep sending. Serialized
                     // with the receive loop's decryption, which may be running right now (SslShutdown).
-                    await SslShutdown.ShutdownAsync(stream);
+                    await ShutdownAsync(stream);
                     socket.Shutdown(SocketShutdown.Send);
                     break;
                 }

@@ -21,6 +21,8 @@ internal sealed class SocketStream : Stream
     private readonly SocketOperation _receive = new(receive: true);
     private readonly SocketOperation _send = new(receive: false);
     private Socket? _socket;
+    private Tls.TlsRecordBoundary _records;
+    private bool _boundedToRecords;
 
     /// <summary>The attached socket.</summary>
     /// <exception cref="ObjectDisposedException">None is attached.</exception>
@@ -45,8 +47,19 @@ internal sealed class SocketStream : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Reads and writes <paramref name="socket"/> from now on.</summary>
-    public void Attach(Socket socket) => _socket = socket ?? throw new ArgumentNullException(nameof(socket));
+    /// <summary>
+    /// Reads and writes <paramref name="socket"/> from now on; with <paramref name="boundedToRecords"/>, no read
+    /// returns bytes past the end of a TLS record (<see cref="Tls.TlsRecordBoundary"/>) until <see cref="Unbound"/>.
+    /// </summary>
+    public void Attach(Socket socket, bool boundedToRecords = false)
+    {
+        _socket = socket ?? throw new ArgumentNullException(nameof(socket));
+        _records.Reset();
+        _boundedToRecords = boundedToRecords;
+    }
+
+    /// <summary>Reads return whatever the socket has from now on (the handshake is over).</summary>
+    public void Unbound() => _boundedToRecords = false;
 
     /// <summary>Lets go of the socket (the owner closes it); for the next <see cref="Attach"/>.</summary>
     public void Detach() => _socket = null;
@@ -58,6 +71,11 @@ internal sealed class SocketStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var socket = Socket;
+        if (_boundedToRecords && !buffer.IsEmpty)
+        {
+            return ReadBoundedAsync(socket, buffer, cancellationToken);
+        }
+
         return _receive.TryRun(socket, buffer, cancellationToken, out var result) ? result : ReadOverlappingAsync(socket, buffer, cancellationToken);
     }
 
@@ -89,7 +107,15 @@ internal sealed class SocketStream : Stream
     {
         try
         {
-            return Socket.Receive(buffer, SocketFlags.None);
+            if (!_boundedToRecords || buffer.IsEmpty)
+            {
+                return Socket.Receive(buffer, SocketFlags.None);
+            }
+
+            var bounded = buffer[..Math.Min(buffer.Length, _records.Allowed)];
+            var received = Socket.Receive(bounded, SocketFlags.None);
+            _records.Consumed(bounded[..received]);
+            return received;
         }
         catch (SocketException ex)
         {
@@ -130,6 +156,15 @@ internal sealed class SocketStream : Stream
 
     /// <inheritdoc />
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    // Only during a handshake (a few records per connection), so the state machine this allocates is not on the data path.
+    private async ValueTask<int> ReadBoundedAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var bounded = buffer[..Math.Min(buffer.Length, _records.Allowed)];
+        var received = await (_receive.TryRun(socket, bounded, cancellationToken, out var result) ? result : ReadOverlappingAsync(socket, bounded, cancellationToken));
+        _records.Consumed(bounded.Span[..received]);
+        return received;
+    }
 
     // Overlapping reads are not SslStream's pattern; still correct, and failing as the class promises.
     private static async ValueTask<int> ReadOverlappingAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)

@@ -88,6 +88,10 @@ internal static partial class NativeSsl
         }
     }
 
+    /// <summary>The SafeHandle over the stream's <c>SSL*</c>; null when it cannot be reached, is not made yet or is closed.</summary>
+    public static SafeHandle? HandleOf(SslStream stream) =>
+        ContextField?.GetValue(stream) is SafeHandle { IsInvalid: false, IsClosed: false } handle ? handle : null;
+
     /// <summary>As <see cref="With{TState, T}"/>, without state.</summary>
     public static T With<T>(SslStream stream, Func<nint, T> action, T fallback) => With(stream, action, static (ssl, act) => act(ssl), fallback);
 
