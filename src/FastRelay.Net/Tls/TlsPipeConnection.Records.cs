@@ -10,6 +10,14 @@ internal sealed partial class TlsPipeConnection
     /// <summary>After <see cref="Start"/>: null when the client's records are read by <see cref="SslRecordReader"/>, else why SslStream reads them.</summary>
     internal string? RecordReaderNote { get; private set; }
 
+    /// <summary>
+    /// Whether the next connections try <see cref="SslRecordReader"/> (true) or read through SslStream (false: for
+    /// the tests and benchmarks of that fallback path, which the edge takes only where the reader cannot be used).
+    /// </summary>
+    internal bool ReadsRecordsDirectly { get; set; } = true;
+
+    private bool _readsRecords; // For the attached connection: ReadsRecordsDirectly and supported, as Attach found them.
+
     private readonly byte[] _closeNotify = new byte[64];
 
     // The close_notify: made here while the record reader has the connection (SslRecordReader.Shutdown says why),

@@ -68,7 +68,8 @@ internal sealed partial class TlsPipeConnection : IPipeConnection
         // The socket stays ours: closing it gracefully or with a reset is decided here, not by the streams (the
         // transport never closes or shuts down the socket, and SslStream leaves it open). The handshake's reads stop
         // at record ends, so the client's first records stay in the socket for the record reader (Start).
-        _transport.Attach(socket, boundedToRecords: SslRecordReader.Supported);
+        _readsRecords = ReadsRecordsDirectly && SslRecordReader.Supported; // Decided once: the take-over needs bounded handshake reads.
+        _transport.Attach(socket, boundedToRecords: _readsRecords);
         _stream = new SslStream(_transport, leaveInnerStreamOpen: true);
         return _stream;
     }
@@ -79,7 +80,8 @@ internal sealed partial class TlsPipeConnection : IPipeConnection
         var stream = _stream ?? throw new InvalidOperationException("Attach first");
         _started = true;
         _transport.Unbound();
-        RecordReaderNote = SslRecordReader.Supported ? _records.TryTakeOver(stream, _socket!) : "not supported on this runtime";
+        RecordReaderNote = _readsRecords ? _records.TryTakeOver(stream, _socket!)
+            : ReadsRecordsDirectly ? "not supported on this runtime" : "switched off";
         _receiveLoop = _records.Active ? ReceiveRecordsLoopAsync() : ReceiveLoopAsync(stream, _socket!);
         _sendLoop = SendLoopAsync(stream, _socket!);
     }

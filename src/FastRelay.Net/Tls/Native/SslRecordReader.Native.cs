@@ -17,6 +17,9 @@ internal sealed unsafe partial class SslRecordReader
     private const ulong OptionIgnoreUnexpectedEof = 1UL << 7;
     private const ulong OptionNoRenegotiation = 1UL << 30;
 
+    private const int Tls12Version = 0x0303;
+    private const int BioControlEof = 2; // BIO_CTRL_EOF: BIO_eof() is a macro over BIO_ctrl.
+
     private const int FcntlGetFlags = 3;
     private const int NonBlocking = 0x800; // O_NONBLOCK on Linux.
 
@@ -31,6 +34,15 @@ internal sealed unsafe partial class SslRecordReader
 
     [LibraryImport(LibSsl)]
     private static partial int SSL_has_pending(nint ssl);
+
+    [LibraryImport(LibSsl)]
+    private static partial int SSL_in_init(nint ssl);
+
+    [LibraryImport(LibSsl)]
+    private static partial int SSL_version(nint ssl);
+
+    [LibraryImport(LibCrypto)]
+    private static partial nint BIO_ctrl(nint bio, int command, nint larg, nint parg);
 
     [LibraryImport(LibSsl)]
     private static partial int SSL_shutdown(nint ssl);
@@ -56,9 +68,6 @@ internal sealed unsafe partial class SslRecordReader
     [LibraryImport(LibSsl)]
     private static partial void SSL_set_read_ahead(nint ssl, int yes);
 
-    [LibraryImport(LibSsl)]
-    private static partial void SSL_set_default_read_buffer_len(nint ssl, nuint length);
-
     [LibraryImport(LibCrypto)]
     private static partial nint BIO_new_socket(int fd, int closeFlag);
 
@@ -81,5 +90,5 @@ internal sealed unsafe partial class SslRecordReader
     private static partial void ERR_error_string_n(nuint code, byte* buffer, nuint length);
 
     [LibraryImport("libc", EntryPoint = "fcntl")]
-    private static partial int fcntl(int fd, int command);
+    private static partial int fcntl(int fd, int command, int argument); // Variadic in C; F_GETFL ignores the argument.
 }

@@ -23,7 +23,7 @@ internal enum SslReadStatus
 
 /// <summary>
 /// Decrypts a TLS client's records straight from its socket into the caller's buffer, on the <c>SSL</c> object
-/// SslStream's handshake made: OpenSSL reads the socket itself (a socket BIO, 64 KiB at a time) and decrypts into
+/// SslStream's handshake made: OpenSSL reads the socket itself (a socket BIO with read-ahead: one receive per ~17 KiB buffer) and decrypts into
 /// the pipe's block. SslStream's receive path copies each record three more times (into its buffer, into the
 /// memory BIO, and out to the caller) and compacts its buffer: 14 % of the relay's CPU on one mTLS bulk stream
 /// (bench/README.md, "seventh sitting").
@@ -38,8 +38,10 @@ internal enum SslReadStatus
 /// close cannot free the descriptor under OpenSSL's <c>recv</c>). .NET's own read BIO is kept alive and put back
 /// by <see cref="Release"/>: the SSL object is then as .NET left it, and its dispose-time shutdown cannot read
 /// the socket.</para>
-/// <para>Renegotiation is refused and an unexpected FIN reads as the end (<c>SSL_OP_IGNORE_UNEXPECTED_EOF</c>),
-/// as SslStream reads it. A TLS 1.3 KeyUpdate is answered with the next record SslStream writes.</para>
+/// <para>Ends and errors (<see cref="Classify"/>): close_notify or a FIN between records is the end, as SslStream reads
+/// it; a FIN inside a record, a record OpenSSL refuses, a TLS 1.2 renegotiation and a post-handshake message cut off
+/// at a record's end fail the connection with the reason. A TLS 1.3 KeyUpdate is answered with the next record
+/// SslStream writes.</para>
 /// </remarks>
 internal sealed unsafe partial class SslRecordReader
 {
@@ -49,7 +51,7 @@ internal sealed unsafe partial class SslRecordReader
     private nint _netReadBio; // .NET's memory BIO, one reference ours while the socket BIO is in its place.
 
     /// <summary>Whether records can be read this way on this runtime at all.</summary>
-    public static bool Supported => NativeSsl.Supported && SslShutdown.Serialized;
+    public static bool Supported => NativeSsl.Supported && SslShutdown.Serialized && SslStreamReadBuffer.Supported;
 
     /// <summary>Whether the attached connection reads through this object.</summary>
     public bool Active => _ssl is not null;
@@ -75,6 +77,12 @@ internal sealed unsafe partial class SslRecordReader
             return "the SSL object or its lock cannot be reached on this runtime";
         }
 
+        // Bounded handshake reads leave nothing in SslStream's buffer; checked anyway, since those bytes would be lost here.
+        if (SslStreamReadBuffer.Held(stream) is var held and not 0)
+        {
+            return held < 0 ? "SslStream's read buffer cannot be read" : $"SslStream holds {held} bytes the handshake did not use";
+        }
+
         var socketHandle = socket.SafeHandle;
         var sslAdded = false;
         var socketAdded = false;
@@ -82,13 +90,18 @@ internal sealed unsafe partial class SslRecordReader
         {
             try
             {
+                if (socketHandle.IsClosed)
+                {
+                    return "the socket was closed";
+                }
+
                 ssl.DangerousAddRef(ref sslAdded);
                 socketHandle.DangerousAddRef(ref socketAdded);
                 var pointer = ssl.DangerousGetHandle();
                 var fd = (int)socketHandle.DangerousGetHandle();
-                if ((fcntl(fd, FcntlGetFlags) & NonBlocking) == 0)
+                if (fcntl(fd, FcntlGetFlags, 0) is var flags && (flags < 0 || (flags & NonBlocking) == 0))
                 {
-                    return "the socket is in blocking mode";
+                    return flags < 0 ? "the socket's flags could not be read" : "the socket is in blocking mode";
                 }
 
                 var netBio = SSL_get_rbio(pointer);
@@ -114,6 +127,7 @@ internal sealed unsafe partial class SslRecordReader
                 _ = SSL_set_options(pointer, OptionIgnoreUnexpectedEof | OptionNoRenegotiation);
                 SSL_set_read_ahead(pointer, 1);
                 _netReadBio = netBio;
+                SslStreamReadBuffer.Return(stream); // It never reads again: its handshake buffer goes back to the pool.
                 _ssl = ssl;
                 _socket = socketHandle;
                 _gate = gate;
@@ -179,6 +193,7 @@ internal sealed unsafe partial class SslRecordReader
                 SSL_set_quiet_shutdown(pointer, 0); // .NET makes its SSL objects quiet until its own shutdown.
                 ERR_clear_error();
                 var result = SSL_shutdown(pointer); // 0: sent, the client's not seen yet; 1: both. Never reads here.
+                SSL_set_quiet_shutdown(pointer, 1); // So .NET's dispose-time shutdown does no I/O, even had Release been missed.
                 if (result < 0 && SSL_get_error(pointer, result) is not (ErrorWantRead or ErrorWantWrite))
                 {
                     var text = LastErrorText();
@@ -280,7 +295,7 @@ internal sealed unsafe partial class SslRecordReader
                         }
 
                         var errno = Marshal.GetLastPInvokeError();
-                        var status = Classify(SSL_get_error(pointer, result), errno);
+                        var status = Classify(pointer, SSL_get_error(pointer, result), errno);
                         ERR_clear_error();
                         return status;
                     }
@@ -308,17 +323,31 @@ internal sealed unsafe partial class SslRecordReader
         }
     }
 
-    private SslReadStatus Classify(int error, int errno)
+    private SslReadStatus Classify(nint ssl, int error, int errno)
     {
         switch (error)
         {
+            case ErrorWantRead when SSL_in_init(ssl) != 0:
+                // A post-handshake message cut off at a record's end: the next SSL_write (SslStream's, on the send
+                // thread) would go on reading it from the socket. No client of ours does this.
+                Failure = new IOException("the client sent part of a TLS handshake message after the handshake and stopped");
+                return SslReadStatus.Failed;
+            case ErrorWantRead when SSL_version(ssl) == Tls12Version && BIO_ctrl_pending(SSL_get_wbio(ssl)) != 0:
+                // In TLS 1.2 OpenSSL writes while reading only to answer a renegotiation: no_renegotiation, which would
+                // wait in .NET's write BIO for the next record the edge sends. Refused at once instead.
+                Failure = new IOException("the client asked to renegotiate TLS 1.2, which FastRelay refuses");
+                return SslReadStatus.Failed;
             case ErrorWantRead:
                 return SslReadStatus.Drained;
+            case ErrorZeroReturn when BIO_ctrl(SSL_get_rbio(ssl), BioControlEof, 0, 0) != 0 && SSL_has_pending(ssl) != 0:
+                // A FIN in the middle of a record: SSL_OP_IGNORE_UNEXPECTED_EOF reports it as an end; SslStream failed it.
+                Failure = new IOException("the client's TCP connection ended in the middle of a TLS record");
+                return SslReadStatus.Failed;
             case ErrorZeroReturn:
-                return SslReadStatus.Ended;
+                return SslReadStatus.Ended; // close_notify, or a FIN between records (as SslStream reads it).
             case ErrorSyscall when errno != 0:
-                var socketError = new SocketException(errno);
-                Failure = new IOException($"Unable to read data from the transport connection: {socketError.Message}.", socketError);
+                var socketError = new SocketException((int)ToSocketError(errno));
+                Failure = new IOException($"Unable to read data from the transport connection: {socketError.Message} (errno {errno}).", socketError);
                 return SslReadStatus.Failed;
             case ErrorSsl:
                 Failure = new IOException($"the client's TLS record was refused: {LastErrorText()}");
@@ -328,6 +357,19 @@ internal sealed unsafe partial class SslRecordReader
                 return SslReadStatus.Failed;
         }
     }
+
+    // The errno values a receive reports, as the runtime's sockets name them.
+    private static SocketError ToSocketError(int errno) => errno switch
+    {
+        104 => SocketError.ConnectionReset,      // ECONNRESET
+        103 => SocketError.ConnectionAborted,    // ECONNABORTED
+        110 => SocketError.TimedOut,             // ETIMEDOUT
+        113 => SocketError.HostUnreachable,      // EHOSTUNREACH
+        101 => SocketError.NetworkUnreachable,   // ENETUNREACH
+        32 => SocketError.Shutdown,              // EPIPE
+        12 or 105 => SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS
+        _ => SocketError.SocketError,
+    };
 
     // The oldest error on this thread's queue, as OpenSSL words it ("error:0A000119:SSL routines::decryption failed or bad record mac").
     private static string LastErrorText()
