@@ -328,6 +328,7 @@ public sealed partial class EdgeServer : IAsyncDisposable
         {
             // A bug, not a connection outcome: log it loudly and do not reuse the half-torn state.
             Log.ConnectionUnexpectedError(_context.Logger, connection.Id, ex);
+            connection.AbortTransports();
             socket.Dispose();
             connection.EndBackendSession(); // Its backend must not count a session that will never end.
         }

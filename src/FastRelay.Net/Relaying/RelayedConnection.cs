@@ -306,4 +306,16 @@ internal sealed partial class RelayedConnection : IDialGuard
     // that opens its next session at once must find the last one no longer counted, or weights would drift for
     // sessions that do not really overlap (README, "Load balancing and health checks"). Once per session.
     internal void EndBackendSession() => Interlocked.Exchange(ref _backend, null)?.SessionEnded();
+
+    /// <summary>
+    /// After an unexpected error (a bug): resets every transport, so that their loops end, the TLS record reader puts
+    /// .NET's read BIO back, and nothing is left waiting on a flush (the connection is not reused).
+    /// </summary>
+    internal void AbortTransports()
+    {
+        _client.Abort();
+        _tlsClient?.Abort();
+        _upstream?.Abort();
+        _tunnelStream?.Abort();
+    }
 }

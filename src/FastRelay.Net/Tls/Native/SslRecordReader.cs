@@ -260,6 +260,7 @@ internal sealed unsafe partial class SslRecordReader
         }
 
         _socket = null;
+        _gate = null; // The client's SslStream options are not kept alive by a pooled connection.
         _netReadBio = 0;
     }
 
