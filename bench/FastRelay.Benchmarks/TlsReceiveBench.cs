@@ -120,6 +120,10 @@ public class TlsReceiveBench
                 var read = await input.ReadAsync();
                 received += read.Buffer.Length;
                 input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted && received < payload.Length)
+                {
+                    throw new InvalidOperationException($"the connection ended after {received} of {payload.Length} bytes");
+                }
             }
 
             await writing;

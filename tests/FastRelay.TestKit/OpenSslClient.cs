@@ -60,11 +60,23 @@ public sealed class OpenSslClient : IAsyncDisposable
         await Task.Delay(100); // s_client reads stdin in chunks: the next line must not join this one.
     }
 
-    /// <summary>Waits until <paramref name="text"/> appears in the output (at most <see cref="TestTimeouts.Default"/>).</summary>
-    public async Task<bool> WaitForOutputAsync(string text)
+    /// <summary>Waits until <paramref name="text"/> appears <paramref name="occurrences"/> times in the output (at most <see cref="TestTimeouts.Default"/>).</summary>
+    public async Task<bool> WaitForOutputAsync(string text, int occurrences = 1)
     {
-        _ = await TestTimeouts.EventuallyAsync(() => Output.Contains(text, StringComparison.Ordinal) || _process.HasExited);
-        return Output.Contains(text, StringComparison.Ordinal);
+        _ = await TestTimeouts.EventuallyAsync(() => Count(text) >= occurrences || _process.HasExited);
+        return Count(text) >= occurrences;
+    }
+
+    private int Count(string text)
+    {
+        var output = Output;
+        var count = 0;
+        for (var at = output.IndexOf(text, StringComparison.Ordinal); at >= 0; at = output.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     /// <inheritdoc />

@@ -64,6 +64,7 @@ public static class EventIds
     public static readonly EventId TlsMaterialReloaded = new(403, nameof(TlsMaterialReloaded));
     public static readonly EventId TlsMaterialReloadFailed = new(404, nameof(TlsMaterialReloadFailed));
     public static readonly EventId TlsMaterialLoaded = new(405, nameof(TlsMaterialLoaded));
+    public static readonly EventId TlsRecordsThroughSslStream = new(406, nameof(TlsRecordsThroughSslStream));
 
     public static readonly EventId ConnectionDenied = new(500, nameof(ConnectionDenied));
     public static readonly EventId PolicyReloaded = new(501, nameof(PolicyReloaded));

@@ -37,6 +37,11 @@ internal sealed partial class RelayedConnection
         public static partial void HandshakeCompleted(ILogger logger, long connectionId, SslProtocols protocol, TlsCipherSuite cipherSuite, string? serverName,
             string service, object identity, string certificateSha256, double handshakeMs);
 
+        // Where OpenSSL cannot read the client's records itself (SslRecordReader): the connection works, a little slower.
+        [LoggerMessage(EventId = 406, EventName = nameof(EventIds.TlsRecordsThroughSslStream), Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId}: TLS records read through SslStream, not by OpenSSL directly: {Reason}")]
+        public static partial void RecordsThroughSslStream(ILogger logger, long connectionId, string reason);
+
         // The TLS 1.3 trap: a rejected client only sees EOF on its first read, so the reason must be here.
         [LoggerMessage(EventId = 401, EventName = nameof(EventIds.TlsHandshakeRefused), Level = LogLevel.Information,
             Message = "Connection {ConnectionId} closed: {CloseReason}; client {Client}, SNI {ServerName}, certificate {Identity}: {Detail}")]

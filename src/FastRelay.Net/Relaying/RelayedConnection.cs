@@ -263,6 +263,10 @@ internal sealed partial class RelayedConnection : IDialGuard
         else
         {
             TlsClient.Start();
+            if (TlsClient.RecordReaderNote is { } note)
+            {
+                Log.RecordsThroughSslStream(context.Logger, Id, note);
+            }
         }
 
         // A tunnel stream is relayed exactly like a socket: it is an IPipeConnection too.

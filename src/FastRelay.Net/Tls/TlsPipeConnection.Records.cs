@@ -7,7 +7,10 @@ namespace FastRelay.Tls;
 /// <summary>The receive loop over <see cref="SslRecordReader"/>: OpenSSL reads the socket and decrypts into the pipe's blocks.</summary>
 internal sealed partial class TlsPipeConnection
 {
-    /// <summary>After <see cref="Start"/>: null when the client's records are read by <see cref="SslRecordReader"/>, else why SslStream reads them.</summary>
+    /// <summary>
+    /// After <see cref="Start"/>: null when the client's records are read by <see cref="SslRecordReader"/>, else why SslStream
+    /// reads them.
+    /// </summary>
     internal string? RecordReaderNote { get; private set; }
 
     /// <summary>
@@ -55,6 +58,13 @@ internal sealed partial class TlsPipeConnection
                 }
 
                 drained = status == SslReadStatus.Drained;
+                if (status is SslReadStatus.Ended or SslReadStatus.Failed)
+                {
+                    // Before the flush, which may wait for the upstream: from here OpenSSL must not touch the socket,
+                    // not even from SslStream's next write (a failed read can leave the SSL object mid-message).
+                    _records.Release();
+                }
+
                 if (received > 0)
                 {
                     var flush = await writer.FlushAsync();

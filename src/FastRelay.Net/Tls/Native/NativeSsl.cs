@@ -18,9 +18,11 @@ namespace FastRelay.Tls.Native;
 /// </remarks>
 internal static partial class NativeSsl
 {
-    private const string LibSsl = "libssl.so.3";
+    /// <summary>The libssl FastRelay calls (OpenSSL 3; checked against .NET's own at start-up).</summary>
+    internal const string LibSsl = "libssl.so.3";
 
-    private const string LibCrypto = "libcrypto.so.3";
+    /// <summary>The libcrypto FastRelay calls.</summary>
+    internal const string LibCrypto = "libcrypto.so.3";
 
     /// <summary>SSL_CTRL_MODE: OR the argument into the mode; returns the new mode.</summary>
     private const int CtrlMode = 33;

@@ -5,8 +5,8 @@ namespace FastRelay.Tls.Native;
 /// <summary>The libssl, libcrypto and libc calls of <see cref="SslRecordReader"/> (OpenSSL 3.0 ABI, Linux).</summary>
 internal sealed unsafe partial class SslRecordReader
 {
-    private const string LibSsl = "libssl.so.3";
-    private const string LibCrypto = "libcrypto.so.3";
+    private const string LibSsl = NativeSsl.LibSsl;
+    private const string LibCrypto = NativeSsl.LibCrypto;
 
     private const int ErrorSsl = 1;
     private const int ErrorWantRead = 2;
@@ -17,7 +17,7 @@ internal sealed unsafe partial class SslRecordReader
     private const ulong OptionIgnoreUnexpectedEof = 1UL << 7;
     private const ulong OptionNoRenegotiation = 1UL << 30;
 
-    private const int Tls12Version = 0x0303;
+    private const int Tls13Version = 0x0304;
     private const int BioControlEof = 2; // BIO_CTRL_EOF: BIO_eof() is a macro over BIO_ctrl.
 
     private const int FcntlGetFlags = 3;

@@ -23,7 +23,7 @@ internal enum SslReadStatus
 
 /// <summary>
 /// Decrypts a TLS client's records straight from its socket into the caller's buffer, on the <c>SSL</c> object
-/// SslStream's handshake made: OpenSSL reads the socket itself (a socket BIO with read-ahead: one receive per ~17 KiB buffer) and decrypts into
+/// SslStream's handshake made: OpenSSL reads the socket itself (a socket BIO with read-ahead: 16,712 B per receive) and decrypts into
 /// the pipe's block. SslStream's receive path copies each record three more times (into its buffer, into the
 /// memory BIO, and out to the caller) and compacts its buffer: 14 % of the relay's CPU on one mTLS bulk stream
 /// (bench/README.md, "seventh sitting").
@@ -127,12 +127,16 @@ internal sealed unsafe partial class SslRecordReader
                 _ = SSL_set_options(pointer, OptionIgnoreUnexpectedEof | OptionNoRenegotiation);
                 SSL_set_read_ahead(pointer, 1);
                 _netReadBio = netBio;
-                SslStreamReadBuffer.Return(stream); // It never reads again: its handshake buffer goes back to the pool.
                 _ssl = ssl;
                 _socket = socketHandle;
                 _gate = gate;
                 Failure = null;
+                SslStreamReadBuffer.Return(stream); // It never reads again: its handshake buffer goes back to the pool.
                 return null;
+            }
+            catch (ObjectDisposedException)
+            {
+                return "the socket or the TLS stream was closed"; // Closed between the check above and the AddRef.
             }
             finally
             {
@@ -283,7 +287,8 @@ internal sealed unsafe partial class SslRecordReader
                     while (read < destination.Length)
                     {
                         ERR_clear_error(); // SSL_get_error reads this thread's queue: only this call's errors may be in it.
-                        var result = peek ? SSL_peek(pointer, start + read, destination.Length - read) : SSL_read(pointer, start + read, destination.Length - read);
+                        var room = destination.Length - read;
+                        var result = peek ? SSL_peek(pointer, start + read, room) : SSL_read(pointer, start + read, room);
                         if (result > 0)
                         {
                             if (peek)
@@ -331,10 +336,11 @@ internal sealed unsafe partial class SslRecordReader
             case ErrorWantRead when SSL_in_init(ssl) != 0:
                 // A post-handshake message cut off at a record's end: the next SSL_write (SslStream's, on the send
                 // thread) would go on reading it from the socket. No client of ours does this.
-                Failure = new IOException("the client sent part of a TLS handshake message after the handshake and stopped");
+                Failure = new IOException(
+                    "the client split a TLS handshake message across records after the handshake, which FastRelay does not read");
                 return SslReadStatus.Failed;
-            case ErrorWantRead when SSL_version(ssl) == Tls12Version && BIO_ctrl_pending(SSL_get_wbio(ssl)) != 0:
-                // In TLS 1.2 OpenSSL writes while reading only to answer a renegotiation: no_renegotiation, which would
+            case ErrorWantRead when SSL_version(ssl) < Tls13Version && BIO_ctrl_pending(SSL_get_wbio(ssl)) != 0:
+                // Below TLS 1.3 OpenSSL writes while reading only to answer a renegotiation: no_renegotiation, which would
                 // wait in .NET's write BIO for the next record the edge sends. Refused at once instead.
                 Failure = new IOException("the client asked to renegotiate TLS 1.2, which FastRelay refuses");
                 return SslReadStatus.Failed;
@@ -347,7 +353,7 @@ internal sealed unsafe partial class SslRecordReader
             case ErrorZeroReturn:
                 return SslReadStatus.Ended; // close_notify, or a FIN between records (as SslStream reads it).
             case ErrorSyscall when errno != 0:
-                var socketError = new SocketException((int)ToSocketError(errno));
+                var socketError = new SocketException((int)Transport.Epoll.LinuxSyscalls.ToSocketError(errno));
                 Failure = new IOException($"Unable to read data from the transport connection: {socketError.Message} (errno {errno}).", socketError);
                 return SslReadStatus.Failed;
             case ErrorSsl:
@@ -358,19 +364,6 @@ internal sealed unsafe partial class SslRecordReader
                 return SslReadStatus.Failed;
         }
     }
-
-    // The errno values a receive reports, as the runtime's sockets name them.
-    private static SocketError ToSocketError(int errno) => errno switch
-    {
-        104 => SocketError.ConnectionReset,      // ECONNRESET
-        103 => SocketError.ConnectionAborted,    // ECONNABORTED
-        110 => SocketError.TimedOut,             // ETIMEDOUT
-        113 => SocketError.HostUnreachable,      // EHOSTUNREACH
-        101 => SocketError.NetworkUnreachable,   // ENETUNREACH
-        32 => SocketError.Shutdown,              // EPIPE
-        12 or 105 => SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS
-        _ => SocketError.SocketError,
-    };
 
     // The oldest error on this thread's queue, as OpenSSL words it ("error:0A000119:SSL routines::decryption failed or bad record mac").
     private static string LastErrorText()

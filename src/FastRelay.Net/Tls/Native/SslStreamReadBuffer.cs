@@ -18,7 +18,8 @@ internal static class SslStreamReadBuffer
 {
     private static readonly FieldInfo? BufferField = typeof(SslStream).GetField("_buffer", BindingFlags.Instance | BindingFlags.NonPublic);
 
-    private static readonly PropertyInfo? ActiveLength = BufferField?.FieldType.GetProperty("ActiveLength", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+    private static readonly PropertyInfo? ActiveLength =
+        BufferField?.FieldType.GetProperty("ActiveLength", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
 
     private static readonly Action<SslStream>? ReturnIfEmpty = FindReturn();
 

@@ -108,24 +108,6 @@ internal sealed class EpollConnect : IEpollHandler
         }
     }
 
-    // The errno values a connect reports at once, as ConnectAsync names them.
-    private static SocketError ToSocketError(int errno) => errno switch
-    {
-        ECONNREFUSED => SocketError.ConnectionRefused,
-        ENETUNREACH => SocketError.NetworkUnreachable,
-        EHOSTUNREACH => SocketError.HostUnreachable,
-        ETIMEDOUT => SocketError.TimedOut,
-        EADDRNOTAVAIL => SocketError.AddressNotAvailable,
-        EACCES or EPERM => SocketError.AccessDenied,
-        ENETDOWN => SocketError.NetworkDown,
-        ECONNRESET => SocketError.ConnectionReset,
-        EADDRINUSE => SocketError.AddressAlreadyInUse,
-        ENOBUFS or ENOMEM => SocketError.NoBufferSpaceAvailable,
-        EAFNOSUPPORT => SocketError.AddressFamilyNotSupported,
-        EINVAL => SocketError.InvalidArgument,
-        _ => SocketError.SocketError,
-    };
-
     /// <inheritdoc />
     public void OnPosted()
     {

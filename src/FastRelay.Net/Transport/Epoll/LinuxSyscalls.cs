@@ -26,6 +26,28 @@ internal static unsafe partial class LinuxSyscalls
     public const int ENETDOWN = 100;
     public const int ECONNRESET = 104;
     public const int ENOBUFS = 105;
+    public const int ECONNABORTED = 103;
+    public const int EPIPE = 32;
+
+    /// <summary>An errno from connect(2), recv(2) or send(2) as the runtime's sockets name it (SocketError.SocketError when unknown).</summary>
+    public static System.Net.Sockets.SocketError ToSocketError(int errno) => errno switch
+    {
+        ECONNREFUSED => System.Net.Sockets.SocketError.ConnectionRefused,
+        ENETUNREACH => System.Net.Sockets.SocketError.NetworkUnreachable,
+        EHOSTUNREACH => System.Net.Sockets.SocketError.HostUnreachable,
+        ETIMEDOUT => System.Net.Sockets.SocketError.TimedOut,
+        EADDRNOTAVAIL => System.Net.Sockets.SocketError.AddressNotAvailable,
+        EACCES or EPERM => System.Net.Sockets.SocketError.AccessDenied,
+        ENETDOWN => System.Net.Sockets.SocketError.NetworkDown,
+        ECONNRESET => System.Net.Sockets.SocketError.ConnectionReset,
+        ECONNABORTED => System.Net.Sockets.SocketError.ConnectionAborted,
+        EPIPE => System.Net.Sockets.SocketError.Shutdown,
+        EADDRINUSE => System.Net.Sockets.SocketError.AddressAlreadyInUse,
+        ENOBUFS or ENOMEM => System.Net.Sockets.SocketError.NoBufferSpaceAvailable,
+        EAFNOSUPPORT => System.Net.Sockets.SocketError.AddressFamilyNotSupported,
+        EINVAL => System.Net.Sockets.SocketError.InvalidArgument,
+        _ => System.Net.Sockets.SocketError.SocketError,
+    };
 
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLPRI = 0x002;
