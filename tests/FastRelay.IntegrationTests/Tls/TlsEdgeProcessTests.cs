@@ -142,6 +142,10 @@ public sealed class TlsEdgeProcessTests : IDisposable
             Assert.Contains("ping from openssl", output, StringComparison.Ordinal); // Echoed through the relay.
         }
 
+        // Both read their records through OpenSSL itself (docs/data-path.md, "TLS"): no event 406 once both are closed.
+        Assert.True(await TestTimeouts.EventuallyAsync(() => Occurrences(relay.StandardOutput, "closed: Completed") >= 2), relay.StandardOutput);
+        Assert.DoesNotContain("TLS records read through SslStream", relay.StandardOutput, StringComparison.Ordinal);
+
         // No certificate: OpenSSL sees the connection end; our log names the reason.
         _ = await OpenSslAsync("-tls1_3", "-connect", listen.ToString(), "-servername", "edge.test", "-CAfile", _pki.ServerRootFile, "-quiet");
         Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("the client sent no certificate", StringComparison.Ordinal)), relay.StandardOutput);
@@ -336,4 +340,15 @@ public sealed class TlsEdgeProcessTests : IDisposable
     }
 
     public void Dispose() => _pki.Dispose();
+
+    private static int Occurrences(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }
