@@ -67,17 +67,8 @@ public sealed class OpenSslClient : IAsyncDisposable
         return Count(text) >= occurrences;
     }
 
-    private int Count(string text)
-    {
-        var output = Output;
-        var count = 0;
-        for (var at = output.IndexOf(text, StringComparison.Ordinal); at >= 0; at = output.IndexOf(text, at + text.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
-    }
+    // Non-overlapping occurrences in the output so far.
+    private int Count(string text) => Output.AsSpan().Count(text.AsSpan());
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
