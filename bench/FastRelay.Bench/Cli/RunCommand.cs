@@ -144,12 +144,18 @@ internal sealed class RunCommand
         Description = "With --tls: let the client resume TLS sessions (returning clients) instead of a full handshake per connection.",
     };
 
+    /// <summary><c>--openssl-reference</c>; read by <see cref="RunOptionsBinder"/>.</summary>
+    public Option<bool> OpenSslReference { get; } = new("--openssl-reference")
+    {
+        Description = "With --tls: also run the connect phase against OpenSSL's own server (openssl s_server -rev, the same certificates and client, no tickets): path openssl-s_server, its CPU per full mTLS handshake beside the relay's, the reference the handshake target is quoted against.",
+    };
+
     /// <summary><c>--tls-key-type</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> TlsKeyType { get; } = Text("--tls-key-type", "ecdsa|rsa", "ecdsa", "The mTLS relay's server key: ECDSA P-256 or RSA 2048.");
 
     private IEnumerable<Option> AllOptions() =>
     [
-        Tls, TlsKeyType, TlsResume, Tunnel, TunnelKeepaliveRequests,
+        Tls, TlsKeyType, TlsResume, OpenSslReference, Tunnel, TunnelKeepaliveRequests,
         Sessions, Duration, Rounds, Warmup, MessageBytes, BulkBytes, BulkStreams, ConnectCount, ConnectConcurrency,
         ConnectTimeout, PhaseTimeout, Out, Phases, EchoBackend, SinkBackend, ChildBackends, RelayExe, RelayArgs, RelayEnv, RelayEcho,
         RelaySink, DirectOnly,

@@ -100,6 +100,12 @@ internal sealed record RunOptions
     /// <summary><c>--tls-resume</c>: the mTLS client resumes TLS sessions (tickets) instead of full handshakes. Defaults to false.</summary>
     public bool TlsResume { get; init; }
 
+    /// <summary>
+    /// <c>--openssl-reference</c>: with <see cref="Tls"/>, also run the connect phase against <c>openssl s_server</c>
+    /// with the same certificates and client (path <c>openssl-s_server</c>). Defaults to false.
+    /// </summary>
+    public bool OpenSslReference { get; init; }
+
     /// <summary><c>--tls-key-type</c>: the mTLS relay's server key, ECDSA P-256 (default) or RSA 2048.</summary>
     public bool TlsRsaServerKey { get; init; }
 

@@ -49,6 +49,7 @@ internal static class RunOptionsBinder
             ChildBackends = parse.ValueOrDefault(command.ChildBackends),
             Tls = parse.ValueOrDefault(command.Tls),
             TlsResume = parse.ValueOrDefault(command.TlsResume),
+            OpenSslReference = parse.ValueOrDefault(command.OpenSslReference),
             Tunnel = parse.ValueOrDefault(command.Tunnel),
             TunnelKeepaliveRequests = Count(parse, command.TunnelKeepaliveRequests, 0, 1_000_000_000, errors),
             TlsRsaServerKey = TlsKeyType(parse.ValueOrDefault(command.TlsKeyType), errors),
@@ -68,6 +69,16 @@ internal static class RunOptionsBinder
         if (options.Tls && relay.Mode != RelayMode.Spawn)
         {
             errors.Add("--tls: needs --relay-exe (the harness starts the mTLS relay itself)");
+        }
+
+        if (options.OpenSslReference && !options.Tls)
+        {
+            errors.Add("--openssl-reference: needs --tls (s_server is measured with the mTLS path's certificates and client)");
+        }
+
+        if (options.OpenSslReference && options.MessageBytes > Targets.OpenSslServerProcess.MaxMessageBytes)
+        {
+            errors.Add($"--openssl-reference: needs --message-bytes <= {Targets.OpenSslServerProcess.MaxMessageBytes} (s_server -rev answers one line of at most that; got {options.MessageBytes})");
         }
 
         return errors.Count == before ? options : null;

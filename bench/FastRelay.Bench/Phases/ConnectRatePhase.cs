@@ -68,7 +68,10 @@ internal sealed class ConnectRatePhase
         var options = _context.Options;
         var send = ArrayPool<byte>.Shared.Rent(options.MessageBytes);
         var receive = ArrayPool<byte>.Shared.Rent(Math.Max(options.MessageBytes, 4096));
-        send.AsSpan(0, options.MessageBytes).Fill(0x5A);
+        // 'Z'... ending in a newline: a palindromic line, so openssl s_server -rev (the --openssl-reference path)
+        // sends back the same bytes an echo does.
+        send.AsSpan(0, options.MessageBytes).Fill((byte)'Z');
+        send[options.MessageBytes - 1] = (byte)'\n';
         try
         {
             while (await TryStartConnectionAsync())

@@ -13,8 +13,13 @@ internal sealed record AcceptanceCheck(string Name, double? Value, string Target
     private const double MinBulkRatio = 0.40;
     private const double MinSessionsRatio = 0.55;
     private const double MaxAddedP50Micros = 35;
+    private const double MinTlsBulkRatio = 0.20;
+    private const double MaxHandshakeCpuMillis = 1.5;
 
-    /// <summary>Evaluates the three acceptance numbers (bulk on both stream counts) from the results.</summary>
+    /// <summary>
+    /// Evaluates the plain relay's three acceptance numbers (bulk on both stream counts) from the results and, when the
+    /// mTLS path ran (<c>--tls</c>), the mutual-TLS edge's two (bulk on both stream counts, CPU per full handshake).
+    /// </summary>
     public static List<AcceptanceCheck> Evaluate(RunOptions options, IReadOnlyList<PhaseResult> results)
     {
         double? Ratio(PhaseKind phase, Func<PhaseResult, double?> value) =>
@@ -34,12 +39,41 @@ internal sealed record AcceptanceCheck(string Name, double? Value, string Target
         var sessionsName = options.Sessions == 1000
             ? "exchanges/s relay/direct at 1000 sessions"
             : $"exchanges/s relay/direct at {options.Sessions} sessions (target: at 1000)";
-        return
+        List<AcceptanceCheck> checks =
         [
             new("bulk throughput relay/direct, 1 stream", bulkOne, $">= {MinBulkRatio:0.00}", AtLeast(bulkOne, MinBulkRatio)),
             new($"bulk throughput relay/direct, {options.BulkStreams} streams", bulkMany, $">= {MinBulkRatio:0.00}", AtLeast(bulkMany, MinBulkRatio)),
             new(sessionsName, sessions, $">= {MinSessionsRatio:0.00}", AtLeast(sessions, MinSessionsRatio)),
             new("RTT p50 added on 1 connection (µs)", addedP50, $"<= +{MaxAddedP50Micros:0}", addedP50 is { } added ? added <= MaxAddedP50Micros : null),
+        ];
+        if (options.Tls)
+        {
+            checks.AddRange(EvaluateTls(options, results));
+        }
+
+        return checks;
+    }
+
+    // The mTLS edge's targets, from the relay-mtls path against the same direct path.
+    private static IEnumerable<AcceptanceCheck> EvaluateTls(RunOptions options, IReadOnlyList<PhaseResult> results)
+    {
+        double? TlsRatio(PhaseKind phase) =>
+            ComparisonBuilder.Find(results, phase, BenchTarget.DirectName) is { Succeeded: true, MegabytesPerSecond: > 0 and { } direct }
+            && ComparisonBuilder.Find(results, phase, BenchTarget.MutualTlsName) is { Succeeded: true, MegabytesPerSecond: { } relay }
+                ? relay / direct
+                : null;
+
+        var bulkOne = TlsRatio(PhaseKind.Bulk);
+        var bulkMany = TlsRatio(PhaseKind.BulkMany);
+        var handshake = ComparisonBuilder.Find(results, PhaseKind.Connect, BenchTarget.MutualTlsName) is { Succeeded: true } connect
+            ? ComparisonBuilder.CpuPerConnection(connect)
+            : null;
+        var name = options.TlsResume ? "relay CPU per mTLS connection (ms; --tls-resume: not all full handshakes)" : "relay CPU per full mTLS handshake (ms)";
+        return
+        [
+            new("mTLS bulk throughput relay/direct, 1 stream", bulkOne, $">= {MinTlsBulkRatio:0.00}", AtLeast(bulkOne, MinTlsBulkRatio)),
+            new($"mTLS bulk throughput relay/direct, {options.BulkStreams} streams", bulkMany, $">= {MinTlsBulkRatio:0.00}", AtLeast(bulkMany, MinTlsBulkRatio)),
+            new(name, handshake, $"<= {MaxHandshakeCpuMillis:0.0}", options.TlsResume ? null : handshake is { } ms ? ms <= MaxHandshakeCpuMillis : null),
         ];
     }
 

@@ -54,6 +54,13 @@ internal static class ComparisonBuilder
                     AddTls("mTLS relay CPU", "%", r => r.RelayCpuPercent, Comparison.None);
                     AddTls("relay CPU per connection (relay column: mTLS)", "ms", CpuPerConnection, Comparison.None);
                     Add("relay CPU per connection (plain)", "ms", CpuPerConnection, Comparison.None);
+
+                    // --openssl-reference: the same handshakes on OpenSSL's own server, the target's reference.
+                    if (Find(results, phase, BenchTarget.OpenSslName) is { } reference)
+                    {
+                        rows.Add(new ComparisonRow(title, "full mTLS handshakes/s (direct column: openssl s_server)", "1/s", Value(reference, r => r.OperationsPerSecond), Value(mtls, r => r.OperationsPerSecond), Comparison.None));
+                        rows.Add(new ComparisonRow(title, "CPU per full mTLS handshake, relay / s_server", "ms", Value(reference, CpuPerConnection), Value(mtls, CpuPerConnection), Comparison.Ratio));
+                    }
                 }
                 else
                 {

@@ -48,7 +48,7 @@ internal static class ReportTable
         output.WriteLine(new string('-', 91));
         foreach (var check in checks)
         {
-            var value = check.Value is { } v ? v.ToString(check.Target.StartsWith('<') ? "+0.0;-0.0" : "0.00", Invariant) : "-";
+            var value = check.Value is { } v ? v.ToString(check.Target.StartsWith("<= +", StringComparison.Ordinal) ? "+0.0;-0.0" : "0.00", Invariant) : "-";
             var result = check.Passed switch { true => "PASS", false => "MISS", null => "n/a" };
             output.WriteLine($"  {check.Name,-60}{value,10}{check.Target,10}{result,9}");
         }

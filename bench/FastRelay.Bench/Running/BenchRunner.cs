@@ -51,6 +51,17 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                         return ExitCodes.PhaseFailed;
                     }
 
+                    // --openssl-reference: OpenSSL's own server with the same certificates, on the connect phase.
+                    var (reference, referenceError) = pki is not null && options.OpenSslReference
+                        ? await OpenSslServerProcess.StartAsync(pki, options.TlsResume, cancellationToken)
+                        : (null, null);
+                    await using var referenceProcess = reference;
+                    if (referenceError is not null)
+                    {
+                        progress.WriteLine($"ERROR {referenceError}");
+                        return ExitCodes.PhaseFailed;
+                    }
+
                     // --tunnel: a gateway process and an edge whose routes go through it, measured as one more path.
                     var (tunnel, tunnelEdge, tunnelError) = await StartTunnelAsync(direct, cancellationToken);
                     await using var tunnelProcess = tunnelEdge;
@@ -75,6 +86,12 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                         description += $"; mTLS relay ({(options.TlsRsaServerKey ? "RSA 2048" : "ECDSA P-256")} server key): {mtls.Child.CommandLine}";
                     }
 
+                    if (reference is not null)
+                    {
+                        paths.Add((reference.Target, new CpuSampler(reference.Child.Process, backends.Processes), reference.Child));
+                        description += $"; reference: {reference.Child.CommandLine}";
+                    }
+
                     if (tunnelEdge is not null)
                     {
                         paths.Add((tunnelEdge.Target, new CpuSampler(tunnelEdge.Child.Process, backends.Processes), tunnelEdge.Child));
@@ -96,7 +113,9 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
         foreach (var phase in options.Phases)
         {
             // The mTLS path takes the phases that measure what TLS costs: bulk throughput and full handshakes.
-            var paths = allPaths.Where(p => p.Target.Tls is null || phase is PhaseKind.Bulk or PhaseKind.BulkMany or PhaseKind.Connect).ToList();
+            // OpenSSL's s_server is the handshake reference: the connect phase only.
+            var paths = allPaths.Where(p => p.Target.Tls is null || phase is PhaseKind.Connect
+                || (phase is PhaseKind.Bulk or PhaseKind.BulkMany && p.Target.Name != BenchTarget.OpenSslName)).ToList();
             var targets = paths.Select(p => p.Target).ToArray();
             // One recorder per path for the whole phase, so the percentiles cover every round.
             var recorders = targets.Select(_ => new LatencyRecorder()).ToArray();
@@ -214,7 +233,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
     // Relay CPU time per connection (connect phase): on the mTLS path, the relay's CPU per full handshake.
     private static PhaseResult WithCpuPerConnection(PhaseResult result) =>
         result.Phase == PhaseKind.Connect && result.RelayCpuPercent is { } cpu && result.Operations > 0 && result.Path != BenchTarget.DirectName
-            ? result with { Note = string.Create(CultureInfo.InvariantCulture, $"relay CPU {cpu / 100 * result.ElapsedSeconds / result.Operations * 1000:0.000} ms per connection{(result.Path == BenchTarget.MutualTlsName ? " (mTLS handshake, exchange, close)" : "")}") }
+            ? result with { Note = string.Create(CultureInfo.InvariantCulture, $"{(result.Path == BenchTarget.OpenSslName ? "s_server" : "relay")} CPU {cpu / 100 * result.ElapsedSeconds / result.Operations * 1000:0.000} ms per connection{(result.Path is BenchTarget.MutualTlsName or BenchTarget.OpenSslName ? " (mTLS handshake, exchange, close)" : "")}") }
             : result;
 
     private static void Settle()

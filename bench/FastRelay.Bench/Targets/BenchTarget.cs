@@ -14,6 +14,9 @@ internal sealed record BenchTarget(string Name, IPEndPoint? Echo, IPEndPoint? Si
     /// <summary>The name of the tunnel path: an edge whose routes go through a gateway process (--tunnel).</summary>
     public const string TunnelName = "relay-tunnel";
 
+    /// <summary>The name of the reference path: OpenSSL's own server with the mTLS relay's certificates (--openssl-reference).</summary>
+    public const string OpenSslName = "openssl-s_server";
+
     /// <summary>The name of the direct path in tables, JSON and the chart.</summary>
     public const string DirectName = "direct";
 
