@@ -29,6 +29,11 @@ internal static class AtomicFile
 
             File.Move(temp, path, overwrite);
         }
+        catch (DirectoryNotFoundException ex)
+        {
+            // .NET's message names the temporary file, which the operator never asked for: name the folder instead.
+            throw new DirectoryNotFoundException($"the folder '{Path.GetDirectoryName(Path.GetFullPath(path))}' does not exist", ex);
+        }
         finally
         {
             if (File.Exists(temp))

@@ -52,7 +52,7 @@ internal static class ServerCertificateLoader
             errors.Add($"--ocsp-staple {options.OcspStapleFile}: {stapleError}");
         }
 
-        if (withKey is null || errors.Count != count)
+        if (withKey is null || errors.Count != count || files.StapleUnreadable)
         {
             return null;
         }
@@ -126,16 +126,28 @@ internal static class ServerCertificateLoader
     /// Reads <c>--tls-cert</c>, <c>--tls-key</c> and, with <c>--ocsp-staple FILE</c>, the staple: each file even
     /// when another failed, so that every missing or unreadable one is listed at once (cli.md).
     /// </summary>
-    /// <returns>The files' contents, or null when any could not be read (each problem is in <paramref name="errors"/>).</returns>
+    /// <returns>
+    /// The files' contents, or null when the certificate or the key could not be read (each problem is in
+    /// <paramref name="errors"/>). An unreadable staple still returns them, marked, so that <see cref="TryLoad"/> lists
+    /// a key that does not match beside it, and then refuses.
+    /// </returns>
     public static ServerCertificateFiles? ReadFiles(TlsOptions options, List<string> errors)
     {
         var certificates = Collect(() => PemFiles.ReadCertificates("--tls-cert", options.CertificateFile), errors);
         var keyText = Collect(() => PemFiles.ReadText("--tls-key", options.KeyFile), errors);
+        if (keyText is not null && !keyText.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+        {
+            // Checked here too, not only against the certificate's key type, so that a bad key is named even when
+            // --tls-cert failed as well.
+            errors.Add($"--tls-key {options.KeyFile}: no PEM private key block found; expected -----BEGIN PRIVATE KEY----- (or EC PRIVATE KEY, RSA PRIVATE KEY)");
+            keyText = null;
+        }
+
         var staple = options.OcspStaple != OcspStapling.File ? null
             : options.OcspStapleFile is { } file ? Collect(() => ReadStaple(file), errors)
             : Collect<byte[]>(() => throw new TlsLoadException("--ocsp-staple: expected auto, off or the path of a DER OCSP response file"), errors);
         var stapleMissing = options.OcspStaple == OcspStapling.File && staple is null;
-        return certificates is null || keyText is null || stapleMissing ? null : new ServerCertificateFiles(certificates, keyText, staple);
+        return certificates is null || keyText is null ? null : new ServerCertificateFiles(certificates, keyText, staple, stapleMissing);
     }
 
     /// <summary>
@@ -196,5 +208,8 @@ internal static class ServerCertificateLoader
     }
 }
 
-/// <summary>What <c>--tls-cert</c>, <c>--tls-key</c> and <c>--ocsp-staple FILE</c> hold (the staple: null without a file).</summary>
-internal sealed record ServerCertificateFiles(X509Certificate2Collection Certificates, string KeyText, byte[]? Staple);
+/// <summary>
+/// What <c>--tls-cert</c>, <c>--tls-key</c> and <c>--ocsp-staple FILE</c> hold (the staple: null without a file, or when
+/// the file could not be read: then <paramref name="StapleUnreadable"/>, and the certificate is never built).
+/// </summary>
+internal sealed record ServerCertificateFiles(X509Certificate2Collection Certificates, string KeyText, byte[]? Staple, bool StapleUnreadable = false);

@@ -13,6 +13,6 @@ internal static class TunnelFlags
         new("tunnel-cert-key", "FILE", "CA mode: the private key of --tunnel-cert (PEM, ECDSA or RSA) [default: none]"),
         new("tunnel-max-streams", "N", $"Streams one tunnel connection carries at once; the peer refuses more (REFUSED_STREAM) and the edge's pool grows [default: {TunnelSessionOptions.DefaultMaxStreams}]"),
         new("ping-interval", "DURATION", $"Keepalive PING interval; a connection with nothing received for 3 intervals is dead, its streams are reset and the pool replaces it. From 100ms to 1m [default: {ValueSyntax.FormatDuration(TunnelSessionOptions.DefaultPingInterval)}]"),
-        new("rekey-interval", "DURATION", $"In-band rekey (fresh X25519, Noise KK) when the keys are this old; at most 24h [default: {TunnelSessionOptions.DefaultRekeyInterval.TotalSeconds:0}s]"),
+        new("rekey-interval", "DURATION", $"In-band rekey (fresh X25519, Noise KK) when the keys are this old; 1s to 24h [default: {TunnelSessionOptions.DefaultRekeyInterval.TotalSeconds:0}s]"),
     ];
 }

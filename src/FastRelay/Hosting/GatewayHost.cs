@@ -61,7 +61,8 @@ internal static partial class GatewayHost
         }
         catch (Exception ex) when (ex is AdminBindException or ListenerBindException)
         {
-            return await FailAsync(ex.Message.Replace("listener", "--listen", StringComparison.Ordinal).Replace(" for service 'tunnel'", "", StringComparison.Ordinal));
+            // The gateway's one listener has no service of its own to name (README, "Exit codes").
+            return await FailAsync(ex.Message.Replace(" for service 'tunnel'", "", StringComparison.Ordinal));
         }
 
         await using var running = server;
@@ -136,7 +137,7 @@ internal static partial class GatewayHost
 
     private static async Task<int> FailAsync(string reason)
     {
-        await Console.Error.WriteLineAsync($"fastrelay gateway: {reason}");
+        await Console.Error.WriteLineAsync($"fastrelay: {reason}");
         return ExitCodes.RuntimeFailure;
     }
 

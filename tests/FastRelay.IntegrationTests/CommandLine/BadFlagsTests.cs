@@ -269,6 +269,16 @@ public sealed class BadFlagsTests
         using var wrongKeyBadStaple = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
             "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ClientKeyFile, "--ocsp-staple", garbage, "--admin", "off", "--audit", "off");
 
+        // Neither file holds PEM (a certificate that failed used to hide the key's problem).
+        var notPem = Path.Combine(pki.Directory, "notes.json");
+        await File.WriteAllTextAsync(notPem, "{\"not\": \"pem\"}\n");
+        using var neitherPem = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", notPem, "--tls-key", notPem, "--admin", "off", "--audit", "off");
+
+        // A key of another certificate, and a staple that cannot be read at all (a directory).
+        using var wrongKeyStapleDirectory = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ClientKeyFile, "--ocsp-staple", pki.Directory, "--admin", "off", "--audit", "off");
+
         // A bad rate and a bad key for it.
         using var rate = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
             "--conn-rate", "100", "--conn-burst", "none", "--rate-key", "foo", "--admin", "off", "--audit", "off");
@@ -283,6 +293,12 @@ public sealed class BadFlagsTests
         Assert.Equal(2, await wrongKeyBadStaple.WaitForExitAsync());
         Assert.Contains($"--tls-key {pki.ClientKeyFile}: does not match the certificate", wrongKeyBadStaple.StandardError, StringComparison.Ordinal);
         Assert.Contains($"--ocsp-staple {garbage}: not an OCSP response", wrongKeyBadStaple.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await neitherPem.WaitForExitAsync());
+        Assert.Contains($"--tls-cert {notPem}: no PEM CERTIFICATE block found", neitherPem.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--tls-key {notPem}: no PEM private key block found", neitherPem.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await wrongKeyStapleDirectory.WaitForExitAsync());
+        Assert.Contains($"--tls-key {pki.ClientKeyFile}: does not match the certificate", wrongKeyStapleDirectory.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--ocsp-staple {pki.Directory}:", wrongKeyStapleDirectory.StandardError, StringComparison.Ordinal);
         Assert.Equal(2, await rate.WaitForExitAsync());
         Assert.Contains("--conn-rate '100': expected a rate such as", rate.StandardError, StringComparison.Ordinal);
         Assert.Contains("--conn-burst 'none': expected a whole number", rate.StandardError, StringComparison.Ordinal);

@@ -67,6 +67,22 @@ public sealed class TunnelFlagsTests
     }
 
     [Fact]
+    public async Task Gateway_ListenAddressInUse_Exit1_TheReadmesOneLineReason()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen(1);
+        var address = (IPEndPoint)taken.LocalEndPoint!;
+        using var nodes = new TunnelNodes();
+
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", address.ToString(), "--tunnel-key", nodes.GatewayKeyFile,
+            "--edge-key", nodes.EdgePublicKey, "--allow-any-target", "--admin", "off", "--audit", "off");
+
+        Assert.Equal(1, await gateway.WaitForExitAsync());
+        Assert.Equal($"fastrelay: listener {address} is already in use", gateway.StandardError.Trim()); // As the edge's, without a service.
+    }
+
+    [Fact]
     public async Task Gateway_CaModeFilesMissing_Exit2_NamesEachFile()
     {
         using var nodes = new TunnelNodes();
