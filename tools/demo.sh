@@ -30,4 +30,4 @@ dotnet src/FastRelay/bin/Release/net10.0/fastrelay.dll demo --duration 2s --bulk
 # Then the measurement: direct path vs relay path vs the mutual-TLS relay (--tls) vs the tunnel through a
 # gateway process (--tunnel), same run.
 exec bench/FastRelay.Bench/bin/Release/net10.0/fastrelay-bench run \
-  --relay-exe src/FastRelay/bin/Release/net10.0/fastrelay.dll --tls --tunnel --out artifacts/bench "$@"
+  --relay-exe src/FastRelay/bin/Release/net10.0/fastrelay.dll --tls --tls-warmup 10s --tunnel --out artifacts/bench "$@"

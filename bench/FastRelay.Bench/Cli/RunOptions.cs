@@ -34,6 +34,18 @@ internal sealed record RunOptions
     /// <summary>Unmeasured time before each ping-pong and connect phase, in every round. Defaults to 0.5 s.</summary>
     public required TimeSpan Warmup { get; init; }
 
+    /// <summary>
+    /// <c>--tls-warmup</c>: the least warm-up of the connect phase's first round on the TLS paths (the JIT compiles the
+    /// handshake path for about 8 s of handshakes here). Zero (the default): <see cref="Warmup"/>.
+    /// </summary>
+    public TimeSpan TlsWarmup { get; init; }
+
+    /// <summary>
+    /// The most connections a connect round's warm-up makes before it stops early; null (the default): a tenth of
+    /// <see cref="ConnectCount"/>. Set only for a <see cref="TlsWarmup"/> round, where time is the bound that matters.
+    /// </summary>
+    public int? ConnectWarmupCount { get; init; }
+
     /// <summary>Bytes per ping-pong message. Defaults to 64.</summary>
     public required int MessageBytes { get; init; }
 

@@ -21,10 +21,12 @@ internal static class RunOptionsBinder
         var before = errors.Count;
         var duration = Duration(parse, command.Duration, TimeSpan.FromMilliseconds(100), MaxDuration, errors);
         var warmup = Duration(parse, command.Warmup, TimeSpan.Zero, TimeSpan.FromSeconds(10), errors);
+        var tlsWarmup = Duration(parse, command.TlsWarmup, TimeSpan.Zero, TimeSpan.FromSeconds(30), errors);
         var timeout = Duration(parse, command.PhaseTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), errors);
-        if (errors.Count == before && timeout <= duration + warmup)
+        var longestWarmup = warmup > tlsWarmup ? warmup : tlsWarmup;
+        if (errors.Count == before && timeout <= duration + longestWarmup)
         {
-            errors.Add($"--timeout: must be longer than --warmup + --duration ({UnitParser.FormatDuration(warmup + duration)}) (got {UnitParser.FormatDuration(timeout)})");
+            errors.Add($"--timeout: must be longer than --warmup (or --tls-warmup) + --duration ({UnitParser.FormatDuration(longestWarmup + duration)}) (got {UnitParser.FormatDuration(timeout)})");
         }
 
         var phases = Phases(parse.ValueOrDefault(command.Phases), errors);
@@ -35,6 +37,7 @@ internal static class RunOptionsBinder
             Duration = duration,
             Rounds = Count(parse, command.Rounds, 1, 20, errors),
             Warmup = warmup,
+            TlsWarmup = tlsWarmup,
             MessageBytes = (int)Bytes(parse, command.MessageBytes, 1, 1 << 20, errors),
             BulkBytes = Bytes(parse, command.BulkBytes, 1, 64L << 30, errors),
             BulkStreams = Count(parse, command.BulkStreams, 1, 256, errors),

@@ -112,7 +112,7 @@ internal sealed class ConnectRatePhase
     // Count bounds: warm-up takes at most a tenth of --connect-count, then loops wait for the measured stage.
     private async ValueTask<bool> TryStartConnectionAsync()
     {
-        var warmupLimit = Math.Max(1, _context.Options.ConnectCount / 10);
+        var warmupLimit = _context.Options.ConnectWarmupCount ?? Math.Max(1, _context.Options.ConnectCount / 10);
         if (_stage.Current == Stage.Warmup && Interlocked.Increment(ref _warmupIssued) > warmupLimit)
         {
             _warmupDone.TrySetResult();

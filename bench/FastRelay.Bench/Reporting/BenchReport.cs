@@ -18,7 +18,7 @@ internal sealed record ReportSettings(
     int Sessions, double DurationSeconds, int Rounds, double WarmupSeconds, int MessageBytes, long BulkBytes, int BulkStreams,
     int ConnectCount, int ConnectConcurrency, double ConnectTimeoutSeconds, double PhaseTimeoutSeconds,
     IReadOnlyList<string> Phases, string RelayMode, string? Relay, string EchoBackend, string SinkBackend,
-    bool ClientInlineCompletions, bool ChildBackends)
+    bool ClientInlineCompletions, bool ChildBackends, double TlsWarmupSeconds = 0)
 {
     /// <summary>Copies <paramref name="options"/>; <paramref name="relay"/> describes the relay (command or address).</summary>
     public static ReportSettings From(RunOptions options, string? relay) => new(
@@ -27,7 +27,7 @@ internal sealed record ReportSettings(
         options.ConnectTimeout.TotalSeconds, options.PhaseTimeout.TotalSeconds,
         [.. options.Phases.Select(p => p.ToName())], options.RelayMode.ToString(), relay,
         options.EchoBackend.ToString(), options.SinkBackend.ToString(), Client.ClientRuntime.InlineCompletions,
-        options.ChildBackends);
+        options.ChildBackends, options.TlsWarmup.TotalSeconds);
 }
 
 /// <summary>

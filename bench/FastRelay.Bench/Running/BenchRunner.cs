@@ -126,7 +126,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                 for (var i = 0; i < targets.Length; i++)
                 {
                     Settle();
-                    var context = new PhaseContext(roundOptions, targets[i], paths[i].Cpu, recorders[i]);
+                    var context = new PhaseContext(WarmupFor(roundOptions, phase, round, targets[i]), targets[i], paths[i].Cpu, recorders[i]);
                     var result = await PhaseDispatcher.RunAsync(phase, context, cancellationToken);
                     rounds[i].Add(result);
                     // Latency is left out per round: the recorder is shared, so its percentiles so far are cumulative.
@@ -235,6 +235,13 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
         result.Phase == PhaseKind.Connect && result.RelayCpuPercent is { } cpu && result.Operations > 0 && result.Path != BenchTarget.DirectName
             ? result with { Note = string.Create(CultureInfo.InvariantCulture, $"{(result.Path == BenchTarget.OpenSslName ? "s_server" : "relay")} CPU {cpu / 100 * result.ElapsedSeconds / result.Operations * 1000:0.000} ms per connection{(result.Path is BenchTarget.MutualTlsName or BenchTarget.OpenSslName ? " (mTLS handshake, exchange, close)" : "")}") }
             : result;
+
+    // --tls-warmup: the first connect round on a TLS path warms up for at least that long, bounded by time (and by the
+    // round's connection count), not by the usual tenth of it.
+    private static RunOptions WarmupFor(RunOptions round, PhaseKind phase, int number, BenchTarget target) =>
+        number == 1 && phase == PhaseKind.Connect && target.Tls is not null && round.TlsWarmup > round.Warmup
+            ? round with { Warmup = round.TlsWarmup, ConnectWarmupCount = round.ConnectCount }
+            : round;
 
     private static void Settle()
     {
