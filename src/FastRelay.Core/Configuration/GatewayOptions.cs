@@ -14,6 +14,13 @@ public sealed record GatewayOptions
     public const int DefaultMaxHandshakes = 128;
 
     /// <summary>
+    /// Default for <see cref="MaxHandshakesPerSource"/>: a quarter of the default <see cref="MaxHandshakes"/>, so one
+    /// address (which the per-source rate lets start 40 at once and 20 a second, each held up to the 5 s handshake
+    /// timeout) cannot hold every half-open slot, and an edge warming its whole default pool (32) still fits.
+    /// </summary>
+    public const int DefaultMaxHandshakesPerSource = 32;
+
+    /// <summary>
     /// Default for <see cref="HandshakeRate"/>: 20 handshakes a second per source address, burst 40. An edge's
     /// pool dials a few connections at start and one now and then; an XX handshake costs the exit two X25519
     /// operations (about 0.4 ms here), so this bounds one source to under 2 % of a core.
@@ -62,6 +69,10 @@ public sealed record GatewayOptions
     /// <summary>Handshakes in flight at once (accepted, not yet authenticated); more are closed at once.</summary>
     /// <remarks>Defaults to 128.</remarks>
     public int MaxHandshakes { get; init; } = DefaultMaxHandshakes;
+
+    /// <summary>Handshakes in flight at once from one source address; more from it are closed at once. 0: no per-source bound.</summary>
+    /// <remarks>Defaults to 32.</remarks>
+    public int MaxHandshakesPerSource { get; init; } = DefaultMaxHandshakesPerSource;
 
     /// <summary>Token bucket on new tunnel connections per source address; over it a connection is closed before any DH.</summary>
     /// <remarks>Defaults to 20/s, burst 40.</remarks>

@@ -14,7 +14,7 @@ public static class GatewayOptionsReader
     /// <summary>The setting names this reader knows, as written after <c>--</c>.</summary>
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
     [
-        "listen", "edge-key", "policy", "recheck-established", "allow-any-target", "connect-timeout", "max-handshakes", "handshake-rate", "handshake-burst",
+        "listen", "edge-key", "policy", "recheck-established", "allow-any-target", "connect-timeout", "max-handshakes", "max-handshakes-per-source", "handshake-rate", "handshake-burst",
         "drain-timeout", "admin", "node-name", "log-format", "log-level",
         .. TunnelReader.SharedNames, .. AuditReader.Names,
     ], StringComparer.Ordinal);
@@ -65,6 +65,7 @@ public static class GatewayOptionsReader
             AllowAnyTarget = allowAny,
             ConnectTimeout = scalars.Duration("connect-timeout", EdgeOptions.DefaultConnectTimeout, allowZero: false),
             MaxHandshakes = (int)scalars.Integer("max-handshakes", GatewayOptions.DefaultMaxHandshakes, 1, 100_000),
+            MaxHandshakesPerSource = (int)scalars.Integer("max-handshakes-per-source", GatewayOptions.DefaultMaxHandshakesPerSource, 0, 100_000),
             HandshakeRate = ReadHandshakeRate(scalars, errors),
             DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
             Audit = AuditReader.Read(scalars, errors, GatewayOptions.DefaultAudit),

@@ -46,6 +46,6 @@ public enum CloseReason
     /// <summary>The global connection limit was reached; the connection was closed on accept.</summary>
     ConnectionLimit,
 
-    /// <summary>The client's address already had <c>--max-connections-per-source</c> connections open; closed on accept.</summary>
+    /// <summary>The client's address already had <c>--max-connections-per-source</c> connections open (a gateway: <c>--max-handshakes-per-source</c> handshakes in flight); closed on accept.</summary>
     SourceConnectionLimit,
 }

@@ -7,6 +7,7 @@ using FastRelay.Filtering;
 using FastRelay.Listening;
 using FastRelay.Observing;
 using FastRelay.RateLimiting;
+using FastRelay.Relaying;
 using FastRelay.Transport;
 using FastRelay.Tunnel.Frames;
 using FastRelay.Tunnel.Handshake;
@@ -31,6 +32,10 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     private readonly EdgeListener _listener;
     private readonly GatewayContext _context;
     private readonly ConnectionRateGate _handshakeRate;
+
+    // --max-handshakes-per-source: half-open handshakes counted per address (null: no bound). The rate alone lets one
+    // address start 40 at once and 20 a second, each held up to the 5 s handshake timeout: more than every slot.
+    private readonly SourceConnectionTable? _handshakesPerSource;
     private readonly TunnelConnectionOptions _connectionOptions;
     private readonly ConcurrentDictionary<TunnelConnection, IPEndPoint> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -49,6 +54,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         _context = context;
         _loggerFactory = loggerFactory;
         _handshakeRate = new ConnectionRateGate(new ConnectionRateOptions(options.HandshakeRate), context.Time); // Keyed by source address.
+        _handshakesPerSource = options.MaxHandshakesPerSource > 0 ? new SourceConnectionTable(options.MaxHandshakesPerSource) : null;
         _rateEviction = context.Time.CreateTimer(static s => ((ConnectionRateGate)s!).EvictIdle(), _handshakeRate, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         _refusalLog = new OncePerInterval(context.Time, TimeSpan.FromSeconds(1));
         _connectionOptions = Tunnel.Pool.EdgeTunnel.ConnectionOptions(options.Session, options.DrainTimeout);
@@ -182,6 +188,13 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             return;
         }
 
+        if (_handshakesPerSource is { } perSource && !perSource.TryAdd(edge.Address))
+        {
+            _context.Stats.HandshakeRefused();
+            Refuse(socket, edge, CloseReason.SourceConnectionLimit, $"{perSource.LimitPerSource} handshakes in flight from this address (--max-handshakes-per-source)");
+            return;
+        }
+
         // Step 3: the Noise XX handshake (tunnel.md §4.1-4.2), bounded by its 5 s timeout.
         var started = _context.Time.GetTimestamp();
         TunnelHandshakeResult handshake;
@@ -209,6 +222,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             finally
             {
                 // After the record (whoever sees the count finds it too), and always: it frees the half-open slot.
+                _handshakesPerSource?.Remove(edge.Address);
                 _context.Stats.HandshakeEnded(succeeded: false);
             }
 
@@ -231,6 +245,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         }
         finally
         {
+            _handshakesPerSource?.Remove(edge.Address);
             _context.Stats.HandshakeEnded(succeeded: true);
         }
 

@@ -55,6 +55,13 @@ internal sealed class GatewayStats
         return false;
     }
 
+    /// <summary>Gives back a slot <see cref="TryStartHandshake"/> took for a connection closed before its handshake (a per-source bound).</summary>
+    public void HandshakeRefused()
+    {
+        Interlocked.Decrement(ref _handshaking);
+        Interlocked.Increment(ref _handshakesLimited);
+    }
+
     public void HandshakeEnded(bool succeeded)
     {
         Interlocked.Decrement(ref _handshaking);

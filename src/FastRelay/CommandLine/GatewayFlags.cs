@@ -20,6 +20,7 @@ internal static class GatewayFlags
         new("allow-any-target", "true|false", "Dial any target an authenticated edge names, without a policy. This lets every edge reach every address this host can (SSRF): give --policy instead wherever you can [default: false]", Switch: true),
         new("connect-timeout", "DURATION", $"Time for one dial to a stream's target; then the stream is refused (CONNECT_TIMEOUT) [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultConnectTimeout)}]"),
         new("max-handshakes", "N", $"Tunnel handshakes in flight at once (accepted, not yet authenticated); more are closed at once [default: {GatewayOptions.DefaultMaxHandshakes}]"),
+        new("max-handshakes-per-source", "N", $"Of those, in flight at once from one source address, so a few addresses cannot hold every slot; 0 = no per-source bound [default: {GatewayOptions.DefaultMaxHandshakesPerSource}]"),
         new("handshake-rate", "RATE", $"New tunnel connections per source address, e.g. 20/s; over it a connection is closed before any key exchange [default: {GatewayOptions.DefaultHandshakeRate.RefillPerSecond:0}/s]"),
         new("handshake-burst", "N", $"Handshakes a source may start at once [default: {GatewayOptions.DefaultHandshakeRate.Burst}, or twice one second of --handshake-rate]"),
         new("drain-timeout", "DURATION", $"On SIGTERM/SIGINT: GOAWAY to every edge (they move new sessions elsewhere), then open streams get this long to finish [default: {ValueSyntax.FormatDuration(EdgeOptions.DefaultDrainTimeout)}]"),

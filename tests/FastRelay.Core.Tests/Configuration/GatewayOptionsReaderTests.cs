@@ -19,6 +19,7 @@ public sealed class GatewayOptionsReaderTests
         Assert.Equal("p.json", options.PolicyFile);
         Assert.False(options.AllowAnyTarget);
         Assert.Equal(128, options.MaxHandshakes);
+        Assert.Equal(32, options.MaxHandshakesPerSource);
         Assert.Equal(new FastRelay.RateLimiting.TokenBucketOptions(20, 40), options.HandshakeRate);
         Assert.Equal(TimeSpan.FromSeconds(5), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), options.DrainTimeout);

@@ -157,7 +157,7 @@ public sealed class TunnelFlagsTests
         using var help = await FastRelayProcess.RunAsync("gateway", "--help");
 
         Assert.Equal(0, await help.WaitForExitAsync());
-        foreach (var flag in new[] { "--listen", "--tunnel-key", "--edge-key", "--tunnel-ca", "--tunnel-crl", "--policy", "--allow-any-target", "--connect-timeout", "--max-handshakes",
+        foreach (var flag in new[] { "--listen", "--tunnel-key", "--edge-key", "--tunnel-ca", "--tunnel-crl", "--policy", "--allow-any-target", "--connect-timeout", "--max-handshakes", "--max-handshakes-per-source",
             "--handshake-rate", "--drain-timeout", "--audit", "--admin", "--log-format", "--log-level", "--config", "--tunnel-max-streams", "--ping-interval", "--rekey-interval" })
         {
             Assert.Contains(flag, help.StandardOutput, StringComparison.Ordinal);

@@ -26,7 +26,7 @@ internal sealed class TunnelFixture : IAsyncDisposable
     /// <summary>Starts a gateway that dials any target (or only what <paramref name="policyJson"/>'s Outbound rules allow).</summary>
     public GatewayServer StartGateway(int port = 0, string? policyJson = null, int maxStreams = 256, TimeSpan? pingInterval = null,
         IConnectionObserver? observer = null, int maxHandshakes = 128, FastRelay.RateLimiting.TokenBucketOptions? handshakeRate = null,
-        IUpstreamDialer? dialer = null, bool recheckEstablished = false)
+        IUpstreamDialer? dialer = null, bool recheckEstablished = false, int maxHandshakesPerSource = GatewayOptions.DefaultMaxHandshakesPerSource)
     {
         var options = new GatewayOptions
         {
@@ -36,6 +36,7 @@ internal sealed class TunnelFixture : IAsyncDisposable
             AllowAnyTarget = policyJson is null,
             Session = new TunnelSessionOptions { MaxStreams = maxStreams, PingInterval = pingInterval ?? TunnelSessionOptions.DefaultPingInterval },
             MaxHandshakes = maxHandshakes,
+            MaxHandshakesPerSource = maxHandshakesPerSource,
             HandshakeRate = handshakeRate ?? new FastRelay.RateLimiting.TokenBucketOptions(1000, 1000),
             DrainTimeout = TimeSpan.FromSeconds(2),
         };

@@ -202,6 +202,49 @@ public sealed class GatewayServerTests
     }
 
     [Fact]
+    public async Task Accept_MoreHalfOpenHandshakesFromOneAddressThanAllowed_ClosesItsRest_OthersUnaffected()
+    {
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway(maxHandshakes: 8, maxHandshakesPerSource: 2);
+        var silent = new List<Socket>();
+        async Task<Socket> ConnectFromAsync(string source)
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+            await socket.ConnectAsync(gateway.EndPoint);
+            silent.Add(socket); // Connected, never sends its preamble: a half-open handshake.
+            return socket;
+        }
+
+        try
+        {
+            var first = await ConnectFromAsync("127.0.0.2");
+            await ConnectFromAsync("127.0.0.2");
+            Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshaking == 2));
+            var third = await ConnectFromAsync("127.0.0.2");
+            Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.HandshakesLimited == 1));
+            Assert.Equal(0, await third.ReceiveAsync(new byte[1])); // Closed at once, before any key exchange.
+
+            // Another address has its own count; the global bound (8) is far.
+            await ConnectFromAsync("127.0.0.3");
+            await ConnectFromAsync("127.0.0.3");
+            Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshaking == 4));
+            Assert.Equal(1, gateway.Stats.HandshakesLimited);
+
+            // A handshake that ends (here: its client goes away) gives its address's slot back.
+            first.Dispose();
+            Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshaking == 3));
+            await ConnectFromAsync("127.0.0.2");
+            Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshaking == 4));
+            Assert.Equal(1, gateway.Stats.HandshakesLimited);
+        }
+        finally
+        {
+            silent.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Accept_OverTheHandshakeRate_ClosesBeforeAnyKeyExchange()
     {
         await using var tunnel = new TunnelFixture();
