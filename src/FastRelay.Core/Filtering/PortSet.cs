@@ -56,7 +56,10 @@ internal sealed class PortSet
             return true;
         }
 
+        // Every bad entry is named at once ("0,70000": both), as every other input error is (cli.md).
         var ranges = new List<PortRange>();
+        var malformed = new List<string>();
+        var backwards = new List<string>();
         foreach (var raw in text.Split(','))
         {
             var part = raw.Trim();
@@ -64,17 +67,22 @@ internal sealed class PortSet
             if (!TryParsePort(dash >= 0 ? part[..dash] : part, out var first)
                 || !TryParsePort(dash >= 0 ? part[(dash + 1)..] : part, out var last))
             {
-                error = part.Length == 0 ? $"an empty entry; {Expected}" : $"'{part}': {Expected}";
-                return false;
+                malformed.Add(part.Length == 0 ? "an empty entry" : $"'{part}'");
             }
-
-            if (last < first)
+            else if (last < first)
             {
-                error = $"'{part}': a range goes from low to high, as {last}-{first}";
-                return false;
+                backwards.Add($"'{part}': a range goes from low to high, as {last}-{first}");
             }
+            else
+            {
+                ranges.Add(new PortRange(first, last));
+            }
+        }
 
-            ranges.Add(new PortRange(first, last));
+        if (malformed.Count > 0 || backwards.Count > 0)
+        {
+            error = string.Join("; ", (malformed.Count > 0 ? [$"{string.Join(", ", malformed)}: {Expected}"] : Array.Empty<string>()).Concat(backwards));
+            return false;
         }
 
         set = new PortSet(Merge(ranges), text.Trim());

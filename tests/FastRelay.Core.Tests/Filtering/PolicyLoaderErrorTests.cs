@@ -49,6 +49,7 @@ public sealed class PolicyLoaderErrorTests
         { "port too high", """{"PortRange": "70000", "SourceIP": "10.0.0.1", "Action": "Allow"}""", $"{Rule0}.PortRange '70000': '70000': expected ports" },
         { "port range backwards", """{"PortRange": "80-20", "SourceIP": "10.0.0.1", "Action": "Allow"}""", $"{Rule0}.PortRange '80-20': '80-20': a range goes from low to high, as 20-80" },
         { "port by name", """{"PortRange": "http", "SourceIP": "10.0.0.1", "Action": "Allow"}""", $"{Rule0}.PortRange 'http'" },
+        { "two bad ports and a backwards range, all named", """{"PortRange": "0,443,70000,90-80", "SourceIP": "10.0.0.1", "Action": "Allow"}""", $"{Rule0}.PortRange '0,443,70000,90-80': '0', '70000': expected ports such as \"443\", \"80,443\", \"8000-8100\" or \"*\", each from 1 to 65535; '90-80': a range goes from low to high, as 80-90" },
         { "port list with a hole", """{"PortRange": "80,,443", "SourceIP": "10.0.0.1", "Action": "Allow"}""", $"{Rule0}.PortRange '80,,443': an empty entry" },
         { "ICMP with ports", """{"Protocol": "ICMP", "PortRange": "80", "SourceIP": "10.0.0.1", "Action": "Deny"}""", $"{Rule0}.PortRange '80': ICMP has no ports" },
         { "address out of range", """{"SourceIP": "10.0.0.300", "Action": "Allow"}""", $"{Rule0}.SourceIP '10.0.0.300': expected an IPv4 or IPv6 address" },
