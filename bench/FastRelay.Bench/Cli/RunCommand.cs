@@ -146,7 +146,7 @@ internal sealed class RunCommand
 
     /// <summary><c>--tls-warmup</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<string> TlsWarmup { get; } = Text("--tls-warmup", "TIME", "0s",
-        "With --tls: the connect phase's first round on the mTLS (and openssl-s_server) path warms up for at least this long, so the relay's CPU per handshake is measured after the JIT has compiled the handshake path (about 8 s of handshakes here), not during it. 0s: --warmup.");
+        "With --tls: the connect phase's first round on the mTLS (and openssl-s_server) path warms up this long (or until the round's --connect-count share of connections, if that comes first), so the relay's CPU per handshake is measured after the JIT has compiled the handshake path (about 8 s of handshakes here), not during it. 0s: --warmup.");
 
     /// <summary><c>--openssl-reference</c>; read by <see cref="RunOptionsBinder"/>.</summary>
     public Option<bool> OpenSslReference { get; } = new("--openssl-reference")

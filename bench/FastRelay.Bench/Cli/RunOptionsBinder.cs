@@ -74,6 +74,11 @@ internal static class RunOptionsBinder
             errors.Add("--tls: needs --relay-exe (the harness starts the mTLS relay itself)");
         }
 
+        if (options.TlsWarmup > TimeSpan.Zero && !options.Tls)
+        {
+            errors.Add("--tls-warmup: needs --tls (it warms up the mTLS path's connect round)");
+        }
+
         if (options.OpenSslReference && !options.Tls)
         {
             errors.Add("--openssl-reference: needs --tls (s_server is measured with the mTLS path's certificates and client)");

@@ -20,7 +20,7 @@ internal static class ReportTable
         output.WriteLine();
         output.WriteLine($"fastrelay-bench {report.Version} | {report.Machine.ProcessorCount} cores | {report.Machine.Runtime} | {report.StartedAt:yyyy-MM-dd HH:mm:ss}Z");
         output.WriteLine($"relay: {s.Relay ?? "(none: --direct-only)"}");
-        output.WriteLine(string.Create(Invariant, $"settings: duration {s.DurationSeconds:0.###} s in {s.Rounds} interleaved round(s) (+{s.WarmupSeconds:0.###} s warm-up each{(s.TlsWarmupSeconds > s.WarmupSeconds ? $"; the first TLS connect round {s.TlsWarmupSeconds:0.###} s" : "")}), message {s.MessageBytes} B, sessions {s.Sessions}, bulk {s.BulkBytes:N0} B x 1 and x {s.BulkStreams}, connect-count {s.ConnectCount}, client completions {(s.ClientInlineCompletions ? "inline" : "thread pool")}, backends {(s.ChildBackends ? "child processes" : "in-process")}"));
+        output.WriteLine(string.Create(Invariant, $"settings: duration {s.DurationSeconds:0.###} s in {s.Rounds} interleaved round(s) (+{s.WarmupSeconds:0.###} s warm-up each{(s.TlsWarmupSeconds > 0 && s.TlsWarmupSeconds >= s.WarmupSeconds ? $"; the first TLS connect round {s.TlsWarmupSeconds:0.###} s, not cut short by the connection count" : "")}), message {s.MessageBytes} B, sessions {s.Sessions}, bulk {s.BulkBytes:N0} B x 1 and x {s.BulkStreams}, connect-count {s.ConnectCount}, client completions {(s.ClientInlineCompletions ? "inline" : "thread pool")}, backends {(s.ChildBackends ? "child processes" : "in-process")}"));
         output.WriteLine();
         output.WriteLine($"{"metric",-MetricWidth}{"direct",ValueWidth}{"relay",ValueWidth}{"relay vs direct",CompareWidth}");
         output.WriteLine(new string('-', MetricWidth + 2 * ValueWidth + CompareWidth));

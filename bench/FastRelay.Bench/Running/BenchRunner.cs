@@ -150,9 +150,9 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
                 }
             }
 
-            if (paths.FirstOrDefault(p => p.Process?.ExitCode is not null).Process is { ExitCode: { } code } relayProcess)
+            if (paths.FirstOrDefault(p => p.Process?.ExitCode is not null) is { Process: { ExitCode: { } code } relayProcess } exited)
             {
-                failures.Add($"relay exited with code {code} during {phase.ToName()}; last output: {string.Join(" | ", relayProcess.LastOutput)}");
+                failures.Add($"the {exited.Target.Name} path's process exited with code {code} during {phase.ToName()}; last output: {string.Join(" | ", relayProcess.LastOutput)}");
                 break; // The remaining relay phases would only fail to connect.
             }
         }
@@ -239,7 +239,7 @@ internal sealed class BenchRunner(RunOptions options, TextWriter output, TextWri
     // --tls-warmup: the first connect round on a TLS path warms up for at least that long, bounded by time (and by the
     // round's connection count), not by the usual tenth of it.
     private static RunOptions WarmupFor(RunOptions round, PhaseKind phase, int number, BenchTarget target) =>
-        number == 1 && phase == PhaseKind.Connect && target.Tls is not null && round.TlsWarmup > round.Warmup
+        number == 1 && phase == PhaseKind.Connect && target.Tls is not null && round.TlsWarmup > TimeSpan.Zero && round.TlsWarmup >= round.Warmup
             ? round with { Warmup = round.TlsWarmup, ConnectWarmupCount = round.ConnectCount }
             : round;
 

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using FastRelay.Bench.Tls;
 
@@ -40,11 +39,21 @@ internal sealed class OpenSslServerProcess : IAsyncDisposable
     /// <summary>Starts s_server and waits (at most 20 s) until it says it accepts; null and why when it does not.</summary>
     public static async Task<(OpenSslServerProcess? Server, string? Error)> StartAsync(BenchPki pki, bool resume, CancellationToken cancellationToken)
     {
+        if (FindOnPath("openssl") is null)
+        {
+            return (null, "openssl is not on PATH; install it (apt-get install -y openssl) or leave out --openssl-reference");
+        }
+
+        // -rev prints a dozen lines a connection on stderr (the session summary, whatever -quiet says), each an
+        // unbuffered write that would count as s_server's CPU and cost the harness a read: they go to a file, read
+        // only if s_server does not start. -verify_quiet drops the verify callback's lines.
         var endPoint = FreePort.Pick();
-        var info = new ProcessStartInfo("openssl");
+        var errorFile = Path.Combine(pki.Directory, "s_server.err");
+        var info = new ProcessStartInfo("/bin/sh");
         foreach (var arg in (string[])[
+            "-c", "exec openssl \"$@\" 2>\"$0\"", errorFile,
             "s_server", "-accept", endPoint.ToString(), "-rev",
-            "-cert", pki.ServerCertFile, "-key", pki.ServerKeyFile, "-CAfile", pki.CaFile, "-Verify", "2",
+            "-cert", pki.ServerCertFile, "-key", pki.ServerKeyFile, "-CAfile", pki.CaFile, "-Verify", "2", "-verify_quiet",
             "-serverpref", "-ciphersuites", "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
             "-num_tickets", "0", "-naccept", "100000000",
         ])
@@ -52,33 +61,49 @@ internal sealed class OpenSslServerProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        ChildProcess child;
+        var child = ChildProcess.Start(info, line => line == "ACCEPT");
+        var server = new OpenSslServerProcess(child, new BenchTarget(BenchTarget.OpenSslName, endPoint, null, new TlsClient(pki, resume)));
         try
         {
-            child = ChildProcess.Start(info, line => line == "ACCEPT");
-        }
-        catch (Win32Exception ex)
-        {
-            return (null, $"cannot run openssl ({ex.Message}); install it (apt-get install -y openssl) or leave out --openssl-reference");
-        }
-
-        var server = new OpenSslServerProcess(child, new BenchTarget(BenchTarget.OpenSslName, endPoint, null, new TlsClient(pki, resume)));
-        var waited = Stopwatch.StartNew();
-        while (!child.AwaitedLine.IsCompleted)
-        {
-            if (child.ExitCode is { } code || waited.Elapsed > StartTimeout)
+            var waited = Stopwatch.StartNew();
+            while (!child.AwaitedLine.IsCompleted)
             {
-                var error = child.ExitCode is { } exit
-                    ? $"openssl s_server exited with code {exit} before accepting"
-                    : $"openssl s_server did not accept within {StartTimeout.TotalSeconds:0} s";
-                await server.DisposeAsync();
-                return (null, $"{error}\n{child.DescribeOutput()}");
-            }
+                if (child.ExitCode is not null || waited.Elapsed > StartTimeout)
+                {
+                    var error = child.ExitCode is { } exit
+                        ? $"openssl s_server exited with code {exit} before accepting"
+                        : $"openssl s_server did not accept within {StartTimeout.TotalSeconds:0} s";
+                    await server.DisposeAsync();
+                    return (null, $"{error}\n{child.DescribeOutput()}\n  stderr: {ReadTail(errorFile)}");
+                }
 
-            await Task.Delay(50, cancellationToken);
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            await server.DisposeAsync(); // Ctrl-C while it starts: not left listening.
+            throw;
         }
 
         return (server, null);
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
+
+    private static string ReadTail(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path);
+            return text.Length <= 2000 ? text : text[^2000..];
+        }
+        catch (IOException ex)
+        {
+            return ex.Message;
+        }
     }
 
     /// <inheritdoc cref="ChildProcess.DisposeAsync"/>

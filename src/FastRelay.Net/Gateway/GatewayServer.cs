@@ -181,17 +181,19 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             return;
         }
 
-        // Step 2: the bound on half-open handshakes.
-        if (!_context.Stats.TryStartHandshake(_options.MaxHandshakes))
+        // Step 2: the bounds on half-open handshakes, this address's first: a flood from one address refused there never
+        // holds a global slot, not even for a moment, so other addresses are not refused on its account.
+        if (_handshakesPerSource is { } perSource && !perSource.TryAdd(edge.Address))
         {
-            Refuse(socket, edge, CloseReason.ConnectionLimit, $"{_options.MaxHandshakes} handshakes in flight (--max-handshakes)");
+            _context.Stats.HandshakeLimited();
+            Refuse(socket, edge, CloseReason.SourceConnectionLimit, $"{perSource.LimitPerSource} handshakes in flight from this address (--max-handshakes-per-source)");
             return;
         }
 
-        if (_handshakesPerSource is { } perSource && !perSource.TryAdd(edge.Address))
+        if (!_context.Stats.TryStartHandshake(_options.MaxHandshakes))
         {
-            _context.Stats.HandshakeRefused();
-            Refuse(socket, edge, CloseReason.SourceConnectionLimit, $"{perSource.LimitPerSource} handshakes in flight from this address (--max-handshakes-per-source)");
+            _handshakesPerSource?.Remove(edge.Address);
+            Refuse(socket, edge, CloseReason.ConnectionLimit, $"{_options.MaxHandshakes} handshakes in flight (--max-handshakes)");
             return;
         }
 

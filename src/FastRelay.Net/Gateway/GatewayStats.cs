@@ -22,7 +22,7 @@ internal sealed class GatewayStats
     /// <summary>Handshakes that failed (bad preamble, wrong key, timeout, …).</summary>
     public long HandshakesFailed => Interlocked.Read(ref _handshakesFailed);
 
-    /// <summary>Connections closed at once because <c>--max-handshakes</c> were in flight.</summary>
+    /// <summary>Connections closed at once because <c>--max-handshakes</c> were in flight, in all or from their address (<c>--max-handshakes-per-source</c>).</summary>
     public long HandshakesLimited => Interlocked.Read(ref _handshakesLimited);
 
     /// <summary>Connections closed at once by the per-source <c>--handshake-rate</c>.</summary>
@@ -55,12 +55,8 @@ internal sealed class GatewayStats
         return false;
     }
 
-    /// <summary>Gives back a slot <see cref="TryStartHandshake"/> took for a connection closed before its handshake (a per-source bound).</summary>
-    public void HandshakeRefused()
-    {
-        Interlocked.Decrement(ref _handshaking);
-        Interlocked.Increment(ref _handshakesLimited);
-    }
+    /// <summary>Counts a connection closed at once by <c>--max-handshakes-per-source</c> (before it took a global slot).</summary>
+    public void HandshakeLimited() => Interlocked.Increment(ref _handshakesLimited);
 
     public void HandshakeEnded(bool succeeded)
     {

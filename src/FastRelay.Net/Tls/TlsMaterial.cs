@@ -32,6 +32,7 @@ internal sealed class TlsMaterial
     /// <returns>The material, or null when anything failed.</returns>
     public static TlsMaterial? TryLoad(TlsOptions options, TimeProvider time, bool keepChains, List<string> errors)
     {
+        var before = errors.Count;
         ClientCaBundle? clientCa = null;
         if (options.ClientCaFile is { } caFile)
         {
@@ -64,7 +65,9 @@ internal sealed class TlsMaterial
             }
         }
 
-        if (server is null || (options.ClientCaFile is not null && clientCa is null))
+        // Any problem refuses the whole set, also one a step reported without failing its own result (an unreadable
+        // staple beside a certificate that loaded): never TLS without what the operator asked for.
+        if (server is null || errors.Count != before || (options.ClientCaFile is not null && clientCa is null))
         {
             return null;
         }

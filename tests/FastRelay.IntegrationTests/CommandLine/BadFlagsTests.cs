@@ -279,6 +279,10 @@ public sealed class BadFlagsTests
         using var wrongKeyStapleDirectory = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
             "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ClientKeyFile, "--ocsp-staple", pki.Directory, "--admin", "off", "--audit", "off");
 
+        // The right key and a staple that cannot be read: refused, never served without the staple it asked for.
+        using var stapleDirectory = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ServerKeyFile, "--ocsp-staple", pki.Directory, "--admin", "off", "--audit", "off");
+
         // A bad rate and a bad key for it.
         using var rate = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
             "--conn-rate", "100", "--conn-burst", "none", "--rate-key", "foo", "--admin", "off", "--audit", "off");
@@ -299,6 +303,9 @@ public sealed class BadFlagsTests
         Assert.Equal(2, await wrongKeyStapleDirectory.WaitForExitAsync());
         Assert.Contains($"--tls-key {pki.ClientKeyFile}: does not match the certificate", wrongKeyStapleDirectory.StandardError, StringComparison.Ordinal);
         Assert.Contains($"--ocsp-staple {pki.Directory}:", wrongKeyStapleDirectory.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await stapleDirectory.WaitForExitAsync());
+        Assert.Contains($"--ocsp-staple {pki.Directory}:", stapleDirectory.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("running", stapleDirectory.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(2, await rate.WaitForExitAsync());
         Assert.Contains("--conn-rate '100': expected a rate such as", rate.StandardError, StringComparison.Ordinal);
         Assert.Contains("--conn-burst 'none': expected a whole number", rate.StandardError, StringComparison.Ordinal);

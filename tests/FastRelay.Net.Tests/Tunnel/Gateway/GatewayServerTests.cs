@@ -245,6 +245,21 @@ public sealed class GatewayServerTests
     }
 
     [Fact]
+    public async Task Accept_PerSourceSlot_IsGivenBackAfterASuccessfulHandshake()
+    {
+        // One slot per address: the second pool's handshake from the same address succeeds only if the first one's,
+        // which succeeded and stays connected, gave its slot back.
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway(maxHandshakesPerSource: 1);
+        tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshakes == 1), $"handshakes: {gateway.Stats.Handshakes}");
+        tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshakes == 2), $"handshakes: {gateway.Stats.Handshakes}, limited: {gateway.Stats.HandshakesLimited}");
+        Assert.Equal(0, gateway.Stats.HandshakesLimited);
+        Assert.Equal(0, gateway.Stats.Handshaking);
+    }
+
+    [Fact]
     public async Task Accept_OverTheHandshakeRate_ClosesBeforeAnyKeyExchange()
     {
         await using var tunnel = new TunnelFixture();
