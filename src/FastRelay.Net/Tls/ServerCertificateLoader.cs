@@ -135,11 +135,16 @@ internal static class ServerCertificateLoader
     {
         var certificates = Collect(() => PemFiles.ReadCertificates("--tls-cert", options.CertificateFile), errors);
         var keyText = Collect(() => PemFiles.ReadText("--tls-key", options.KeyFile), errors);
+        // Checked here, before the key is matched against the certificate, so that a bad key is named even when
+        // --tls-cert failed as well.
         if (keyText is not null && !keyText.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
         {
-            // Checked here too, not only against the certificate's key type, so that a bad key is named even when
-            // --tls-cert failed as well.
             errors.Add($"--tls-key {options.KeyFile}: no PEM private key block found; expected -----BEGIN PRIVATE KEY----- (or EC PRIVATE KEY, RSA PRIVATE KEY)");
+            keyText = null;
+        }
+        else if (keyText is not null && keyText.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal))
+        {
+            errors.Add($"--tls-key {options.KeyFile}: the key is encrypted; give an unencrypted PEM key (file mode 0600)");
             keyText = null;
         }
 
@@ -176,11 +181,6 @@ internal static class ServerCertificateLoader
 
     private static X509Certificate2 AttachKey(X509Certificate2 leaf, string keyText, TlsOptions options)
     {
-        if (keyText.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal))
-        {
-            throw new TlsLoadException($"--tls-key {options.KeyFile}: the key is encrypted; give an unencrypted PEM key (file mode 0600)");
-        }
-
         using AsymmetricAlgorithm key = leaf.GetKeyAlgorithmName() switch
         {
             "ECDSA" => ECDsa.Create(),

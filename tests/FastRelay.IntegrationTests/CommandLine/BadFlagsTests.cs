@@ -275,6 +275,17 @@ public sealed class BadFlagsTests
         using var neitherPem = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
             "--tls-cert", notPem, "--tls-key", notPem, "--admin", "off", "--audit", "off");
 
+        // An encrypted key beside a certificate file that is not PEM: both named.
+        var encryptedKey = Path.Combine(pki.Directory, "encrypted.key");
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        {
+            await File.WriteAllTextAsync(encryptedKey, key.ExportEncryptedPkcs8PrivateKeyPem("secret",
+                new System.Security.Cryptography.PbeParameters(System.Security.Cryptography.PbeEncryptionAlgorithm.Aes128Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 1000)));
+        }
+
+        using var encrypted = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--tls-cert", notPem, "--tls-key", encryptedKey, "--admin", "off", "--audit", "off");
+
         // A key of another certificate, and a staple that cannot be read at all (a directory).
         using var wrongKeyStapleDirectory = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
             "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ClientKeyFile, "--ocsp-staple", pki.Directory, "--admin", "off", "--audit", "off");
@@ -300,6 +311,9 @@ public sealed class BadFlagsTests
         Assert.Equal(2, await neitherPem.WaitForExitAsync());
         Assert.Contains($"--tls-cert {notPem}: no PEM CERTIFICATE block found", neitherPem.StandardError, StringComparison.Ordinal);
         Assert.Contains($"--tls-key {notPem}: no PEM private key block found", neitherPem.StandardError, StringComparison.Ordinal);
+        Assert.Equal(2, await encrypted.WaitForExitAsync());
+        Assert.Contains($"--tls-cert {notPem}: no PEM CERTIFICATE block found", encrypted.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--tls-key {encryptedKey}: the key is encrypted", encrypted.StandardError, StringComparison.Ordinal);
         Assert.Equal(2, await wrongKeyStapleDirectory.WaitForExitAsync());
         Assert.Contains($"--tls-key {pki.ClientKeyFile}: does not match the certificate", wrongKeyStapleDirectory.StandardError, StringComparison.Ordinal);
         Assert.Contains($"--ocsp-staple {pki.Directory}:", wrongKeyStapleDirectory.StandardError, StringComparison.Ordinal);
