@@ -41,4 +41,21 @@ public static class LoopbackPorts
             throw;
         }
     }
+
+    /// <summary>A socket listening on a 127.0.0.1 port of its own: "already in use" for a process told to bind it.</summary>
+    public static Socket Occupy()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            socket.Listen(1);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 }

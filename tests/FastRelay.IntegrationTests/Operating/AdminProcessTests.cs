@@ -209,9 +209,7 @@ public sealed class AdminProcessTests : IDisposable
     [Fact]
     public async Task AdminAddressInUse_Exit1_OneLineReason()
     {
-        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        taken.Listen(1);
+        using var taken = LoopbackPorts.Occupy();
         var address = (IPEndPoint)taken.LocalEndPoint!;
         var listen = FastRelayProcess.FreeEndPoint();
 

@@ -83,9 +83,7 @@ public sealed class EdgeProcessTests
     [Fact]
     public async Task ListenAddressInUse_Exit1_OneLineReason()
     {
-        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        taken.Listen(1);
+        using var taken = LoopbackPorts.Occupy();
         var address = (IPEndPoint)taken.LocalEndPoint!;
 
         using var relay = await FastRelayProcess.RunAsync("edge", "--listen", address.ToString(), "--route", "a=127.0.0.1:9");

@@ -69,9 +69,7 @@ public sealed class TunnelFlagsTests
     [Fact]
     public async Task Gateway_ListenAddressInUse_Exit1_TheReadmesOneLineReason()
     {
-        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        taken.Listen(1);
+        using var taken = LoopbackPorts.Occupy();
         var address = (IPEndPoint)taken.LocalEndPoint!;
         using var nodes = new TunnelNodes();
 
