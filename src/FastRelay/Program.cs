@@ -12,6 +12,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         SocketEngineSettings.Apply(); // Before any socket exists: the runtime reads it once.
+        InterruptSignal.RestoreIfIgnored(); // Before any Console or signal use: the runtime records an ignore for good.
         var root = new RootCommand("FastRelay: a high-performance TCP relay for the edge VM. See README.md and docs/.");
         IValidatedCommand[] validated = [new EdgeCommand(), new GatewayCommand()];
         foreach (var command in validated)

@@ -68,7 +68,7 @@ public sealed class FastRelayProcess : IDisposable
         return process;
     }
 
-    private static FastRelayProcess StartCore(int? maxOpenFiles, string? workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    private static FastRelayProcess StartCore(int? maxOpenFiles, string? workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment = null, bool interruptIgnored = false)
     {
         var owns = workingDirectory is null;
         workingDirectory ??= Directory.CreateTempSubdirectory("fastrelay-process-").FullName;
@@ -88,7 +88,7 @@ public sealed class FastRelayProcess : IDisposable
         // SIGINT back to its default: a test runner started in the background (`.ci/run &`) ignores SIGINT, its
         // children inherit that, and the .NET runtime then never handles it, so the SIGINT tests would test nothing.
         // env and prlimit exec, so Id stays the relay's own pid.
-        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add(interruptIgnored ? "--ignore-signal=INT" : "--default-signal=INT");
         start.ArgumentList.Add("dotnet");
 
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastrelay.dll"));
@@ -112,6 +112,12 @@ public sealed class FastRelayProcess : IDisposable
     /// </summary>
     private static string[] WithOwnAdminPort(string[] args) =>
         args.Length > 0 && args[0] is "edge" or "demo" or "gateway" && !args.Contains("--admin") && !args.Contains("--help") ? [.. args, "--admin", "127.0.0.1:0"] : args;
+
+    /// <summary>
+    /// Starts <c>fastrelay</c> with SIGINT ignored, as a non-interactive shell starts a background job
+    /// (<c>fastrelay edge ... &amp;</c>).
+    /// </summary>
+    public static FastRelayProcess StartWithInterruptIgnored(params string[] args) => StartCore(null, null, args, interruptIgnored: true);
 
     /// <summary>Starts <c>fastrelay</c> with <paramref name="environment"/> added to its environment (NOTIFY_SOCKET).</summary>
     public static FastRelayProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>

@@ -54,6 +54,29 @@ public sealed class EdgeProcessTests
     }
 
     [Fact]
+    public async Task Sigint_InheritedAsIgnored_StillDrains_Exit0()
+    {
+        // A script's background job (`fastrelay edge ... &`) starts with SIGINT ignored; the relay takes it back, as
+        // nginx does, so `kill -INT` drains instead of doing nothing.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        var listen = FastRelayProcess.FreeEndPoint();
+        using var relay = FastRelayProcess.StartWithInterruptIgnored("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--drain-timeout", "20s");
+        await relay.WaitUntilListeningAsync(listen);
+        using var client = await SocketTestExtensions.ConnectAsync(listen);
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+        Assert.Equal(1, (await client.ReceiveExactlyAsync(1))[0]);
+
+        relay.Signal("INT");
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("draining 1 open connections", StringComparison.Ordinal)), relay.StandardOutput);
+        await client.SendAsync(new byte[] { 2 }, SocketFlags.None);
+        Assert.Equal(2, (await client.ReceiveExactlyAsync(1))[0]); // Drained, not killed.
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await client.ReceiveToEndAsync());
+        Assert.Equal(0, await relay.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task ConfigFile_Applies_AndCommandLineWins()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
