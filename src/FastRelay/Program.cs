@@ -72,11 +72,13 @@ internal static class Program
         [.. result.Errors.Select(e => ParseErrorText.Describe(e.Message, result.CommandResult.Command))];
 
     // For the commands whose actions test ExitCodes.MustStop before any work (ChecksFirst), when every parse error is
-    // an unknown token: the same arguments without those tokens, if that parses cleanly. Null otherwise.
+    // an unknown token or a flag given without its value: the same arguments without those tokens, if that parses
+    // cleanly, so that the command lists its own errors beside them (cli.md: all errors at once). Null otherwise.
     private static ParseResult? WithoutUnknownFlags(RootCommand root, ParseResult failed, string[] args)
     {
         var command = failed.CommandResult.Command;
-        if (!ChecksFirst(command) || failed.UnmatchedTokens.Count == 0 || failed.UnmatchedTokens.Count != failed.Errors.Count)
+        var valueless = failed.Errors.Select(e => ParseErrorText.FlagWithoutValue(e.Message)).OfType<string>().ToList();
+        if (!ChecksFirst(command) || failed.UnmatchedTokens.Count + valueless.Count != failed.Errors.Count)
         {
             return null;
         }
@@ -86,6 +88,21 @@ internal static class Program
         foreach (var token in failed.UnmatchedTokens.Reverse())
         {
             var at = kept.LastIndexOf(token);
+            if (at >= 0)
+            {
+                kept.RemoveAt(at);
+            }
+        }
+
+        // A flag without its value is the last argument or stands right before another flag.
+        foreach (var flag in valueless)
+        {
+            var at = kept.FindLastIndex(a => a == flag);
+            while (at >= 0 && at + 1 < kept.Count && !kept[at + 1].StartsWith('-'))
+            {
+                at = at == 0 ? -1 : kept.FindLastIndex(at - 1, a => a == flag);
+            }
+
             if (at >= 0)
             {
                 kept.RemoveAt(at);

@@ -68,17 +68,26 @@ public sealed class FastRelayProcess : IDisposable
         return process;
     }
 
-    private static FastRelayProcess StartCore(int? maxOpenFiles, string? workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment = null, bool interruptIgnored = false)
+    private static FastRelayProcess StartCore(int? maxOpenFiles, string? workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment = null,
+        bool interruptIgnored = false, string? umask = null)
     {
         var owns = workingDirectory is null;
         workingDirectory ??= Directory.CreateTempSubdirectory("fastrelay-process-").FullName;
-        var start = new ProcessStartInfo(maxOpenFiles is null ? "env" : "prlimit")
+        var start = new ProcessStartInfo(umask is not null ? "sh" : maxOpenFiles is null ? "env" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
+        if (umask is not null)
+        {
+            // The shell sets the mask and execs env, which execs the relay: Id stays the relay's own pid.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"umask {umask} && exec env \"$@\"");
+            start.ArgumentList.Add("sh");
+        }
+
         if (maxOpenFiles is { } limit)
         {
             start.ArgumentList.Add($"--nofile={limit}:{limit}");
@@ -118,6 +127,14 @@ public sealed class FastRelayProcess : IDisposable
     /// (<c>fastrelay edge ... &amp;</c>).
     /// </summary>
     public static FastRelayProcess StartWithInterruptIgnored(params string[] args) => StartCore(null, null, args, interruptIgnored: true);
+
+    /// <summary>Runs <c>fastrelay</c> to its exit (bounded) under the file-creation mask <paramref name="umask"/> (octal, "000").</summary>
+    public static async Task<FastRelayProcess> RunWithUmaskAsync(string umask, params string[] args)
+    {
+        var process = StartCore(null, null, args, umask: umask);
+        await process.WaitForExitAsync();
+        return process;
+    }
 
     /// <summary>Starts <c>fastrelay</c> with <paramref name="environment"/> added to its environment (NOTIFY_SOCKET).</summary>
     public static FastRelayProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>

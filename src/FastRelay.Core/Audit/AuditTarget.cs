@@ -1,3 +1,5 @@
+using FastRelay.Configuration;
+
 namespace FastRelay.Audit;
 
 /// <summary>A parsed <c>--audit</c> value: the sink and its path or connection string.</summary>
@@ -11,12 +13,19 @@ public sealed record AuditTarget(AuditSinkKind Kind, string Location)
     /// <summary>What a value looks like, for errors.</summary>
     public const string Expected = "expected sqlite:PATH, postgres:CONNSTR (e.g. postgres:Host=db;Username=relay;Database=audit), jsonl:PATH or off";
 
+    /// <summary>What a store to read looks like (<c>audit query</c>: "off" has nothing to read), for errors.</summary>
+    public const string StoreExpected = "expected sqlite:PATH, postgres:CONNSTR (e.g. postgres:Host=db;Username=relay;Database=audit) or jsonl:PATH";
+
     /// <summary>The default sink: SQLite in the working directory.</summary>
     public static AuditTarget Default { get; } = new(AuditSinkKind.Sqlite, "fastrelay-audit.db");
 
     /// <summary>Parses <c>sqlite:PATH</c>, <c>postgres:CONNSTR</c>, <c>jsonl:PATH</c> or <c>off</c>.</summary>
+    /// <param name="text">The value.</param>
+    /// <param name="target">The parsed value.</param>
+    /// <param name="error">What was wrong and what was expected.</param>
+    /// <param name="expected">The words for what is expected: <see cref="Expected"/>, or <see cref="StoreExpected"/> where off is refused.</param>
     /// <returns>False, with <paramref name="error"/> saying what was expected, on anything else.</returns>
-    public static bool TryParse(string text, out AuditTarget? target, out string error)
+    public static bool TryParse(string text, out AuditTarget? target, out string error, string expected = Expected)
     {
         ArgumentNullException.ThrowIfNull(text);
         target = null;
@@ -39,13 +48,13 @@ public sealed record AuditTarget(AuditSinkKind Kind, string Location)
         };
         if (kind is null)
         {
-            error = Expected;
+            error = expected;
             return false;
         }
 
         if (location.Trim().Length == 0)
         {
-            error = $"{scheme}: needs {(kind == AuditSinkKind.Postgres ? "a connection string" : "a file path")}; {Expected}";
+            error = $"{scheme}: needs {(kind == AuditSinkKind.Postgres ? "a connection string" : "a file path")}; {expected}";
             return false;
         }
 
@@ -64,13 +73,7 @@ public sealed record AuditTarget(AuditSinkKind Kind, string Location)
     public override string ToString() => Kind switch
     {
         AuditSinkKind.Off => "off",
-        AuditSinkKind.Postgres => "postgres:" + MaskPassword(Location),
+        AuditSinkKind.Postgres => "postgres:" + SecretMask.Mask(Location),
         _ => $"{Kind.ToString().ToLowerInvariant()}:{Location}",
     };
-
-    private static string MaskPassword(string connectionString) =>
-        string.Join(';', connectionString.Split(';').Select(part =>
-            part.TrimStart().StartsWith("password", StringComparison.OrdinalIgnoreCase) && part.Contains('=', StringComparison.Ordinal)
-                ? part[..(part.IndexOf('=', StringComparison.Ordinal) + 1)] + "***"
-                : part));
 }

@@ -9,7 +9,10 @@ namespace FastRelay.Configuration;
 /// <param name="Expected">What would have been accepted, in words.</param>
 public sealed record ConfigError(string Path, string? Value, string Expected)
 {
-    /// <summary>Formats the error as one line: <c>--listen 'x': expected [SERVICE@]ADDR:PORT</c>.</summary>
+    /// <summary>
+    /// Formats the error as one line: <c>--listen 'x': expected [SERVICE@]ADDR:PORT</c>. A connection string's
+    /// password is masked: errors go to consoles and CI logs.
+    /// </summary>
     public override string ToString() =>
-        Value is null ? $"{Path}: {Expected}" : $"{Path} '{Value}': {Expected}";
+        Value is null ? $"{Path}: {Expected}" : $"{Path} '{SecretMask.Mask(Value)}': {Expected}";
 }

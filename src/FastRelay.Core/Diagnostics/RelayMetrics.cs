@@ -70,7 +70,7 @@ public sealed class RelayMetrics : IDisposable
         Meter.CreateObservableUpDownCounter("fastrelay.tunnel.connections", () => Observe(_tunnelConnections), "{connection}", "Tunnel connections open now, by gateway.");
         _tunnelStreams = Meter.CreateCounter<long>("fastrelay.tunnel.streams", "{stream}", "Streams opened over tunnel connections, by gateway.");
         _tunnelRekeys = Meter.CreateCounter<long>("fastrelay.tunnel.rekeys", "{rekey}", "Tunnel session rekeys, by gateway.");
-        _tunnelHandshakes = Meter.CreateCounter<long>("fastrelay.tunnel.handshakes", "{handshake}", "Tunnel (Noise XX) handshakes, by gateway and outcome (ok, failed); a new session over a warm pool adds none.");
+        _tunnelHandshakes = Meter.CreateCounter<long>("fastrelay.tunnel.handshakes", "{handshake}", "Tunnel (Noise XX) handshakes, by gateway and outcome (ok, failed, refused: a gateway closed it with GOAWAY AUTH_FAILED); a new session over a warm pool adds none.");
         Meter.CreateObservableUpDownCounter("fastrelay.audit.queue.depth", () => Observe(_auditQueueDepth), "{record}", "Audit records waiting for the writer.");
         Meter.CreateObservableUpDownCounter("fastrelay.audit.spool", () => Observe(_auditSpoolBytes), "By", "Bytes in the audit spool (records kept while the sink is down).");
         Meter.CreateObservableCounter("fastrelay.audit.records", () => Observe(_auditRecords), "{record}", "Audit records by outcome: written (to the sink from the queue), spooled, replayed (from the spool), dropped (--audit-overflow drop, or the spool's disk failed), overflowed (met a full queue), write_errors (failed sink batches, retried).");

@@ -34,6 +34,14 @@ internal static class AtomicFile
             // .NET's message names the temporary file, which the operator never asked for: name the folder instead.
             throw new DirectoryNotFoundException($"the folder '{Path.GetDirectoryName(Path.GetFullPath(path))}' does not exist", ex);
         }
+        catch (UnauthorizedAccessException ex) when (ex.Message.Contains(temp, StringComparison.Ordinal))
+        {
+            throw new UnauthorizedAccessException(ex.Message.Replace(temp, path, StringComparison.Ordinal), ex);
+        }
+        catch (IOException ex) when (ex.Message.Contains(temp, StringComparison.Ordinal))
+        {
+            throw new IOException(ex.Message.Replace(temp, path, StringComparison.Ordinal), ex);
+        }
         finally
         {
             if (File.Exists(temp))

@@ -45,6 +45,29 @@ internal sealed class CaFiles(string directory)
         return Encoding.UTF8.GetString(bytes, mark, bytes.Length - mark);
     }
 
+    /// <summary>
+    /// Mode of the public files (certificates, index, settings, CRLs): 0644 whatever the umask, so that a umask of 000
+    /// never leaves a file that anyone may replace (a forged ca.pem or CRL). A stricter umask still narrows it.
+    /// </summary>
+    public const UnixFileMode PublicFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>Mode of a CA directory <c>ca init</c> creates: 0755 (readable, as relays read ca.pem and CRLs from it; never world-writable).</summary>
+    public const UnixFileMode DirectoryMode = PublicFileMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/>, a new file getting <see cref="PublicFileMode"/>.</summary>
+    public static void WritePublicText(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PublicFileMode;
+        }
+
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
+    }
+
     /// <summary>Writes a private key in PKCS#8 PEM to a new file with mode 0600; fails if the file exists.</summary>
     public static void WritePrivateKey(string path, AsymmetricAlgorithm key)
     {
@@ -73,7 +96,13 @@ internal sealed class CaFiles(string directory)
         {
             try
             {
-                return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = PublicFileMode; // Not one anyone may open for writing (and hold).
+                }
+
+                return new FileStream(LockFile, options);
             }
             catch (IOException) when (attempt < 100)
             {

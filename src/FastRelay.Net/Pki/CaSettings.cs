@@ -39,5 +39,5 @@ internal sealed record CaSettings
     }
 
     /// <summary>Writes DIR/ca.json.</summary>
-    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
+    public void Write(string path) => CaFiles.WritePublicText(path, JsonSerializer.Serialize(this, Json) + "\n");
 }

@@ -29,7 +29,7 @@ internal sealed partial class CertificateAuthority
             using var key = CreateKey(request.KeyType ?? Settings.KeyType);
             using var certificate = CreateCertificate(request, key);
             CaFiles.WritePrivateKey(keyPath, key);
-            File.WriteAllText(certificatePath, certificate.ExportCertificatePem() + "\n");
+            CaFiles.WritePublicText(certificatePath, certificate.ExportCertificatePem() + "\n");
 
             var entry = new CaIndexEntry(
                 SerialNumber.Format(certificate.SerialNumberBytes.Span), certificate.NotAfter.ToUniversalTime(), null,

@@ -61,7 +61,7 @@ internal sealed partial class CertificateAuthority
             var now = _time.GetUtcNow();
             var crl = builder.Build(Certificate, number, now.Add(validity), HashAlgorithmName.SHA256,
                 Certificate.GetRSAPrivateKey() is null ? null : RSASignaturePadding.Pkcs1, now);
-            File.WriteAllText(Files.CrlNumber, (number + 1).ToString(CultureInfo.InvariantCulture) + "\n");
+            CaFiles.WritePublicText(Files.CrlNumber, (number + 1).ToString(CultureInfo.InvariantCulture) + "\n");
             return crl;
         }
     }

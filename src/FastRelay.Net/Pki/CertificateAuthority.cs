@@ -50,7 +50,14 @@ internal sealed partial class CertificateAuthority : IDisposable
 
         try
         {
-            System.IO.Directory.CreateDirectory(files.Directory);
+            if (OperatingSystem.IsWindows())
+            {
+                System.IO.Directory.CreateDirectory(files.Directory);
+            }
+            else
+            {
+                System.IO.Directory.CreateDirectory(files.Directory, CaFiles.DirectoryMode); // An existing one keeps its mode.
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -73,9 +80,9 @@ internal sealed partial class CertificateAuthority : IDisposable
         using (files.Lock())
         {
             CaFiles.WritePrivateKey(files.Key, key);
-            File.WriteAllText(files.Certificate, certificate.ExportCertificatePem() + "\n");
+            CaFiles.WritePublicText(files.Certificate, certificate.ExportCertificatePem() + "\n");
             CaIndex.Write(files.Index, []);
-            File.WriteAllText(files.CrlNumber, "1\n");
+            CaFiles.WritePublicText(files.CrlNumber, "1\n");
             (settings with { KeyType = keyType }).Write(files.Settings);
         }
 

@@ -74,7 +74,7 @@ internal static class OcspHttpRequest
             var base64 = Uri.UnescapeDataString(last).Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
             request = Convert.FromBase64String(base64);
-            error = "";
+            error = request.Length > 0 ? "" : "GET path has no OCSP request; expected /BASE64 of a DER OCSP request (RFC 6960 A.1)";
             return request.Length > 0;
         }
         catch (FormatException)

@@ -87,7 +87,7 @@ internal sealed class AuditQueryCommand
     private AuditTarget? ReadTarget(ParseResult parseResult, List<string> errors)
     {
         var text = parseResult.GetValue(_audit) ?? AuditTarget.DefaultText;
-        if (!AuditTarget.TryParse(text, out var target, out var error))
+        if (!AuditTarget.TryParse(text, out var target, out var error, AuditTarget.StoreExpected))
         {
             errors.Add(new ConfigError("--audit", text, error).ToString());
             return null;
@@ -95,7 +95,7 @@ internal sealed class AuditQueryCommand
 
         if (target!.Kind == AuditSinkKind.Off)
         {
-            errors.Add(new ConfigError("--audit", text, "off has nothing to read; name the store the edge writes: sqlite:PATH, postgres:CONNSTR or jsonl:PATH").ToString());
+            errors.Add(new ConfigError("--audit", text, $"off has nothing to read; {AuditTarget.StoreExpected}").ToString());
             return null;
         }
 

@@ -24,7 +24,12 @@ internal static class ExitCodes
     /// <summary>Prints every configuration error to stderr (the parser's first), one per line, and returns <see cref="BadConfiguration"/>.</summary>
     public static int PrintConfigErrors(IEnumerable<string> errors)
     {
-        var list = (PendingParseErrors ?? []).Concat(errors).Select(ConfigArguments.NameOrigin).ToList();
+        // A flag given without its value was left out of the command's own run (Program), which then finds it missing:
+        // the parser's "no value" already says so.
+        var pending = PendingParseErrors ?? [];
+        var valueless = pending.Where(e => e.Contains(": no value;", StringComparison.Ordinal)).Select(e => e[..(e.IndexOf(':', StringComparison.Ordinal) + 1)]).ToList();
+        var list = pending.Concat(errors.Where(e => !valueless.Any(flag => e.StartsWith(flag, StringComparison.Ordinal))))
+            .Select(ConfigArguments.NameOrigin).ToList();
         Console.Error.WriteLine($"fastrelay: {list.Count} configuration error{(list.Count == 1 ? "" : "s")}:");
         foreach (var error in list)
         {

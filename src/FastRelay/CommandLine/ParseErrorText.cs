@@ -56,6 +56,10 @@ internal static partial class ParseErrorText
         return message;
     }
 
+    /// <summary>The flag a "no value" error of the parser names (<c>--out</c> given last, or followed by another flag); else null.</summary>
+    public static string? FlagWithoutValue(string message) =>
+        MissingValue().Match(message) is { Success: true } value ? value.Groups[1].Value : null;
+
     private static string CommandPath(Command command)
     {
         var names = new List<string>();

@@ -115,10 +115,40 @@ public sealed class AuditProcessTests
             Assert.Contains(named, bad.StandardError, StringComparison.Ordinal);
         }
 
+        Assert.Contains("--audit 'mysql:x': expected sqlite:PATH, postgres:CONNSTR (e.g. postgres:Host=db;Username=relay;Database=audit) or jsonl:PATH", bad.StandardError, StringComparison.Ordinal); // Not "off": nothing to read.
+
+        var folder = Directory.CreateTempSubdirectory("fastrelay-audit-folder-").FullName;
+        try
+        {
+            using var directory = await FastRelayProcess.RunAsync("audit", "query", "--audit", "sqlite:" + folder);
+            Assert.Equal(1, await directory.WaitForExitAsync());
+            Assert.Contains($"{folder} is a directory; expected the audit database file", directory.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder);
+        }
+
         using var missing = await FastRelayProcess.RunAsync("audit", "query");
         Assert.Equal(1, await missing.WaitForExitAsync());
         Assert.Contains("no audit database at", missing.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", missing.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_SpoolUnderAFile_Exit1_NamesTheFileInTheWay()
+    {
+        var blocker = Path.GetTempFileName(); // A file where the spool's parent folder should be.
+        try
+        {
+            using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--audit-spool", Path.Combine(blocker, "spool"));
+            Assert.Equal(1, await relay.WaitForExitAsync());
+            Assert.Contains($"--audit-spool {Path.Combine(blocker, "spool")}: cannot use the spool directory: '{blocker}' is a file, expected a directory", relay.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
     }
 
     [Theory]
@@ -126,6 +156,7 @@ public sealed class AuditProcessTests
     [InlineData("sqlite:", "--audit 'sqlite:': sqlite: needs a file path")]
     [InlineData("postgres:localhost", "--audit 'postgres:localhost': postgres: expects an Npgsql connection string")]
     [InlineData("postgres:Hots=db;Nonsense=1", "--audit 'postgres:Hots=db;Nonsense=1': not a valid Npgsql connection string")]
+    [InlineData("postgres:Host=db;Password=SECRET1;Bogus=1", "--audit 'postgres:Host=db;Password=***;Bogus=1': not a valid Npgsql connection string")]
     public async Task Edge_BadAuditValue_Exit2_NamesFlagValueAndWhatIsExpected(string value, string expected)
     {
         using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--audit", value,

@@ -109,6 +109,36 @@ public sealed partial class CaCommandTests : IDisposable
         Assert.Equal(0, await responder.WaitForExitAsync());
     }
 
+    [Fact]
+    public async Task UnderUmask000_NothingIsWorldWritable_KeysStay0600()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        foreach (var args in new[]
+        {
+            new[] { "ca", "init", "--dir", Dir, "--name", "Acme Edge CA" },
+            ["ca", "issue", "--dir", Dir, "--name", "alice", "--client"],
+            ["ca", "crl", "--dir", Dir, "--out", Path.Combine(Dir, "ca.crl")],
+        })
+        {
+            using var run = await FastRelayProcess.RunWithUmaskAsync("000", args);
+            Assert.True(await run.WaitForExitAsync() == 0, run.StandardError);
+        }
+
+        const UnixFileMode Public = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        Assert.Equal(Public | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute, File.GetUnixFileMode(Dir));
+        foreach (var name in new[] { "ca.pem", "index.txt", "ca.json", "crlnumber", "alice.pem", "ca.crl" })
+        {
+            Assert.True(File.GetUnixFileMode(Path.Combine(Dir, name)) == Public, $"{name}: {File.GetUnixFileMode(Path.Combine(Dir, name))}");
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Dir, "ca.key")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Dir, "alice.key")));
+    }
+
     private static async Task<string> RunOk(params string[] args)
     {
         using var process = await FastRelayProcess.RunAsync(args);

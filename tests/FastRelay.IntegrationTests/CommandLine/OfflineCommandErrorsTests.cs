@@ -52,6 +52,33 @@ public sealed class OfflineCommandErrorsTests : IDisposable
     }
 
     [Fact]
+    public async Task AFlagWithoutItsValue_IsListedWithTheCommandsOwnErrors()
+    {
+        var ca = Path.Combine(_dir, "ca");
+        using var init = await FastRelayProcess.RunAsync("ca", "init", "--dir", ca, "--ocsp-url", "notaurl", "--crl-url");
+        using var issue = await FastRelayProcess.RunAsync("ca", "issue", "--dir", ca, "--days", "0", "--name");
+        using var query = await FastRelayProcess.RunAsync("audit", "query", "--limit", "0", "--since");
+
+        foreach (var run in new[] { init, issue, query })
+        {
+            Assert.Equal(2, await run.WaitForExitAsync());
+            Assert.DoesNotContain("   at ", run.StandardError, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("--crl-url: no value; expected --crl-url URL", init.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--ocsp-url 'notaurl'", init.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(ca)); // Nothing was done.
+
+        Assert.Contains("--name: no value", issue.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("--name: required", issue.StandardError, StringComparison.Ordinal); // Once, not also as missing.
+        Assert.Contains("--server or --client: required", issue.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--days '0'", issue.StandardError, StringComparison.Ordinal);
+
+        Assert.Contains("--since: no value", query.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--limit '0'", query.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ValuesFromTheConfigFile_AreNamedByFileAndKey()
     {
         var config = Write("issue.json", $$"""{"dir": "{{Path.Combine(_dir, "ca")}}", "name": "web", "server": true, "dns": ["web.corp"], "ip": ["10.9.8.7", "10.1", "a", "a'b"], "days": "x"}""");
@@ -189,6 +216,10 @@ public sealed class OfflineCommandErrorsTests : IDisposable
         Assert.Equal(1, await nowhere.WaitForExitAsync());
         Assert.Contains("does not exist", nowhere.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain(".tmp", nowhere.StandardError, StringComparison.Ordinal);
+        using var unwritable = await FastRelayProcess.RunAsync("ca", "crl", "--dir", ca, "--out", "/proc/self/ca.crl"); // Refused even to root.
+        Assert.Equal(1, await unwritable.WaitForExitAsync());
+        Assert.Contains("'/proc/self/ca.crl'", unwritable.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", unwritable.StandardError, StringComparison.Ordinal);
 
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories));
     }

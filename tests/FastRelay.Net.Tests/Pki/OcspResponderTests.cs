@@ -67,5 +67,9 @@ public sealed class OcspResponderTests
         using var put = await http.PutAsync(url, new ByteArrayContent([1])).WithTimeout();
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, put.StatusCode);
         Assert.Contains("use POST or GET", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var bare = await http.GetAsync(url).WithTimeout(); // GET / carries no request: the answer says so.
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bare.StatusCode);
+        Assert.Contains("GET path has no OCSP request", await bare.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

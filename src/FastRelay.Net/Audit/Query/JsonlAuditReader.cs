@@ -13,6 +13,11 @@ internal sealed class JsonlAuditReader(string path) : IAuditReader
     /// <inheritdoc />
     public IReadOnlyList<StoredRecord> Query(AuditQuery query)
     {
+        if (Directory.Exists(path))
+        {
+            throw new AuditReadException($"{Path.GetFullPath(path)} is a directory; expected the audit JSON-lines file the edge's --audit names");
+        }
+
         if (!File.Exists(path))
         {
             throw new AuditReadException($"no audit file at {Path.GetFullPath(path)} (the edge writes it on its first record; check --audit)");

@@ -12,6 +12,11 @@ internal sealed class SqliteAuditReader(string path) : IAuditReader
     /// <inheritdoc />
     public IReadOnlyList<StoredRecord> Query(AuditQuery query)
     {
+        if (Directory.Exists(path))
+        {
+            throw new AuditReadException($"{Path.GetFullPath(path)} is a directory; expected the audit database file the edge's --audit names");
+        }
+
         if (!File.Exists(path))
         {
             throw new AuditReadException($"no audit database at {Path.GetFullPath(path)} (the edge writes it on its first record; check --audit)");

@@ -59,7 +59,7 @@ internal static class CrlLoader
         try
         {
             // X509CrlParser takes DER and PEM ("-----BEGIN X509 CRL-----") alike.
-            crl = new X509CrlParser().ReadCrl(bytes) ?? throw new RevocationLoadException($"{flag} {path}: empty; expected a CRL in PEM or DER");
+            crl = new X509CrlParser().ReadCrl(bytes) ?? throw new RevocationLoadException($"{flag} {path}: {WhatItHolds(bytes)}; expected a CRL in PEM or DER");
         }
         catch (Exception ex) when (ex is not RevocationLoadException)
         {
@@ -86,5 +86,19 @@ internal static class CrlLoader
 
         return new LoadedCrl(path, issuerName, issuer.PublicKey.EncodedKeyValue.RawData, new DateTimeOffset(crl.ThisUpdate, TimeSpan.Zero),
             crl.NextUpdate is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null, revoked);
+    }
+
+    // The parser finds no CRL in a certificate, a key or garbage alike: say which it was, so that "empty" means empty.
+    private static string WhatItHolds(byte[] bytes)
+    {
+        if (bytes.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+        {
+            return "empty";
+        }
+
+        var text = System.Text.Encoding.ASCII.GetString(bytes, 0, Math.Min(bytes.Length, 64 * 1024));
+        var begin = text.IndexOf("-----BEGIN ", StringComparison.Ordinal);
+        var end = begin < 0 ? -1 : text.IndexOf("-----", begin + 11, StringComparison.Ordinal);
+        return end > begin ? $"holds a PEM '{text[(begin + 11)..end]}' block, not an 'X509 CRL'" : "no CRL in it (neither a PEM 'X509 CRL' block nor DER)";
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 
@@ -96,7 +97,7 @@ internal sealed partial class CrlStore : IDisposable
                     _lastGood[path] = crl;
                     if (changed)
                     {
-                        Log.CrlReloaded(_logger, path, trigger, crl.Revoked.Count, crl.NextUpdate);
+                        Log.CrlReloaded(_logger, path, trigger, crl.Revoked.Count, crl.NextUpdate is { } next ? next.ToString("u", CultureInfo.InvariantCulture) : "none given");
                     }
                 }
                 catch (RevocationLoadException ex)
@@ -150,7 +151,7 @@ internal sealed partial class CrlStore : IDisposable
     {
         [LoggerMessage(EventId = 460, EventName = "CrlReloaded", Level = LogLevel.Information,
             Message = "CRL {Path} reloaded ({Trigger}): {Revoked} revoked, next update {NextUpdate}")]
-        public static partial void CrlReloaded(ILogger logger, string path, string trigger, int revoked, DateTimeOffset? nextUpdate);
+        public static partial void CrlReloaded(ILogger logger, string path, string trigger, int revoked, string nextUpdate);
 
         [LoggerMessage(EventId = 461, EventName = "CrlReloadFailed", Level = LogLevel.Warning,
             Message = "CRL {Path} not reloaded ({Trigger}); the previous CRL stays: {Reason}")]

@@ -325,7 +325,8 @@ public sealed partial class TunnelConnection
     {
         var last = frame.FirstWord;
         var code = frame.GoAwayCode;
-        Log.GoAwayReceived(_logger, _peer, last, code, frame.GoAwayDebug);
+        var debug = frame.GoAwayDebug;
+        Log.GoAwayReceived(_logger, _peer, last, code, debug.Length > 0 ? debug : "(no debug text)"); // A gateway tells a refused edge no more.
         List<TunnelStream> refused = [];
         bool idle;
         lock (_gate)
@@ -358,7 +359,6 @@ public sealed partial class TunnelConnection
         {
             // The peer's code and text are the close reason (the pool's dial-failed line and /status show it): a gateway
             // that does not pin our key says AuthFailed here, and only here.
-            var debug = frame.GoAwayDebug;
             CloseGracefully(code switch
             {
                 TunnelErrorCode.NoError => "GOAWAY received, no streams left",

@@ -305,6 +305,24 @@ public sealed class RevocationCheckerTests
         Assert.Contains($"--crl {garbage}: ", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Create_NotACrl_SaysWhatTheFileHolds()
+    {
+        await using var pki = TestPki.Create();
+        var certificate = Path.Combine(pki.Directory, "cert-as.crl");
+        await File.WriteAllTextAsync(certificate, pki.CaCertificate.ExportCertificatePem());
+        var empty = Path.Combine(pki.Directory, "empty.crl");
+        await File.WriteAllTextAsync(empty, "\n");
+        var garbage = Path.Combine(pki.Directory, "garbage.crl");
+        await File.WriteAllTextAsync(garbage, "not a crl");
+
+        var ex = Assert.Throws<RevocationLoadException>(() => RevocationChecker.Create(Options(RevocationMode.SoftFail, certificate, empty, garbage), pki.Bundle, NullLogger.Instance, TimeProvider.System));
+        Assert.Contains($"--crl {certificate}: holds a PEM 'CERTIFICATE' block, not an 'X509 CRL'; expected a CRL in PEM or DER", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"--crl {empty}: empty; expected a CRL in PEM or DER", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"--crl {garbage}: ", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain($"--crl {garbage}: empty", ex.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The CRL path never waits: the check has completed when it returns.</summary>
     private static bool CompletedAllowed(ValueTask<RevocationVerdict> check)
     {
