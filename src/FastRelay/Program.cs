@@ -36,6 +36,12 @@ internal static class Program
             parseResult = root.Parse(args);
         }
 
+        if (!AsksForHelpOrVersion(parseResult) && FlagAsValue.Strip(parseResult, args, configErrors) is { } withoutSlips)
+        {
+            args = withoutSlips;
+            parseResult = root.Parse(args);
+        }
+
         // Parse errors (unknown flags, missing values) and a bad --config file exit 2 with every error listed, like
         // config errors; --help and --version still win, as users expect.
         if ((parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction) || configErrors.Count > 0)

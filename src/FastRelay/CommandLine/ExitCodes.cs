@@ -24,11 +24,11 @@ internal static class ExitCodes
     /// <summary>Prints every configuration error to stderr (the parser's first), one per line, and returns <see cref="BadConfiguration"/>.</summary>
     public static int PrintConfigErrors(IEnumerable<string> errors)
     {
-        // A flag given without its value was left out of the command's own run (Program), which then finds it missing:
-        // the parser's "no value" already says so.
-        var pending = PendingParseErrors ?? [];
-        var valueless = pending.Where(e => e.Contains(": no value;", StringComparison.Ordinal)).Select(e => e[..(e.IndexOf(':', StringComparison.Ordinal) + 1)]).ToList();
-        var list = pending.Concat(errors.Where(e => !valueless.Any(flag => e.StartsWith(flag, StringComparison.Ordinal))))
+        // A flag given without its value was left out of the arguments the command then checks, which find it missing:
+        // the "no value" line already says so, once.
+        var all = (PendingParseErrors ?? []).Concat(errors).ToList();
+        var valueless = all.Where(NoValue).Select(e => e[..(e.IndexOf(':', StringComparison.Ordinal) + 1)]).ToList();
+        var list = all.Where(e => NoValue(e) || !valueless.Any(flag => e.StartsWith(flag, StringComparison.Ordinal)))
             .Select(ConfigArguments.NameOrigin).ToList();
         Console.Error.WriteLine($"fastrelay: {list.Count} configuration error{(list.Count == 1 ? "" : "s")}:");
         foreach (var error in list)
@@ -38,5 +38,7 @@ internal static class ExitCodes
 
         Console.Error.WriteLine("Run with --help to see every flag and its default.");
         return BadConfiguration;
+
+        static bool NoValue(string error) => error.StartsWith('-') && error.Contains(": no value;", StringComparison.Ordinal);
     }
 }

@@ -56,6 +56,10 @@ internal static partial class ParseErrorText
         return message;
     }
 
+    /// <summary>The error for <paramref name="flag"/> of <paramref name="command"/>, which took another of its flags as its value.</summary>
+    public static string FlagTakenAsValue(Command command, string flag, string otherFlag) =>
+        $"{flag}: no value; expected {flag} {ValueName(command, flag)} ('{otherFlag}' is a flag of '{CommandPath(command)}', not a value)";
+
     /// <summary>The flag a "no value" error of the parser names (<c>--out</c> given last, or followed by another flag); else null.</summary>
     public static string? FlagWithoutValue(string message) =>
         MissingValue().Match(message) is { Success: true } value ? value.Groups[1].Value : null;

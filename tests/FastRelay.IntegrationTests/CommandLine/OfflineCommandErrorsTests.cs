@@ -79,6 +79,31 @@ public sealed class OfflineCommandErrorsTests : IDisposable
     }
 
     [Fact]
+    public async Task AFlagTakenAsTheValueOfTheFlagBefore_IsRefused_NothingWritten()
+    {
+        using var keygen = await FastRelayProcess.RunAsync("keygen", "--out", "--force");
+        Assert.Equal(2, await keygen.WaitForExitAsync());
+        Assert.Contains("--out: no value; expected --out FILE ('--force' is a flag of 'fastrelay keygen', not a value)", keygen.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(keygen.WorkingDirectory, "--force")));
+
+        using var init = await FastRelayProcess.RunAsync("ca", "init", "--dir", "--name", "X");
+        Assert.Equal(2, await init.WaitForExitAsync());
+        Assert.Contains("--dir: no value; expected --dir DIR ('--name' is a flag of 'fastrelay ca init', not a value)", init.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("--dir: required", init.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(init.WorkingDirectory, "--name")));
+
+        using var edge = await FastRelayProcess.RunAsync("edge", "--listen", "--route", "crm=127.0.0.1:1");
+        Assert.Equal(2, await edge.WaitForExitAsync());
+        Assert.Contains("--listen: no value; expected --listen [SERVICE@]ADDR:PORT ('--route' is a flag of 'fastrelay edge', not a value)", edge.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("--route:", edge.StandardError, StringComparison.Ordinal); // The route was read as a route.
+
+        // A value that only looks like a flag is still a value.
+        using var dotted = await FastRelayProcess.RunAsync("keygen", "--out", "./--force");
+        Assert.Equal(0, await dotted.WaitForExitAsync());
+        Assert.True(File.Exists(Path.Combine(dotted.WorkingDirectory, "--force")));
+    }
+
+    [Fact]
     public async Task ValuesFromTheConfigFile_AreNamedByFileAndKey()
     {
         var config = Write("issue.json", $$"""{"dir": "{{Path.Combine(_dir, "ca")}}", "name": "web", "server": true, "dns": ["web.corp"], "ip": ["10.9.8.7", "10.1", "a", "a'b"], "days": "x"}""");
