@@ -66,6 +66,23 @@ public sealed record GatewayOptions
     /// <remarks>Defaults to 5s.</remarks>
     public TimeSpan ConnectTimeout { get; init; } = EdgeOptions.DefaultConnectTimeout;
 
+    /// <summary>Default for <see cref="MaxStreams"/>: the edge's --max-connections default.</summary>
+    public const int DefaultMaxStreams = EdgeOptions.DefaultMaxConnections;
+
+    /// <summary>
+    /// Streams open at once across every edge, each holding one target socket (a dial in flight counts); an OPEN over it
+    /// is refused with REFUSED_STREAM, which an edge retries on another gateway (the target was never dialled).
+    /// </summary>
+    /// <remarks>Defaults to 10000; lowered at start to fit the open-file limit.</remarks>
+    public int MaxStreams { get; init; } = DefaultMaxStreams;
+
+    /// <summary>
+    /// Descriptors the gateway may hold for tunnels (half-open ones included) and target sockets together; a tunnel
+    /// accepted over it is closed at once, an OPEN refused. Not a flag: fitted at start to the open-file limit, so the
+    /// process never runs out (the runtime itself dies without descriptors).
+    /// </summary>
+    public int DescriptorBudget { get; init; } = int.MaxValue;
+
     /// <summary>Handshakes in flight at once (accepted, not yet authenticated); more are closed at once.</summary>
     /// <remarks>Defaults to 128.</remarks>
     public int MaxHandshakes { get; init; } = DefaultMaxHandshakes;

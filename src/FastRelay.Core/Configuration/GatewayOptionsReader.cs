@@ -14,7 +14,7 @@ public static class GatewayOptionsReader
     /// <summary>The setting names this reader knows, as written after <c>--</c>.</summary>
     public static readonly IReadOnlySet<string> KnownNames = new HashSet<string>(
     [
-        "listen", "edge-key", "policy", "recheck-established", "allow-any-target", "connect-timeout", "max-handshakes", "max-handshakes-per-source", "handshake-rate", "handshake-burst",
+        "listen", "edge-key", "policy", "recheck-established", "allow-any-target", "connect-timeout", "max-streams", "max-handshakes", "max-handshakes-per-source", "handshake-rate", "handshake-burst",
         "drain-timeout", "admin", "node-name", "log-format", "log-level",
         .. TunnelReader.SharedNames, .. AuditReader.Names,
     ], StringComparer.Ordinal);
@@ -64,6 +64,7 @@ public static class GatewayOptionsReader
             RecheckEstablished = scalars.Switch("recheck-established"),
             AllowAnyTarget = allowAny,
             ConnectTimeout = scalars.Duration("connect-timeout", EdgeOptions.DefaultConnectTimeout, allowZero: false),
+            MaxStreams = (int)scalars.Integer("max-streams", GatewayOptions.DefaultMaxStreams, 1, 1_000_000),
             MaxHandshakes = (int)scalars.Integer("max-handshakes", GatewayOptions.DefaultMaxHandshakes, 1, 100_000),
             MaxHandshakesPerSource = (int)scalars.Integer("max-handshakes-per-source", GatewayOptions.DefaultMaxHandshakesPerSource, 0, 100_000),
             HandshakeRate = ReadHandshakeRate(scalars, errors),

@@ -31,6 +31,12 @@ internal sealed record GatewayContext(
     /// <summary>A process-wide id per stream: the ConnectionId of its log lines and audit records.</summary>
     public long NextStreamId() => Interlocked.Increment(ref _nextStreamId);
 
+    /// <summary><c>--max-streams</c> (as fitted to the open-file limit).</summary>
+    public int MaxStreams { get; init; } = int.MaxValue;
+
+    /// <summary>Descriptors for tunnels and target sockets together (<see cref="Configuration.GatewayOptions.DescriptorBudget"/>).</summary>
+    public int DescriptorBudget { get; init; } = int.MaxValue;
+
     /// <summary>True with <c>--recheck-established</c>: the streams being relayed are kept in <see cref="Relaying"/>.</summary>
     public bool TracksRelaying { get; init; }
 

@@ -112,6 +112,8 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             observer ?? ConnectionObservers.None, TransportOptions.Create(memory), new GatewayStats(), listener.EndPoint)
         {
             TracksRelaying = options.RecheckEstablished,
+            MaxStreams = options.MaxStreams,
+            DescriptorBudget = options.DescriptorBudget,
         };
         var server = new GatewayServer(options, localStatic, edges, listener, context, loggerFactory);
         server._acceptLoop = Task.Run(() => listener.RunAsync(server.OnAccepted));
@@ -187,6 +189,15 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         {
             _context.Stats.HandshakeLimited();
             Refuse(socket, edge, CloseReason.SourceConnectionLimit, $"{perSource.LimitPerSource} handshakes in flight from this address (--max-handshakes-per-source)");
+            return;
+        }
+
+        // The descriptor budget (fitted to the open-file limit at start): a tunnel takes one for as long as it lives.
+        if (_context.Stats.DescriptorsInUse >= _context.DescriptorBudget)
+        {
+            _handshakesPerSource?.Remove(edge.Address);
+            _context.Stats.TunnelLimited();
+            Refuse(socket, edge, CloseReason.ConnectionLimit, $"{_context.DescriptorBudget} descriptors in use by tunnels and streams (the open-file limit)");
             return;
         }
 

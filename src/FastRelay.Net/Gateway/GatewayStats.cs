@@ -15,6 +15,9 @@ internal sealed class GatewayStats
     private int _connections;
     private int _handshaking;
     private int _activeStreams;
+    private int _streamSlots;
+    private long _streamsLimited;
+    private long _tunnelsLimited;
 
     /// <summary>Tunnels authenticated since start.</summary>
     public long Handshakes => Interlocked.Read(ref _handshakes);
@@ -42,6 +45,42 @@ internal sealed class GatewayStats
 
     /// <summary>Streams being relayed now.</summary>
     public int ActiveStreams => Volatile.Read(ref _activeStreams);
+
+    /// <summary>Streams from their OPEN to their close, dials in flight included: each holds (or is about to hold) a target socket.</summary>
+    public int StreamSlots => Volatile.Read(ref _streamSlots);
+
+    /// <summary>OPENs refused because --max-streams or the descriptor budget was reached.</summary>
+    public long StreamsLimited => Interlocked.Read(ref _streamsLimited);
+
+    /// <summary>Tunnels closed at accept because the descriptor budget was reached.</summary>
+    public long TunnelsLimited => Interlocked.Read(ref _tunnelsLimited);
+
+    /// <summary>Descriptors held now for tunnels (half-open ones included) and target sockets.</summary>
+    public int DescriptorsInUse => Connections + Handshaking + StreamSlots;
+
+    /// <summary>
+    /// Takes a stream slot for an OPEN: false (counted) when <paramref name="maxStreams"/> slots are taken or the
+    /// descriptors in use reached <paramref name="descriptorBudget"/>. Give it back with <see cref="ReleaseStreamSlot"/>.
+    /// </summary>
+    public bool TryTakeStreamSlot(int maxStreams, int descriptorBudget)
+    {
+        // Counted first, then checked: two racing OPENs never both pass the last slot.
+        var slots = Interlocked.Increment(ref _streamSlots);
+        if (slots <= maxStreams && Connections + Handshaking + slots <= descriptorBudget)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _streamSlots);
+        Interlocked.Increment(ref _streamsLimited);
+        return false;
+    }
+
+    /// <summary>Gives back the slot of <see cref="TryTakeStreamSlot"/>.</summary>
+    public void ReleaseStreamSlot() => Interlocked.Decrement(ref _streamSlots);
+
+    /// <summary>Counts a tunnel closed at accept for the descriptor budget.</summary>
+    public void TunnelLimited() => Interlocked.Increment(ref _tunnelsLimited);
 
     public bool TryStartHandshake(int max)
     {

@@ -26,5 +26,9 @@ internal sealed partial class GatewayStreamAcceptor
         [LoggerMessage(EventId = 693, EventName = "GatewayStreamCancelled", Level = LogLevel.Debug,
             Message = "Stream {ConnectionId}: the edge reset the OPEN for {Target} while it was dialled; edge {Edge}")]
         public static partial void StreamCancelled(ILogger logger, long connectionId, TunnelTarget target, IPEndPoint edge);
+
+        [LoggerMessage(EventId = 685, EventName = "GatewayStreamLimited", Level = LogLevel.Debug,
+            Message = "Stream {ConnectionId} refused: REFUSED_STREAM {Target}; edge {Edge}: {Why}")]
+        public static partial void StreamLimited(ILogger logger, long connectionId, TunnelTarget target, IPEndPoint edge, string why);
     }
 }

@@ -22,10 +22,43 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
     {
         var id = context.NextStreamId();
         var target = request.Target;
-        var started = context.Time.GetTimestamp();
 
         // Step 1: whose connection this is. The edge names the original client in OPEN; without it, the edge.
         var client = target.ClientAddress ?? edge;
+
+        // Step 0: a slot, before any work: every stream holds a target socket, and the descriptors are bounded
+        // (--max-streams, the open-file limit). REFUSED_STREAM: never dialled, so the edge retries elsewhere.
+        if (!context.Stats.TryTakeStreamSlot(context.MaxStreams, context.DescriptorBudget))
+        {
+            var full = context.Stats.StreamSlots >= context.MaxStreams ? $"{context.MaxStreams} streams open (--max-streams)" : "the open-file limit is reached";
+            try
+            {
+                context.Observer.OnEvent(new ConnectionEvent(id, context.Time.GetUtcNow(), Checkpoint.Accept, Allowed: false, client, context.ListenEndPoint,
+                    GatewayContext.Service, Reason: CloseReason.ConnectionLimit, Detail: $"{Describe(target)}: {full}"));
+            }
+            finally
+            {
+                context.Stats.StreamRejected();
+                request.Reject(TunnelErrorCode.RefusedStream);
+            }
+
+            Log.StreamLimited(context.Logger, id, target, edge, full);
+            return;
+        }
+
+        try
+        {
+            await RelayAsync(request, id, target, client, ct);
+        }
+        finally
+        {
+            context.Stats.ReleaseStreamSlot();
+        }
+    }
+
+    private async Task RelayAsync(TunnelStreamRequest request, long id, TunnelTarget target, IPEndPoint client, CancellationToken ct)
+    {
+        var started = context.Time.GetTimestamp();
         var dial = new GatewayTargetDial(context.Policy, client.Address, GatewayContext.Service, id);
 
         // Step 2: the Outbound rules on every resolved address, then the dial (cancelled if the edge resets the OPEN).

@@ -56,6 +56,7 @@ internal static partial class GatewayHost
         {
             await admin.StartAsync();
             IConnectionObserver[] observers = [.. new IConnectionObserver?[] { audit?.Observer, metrics is null ? null : new GatewayMetricsObserver(metrics) }.OfType<IConnectionObserver>()];
+            options = FitToDescriptorLimit(options, logger); // After the audit and admin sockets: they are counted as open.
             server = GatewayServer.Start(options, identity.LocalStatic, identity.Peers, policy?.Policy, loggerFactory, TimeProvider.System,
                 new ConnectionObservers(observers), dialer: null);
         }
@@ -114,7 +115,8 @@ internal static partial class GatewayHost
         var stats = server.Stats;
         // Closed as the metrics count it: streams that ended or were refused, and refused tunnel connections.
         state.Traffic = (() => [(GatewayContext.Service, server.EndPoint)], () => stats.ActiveStreams,
-            () => stats.StreamsAccepted - stats.ActiveStreams + stats.StreamsRejected + stats.HandshakesFailed + stats.HandshakesLimited + stats.HandshakesRateLimited);
+            () => stats.StreamsAccepted - stats.ActiveStreams + stats.StreamsRejected + stats.HandshakesFailed + stats.HandshakesLimited + stats.HandshakesRateLimited
+                + stats.TunnelsLimited);
         state.ReadinessChecks.Add(new DelegateReadinessCheck("tunnels", () => server.IsStopping ? (false, "draining") : (true, $"listening on {server.EndPoint}, {server.Stats.Connections} edges connected")));
         state.Gateways.Add(() => server.Edges.Select(e => new GatewayStatus($"edge {e.Edge}", true, $"{e.Peer}, {e.Streams} streams, epoch {e.Epoch}")));
         EdgeHost.WireDrainAndReloadLog(state, logger, stop);
@@ -135,6 +137,29 @@ internal static partial class GatewayHost
         metrics.Seed([GatewayContext.Service]);
     }
 
+    // The open-file limit, raised to its hard limit (as the edge does), bounds tunnels and target sockets together: the
+    // server refuses what would pass it (DescriptorBudget), and --max-streams is lowered so that streams alone never take
+    // the room of the tunnels (the half-open handshakes' slots and as many established tunnels again).
+    private static GatewayOptions FitToDescriptorLimit(GatewayOptions options, ILogger logger)
+    {
+        if (FileDescriptorLimit.Raise() is not { } limit)
+        {
+            return options;
+        }
+
+        var openNow = FileDescriptorLimit.OpenNow();
+        var budget = (int)Math.Clamp((long)Math.Min(limit, int.MaxValue) - openNow - FileDescriptorLimit.Headroom, 1, int.MaxValue);
+        var tunnels = 2 * options.MaxHandshakes;
+        var allowed = Math.Max(1, budget - tunnels);
+        if (options.MaxStreams > allowed)
+        {
+            Log.StreamsCappedByDescriptorLimit(logger, options.MaxStreams, (long)options.MaxStreams + tunnels + openNow + FileDescriptorLimit.Headroom, limit, allowed);
+            options = options with { MaxStreams = allowed };
+        }
+
+        return options with { DescriptorBudget = budget };
+    }
+
     private static async Task<int> FailAsync(string reason)
     {
         await Console.Error.WriteLineAsync($"fastrelay: {reason}");
@@ -146,6 +171,11 @@ internal static partial class GatewayHost
         [LoggerMessage(EventId = 688, EventName = "GatewayStarted", Level = LogLevel.Information,
             Message = "FastRelay {Version} gateway running: tunnels on {EndPoint}; Outbound policy {Policy}")]
         public static partial void Started(ILogger logger, string version, System.Net.IPEndPoint endPoint, string policy);
+
+        // The edge's event 5: the same cap, counted in streams.
+        [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,
+            Message = "--max-streams {Requested} needs about {Needed} file descriptors (one per stream, the tunnels' and the process's own), but the limit is {Limit}; serving at most {Allowed} streams (raise LimitNOFILE / ulimit -n)")]
+        public static partial void StreamsCappedByDescriptorLimit(ILogger logger, int requested, long needed, ulong limit, int allowed);
 
         [LoggerMessage(EventId = 3, EventName = "Stopped", Level = LogLevel.Information,
             Message = "Stopped; {Handshakes} tunnels were authenticated, {Streams} streams relayed, {Refused} refused")]

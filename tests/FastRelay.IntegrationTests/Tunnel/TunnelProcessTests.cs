@@ -16,6 +16,25 @@ namespace FastRelay.IntegrationTests.Tunnel;
 public sealed partial class TunnelProcessTests
 {
     [Fact]
+    public async Task Gateway_UnderALowOpenFileLimit_LowersMaxStreamsToFit_AndSaysSo()
+    {
+        using var nodes = new TunnelNodes();
+        using var gateway = FastRelayProcess.StartWithFileLimit(1000, "gateway", "--listen", FastRelayProcess.FreeEndPoint().ToString(), "--tunnel-key", nodes.GatewayKeyFile,
+            "--edge-key", nodes.EdgePublicKey, "--allow-any-target", "--audit", "off");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.StandardOutput.Contains("gateway running", StringComparison.Ordinal)), gateway.StandardOutput + gateway.StandardError);
+
+        // 1000 less what is open, 192 spare and 256 for the tunnels: a few hundred streams, never the 10000 asked.
+        var capped = LoweredTo().Match(gateway.StandardOutput);
+        Assert.True(capped.Success, gateway.StandardOutput);
+        Assert.InRange(int.Parse(capped.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 300, 552);
+        gateway.Signal("TERM");
+        Assert.Equal(0, await gateway.WaitForExitAsync());
+    }
+
+    [GeneratedRegex(@"--max-streams 10000 needs about \d+ file descriptors .* but the limit is 1000; serving at most (\d+) streams")]
+    private static partial Regex LoweredTo();
+
+    [Fact]
     public async Task FullPath_EdgeThroughGateway_IsByteExact_AndNewSessionsCostNoHandshake()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);

@@ -26,7 +26,8 @@ internal sealed class TunnelFixture : IAsyncDisposable
     /// <summary>Starts a gateway that dials any target (or only what <paramref name="policyJson"/>'s Outbound rules allow).</summary>
     public GatewayServer StartGateway(int port = 0, string? policyJson = null, int maxStreams = 256, TimeSpan? pingInterval = null,
         IConnectionObserver? observer = null, int maxHandshakes = 128, FastRelay.RateLimiting.TokenBucketOptions? handshakeRate = null,
-        IUpstreamDialer? dialer = null, bool recheckEstablished = false, int maxHandshakesPerSource = GatewayOptions.DefaultMaxHandshakesPerSource)
+        IUpstreamDialer? dialer = null, bool recheckEstablished = false, int maxHandshakesPerSource = GatewayOptions.DefaultMaxHandshakesPerSource,
+        Func<GatewayOptions, GatewayOptions>? configure = null)
     {
         var options = new GatewayOptions
         {
@@ -40,6 +41,7 @@ internal sealed class TunnelFixture : IAsyncDisposable
             HandshakeRate = handshakeRate ?? new FastRelay.RateLimiting.TokenBucketOptions(1000, 1000),
             DrainTimeout = TimeSpan.FromSeconds(2),
         };
+        options = configure?.Invoke(options) ?? options;
         var policy = policyJson is null ? null : FastRelay.Filtering.PolicyLoader.Load(policyJson);
         var server = GatewayServer.Start(options, GatewayKey, TunnelAuthentication.Pinned([EdgeKey.PublicKey.ToArray()]), policy, TestLogging.Factory,
             TimeProvider.System, observer, dialer ?? new TcpUpstreamDialer());

@@ -178,6 +178,55 @@ public sealed class GatewayServerTests
     }
 
     [Fact]
+    public async Task OpenStream_OverMaxStreams_IsRefusedStream_NeverDialled_SlotComesBack()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var observer = new RecordingObserver();
+        var gateway = tunnel.StartGateway(observer: observer, configure: o => o with { MaxStreams = 1 });
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        var target = TunnelTarget.ForAddress(IPAddress.Loopback, echo.EndPoint.Port);
+
+        var first = await pool.OpenStreamAsync(target, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+        var held = first.Stream!;
+        var refused = await pool.OpenStreamAsync(target, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+
+        Assert.Null(refused.Stream);
+        Assert.Equal(TunnelErrorCode.RefusedStream, refused.Error); // Retryable elsewhere: the target was never dialled.
+        Assert.Equal(1, echo.AcceptedConnections);
+        Assert.True(gateway.Stats.StreamsLimited >= 1);
+        var record = observer.Events.First(e => e.Reason == CloseReason.ConnectionLimit);
+        Assert.False(record.Allowed);
+        Assert.Contains("1 streams open (--max-streams)", record.Detail, StringComparison.Ordinal);
+
+        held.Abort(); // Reset by the edge: its slot comes back when the gateway has closed it.
+        held.Dispose();
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.StreamSlots == 0));
+        Assert.Equal([7], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [7]).WithTimeout());
+    }
+
+    [Fact]
+    public async Task DescriptorBudget_Reached_RefusesStreamsAndNewTunnels()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway(configure: o => o with { DescriptorBudget = 2 });
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Connections == 1));
+        var target = TunnelTarget.ForAddress(IPAddress.Loopback, echo.EndPoint.Port);
+
+        using var held = (await pool.OpenStreamAsync(target, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout()).Stream!; // 1 tunnel + 1 socket.
+        var refused = await pool.OpenStreamAsync(target, TimeSpan.FromSeconds(2), CancellationToken.None).AsTask().WithTimeout();
+        Assert.Equal(TunnelErrorCode.RefusedStream, refused.Error);
+
+        using var another = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await another.ConnectAsync(gateway.EndPoint);
+        Assert.True(await another.IsClosedByPeerAsync(TimeSpan.FromSeconds(5))); // Closed at accept, before any key exchange.
+        Assert.True(gateway.Stats.TunnelsLimited >= 1);
+        Assert.Equal(1, echo.AcceptedConnections);
+    }
+
+    [Fact]
     public async Task Accept_MoreHalfOpenHandshakesThanAllowed_ClosesTheRestAtOnce()
     {
         await using var tunnel = new TunnelFixture();
