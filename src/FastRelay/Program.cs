@@ -30,15 +30,17 @@ internal static class Program
 
         var parseResult = root.Parse(args);
         var configErrors = new List<string>();
-        if (!AsksForHelpOrVersion(parseResult) && ConfigArguments.Expand(parseResult, args, configErrors) is { } withFile)
+
+        // Before the config file is read: a slip may have hidden --config itself (--out --config f.json).
+        if (FlagAsValue.Strip(parseResult, args, configErrors) is { } withoutSlips)
         {
-            args = withFile;
+            args = withoutSlips;
             parseResult = root.Parse(args);
         }
 
-        if (!AsksForHelpOrVersion(parseResult) && FlagAsValue.Strip(parseResult, args, configErrors) is { } withoutSlips)
+        if (!AsksForHelpOrVersion(parseResult) && ConfigArguments.Expand(parseResult, args, configErrors) is { } withFile)
         {
-            args = withoutSlips;
+            args = withFile;
             parseResult = root.Parse(args);
         }
 

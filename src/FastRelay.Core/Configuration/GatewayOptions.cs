@@ -66,14 +66,17 @@ public sealed record GatewayOptions
     /// <remarks>Defaults to 5s.</remarks>
     public TimeSpan ConnectTimeout { get; init; } = EdgeOptions.DefaultConnectTimeout;
 
-    /// <summary>Default for <see cref="MaxStreams"/>: the edge's --max-connections default.</summary>
-    public const int DefaultMaxStreams = EdgeOptions.DefaultMaxConnections;
+    /// <summary>
+    /// Default for <see cref="MaxStreams"/>: 0, as many as the open-file limit allows (the gateway serves every edge,
+    /// so one edge's --max-connections is no measure for it; HAProxy derives its maxconn from the limit the same way).
+    /// </summary>
+    public const int DefaultMaxStreams = 0;
 
     /// <summary>
     /// Streams open at once across every edge, each holding one target socket (a dial in flight counts); an OPEN over it
     /// is refused with REFUSED_STREAM, which an edge retries on another gateway (the target was never dialled).
     /// </summary>
-    /// <remarks>Defaults to 10000; lowered at start to fit the open-file limit.</remarks>
+    /// <remarks>0 (the default): bounded by the open-file limit only. A value above what the limit allows is lowered at start.</remarks>
     public int MaxStreams { get; init; } = DefaultMaxStreams;
 
     /// <summary>

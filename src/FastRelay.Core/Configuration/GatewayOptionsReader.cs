@@ -64,7 +64,7 @@ public static class GatewayOptionsReader
             RecheckEstablished = scalars.Switch("recheck-established"),
             AllowAnyTarget = allowAny,
             ConnectTimeout = scalars.Duration("connect-timeout", EdgeOptions.DefaultConnectTimeout, allowZero: false),
-            MaxStreams = (int)scalars.Integer("max-streams", GatewayOptions.DefaultMaxStreams, 1, 1_000_000),
+            MaxStreams = (int)scalars.Integer("max-streams", GatewayOptions.DefaultMaxStreams, 0, 1_000_000),
             MaxHandshakes = (int)scalars.Integer("max-handshakes", GatewayOptions.DefaultMaxHandshakes, 1, 100_000),
             MaxHandshakesPerSource = (int)scalars.Integer("max-handshakes-per-source", GatewayOptions.DefaultMaxHandshakesPerSource, 0, 100_000),
             HandshakeRate = ReadHandshakeRate(scalars, errors),

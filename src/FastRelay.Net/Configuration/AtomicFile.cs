@@ -34,13 +34,13 @@ internal static class AtomicFile
             // .NET's message names the temporary file, which the operator never asked for: name the folder instead.
             throw new DirectoryNotFoundException($"the folder '{Path.GetDirectoryName(Path.GetFullPath(path))}' does not exist", ex);
         }
-        catch (UnauthorizedAccessException ex) when (ex.Message.Contains(temp, StringComparison.Ordinal))
+        catch (UnauthorizedAccessException ex)
         {
-            throw new UnauthorizedAccessException(ex.Message.Replace(temp, path, StringComparison.Ordinal), ex);
+            throw new UnauthorizedAccessException(WithoutTemp(ex.Message, temp, path), ex);
         }
-        catch (IOException ex) when (ex.Message.Contains(temp, StringComparison.Ordinal))
+        catch (IOException ex) when (ex is not DirectoryNotFoundException)
         {
-            throw new IOException(ex.Message.Replace(temp, path, StringComparison.Ordinal), ex);
+            throw new IOException(WithoutTemp(ex.Message, temp, path), ex);
         }
         finally
         {
@@ -50,4 +50,8 @@ internal static class AtomicFile
             }
         }
     }
+
+    // .NET's messages name the temporary file, as given or made absolute: the operator asked for path.
+    private static string WithoutTemp(string message, string temp, string path) =>
+        message.Replace(Path.GetFullPath(temp), Path.GetFullPath(path), StringComparison.Ordinal).Replace(temp, path, StringComparison.Ordinal);
 }

@@ -31,6 +31,9 @@ internal sealed record GatewayContext(
     /// <summary>A process-wide id per stream: the ConnectionId of its log lines and audit records.</summary>
     public long NextStreamId() => Interlocked.Increment(ref _nextStreamId);
 
+    /// <summary>Bounds the warning for refused streams to one a second (a full gateway refuses every OPEN).</summary>
+    public Diagnostics.OncePerInterval LimitLog { get; } = new(Time, TimeSpan.FromSeconds(1));
+
     /// <summary><c>--max-streams</c> (as fitted to the open-file limit).</summary>
     public int MaxStreams { get; init; } = int.MaxValue;
 

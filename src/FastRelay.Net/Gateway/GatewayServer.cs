@@ -112,7 +112,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             observer ?? ConnectionObservers.None, TransportOptions.Create(memory), new GatewayStats(), listener.EndPoint)
         {
             TracksRelaying = options.RecheckEstablished,
-            MaxStreams = options.MaxStreams,
+            MaxStreams = options.MaxStreams == 0 ? int.MaxValue : options.MaxStreams,
             DescriptorBudget = options.DescriptorBudget,
         };
         var server = new GatewayServer(options, localStatic, edges, listener, context, loggerFactory);

@@ -62,11 +62,15 @@ internal sealed class GatewayStats
     /// Takes a stream slot for an OPEN: false (counted) when <paramref name="maxStreams"/> slots are taken or the
     /// descriptors in use reached <paramref name="descriptorBudget"/>. Give it back with <see cref="ReleaseStreamSlot"/>.
     /// </summary>
-    public bool TryTakeStreamSlot(int maxStreams, int descriptorBudget)
+    /// <param name="maxStreams">--max-streams.</param>
+    /// <param name="descriptorBudget">The descriptors tunnels and target sockets may hold together.</param>
+    /// <param name="overMaxStreams">When refused: true if --max-streams was the bound, false if the descriptors were.</param>
+    public bool TryTakeStreamSlot(int maxStreams, int descriptorBudget, out bool overMaxStreams)
     {
         // Counted first, then checked: two racing OPENs never both pass the last slot.
         var slots = Interlocked.Increment(ref _streamSlots);
-        if (slots <= maxStreams && Connections + Handshaking + slots <= descriptorBudget)
+        overMaxStreams = slots > maxStreams;
+        if (!overMaxStreams && Connections + Handshaking + slots <= descriptorBudget)
         {
             return true;
         }

@@ -27,8 +27,8 @@ internal sealed partial class GatewayStreamAcceptor
             Message = "Stream {ConnectionId}: the edge reset the OPEN for {Target} while it was dialled; edge {Edge}")]
         public static partial void StreamCancelled(ILogger logger, long connectionId, TunnelTarget target, IPEndPoint edge);
 
-        [LoggerMessage(EventId = 685, EventName = "GatewayStreamLimited", Level = LogLevel.Debug,
-            Message = "Stream {ConnectionId} refused: REFUSED_STREAM {Target}; edge {Edge}: {Why}")]
+        [LoggerMessage(EventId = 685, EventName = "GatewayStreamLimited", Level = LogLevel.Warning,
+            Message = "Stream {ConnectionId} refused: REFUSED_STREAM {Target}; edge {Edge}: {Why} (logged at most once a second; every refusal is in the audit log)")]
         public static partial void StreamLimited(ILogger logger, long connectionId, TunnelTarget target, IPEndPoint edge, string why);
     }
 }

@@ -28,9 +28,9 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
 
         // Step 0: a slot, before any work: every stream holds a target socket, and the descriptors are bounded
         // (--max-streams, the open-file limit). REFUSED_STREAM: never dialled, so the edge retries elsewhere.
-        if (!context.Stats.TryTakeStreamSlot(context.MaxStreams, context.DescriptorBudget))
+        if (!context.Stats.TryTakeStreamSlot(context.MaxStreams, context.DescriptorBudget, out var overMaxStreams))
         {
-            var full = context.Stats.StreamSlots >= context.MaxStreams ? $"{context.MaxStreams} streams open (--max-streams)" : "the open-file limit is reached";
+            var full = overMaxStreams ? $"{context.MaxStreams} streams open (--max-streams)" : $"{context.DescriptorBudget} descriptors in use by tunnels and streams (the open-file limit)";
             try
             {
                 context.Observer.OnEvent(new ConnectionEvent(id, context.Time.GetUtcNow(), Checkpoint.Accept, Allowed: false, client, context.ListenEndPoint,
@@ -42,7 +42,11 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
                 request.Reject(TunnelErrorCode.RefusedStream);
             }
 
-            Log.StreamLimited(context.Logger, id, target, edge, full);
+            if (context.LimitLog.TryEnter())
+            {
+                Log.StreamLimited(context.Logger, id, target, edge, full); // A warning at most once a second, as the edge's --max-connections.
+            }
+
             return;
         }
 

@@ -46,12 +46,13 @@ internal sealed class CaFiles(string directory)
     }
 
     /// <summary>
-    /// Mode of the public files (certificates, index, settings, CRLs): 0644 whatever the umask, so that a umask of 000
-    /// never leaves a file that anyone may replace (a forged ca.pem or CRL). A stricter umask still narrows it.
+    /// Mode asked for the public files (certificates, index, settings, CRLs, the lock) when they are created: 0664, so
+    /// that the umask still decides (022 gives 0644; 002 keeps a CA its operators' group shares writable) except that
+    /// no umask, not even 000, makes a file anyone may replace (a forged ca.pem or CRL).
     /// </summary>
-    public const UnixFileMode PublicFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    public const UnixFileMode PublicFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead;
 
-    /// <summary>Mode of a CA directory <c>ca init</c> creates: 0755 (readable, as relays read ca.pem and CRLs from it; never world-writable).</summary>
+    /// <summary>Mode asked for a CA directory <c>ca init</c> creates: 0775 (as <see cref="PublicFileMode"/>: the umask narrows it; never world-writable).</summary>
     public const UnixFileMode DirectoryMode = PublicFileMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/>, a new file getting <see cref="PublicFileMode"/>.</summary>
@@ -99,7 +100,7 @@ internal sealed class CaFiles(string directory)
                 var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
                 if (!OperatingSystem.IsWindows())
                 {
-                    options.UnixCreateMode = PublicFileMode; // Not one anyone may open for writing (and hold).
+                    options.UnixCreateMode = PublicFileMode; // Not one anyone may open for writing (and hold its lock).
                 }
 
                 return new FileStream(LockFile, options);

@@ -29,7 +29,7 @@ internal static class ExitCodes
         var all = (PendingParseErrors ?? []).Concat(errors).ToList();
         var valueless = all.Where(NoValue).Select(e => e[..(e.IndexOf(':', StringComparison.Ordinal) + 1)]).ToList();
         var list = all.Where(e => NoValue(e) || !valueless.Any(flag => e.StartsWith(flag, StringComparison.Ordinal)))
-            .Select(ConfigArguments.NameOrigin).ToList();
+            .Select(e => FlagAsValue.IsCommandLineError(e) ? e : ConfigArguments.NameOrigin(e)).ToList();
         Console.Error.WriteLine($"fastrelay: {list.Count} configuration error{(list.Count == 1 ? "" : "s")}:");
         foreach (var error in list)
         {

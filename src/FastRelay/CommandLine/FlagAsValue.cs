@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 
 namespace FastRelay.CommandLine;
@@ -14,6 +15,13 @@ namespace FastRelay.CommandLine;
 /// </remarks>
 internal static class FlagAsValue
 {
+    // The errors Strip reported (one command per process): about the command line, so never renamed after a config
+    // file that sets the same flag (ConfigArguments.NameOrigin).
+    private static readonly HashSet<string> Reported = new(StringComparer.Ordinal);
+
+    /// <summary>True for an error <see cref="Strip"/> reported.</summary>
+    public static bool IsCommandLineError(string error) => Reported.Contains(error);
+
     /// <summary>
     /// Adds an error to <paramref name="errors"/> for each flag whose value is another flag of the command, and returns
     /// <paramref name="args"/> without those flags (so the one taken as a value is read as a flag), or null when none.
@@ -21,7 +29,10 @@ internal static class FlagAsValue
     public static string[]? Strip(ParseResult result, string[] args, List<string> errors)
     {
         var command = result.CommandResult.Command;
-        var flags = command.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+
+        // The command's own flags and those it inherits (--help, -h and -? are the root's, recursive).
+        var options = command.Options.Concat(Ancestors(command).SelectMany(c => c.Options).Where(o => o.Recursive));
+        var flags = options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
         var kept = args.ToList();
         var changed = false;
         foreach (var option in result.CommandResult.Children.OfType<OptionResult>())
@@ -34,12 +45,27 @@ internal static class FlagAsValue
                 if (at >= 0)
                 {
                     kept.RemoveAt(at);
-                    errors.Add(ParseErrorText.FlagTakenAsValue(command, flag, value.Value));
+                    if (result.RootCommandResult.Command.Options.Concat(command.Options).Any(o => o is HelpOption or VersionOption && (o.Name == value.Value || o.Aliases.Contains(value.Value))))
+                    {
+                        kept.RemoveAt(at); // --help or --version as a value was a slip too: listing the errors wins over printing help.
+                    }
+
+                    var error = ParseErrorText.FlagTakenAsValue(command, flag, value.Value);
+                    Reported.Add(error);
+                    errors.Add(error);
                     changed = true;
                 }
             }
         }
 
         return changed ? [.. kept] : null;
+    }
+
+    private static IEnumerable<Command> Ancestors(Command command)
+    {
+        for (var at = command.Parents.OfType<Command>().FirstOrDefault(); at is not null; at = at.Parents.OfType<Command>().FirstOrDefault())
+        {
+            yield return at;
+        }
     }
 }

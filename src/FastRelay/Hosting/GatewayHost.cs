@@ -149,9 +149,13 @@ internal static partial class GatewayHost
 
         var openNow = FileDescriptorLimit.OpenNow();
         var budget = (int)Math.Clamp((long)Math.Min(limit, int.MaxValue) - openNow - FileDescriptorLimit.Headroom, 1, int.MaxValue);
-        var tunnels = 2 * options.MaxHandshakes;
+        var tunnels = Math.Min(2 * options.MaxHandshakes, budget / 4); // A large --max-handshakes must not starve the streams.
         var allowed = Math.Max(1, budget - tunnels);
-        if (options.MaxStreams > allowed)
+        if (options.MaxStreams == 0)
+        {
+            options = options with { MaxStreams = allowed }; // The default: what the limit allows.
+        }
+        else if (options.MaxStreams > allowed)
         {
             Log.StreamsCappedByDescriptorLimit(logger, options.MaxStreams, (long)options.MaxStreams + tunnels + openNow + FileDescriptorLimit.Headroom, limit, allowed);
             options = options with { MaxStreams = allowed };

@@ -11,6 +11,10 @@ public sealed class SecretMaskTests
     [InlineData("Host=db;PSW=SECRET123;Database=a", "Host=db;PSW=***;Database=a")]
     [InlineData("sqlite:/var/lib/fastrelay/audit.db", "sqlite:/var/lib/fastrelay/audit.db")]
     [InlineData("Host=db;Passwords=kept", "Host=db;Passwords=kept")]
+    [InlineData("Host=db;Password=\"ab;cd\";Database=a", "Host=db;Password=***;Database=a")]
+    [InlineData("Host=db;SSL Password=k3y;Username=relay", "Host=db;SSL Password=***;Username=relay")]
+    [InlineData("postgres://relay:S3cret@db:5432/audit", "postgres://relay:***@db:5432/audit")]
+    [InlineData("postgres://relay@db/audit", "postgres://relay@db/audit")]
     public void Mask_HidesOnlyThePasswordsValue(string given, string shown) =>
         Assert.Equal(shown, SecretMask.Mask(given));
 

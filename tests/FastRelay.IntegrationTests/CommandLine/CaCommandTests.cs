@@ -110,7 +110,7 @@ public sealed partial class CaCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task UnderUmask000_NothingIsWorldWritable_KeysStay0600()
+    public async Task UnderUmask000_NothingIsWorldWritable_KeysStay0600() // 0664 and 0775: the umask decides the rest.
     {
         if (OperatingSystem.IsWindows())
         {
@@ -128,9 +128,9 @@ public sealed partial class CaCommandTests : IDisposable
             Assert.True(await run.WaitForExitAsync() == 0, run.StandardError);
         }
 
-        const UnixFileMode Public = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        const UnixFileMode Public = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead;
         Assert.Equal(Public | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute, File.GetUnixFileMode(Dir));
-        foreach (var name in new[] { "ca.pem", "index.txt", "ca.json", "crlnumber", "alice.pem", "ca.crl" })
+        foreach (var name in new[] { "ca.pem", "index.txt", "ca.json", "crlnumber", "alice.pem", "ca.crl", ".lock" })
         {
             Assert.True(File.GetUnixFileMode(Path.Combine(Dir, name)) == Public, $"{name}: {File.GetUnixFileMode(Path.Combine(Dir, name))}");
         }

@@ -97,6 +97,23 @@ public sealed class OfflineCommandErrorsTests : IDisposable
         Assert.Contains("--listen: no value; expected --listen [SERVICE@]ADDR:PORT ('--route' is a flag of 'fastrelay edge', not a value)", edge.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("--route:", edge.StandardError, StringComparison.Ordinal); // The route was read as a route.
 
+        // Help and version are flags too (the root's, inherited): refused as values, nothing printed or made.
+        using var help = await FastRelayProcess.RunAsync("ca", "init", "--dir", "--help");
+        Assert.Equal(2, await help.WaitForExitAsync());
+        Assert.Contains("--dir: no value; expected --dir DIR ('--help' is a flag of 'fastrelay ca init', not a value)", help.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(help.WorkingDirectory, "--help")));
+        using var version = await FastRelayProcess.RunAsync("keygen", "--out", "--version");
+        Assert.Equal(2, await version.WaitForExitAsync());
+        Assert.Contains("--out: no value", version.StandardError, StringComparison.Ordinal);
+
+        // A slip that swallowed --config: the flag is read as a flag again and its file as a file, not a stray word.
+        var config = Write("slip.json", $$"""{"out": "{{Path.Combine(_dir, "from-file.key")}}"}""");
+        using var slip = await FastRelayProcess.RunAsync("keygen", "--out", "--config", config);
+        Assert.Equal(2, await slip.WaitForExitAsync());
+        Assert.Contains("--out: no value; expected --out FILE ('--config' is a flag of 'fastrelay keygen', not a value)", slip.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("not expected here", slip.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "from-file.key"))); // Listed, not done.
+
         // A value that only looks like a flag is still a value.
         using var dotted = await FastRelayProcess.RunAsync("keygen", "--out", "./--force");
         Assert.Equal(0, await dotted.WaitForExitAsync());

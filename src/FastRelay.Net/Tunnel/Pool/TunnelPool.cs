@@ -86,6 +86,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
         string? lastGateway = null;
         GatewayPool? avoid = null;    // The gateway that did not process the last OPEN: another one is preferred.
         GatewayPool? excluded = null; // The gateway that could not reach the target (or died): never tried again for it.
+        GatewayPool? refusedBy = null; // The gateway of the last REFUSED_STREAM: refused twice in a row, it is full (--max-streams).
         for (var attempt = 0; attempt < MaxAttempts;)
         {
             if ((excluded is not null ? TryReserve(excluded) : TryReserve(avoid) ?? TryReserve()) is not { } link)
@@ -123,6 +124,22 @@ internal sealed partial class TunnelPool : IAsyncDisposable
 
             link.Release();
             lastError = opened.Error;
+            if (opened.Error == TunnelErrorCode.RefusedStream && link.Owner is { } refusing)
+            {
+                // A GOAWAY race refuses once; a second refusal from the same gateway means it is full: the others, or stop.
+                if (refusing == refusedBy)
+                {
+                    if (!HasOtherUsable(refusing))
+                    {
+                        return new TunnelPoolOpen(null, opened.Error, link.Gateway, "the gateway refused the stream twice (full: its --max-streams)");
+                    }
+
+                    excluded = refusing;
+                }
+
+                refusedBy = refusing;
+            }
+
             var failedOver = !opened.Retryable && gatewayRetries > 0 && IsGatewayRetryable(opened.Error, link) && HasOtherUsable(link.Owner);
             if (!(opened.Retryable || failedOver) || cancellationToken.IsCancellationRequested || Remaining(openDeadline) <= TimeSpan.Zero)
             {

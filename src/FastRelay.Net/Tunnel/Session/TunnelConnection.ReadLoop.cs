@@ -255,6 +255,7 @@ public sealed partial class TunnelConnection
         }
 
         var code = (TunnelErrorCode)frame.FirstWord;
+        bool answersOurOpen;
         lock (stream.Sync)
         {
             if (stream.Lifecycle.IsReset)
@@ -262,12 +263,17 @@ public sealed partial class TunnelConnection
                 return null;
             }
 
+            answersOurOpen = _isInitiator && !stream.Lifecycle.IsOpen;
             stream.Lifecycle.OnReset();
             stream.MarkReset(code);
         }
 
         FinishReset(stream, code, new TunnelStreamResetException(stream.Id, code, "reset by the peer"), fromReadLoop: true);
-        return CheckFlood(_flood.OnReset(_time.GetTimestamp()));
+
+        // A refusal of one of our own OPENs (a full gateway's REFUSED_STREAM, a target it cannot reach) is bounded by the
+        // OPENs we send: only resets of streams the peer had accepted count toward the Rapid Reset guard, or a busy edge
+        // would close a whole connection, live streams and all, because its gateway is full.
+        return answersOurOpen ? null : CheckFlood(_flood.OnReset(_time.GetTimestamp()));
     }
 
     private string? OnOpenOk(in Frame frame)
@@ -318,55 +324,6 @@ public sealed partial class TunnelConnection
         }
 
         EnqueueControl(new ControlFrame(FrameType.Ping, FrameFlags.Ack, 0, 0, frame.PingPayload) { IsAnswer = true });
-        return null;
-    }
-
-    private string? OnGoAway(in Frame frame)
-    {
-        var last = frame.FirstWord;
-        var code = frame.GoAwayCode;
-        var debug = frame.GoAwayDebug;
-        Log.GoAwayReceived(_logger, _peer, last, code, debug.Length > 0 ? debug : "(no debug text)"); // A gateway tells a refused edge no more.
-        List<TunnelStream> refused = [];
-        bool idle;
-        lock (_gate)
-        {
-            _goAwayReceived = true;
-            foreach (var stream in _streams.Values)
-            {
-                if (stream.Id > last && stream.OpenAnswer is { Task.IsCompleted: false })
-                {
-                    refused.Add(stream);
-                }
-            }
-
-            idle = _streams.Count == refused.Count;
-        }
-
-        // §4.9: OPENs above last_stream_id were not processed: the opener retries them elsewhere.
-        foreach (var stream in refused)
-        {
-            lock (stream.Sync)
-            {
-                stream.Lifecycle.OnReset();
-                stream.MarkReset(TunnelErrorCode.RefusedStream);
-            }
-
-            FinishReset(stream, TunnelErrorCode.RefusedStream, new TunnelStreamResetException(stream.Id, TunnelErrorCode.RefusedStream, "above the peer's GOAWAY"), fromReadLoop: true);
-        }
-
-        if (idle)
-        {
-            // The peer's code and text are the close reason (the pool's dial-failed line and /status show it): a gateway
-            // that does not pin our key says AuthFailed here, and only here.
-            CloseGracefully(code switch
-            {
-                TunnelErrorCode.NoError => "GOAWAY received, no streams left",
-                TunnelErrorCode.AuthFailed => $"{AuthFailedReason}: the peer refused our static key{(debug.Length > 0 ? $" ({debug})" : "")}",
-                _ => $"GOAWAY {code} received{(debug.Length > 0 ? $" ({debug})" : "")}, no streams left",
-            });
-        }
-
         return null;
     }
 

@@ -194,7 +194,7 @@ public sealed class GatewayServerTests
         Assert.Null(refused.Stream);
         Assert.Equal(TunnelErrorCode.RefusedStream, refused.Error); // Retryable elsewhere: the target was never dialled.
         Assert.Equal(1, echo.AcceptedConnections);
-        Assert.True(gateway.Stats.StreamsLimited >= 1);
+        Assert.Equal(2, gateway.Stats.StreamsLimited); // Refused twice by the one gateway: full, no third OPEN.
         var record = observer.Events.First(e => e.Reason == CloseReason.ConnectionLimit);
         Assert.False(record.Allowed);
         Assert.Contains("1 streams open (--max-streams)", record.Detail, StringComparison.Ordinal);
@@ -203,6 +203,33 @@ public sealed class GatewayServerTests
         held.Dispose();
         Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.StreamSlots == 0));
         Assert.Equal([7], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [7]).WithTimeout());
+    }
+
+    [Fact]
+    public async Task AFullGateway_RefusingThousandsOfOpens_NeverGetsTheEdgesConnectionClosed()
+    {
+        // Every refusal is an RST the edge receives; counted as peer resets, 1,024 a second closed the connection
+        // (ENHANCE_YOUR_CALM) with its live streams.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway(configure: o => o with { MaxStreams = 1 });
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1, keepalive: 1);
+        var target = TunnelTarget.ForAddress(IPAddress.Loopback, echo.EndPoint.Port);
+        using var held = (await pool.OpenStreamAsync(target, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout()).Stream!;
+
+        var refusals = 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (refusals < 1500 && DateTime.UtcNow < until)
+        {
+            var refused = await pool.OpenStreamAsync(target, TimeSpan.FromSeconds(2), CancellationToken.None).AsTask().WithTimeout();
+            Assert.Equal(TunnelErrorCode.RefusedStream, refused.Error);
+            refusals++;
+        }
+
+        Assert.True(gateway.Stats.StreamsLimited >= 2000, $"{gateway.Stats.StreamsLimited} refusals in 5 s: too few to trip the guard");
+        await held.Output.WriteAsync(new byte[] { 5 });
+        Assert.Equal(5, (await held.Input.ReadAsync().AsTask().WithTimeout()).Buffer.FirstSpan[0]); // The live stream still relays.
+        Assert.Equal(1, gateway.Stats.Connections);
     }
 
     [Fact]
