@@ -53,7 +53,7 @@ internal sealed class JsonlAuditSink(string path) : IAuditSink
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
         {
-            Directory.CreateDirectory(directory);
+            Configuration.PathProblem.CreateDirectory(directory); // Says which part of the path is in the way.
         }
 
         var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);

@@ -60,7 +60,7 @@ internal sealed class SqliteAuditSink(string path) : IAuditSink
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
         {
-            Directory.CreateDirectory(directory);
+            Configuration.PathProblem.CreateDirectory(directory); // Says which part of the path is in the way.
         }
 
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using FastRelay.Audit;
+using FastRelay.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Hosting;
@@ -32,34 +33,9 @@ internal static partial class EdgeHost
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            error = $"--audit-spool {options.SpoolDirectory}: cannot use the spool directory: {WhyUnusable(options.SpoolDirectory, ex)}";
+            error = $"--audit-spool {options.SpoolDirectory}: cannot use the spool directory: {PathProblem.Describe(options.SpoolDirectory, ex)}";
             return false;
         }
-    }
-
-    // .NET says "Could not find a part of the path" both for a missing parent it could not create and for a parent
-    // that is a file (ENOTDIR): name the part of the path that is in the way instead.
-    private static string WhyUnusable(string directory, Exception ex)
-    {
-        if (ex is UnauthorizedAccessException)
-        {
-            return $"permission denied ({ex.Message})";
-        }
-
-        for (var path = Path.GetFullPath(directory); !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
-        {
-            if (File.Exists(path))
-            {
-                return $"'{path}' is a file, expected a directory";
-            }
-
-            if (Directory.Exists(path))
-            {
-                break;
-            }
-        }
-
-        return ex.Message;
     }
 
     // The audit log's counters as fastrelay_audit_records_total{outcome}: read at each scrape.
