@@ -12,29 +12,7 @@ namespace FastRelay.IntegrationTests.Process;
 public sealed class EdgeProcessTests
 {
     [Fact]
-    public async Task Sigterm_OpenConnectionFinishes_ThenExit0()
-    {
-        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        var listen = FastRelayProcess.FreeEndPoint();
-        using var relay = FastRelayProcess.Start("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--drain-timeout", "20s");
-        await relay.WaitUntilListeningAsync(listen);
-        using var client = await SocketTestExtensions.ConnectAsync(listen);
-        await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
-        Assert.Equal(1, (await client.ReceiveExactlyAsync(1))[0]);
-
-        relay.Signal("TERM");
-
-        // Waited for while the process runs: at exit the console logger's queue gets only a bounded flush.
-        Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("draining 1 open connections", StringComparison.Ordinal)), relay.StandardOutput);
-
-        // Draining: the open connection still works; the process waits for it.
-        await client.SendAsync(new byte[] { 2 }, SocketFlags.None);
-        Assert.Equal(2, (await client.ReceiveExactlyAsync(1))[0]);
-        client.Shutdown(SocketShutdown.Send);
-        Assert.Empty(await client.ReceiveToEndAsync());
-
-        Assert.Equal(0, await relay.WaitForExitAsync(TimeSpan.FromSeconds(10)));
-    }
+    public async Task Sigterm_OpenConnectionFinishes_ThenExit0() => await DrainsOnAsync("TERM", FastRelayProcess.Start);
 
     [Fact]
     public async Task Sigint_DrainDeadline_ClosesConnection_Exit0()
@@ -54,23 +32,30 @@ public sealed class EdgeProcessTests
     }
 
     [Fact]
-    public async Task Sigint_InheritedAsIgnored_StillDrains_Exit0()
-    {
+    public async Task Sigint_InheritedAsIgnored_StillDrains_Exit0() =>
         // A script's background job (`fastrelay edge ... &`) starts with SIGINT ignored; the relay takes it back, as
         // nginx does, so `kill -INT` drains instead of doing nothing.
+        await DrainsOnAsync("INT", FastRelayProcess.StartWithInterruptIgnored);
+
+    // Started by start, signalled: the open connection still relays while the process drains, then it exits 0.
+    private static async Task DrainsOnAsync(string signal, Func<string[], FastRelayProcess> start)
+    {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
         var listen = FastRelayProcess.FreeEndPoint();
-        using var relay = FastRelayProcess.StartWithInterruptIgnored("edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--drain-timeout", "20s");
+        using var relay = start(["edge", "--listen", $"echo@{listen}", "--route", $"echo={echo.EndPoint}", "--drain-timeout", "20s"]);
         await relay.WaitUntilListeningAsync(listen);
         using var client = await SocketTestExtensions.ConnectAsync(listen);
         await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
         Assert.Equal(1, (await client.ReceiveExactlyAsync(1))[0]);
 
-        relay.Signal("INT");
+        relay.Signal(signal);
 
+        // Waited for while the process runs: at exit the console logger's queue gets only a bounded flush.
         Assert.True(await TestTimeouts.EventuallyAsync(() => relay.StandardOutput.Contains("draining 1 open connections", StringComparison.Ordinal)), relay.StandardOutput);
+
+        // Draining: the open connection still works; the process waits for it.
         await client.SendAsync(new byte[] { 2 }, SocketFlags.None);
-        Assert.Equal(2, (await client.ReceiveExactlyAsync(1))[0]); // Drained, not killed.
+        Assert.Equal(2, (await client.ReceiveExactlyAsync(1))[0]);
         client.Shutdown(SocketShutdown.Send);
         Assert.Empty(await client.ReceiveToEndAsync());
         Assert.Equal(0, await relay.WaitForExitAsync(TimeSpan.FromSeconds(10)));
