@@ -24,6 +24,7 @@ namespace FastRelay.Observing;
 /// <param name="BytesClientToUpstream">Bytes forwarded from the client (Close only).</param>
 /// <param name="BytesUpstreamToClient">Bytes forwarded to the client (Close only).</param>
 /// <param name="Elapsed">How long the step took: the session (since accept) for Close, the handshake for Handshake, the dial for Outbound; zero otherwise.</param>
+/// <param name="DecidedByPeer">True when another node's policy decided (a gateway's FORBIDDEN_TARGET): recorded, but not this node's decision to count.</param>
 internal readonly record struct ConnectionEvent(
     long ConnectionId,
     DateTimeOffset At,
@@ -40,4 +41,5 @@ internal readonly record struct ConnectionEvent(
     string? Detail = null,
     long BytesClientToUpstream = 0,
     long BytesUpstreamToClient = 0,
-    TimeSpan Elapsed = default);
+    TimeSpan Elapsed = default,
+    bool DecidedByPeer = false);

@@ -70,7 +70,13 @@ internal sealed class MetricsObserver(RelayMetrics metrics) : IConnectionObserve
 
     private void CountDecision(in ConnectionEvent e)
     {
-        // Allowed without a rule means no policy is in force (or a dry run enforcing nothing): not a decision.
+        // Allowed without a rule means no policy is in force (or a dry run enforcing nothing): not a decision. Nor is a
+        // gateway's refusal of a target (its rules; it counts it itself).
+        if (e.DecidedByPeer)
+        {
+            return;
+        }
+
         if (e.Rule is { } rule)
         {
             var index = rule.RuleIndex < RuleIndexes.Length ? RuleIndexes[rule.RuleIndex] : rule.RuleIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);

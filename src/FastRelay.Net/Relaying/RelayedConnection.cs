@@ -197,7 +197,8 @@ internal sealed partial class RelayedConnection : IDialGuard
             {
                 // The gateway's Outbound rules refused the target (RST FORBIDDEN_TARGET): its audit row names the rule.
                 observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: false, clientEndPoint, localEndPoint,
-                    service, Destination: _lastDialled, Identity: _identity, CertificateSha256: _certificateSha256, Reason: CloseReason.FilterDenied, Detail: refusal));
+                    service, Destination: _lastDialled, Identity: _identity, CertificateSha256: _certificateSha256, Reason: CloseReason.FilterDenied, Detail: refusal,
+                    DecidedByPeer: true));
                 Log.TunnelDenied(context.Logger, Id, service, clientEndPoint, refusal);
             }
             else if (reason == CloseReason.FilterDenied && _outboundDenial is { } denial)

@@ -114,7 +114,7 @@ internal static partial class EdgeHost
         {
             state.ReloadSteps.Add(trigger => reloader.Reload(trigger)
                 ? (true, $"policy {options.PolicyFile}: version {server.Policy.Version} installed")
-                : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays (errors in the log)"));
+                : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays: {ReloadErrors.Join(reloader.LastErrors)}"));
         }
 
         if (tunnel?.ReloadStep is { } tunnelCrls)
@@ -196,7 +196,7 @@ internal static partial class EdgeHost
         var version = server.Tls?.Version ?? 0;
         return reloaded
             ? (true, $"certificates: version {version} installed")
-            : (false, $"certificates: refused, version {version} stays (errors in the log)");
+            : (false, $"certificates: refused, version {version} stays: {ReloadErrors.Join(reloader.LastErrors)}");
     }
 
     // The server certificate and the client CAs, for /status.

@@ -74,7 +74,7 @@ internal static partial class GatewayHost
         {
             state.ReloadSteps.Add(trigger => reloader.Reload(trigger)
                 ? (true, $"policy {options.PolicyFile}: version {server.Policy.Version} installed")
-                : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays (errors in the log)"));
+                : (false, $"policy {options.PolicyFile}: refused, version {server.Policy.Version} stays: {ReloadErrors.Join(reloader.LastErrors)}"));
         }
 
         if (identity.ReloadStep is { } tunnelCrls)

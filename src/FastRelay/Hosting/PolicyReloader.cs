@@ -45,12 +45,16 @@ internal sealed partial class PolicyReloader : IDisposable
         }
     }
 
+    /// <summary>Why the last <see cref="Reload"/> refused the file (for POST /reload's answer); empty after one that worked.</summary>
+    public IReadOnlyList<string> LastErrors { get; private set; } = [];
+
     /// <summary>Reloads now; returns true when the new policy was installed.</summary>
     public bool Reload(string trigger)
     {
         lock (_reloading)
         {
             var errors = new List<string>();
+            LastErrors = errors;
             SecurityPolicy? policy;
             try
             {
@@ -63,6 +67,7 @@ internal sealed partial class PolicyReloader : IDisposable
             catch (Exception ex)
             {
                 // A loader or compiler bug must not take the relay down from a timer thread: keep the running policy.
+                errors.Add($"unexpected {ex.GetType().Name}: {ex.Message}");
                 Log.PolicyReloadCrashed(_logger, ex, _path, trigger);
                 return false;
             }

@@ -39,12 +39,16 @@ internal sealed partial class TlsReloader : IDisposable
             _store.Current.ClientCa?.Certificates.Count ?? 0);
     }
 
+    /// <summary>Why the last <see cref="Reload"/> refused the files (for POST /reload's answer); empty after one that worked.</summary>
+    public IReadOnlyList<string> LastErrors { get; private set; } = [];
+
     /// <summary>Reloads now; returns true when the new files are in use.</summary>
     public bool Reload(string trigger)
     {
         lock (_reloading)
         {
             var errors = new List<string>();
+            LastErrors = errors;
             try
             {
                 if (!_store.TryReload(errors))
@@ -56,7 +60,8 @@ internal sealed partial class TlsReloader : IDisposable
             catch (Exception ex)
             {
                 // A loader bug must not take the relay down from a timer thread: keep the running certificates.
-                Log.TlsReloadFailed(_logger, trigger, $"unexpected {ex.GetType().Name}: {ex.Message}");
+                errors.Add($"unexpected {ex.GetType().Name}: {ex.Message}");
+                Log.TlsReloadFailed(_logger, trigger, errors[^1]);
                 return false;
             }
 

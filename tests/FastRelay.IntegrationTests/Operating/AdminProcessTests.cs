@@ -118,7 +118,10 @@ public sealed class AdminProcessTests : IDisposable
         await File.WriteAllTextAsync(_policy, """{"SecurityGroups": [{"Name": "G", "Rules": [{"SourceIP": "nope", "Action": "Allow"}]}]}""");
         var refused = await Http.PostAsync(new Uri($"http://{admin}/reload"), null);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
-        Assert.Contains("\"reloaded\":false", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var refusal = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("\"reloaded\":false", refusal, StringComparison.Ordinal);
+        Assert.Contains("SourceIP", refusal, StringComparison.Ordinal); // The error itself, not only "see the log".
+        Assert.Contains("nope", refusal, StringComparison.Ordinal);
         Assert.True(await CanEchoFromAsync(listen, "127.0.0.3")); // The running policy stays.
         relay.Signal("TERM");
         Assert.Equal(0, await relay.WaitForExitAsync());

@@ -99,6 +99,25 @@ public sealed class MetricsObserverTests
     }
 
     [Fact]
+    public void AGatewaysRefusal_IsAClose_NotThisEdgesDecision()
+    {
+        using var metrics = new RelayMetrics();
+        using var exporter = new PrometheusExporter(metrics.Meter);
+        var observer = new MetricsObserver(metrics);
+        var client = new IPEndPoint(Desk, 40000);
+        var listener = new IPEndPoint(IPAddress.Loopback, 8443);
+
+        // The edge's own default deny at the dial counts; the gateway's FORBIDDEN_TARGET (its rules) does not.
+        observer.OnEvent(new ConnectionEvent(1, DateTimeOffset.UtcNow, Checkpoint.Outbound, Allowed: false, client, listener, "svc", Reason: CloseReason.FilterDenied));
+        observer.OnEvent(new ConnectionEvent(2, DateTimeOffset.UtcNow, Checkpoint.Outbound, Allowed: false, client, listener, "svc", Reason: CloseReason.FilterDenied,
+            Detail: "10.0.0.9:443 refused by gateway 127.0.0.1:7000: FORBIDDEN_TARGET (its Outbound rules)", DecidedByPeer: true));
+
+        var text = exporter.Scrape();
+        Assert.Equal(1, Value(text, "fastrelay_decisions_total{checkpoint=\"Outbound\",group=\"\",rule=\"default-deny\",verdict=\"deny\"}"));
+        Assert.Equal(2, Value(text, "fastrelay_connections_closed_total{reason=\"FilterDenied\"}")); // Both connections closed.
+    }
+
+    [Fact]
     public void OnEvent_EveryCheckpoint_AllocatesNothing()
     {
         using var metrics = new RelayMetrics();
