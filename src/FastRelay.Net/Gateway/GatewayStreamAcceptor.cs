@@ -26,7 +26,7 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         // Step 1: whose connection this is. The edge names the original client in OPEN; without it, the edge.
         var client = target.ClientAddress ?? edge;
 
-        // Step 0: a slot, before any work: every stream holds a target socket, and the descriptors are bounded
+        // Then a slot, before any other work: every stream holds a target socket, and the descriptors are bounded
         // (--max-streams, the open-file limit). REFUSED_STREAM: never dialled, so the edge retries elsewhere.
         if (!context.Stats.TryTakeStreamSlot(context.MaxStreams, context.DescriptorBudget, out var overMaxStreams))
         {
