@@ -91,8 +91,8 @@ internal sealed class AuditSpool : IDisposable
 
             _dirty = true;
             _hasPending = true;
+            _stats.SpoolBytes += _current!.Length - before; // Before the count: whoever sees the records spooled sees their bytes.
             _stats.AddSpooled(records.Length);
-            _stats.SpoolBytes += _current!.Length - before;
             if (_current.Length >= SegmentBytes || _disposed)
             {
                 CloseCurrent();
