@@ -58,13 +58,7 @@ internal sealed class CaFiles(string directory)
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/>, a new file getting <see cref="PublicFileMode"/>.</summary>
     public static void WritePublicText(string path, string text)
     {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = PublicFileMode;
-        }
-
-        using var stream = new FileStream(path, options);
+        using var stream = new FileStream(path, Created(FileMode.Create, FileAccess.Write, PublicFileMode));
         using var writer = new StreamWriter(stream);
         writer.Write(text);
     }
@@ -72,17 +66,7 @@ internal sealed class CaFiles(string directory)
     /// <summary>Writes a private key in PKCS#8 PEM to a new file with mode 0600; fails if the file exists.</summary>
     public static void WritePrivateKey(string path, AsymmetricAlgorithm key)
     {
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var stream = new FileStream(path, options);
+        using var stream = new FileStream(path, Created(FileMode.CreateNew, FileAccess.Write, UnixFileMode.UserRead | UnixFileMode.UserWrite));
         using var writer = new StreamWriter(stream);
         writer.Write(key.ExportPkcs8PrivateKeyPem());
     }
@@ -97,13 +81,8 @@ internal sealed class CaFiles(string directory)
         {
             try
             {
-                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows())
-                {
-                    options.UnixCreateMode = PublicFileMode; // Not one anyone may open for writing (and hold its lock).
-                }
-
-                return new FileStream(LockFile, options);
+                // Not one anyone may open for writing (and hold its lock).
+                return new FileStream(LockFile, Created(FileMode.OpenOrCreate, FileAccess.ReadWrite, PublicFileMode, FileShare.None));
             }
             catch (IOException) when (attempt < 100)
             {
@@ -115,5 +94,17 @@ internal sealed class CaFiles(string directory)
                 throw new PkiException($"{Directory}: another 'fastrelay ca' command holds {LockFile} for more than 10s", ex);
             }
         }
+    }
+
+    // Options that give a file the process creates unixMode from its first byte (Windows has no modes).
+    private static FileStreamOptions Created(FileMode mode, FileAccess access, UnixFileMode unixMode, FileShare share = FileShare.Read)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = share };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = unixMode;
+        }
+
+        return options;
     }
 }
