@@ -51,6 +51,7 @@ public sealed class RelayMetrics : IDisposable
     private volatile Func<IEnumerable<Measurement<long>>>? _backendOutstanding;
     private volatile Func<IEnumerable<Measurement<long>>>? _backendEjections;
     private volatile Func<IEnumerable<Measurement<long>>>? _splicePipes;
+    private volatile Func<IEnumerable<Measurement<long>>>? _gatewayRefusals;
 
     /// <summary>Creates the meter and every instrument.</summary>
     public RelayMetrics(string? version = null)
@@ -78,6 +79,7 @@ public sealed class RelayMetrics : IDisposable
         Meter.CreateObservableUpDownCounter("fastrelay.backend.outstanding", () => Observe(_backendOutstanding), "{session}", "Sessions dialling or open on a backend now (all routes that list it), by service and backend.");
         Meter.CreateObservableCounter("fastrelay.backend.ejections", () => Observe(_backendEjections), "{ejection}", "Passive ejections of a backend (--eject-after failed connects in a row) since start, by service and backend.");
         Meter.CreateObservableUpDownCounter("fastrelay.splice.pipes", () => Observe(_splicePipes), "{pipe}", "Splice pipes of the epoll data path now, by state: in_use (bytes waiting for a full receiver, or a splice under way), idle (kept for the next bulk flow); at most 32 in all.");
+        Meter.CreateObservableCounter("fastrelay.gateway.refusals", () => Observe(_gatewayRefusals), "{refusal}", "What the gateway refused at its limits since start, by limit: max_streams and stream_descriptors (a stream's OPEN answered RST REFUSED_STREAM), tunnel_descriptors, max_handshakes, max_handshakes_per_source and handshake_rate (a tunnel connection closed before its handshake).");
         Meter.CreateObservableGauge("fastrelay.tls.certificate.expiry", () => Observe(_certificateExpiry), "s", "Time until each certificate's notAfter (negative once expired), by certificate; divide by 86400 for days.");
     }
 
@@ -86,6 +88,9 @@ public sealed class RelayMetrics : IDisposable
 
     /// <summary>The epoll data path's hook: splice pipes by state (tag <c>state</c>: <c>in_use</c>, <c>idle</c>).</summary>
     public void ObserveSplicePipes(Func<IEnumerable<Measurement<long>>>? source) => _splicePipes = source;
+
+    /// <summary>The gateway's hook: refusals at its limits since start, by limit (tag <c>limit</c>).</summary>
+    public void ObserveGatewayRefusals(Func<IEnumerable<Measurement<long>>>? source) => _gatewayRefusals = source;
 
     /// <summary>Reports <paramref name="source"/> as <c>fastrelay.connections.active</c>; null stops reporting.</summary>
     public void ObserveActiveConnections(Func<long>? source) => _activeConnections = source;

@@ -187,7 +187,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         // holds a global slot, not even for a moment, so other addresses are not refused on its account.
         if (_handshakesPerSource is { } perSource && !perSource.TryAdd(edge.Address))
         {
-            _context.Stats.HandshakeLimited();
+            _context.Stats.HandshakeOverPerSource();
             Refuse(socket, edge, CloseReason.SourceConnectionLimit, $"{perSource.LimitPerSource} handshakes in flight from this address (--max-handshakes-per-source)");
             return;
         }

@@ -8,7 +8,8 @@ internal sealed class GatewayStats
 {
     private long _handshakes;
     private long _handshakesFailed;
-    private long _handshakesLimited;
+    private long _handshakesOverMax;
+    private long _handshakesOverPerSource;
     private long _handshakesRateLimited;
     private long _streamsAccepted;
     private long _streamsRejected;
@@ -16,7 +17,8 @@ internal sealed class GatewayStats
     private int _handshaking;
     private int _activeStreams;
     private int _streamSlots;
-    private long _streamsLimited;
+    private long _streamsOverMaxStreams;
+    private long _streamsOverDescriptors;
     private long _tunnelsLimited;
 
     /// <summary>Tunnels authenticated since start.</summary>
@@ -26,7 +28,13 @@ internal sealed class GatewayStats
     public long HandshakesFailed => Interlocked.Read(ref _handshakesFailed);
 
     /// <summary>Connections closed at once because <c>--max-handshakes</c> were in flight, in all or from their address (<c>--max-handshakes-per-source</c>).</summary>
-    public long HandshakesLimited => Interlocked.Read(ref _handshakesLimited);
+    public long HandshakesLimited => HandshakesOverMax + HandshakesOverPerSource;
+
+    /// <summary>Connections closed at once because <c>--max-handshakes</c> were in flight in all.</summary>
+    public long HandshakesOverMax => Interlocked.Read(ref _handshakesOverMax);
+
+    /// <summary>Connections closed at once because <c>--max-handshakes-per-source</c> were in flight from their address.</summary>
+    public long HandshakesOverPerSource => Interlocked.Read(ref _handshakesOverPerSource);
 
     /// <summary>Connections closed at once by the per-source <c>--handshake-rate</c>.</summary>
     public long HandshakesRateLimited => Interlocked.Read(ref _handshakesRateLimited);
@@ -50,7 +58,13 @@ internal sealed class GatewayStats
     public int StreamSlots => Volatile.Read(ref _streamSlots);
 
     /// <summary>OPENs refused because --max-streams or the descriptor budget was reached.</summary>
-    public long StreamsLimited => Interlocked.Read(ref _streamsLimited);
+    public long StreamsLimited => StreamsOverMaxStreams + StreamsOverDescriptors;
+
+    /// <summary>OPENs refused because --max-streams streams were open.</summary>
+    public long StreamsOverMaxStreams => Interlocked.Read(ref _streamsOverMaxStreams);
+
+    /// <summary>OPENs refused because the descriptor budget was reached.</summary>
+    public long StreamsOverDescriptors => Interlocked.Read(ref _streamsOverDescriptors);
 
     /// <summary>Tunnels closed at accept because the descriptor budget was reached.</summary>
     public long TunnelsLimited => Interlocked.Read(ref _tunnelsLimited);
@@ -76,7 +90,7 @@ internal sealed class GatewayStats
         }
 
         Interlocked.Decrement(ref _streamSlots);
-        Interlocked.Increment(ref _streamsLimited);
+        Interlocked.Increment(ref overMaxStreams ? ref _streamsOverMaxStreams : ref _streamsOverDescriptors);
         return false;
     }
 
@@ -94,12 +108,12 @@ internal sealed class GatewayStats
         }
 
         Interlocked.Decrement(ref _handshaking);
-        Interlocked.Increment(ref _handshakesLimited);
+        Interlocked.Increment(ref _handshakesOverMax);
         return false;
     }
 
     /// <summary>Counts a connection closed at once by <c>--max-handshakes-per-source</c> (before it took a global slot).</summary>
-    public void HandshakeLimited() => Interlocked.Increment(ref _handshakesLimited);
+    public void HandshakeOverPerSource() => Interlocked.Increment(ref _handshakesOverPerSource);
 
     public void HandshakeEnded(bool succeeded)
     {

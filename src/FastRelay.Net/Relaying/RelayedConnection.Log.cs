@@ -4,7 +4,6 @@ using FastRelay.Diagnostics;
 using FastRelay.Filtering;
 using System.Net.Security;
 using System.Security.Authentication;
-using FastRelay.RateLimiting;
 using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Relaying;
@@ -29,8 +28,8 @@ internal sealed partial class RelayedConnection
         public static partial void TunnelDenied(ILogger logger, long connectionId, string service, IPEndPoint? client, string refusal);
 
         [LoggerMessage(EventId = 510, EventName = nameof(EventIds.ConnectionRateLimited), Level = LogLevel.Debug,
-            Message = "Connection {ConnectionId} closed: RateLimited ({Decision}); service {Service}, client {Client}")]
-        public static partial void ConnectionRateLimited(ILogger logger, long connectionId, string service, IPEndPoint client, RateDecision decision);
+            Message = "Connection {ConnectionId} closed: RateLimited ({Detail}); service {Service}, client {Client}")]
+        public static partial void ConnectionRateLimited(ILogger logger, long connectionId, string service, IPEndPoint client, string detail);
 
         [LoggerMessage(EventId = 400, EventName = nameof(EventIds.TlsHandshakeCompleted), Level = LogLevel.Debug,
             Message = "Connection {ConnectionId}: TLS {Protocol} {CipherSuite}, SNI {ServerName}, service {Service}, client certificate {Identity} sha256 {CertificateSha256}, {HandshakeMs:0.0} ms")]

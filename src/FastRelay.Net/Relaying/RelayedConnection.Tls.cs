@@ -47,7 +47,7 @@ internal sealed partial class RelayedConnection
             var key = _identity?.RateKey ?? _certificateSha256 ?? clientEndPoint?.Address.ToString() ?? "";
             if (rateLimit.DecideIdentity(key) is var rate && rate != RateDecision.Allowed)
             {
-                return await RefuseAsync(CloseReason.RateLimited, rate == RateDecision.Limited ? "bucket empty" : "bucket table full", Checkpoint.RateLimit, null);
+                return await RefuseAsync(CloseReason.RateLimited, RateLimitDetail.For(rate), Checkpoint.RateLimit, null);
             }
         }
 

@@ -158,9 +158,10 @@ internal sealed partial class RelayedConnection : IDialGuard
         {
             _relay.TryClose(CloseReason.RateLimited);
             client.Dispose();
+            var detail = RateLimitDetail.For(rate); // A constant: the log line says what the audit row says.
             observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.RateLimit, Allowed: false, clientEndPoint, localEndPoint,
-                listener.Service, Reason: CloseReason.RateLimited, Detail: RateLimitDetail.For(rate)));
-            Log.ConnectionRateLimited(context.Logger, Id, listener.Service, clientEndPoint, rate);
+                listener.Service, Reason: CloseReason.RateLimited, Detail: detail));
+            Log.ConnectionRateLimited(context.Logger, Id, listener.Service, clientEndPoint, detail);
             return CloseReason.RateLimited;
         }
 

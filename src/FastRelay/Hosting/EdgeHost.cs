@@ -186,7 +186,7 @@ internal static partial class EdgeHost
         var reloaded = reloader.Reload(trigger);
         if (reloaded && server.Tls?.Current.ClientCa is { } bundle)
         {
-            revocation?.Crls?.ReplaceTrust(bundle.Certificates); // Re-reads the CRLs against the new bundle.
+            revocation?.Crls?.ReplaceTrust(bundle.Certificates, trigger); // Re-reads the CRLs against the new bundle.
         }
         else
         {

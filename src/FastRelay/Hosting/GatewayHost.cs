@@ -108,6 +108,17 @@ internal static partial class GatewayHost
         }
     }
 
+    /// <summary>The gateway's refusals at its limits, one series per limit (the bound each flag or the open-file limit sets).</summary>
+    internal static IEnumerable<Measurement<long>> RefusalMeasurements(GatewayStats stats) =>
+    [
+        new(stats.StreamsOverMaxStreams, new KeyValuePair<string, object?>("limit", "max_streams")),
+        new(stats.StreamsOverDescriptors, new KeyValuePair<string, object?>("limit", "stream_descriptors")),
+        new(stats.TunnelsLimited, new KeyValuePair<string, object?>("limit", "tunnel_descriptors")),
+        new(stats.HandshakesOverMax, new KeyValuePair<string, object?>("limit", "max_handshakes")),
+        new(stats.HandshakesOverPerSource, new KeyValuePair<string, object?>("limit", "max_handshakes_per_source")),
+        new(stats.HandshakesRateLimited, new KeyValuePair<string, object?>("limit", "handshake_rate")),
+    ];
+
     // /readyz, /status, the gauges, what POST /drain does and the reload log line.
     private static void Wire(AdminState state, GatewayServer server, RelayMetrics? metrics, AuditLog? audit, ILogger logger, Action stop)
     {
@@ -128,6 +139,7 @@ internal static partial class GatewayHost
         var listen = server.EndPoint.ToString();
         metrics.ObserveActiveConnections(() => server.Stats.ActiveStreams);
         metrics.ObserveTunnelConnections(() => [new Measurement<long>(server.Stats.Connections, new KeyValuePair<string, object?>("gateway", listen))]);
+        metrics.ObserveGatewayRefusals(() => RefusalMeasurements(stats));
         if (audit is not null)
         {
             metrics.ObserveAudit(() => audit.Stats.QueueDepth, () => audit.Stats.SpoolBytes);

@@ -164,6 +164,36 @@ public sealed partial class TunnelProcessTests
         Assert.Contains("Draining: GOAWAY to", gateway.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Gateway_RefusalAtALimit_IsCountedInItsMetric_ByLimit()
+    {
+        using var nodes = new TunnelNodes();
+        var (gateway, gatewayEndPoint) = await nodes.StartGatewayAsync("--allow-any-target", "--max-handshakes-per-source", "1");
+        using var gatewayProcess = gateway;
+        var admin = await gateway.AdminEndPointAsync();
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://{admin}/metrics");
+        Assert.Contains("fastrelay_gateway_refusals_total{limit=\"max_handshakes_per_source\"} 0", metrics, StringComparison.Ordinal); // There from the start.
+
+        // Two silent connections from one address: the second is over --max-handshakes-per-source 1.
+        using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        first.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        await first.ConnectAsync(gatewayEndPoint);
+        await Task.Delay(200); // The gateway has taken the first one's slot.
+        using var second = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        second.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        await second.ConnectAsync(gatewayEndPoint);
+        Assert.True(await second.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+
+        Assert.True(await TestTimeouts.EventuallyAsync(async () =>
+        {
+            metrics = await http.GetStringAsync($"http://{admin}/metrics");
+            return metrics.Contains("fastrelay_gateway_refusals_total{limit=\"max_handshakes_per_source\"} 1", StringComparison.Ordinal);
+        }), metrics);
+        Assert.Contains("fastrelay_gateway_refusals_total{limit=\"max_streams\"} 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastrelay_gateway_refusals_total{limit=\"max_handshakes\"} 0", metrics, StringComparison.Ordinal);
+    }
+
     private static long Handshakes(HttpClient http, IPEndPoint admin)
     {
         var metrics = http.GetStringAsync($"http://{admin}/metrics").GetAwaiter().GetResult();

@@ -119,14 +119,16 @@ internal sealed partial class CrlStore : IDisposable
     }
 
     /// <summary>Uses a new client CA bundle (after its reload) to verify CRLs, and re-reads them with it.</summary>
-    public void ReplaceTrust(X509Certificate2Collection trustedCas)
+    /// <param name="trustedCas">The reloaded bundle.</param>
+    /// <param name="trigger">What reloaded it (SIGHUP, POST /reload, a file change), for the CRLs' log lines.</param>
+    public void ReplaceTrust(X509Certificate2Collection trustedCas, string trigger)
     {
         lock (_reloading)
         {
             _trustedCas = trustedCas;
         }
 
-        Reload("client CA bundle changed");
+        Reload($"{trigger}, with the reloaded client CA bundle");
     }
 
     public void Dispose()

@@ -195,6 +195,7 @@ public sealed class GatewayServerTests
         Assert.Equal(TunnelErrorCode.RefusedStream, refused.Error); // Retryable elsewhere: the target was never dialled.
         Assert.Equal(1, echo.AcceptedConnections);
         Assert.Equal(2, gateway.Stats.StreamsLimited); // Refused twice by the one gateway: full, no third OPEN.
+        Assert.Equal((2, 0), (gateway.Stats.StreamsOverMaxStreams, gateway.Stats.StreamsOverDescriptors)); // Told apart for the metric.
         var record = observer.Events.First(e => e.Reason == CloseReason.ConnectionLimit);
         Assert.False(record.Allowed);
         Assert.Contains("1 streams open (--max-streams)", record.Detail, StringComparison.Ordinal);
@@ -251,6 +252,8 @@ public sealed class GatewayServerTests
         Assert.True(await another.IsClosedByPeerAsync(TimeSpan.FromSeconds(5))); // Closed at accept, before any key exchange.
         Assert.True(gateway.Stats.TunnelsLimited >= 1);
         Assert.Equal(1, echo.AcceptedConnections);
+        Assert.Equal(0, gateway.Stats.StreamsOverMaxStreams); // The budget refused it, not --max-streams.
+        Assert.True(gateway.Stats.StreamsOverDescriptors >= 1);
     }
 
     [Fact]
@@ -270,6 +273,7 @@ public sealed class GatewayServerTests
 
             Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.HandshakesLimited == 1));
             Assert.Equal(2, gateway.Stats.Handshaking);
+            Assert.Equal((1, 0), (gateway.Stats.HandshakesOverMax, gateway.Stats.HandshakesOverPerSource));
         }
         finally
         {
@@ -313,6 +317,7 @@ public sealed class GatewayServerTests
             await ConnectFromAsync("127.0.0.2");
             Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.Handshaking == 4));
             Assert.Equal(1, gateway.Stats.HandshakesLimited);
+            Assert.Equal((0, 1), (gateway.Stats.HandshakesOverMax, gateway.Stats.HandshakesOverPerSource));
         }
         finally
         {
