@@ -160,7 +160,12 @@ internal static partial class EdgeHost
         await stop.Task;
         NotifySystemd(notifier, logger, $"STOPPING=1\nSTATUS=draining {server.ActiveConnections} connections");
         await server.StopAsync(options.DrainTimeout);
-        tunnelPool?.DrainAll(); // After the drain: the streams have ended; GOAWAY tells the gateways we are leaving.
+        if (tunnelPool is not null)
+        {
+            // After the drain: the streams have ended; GOAWAY tells the gateways we are leaving. They answer at once,
+            // so their connections' close lines are logged before "Stopped"; one that does not is closed at dispose.
+            await tunnelPool.DrainAllAsync(TimeSpan.FromSeconds(1));
+        }
 
         // After the drain, so that every connection's last record is queued before the audit log flushes.
         if (audit is not null)

@@ -81,7 +81,19 @@ public sealed partial class TunnelProcessTests
             closed = document.RootElement.GetProperty("connections").GetProperty("closed").GetInt64();
             return closed >= 31 && document.RootElement.GetProperty("connections").GetProperty("active").GetInt64() == 0;
         }), $"closed {closed}");
+
+        // The edge leaves: GOAWAY to the gateway, whose answer closes both tunnel connections before the edge says it stopped.
+        edge.Signal("TERM");
+        Assert.Equal(0, await edge.WaitForExitAsync());
+        var log = edge.StandardOutput;
+        var stopped = log.IndexOf("Stopped;", StringComparison.Ordinal);
+        Assert.True(stopped > 0, log);
+        Assert.Equal(2, TunnelClosedLine().Count(log[..stopped]));
+        Assert.DoesNotMatch(TunnelClosedLine(), log[stopped..]);
     }
+
+    [GeneratedRegex(@"Tunnel \S+ \(vm\) closed: GOAWAY sent")]
+    private static partial Regex TunnelClosedLine();
 
     [Fact]
     public async Task Readyz_FlipsWhenTheOnlyGatewayDies_AndBackWhenItReturns()

@@ -262,6 +262,9 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when each connection open now has closed (never faulted).</summary>
+    public IEnumerable<Task> Closing => [.. _links.Select(l => (Task)l.Link.Completion)];
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -169,6 +169,17 @@ internal sealed partial class TunnelPool : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="DrainAll"/>, then waits up to <paramref name="wait"/> for the connections to close (the gateways answer the
+    /// GOAWAY): at shutdown, so their close lines come before the process says it stopped.
+    /// </summary>
+    public async Task DrainAllAsync(TimeSpan wait)
+    {
+        DrainAll();
+        var closing = Task.WhenAll(_gateways.SelectMany(g => g.Closing));
+        await Task.WhenAny(closing, Task.Delay(wait)); // Never faults: Completion tasks are never faulted.
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
