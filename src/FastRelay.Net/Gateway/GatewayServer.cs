@@ -258,6 +258,9 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         }
         finally
         {
+            // Counted as a connection before its handshake slot is given back: the descriptor it holds is never
+            // uncounted, however long the start below takes.
+            _context.Stats.ConnectionOpened();
             _handshakesPerSource?.Remove(edge.Address);
             _context.Stats.HandshakeEnded(succeeded: true);
         }
@@ -266,6 +269,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         await RunConnectionAsync(socket, edge, handshake);
     }
 
+    // Counted in Stats.Connections by the caller; uncounted here once, however it ends.
     private async Task RunConnectionAsync(Socket socket, IPEndPoint edge, TunnelHandshakeResult handshake)
     {
         TunnelConnection connection;
@@ -277,11 +281,17 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             socket.Dispose(); // The edge went away between the handshake and the start.
+            _context.Stats.ConnectionClosed();
             return;
+        }
+        catch
+        {
+            socket.Dispose();
+            _context.Stats.ConnectionClosed();
+            throw;
         }
 
         _connections[connection] = edge;
-        _context.Stats.ConnectionOpened();
         Log.EdgeConnected(_context.Logger, edge, handshake.PeerName ?? "", handshake.PeerFingerprint, _connections.Count);
         if (IsStopping)
         {
