@@ -17,7 +17,7 @@ internal static class AddressSyntax
     /// dots), so that a malformed address is reported as such rather than as an unknown IP set name.
     /// </summary>
     public static bool LooksLikeAddress(string item) =>
-        item.Contains('/', StringComparison.Ordinal) || item.Contains(':', StringComparison.Ordinal)
+        item.Contains('/', StringComparison.Ordinal) || item.Contains(':', StringComparison.Ordinal) || item.Contains('[', StringComparison.Ordinal)
         || item.All(c => char.IsAsciiDigit(c) || c == '.');
 
     /// <summary>
@@ -66,14 +66,18 @@ internal static class AddressSyntax
     public static bool TryParseAddress(string text, out IPAddress address)
     {
         address = IPAddress.None;
-        if (text.Contains('%', StringComparison.Ordinal) || !IPAddress.TryParse(text, out var parsed))
+
+        // Hex digits, dots and colons only: IPAddress.TryParse also takes "[2001:db8::2]:8443" and drops the port, so a
+        // rule meant for one port would match every port (and a zone id, "fe80::1%eth0", names no address of ours).
+        if (text.Length == 0 || !text.All(c => char.IsAsciiHexDigit(c) || c is '.' or ':') || !IPAddress.TryParse(text, out var parsed))
         {
             return false;
         }
 
         // "010.0.0.1" would be read as octal (8.0.0.1) by inet_aton-style parsers: refuse leading zeros.
         var isV6 = text.Contains(':', StringComparison.Ordinal);
-        if (!isV6 && (text.Count(c => c == '.') != 3 || text.Split('.').Any(part => part.Length > 1 && part[0] == '0')))
+        if (isV6 != (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            || (!isV6 && (text.Count(c => c == '.') != 3 || text.Split('.').Any(part => part.Length > 1 && part[0] == '0'))))
         {
             return false;
         }

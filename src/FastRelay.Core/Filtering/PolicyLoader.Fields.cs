@@ -31,13 +31,14 @@ internal static partial class PolicyLoader
                 {
                     rule.ErrorAt(path, value, $"an empty entry; {AddressSyntax.Expected}, or the name of an IP set");
                 }
+                else if (AddressSyntax.LooksLikeAddress(item))
+                {
+                    // An address before any set name: no set may stand in for an address (set names never look like one).
+                    if (!AddressSyntax.TryParse(item, ranges, out var error)) rule.ErrorAt(path, item, error);
+                }
                 else if (ipSets.TryGetValue(item, out var set))
                 {
                     ranges.AddRange(set.Ranges);
-                }
-                else if (AddressSyntax.LooksLikeAddress(item))
-                {
-                    if (!AddressSyntax.TryParse(item, ranges, out var error)) rule.ErrorAt(path, item, error);
                 }
                 else
                 {
@@ -73,6 +74,11 @@ internal static partial class PolicyLoader
         else if (window.Has("Start") && start == end && errors.Count == before)
         {
             window.Error("End", window.String("End"), "is the same as Start; for the whole day leave out both");
+        }
+        else if (window.Has("Start") && start == TimeSpan.FromDays(1) && errors.Count == before)
+        {
+            // 24:00 is where a day ends: a window from it would never match.
+            window.Error("Start", window.String("Start"), "24:00 ends a day; a window that starts at midnight starts at 00:00");
         }
 
         var zone = TimeZoneInfo.Utc;

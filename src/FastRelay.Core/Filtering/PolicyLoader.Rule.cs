@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using FastRelay.Configuration;
 
 namespace FastRelay.Filtering;
@@ -106,14 +107,22 @@ internal static partial class PolicyLoader
 
     private static int ReadPriority(JsonFields rule)
     {
-        if (rule.Scalar("Priority") is not { } text)
+        const string expected = "expected a whole number from 1 (first) to 100 (last)";
+        if (!rule.TryGet("Priority", out var element))
         {
             return DefaultPriority;
         }
 
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var priority) || priority is < 1 or > 100)
+        if (element.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
         {
-            rule.Error("Priority", text, "expected a whole number from 1 (first) to 100 (last)");
+            rule.Error("Priority", JsonFields.Shorten(element), expected); // true, null, [1]: not "expected a string".
+            return DefaultPriority;
+        }
+
+        var text = rule.Scalar("Priority")!;
+        if (!int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var priority) || priority is < 1 or > 100)
+        {
+            rule.Error("Priority", text, expected);
             return DefaultPriority;
         }
 

@@ -49,11 +49,28 @@ internal static partial class PolicyLoader
         {
             var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             document = JsonDocument.ParseValue(ref reader);
+
+            // ParseValue stops after the first value: a second object or a merge conflict's markers after it would be
+            // silently ignored. Reading on throws on anything but comments and white space.
+            try
+            {
+                _ = reader.Read();
+            }
+            catch
+            {
+                document.Dispose();
+                throw;
+            }
         }
         catch (JsonException ex)
         {
-            // LineNumber and BytePositionInLine are 0-based.
-            throw new ConfigException([new ConfigError($"line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", null, $"not valid JSON: {ex.Message}")]);
+            // LineNumber and BytePositionInLine are 0-based; the message repeats them so, after "LineNumber:".
+            var message = ex.Message;
+            var position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            var path = message.IndexOf(" Path:", StringComparison.Ordinal);
+            var cut = position < 0 ? path : path < 0 ? position : Math.Min(position, path);
+            throw new ConfigException([new ConfigError($"line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", null,
+                $"not valid JSON: {(cut > 0 ? message[..cut].TrimEnd(' ', '|') : message)}")]);
         }
 
         using (document)
@@ -115,6 +132,11 @@ internal static partial class PolicyLoader
         {
             group.Error("Name", name, "a group name is 1 to 64 characters (it is shown in audit rows and metrics)");
         }
+        else if (name.Any(char.IsControl))
+        {
+            // A line break or tab would split the line of a log, a table or an audit row that shows the name.
+            group.Error("Name", JsonEncodedText.Encode(name).ToString(), "a group name has no control characters (line breaks, tabs): it is shown in logs, tables and audit rows");
+        }
         else if (name.Length > 0 && !names.Add(name))
         {
             group.Error("Name", name, "another group has this name (names are case-insensitive); give each group its own");
@@ -175,7 +197,13 @@ internal static partial class PolicyLoader
         foreach (var property in element.EnumerateObject())
         {
             var path = $"IpSets.{property.Name}";
-            if (sets.ContainsKey(property.Name))
+            if (property.Name.Trim().Length == 0 || AddressSyntax.LooksLikeAddress(property.Name))
+            {
+                // A rule's entry that looks like an address is read as one: a set with such a name would be unreachable
+                // at best, and at worst quietly stand in for the address it spells.
+                errors.Add(new ConfigError(path, null, "an IP set's name must be a word such as \"api-gateway\", not empty and not shaped like an address or CIDR block"));
+            }
+            else if (sets.ContainsKey(property.Name))
             {
                 errors.Add(new ConfigError(path, null, "another IP set has this name (names are case-insensitive); merge them"));
             }

@@ -30,7 +30,7 @@ internal sealed partial class RelayedConnection
 
         // The edge's own Outbound check, as far as it can: on an IP literal. A name is resolved by the gateway,
         // in the exit's network, and checked there against the gateway's Outbound rules on every address.
-        if (IPAddress.TryParse(target.Host, out var literal) && !((IDialGuard)this).Allows(new IPEndPoint(literal, target.Port)))
+        if (IPAddress.TryParse(target.Host, out var literal) && !((IDialGuard)this).Allows(new IPEndPoint(ReachedAddress.Of(literal), target.Port)))
         {
             return new DialResult(null, "denied by the security-group policy", Denied: true, Kind: DialFailureKind.Denied);
         }

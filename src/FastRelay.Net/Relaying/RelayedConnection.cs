@@ -206,7 +206,7 @@ internal sealed partial class RelayedConnection : IDialGuard
             {
                 observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Outbound, Allowed: false, clientEndPoint, localEndPoint,
                     service, Destination: _lastDialled, Rule: denial.Rule, Identity: _identity, CertificateSha256: _certificateSha256, Reason: CloseReason.FilterDenied));
-                Log.ConnectionDenied(context.Logger, Id, "Outbound", service, clientEndPoint, null, denial);
+                Log.ConnectionDenied(context.Logger, Id, "Outbound", service, clientEndPoint, localEndPoint, denial);
             }
             else
             {

@@ -74,10 +74,8 @@ internal sealed class TcpUpstreamDialer(HostCache? hosts = null, Transport.Epoll
         var endsAt = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         for (var i = 0; i < addresses.Length; i++)
         {
-            var mapped = addresses[(start + i) % addresses.Length];
-
-            // ::ffff:a.b.c.d is an IPv4 peer: an IPv6 socket that is not dual-mode cannot reach it.
-            var address = mapped.IsIPv4MappedToIPv6 ? mapped.MapToIPv4() : mapped;
+            // The peer the connect reaches (0.0.0.0 is this host; ::ffff:a.b.c.d is IPv4): the rules judge it, and it is dialled.
+            var address = ReachedAddress.Of(addresses[(start + i) % addresses.Length]);
             if (guard is not null && !guard.Allows(new IPEndPoint(address, target.Port)))
             {
                 denied++;

@@ -57,6 +57,7 @@ internal static class StatusDocument
             var policy = server?.Policy ?? state.Role?.Policy;
             json.WriteBoolean("filtering", policy?.IsFiltering ?? false);
             json.WriteNumber("version", policy?.Version ?? 0);
+            WriteRuleHits(json, policy);
             json.WriteEndObject();
 
             WriteMemory(json);
@@ -69,6 +70,29 @@ internal static class StatusDocument
 
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
+    }
+
+    // Decisions of the installed policy by deciding rule, DryRun groups included (the decision they would make): the
+    // rules that decided at least once, so a policy of thousands of rules stays a short answer, and the default deny.
+    private static void WriteRuleHits(Utf8JsonWriter json, FastRelay.Filtering.PolicyGate? policy)
+    {
+        if (policy is null || !policy.IsFiltering)
+        {
+            return;
+        }
+
+        var hits = policy.Hits;
+        json.WriteStartObject("rule_hits");
+        foreach (var (rule, count) in hits)
+        {
+            if (count > 0 && rule != "default deny")
+            {
+                json.WriteNumber(rule, count);
+            }
+        }
+
+        json.WriteNumber("default deny", hits.GetValueOrDefault("default deny"));
+        json.WriteEndObject();
     }
 
     private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);

@@ -65,12 +65,14 @@ internal static class PolicyCheckCommand
 
         output.WriteLine();
         output.WriteLine("Evaluation order (by Priority, Deny before Allow at equal priority, first match decides, no match = Deny):");
-        output.WriteLine($"  Inbound:  {Order(inbound)}");
-        output.WriteLine($"  Outbound: {Order(outbound)}");
+        output.WriteLine($"  Inbound:  {Order(policy, inbound)}");
+        output.WriteLine($"  Outbound: {Order(policy, outbound)}");
     }
 
-    private static string Order(FilterRule[] rules) =>
-        rules.Length == 0 ? "(no rules: every connection is denied)" : string.Join(", ", rules.Select(r => $"{r.Label} ({r.Action}, {r.Priority})"));
+    // A DryRun rule is marked where it stands: it decides what is logged and counted, and enforcement skips it.
+    private static string Order(SecurityPolicy policy, FilterRule[] rules) =>
+        rules.Length == 0 ? "(no rules: every connection is denied)"
+            : string.Join(", ", rules.Select(r => $"{r.Label} ({r.Action}, {r.Priority}{(policy.DryRun || policy.Groups[r.GroupIndex].DryRun ? ", DryRun" : "")})"));
 
     private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 }

@@ -17,7 +17,7 @@ internal sealed class PolicyExplainCommand
     private readonly Argument<string> _file = new("FILE") { Description = "The policy file (JSON)." };
     private readonly Option<string> _source = new("--src") { Description = "Source address: the client (required)", HelpName = "IP" };
     private readonly Option<string> _destination = new("--dst") { Description = "Destination address: the listener (Inbound) or the upstream (Outbound) (required)", HelpName = "IP" };
-    private readonly Option<string> _port = new("--port") { Description = "Destination port (required)", HelpName = "N" };
+    private readonly Option<string> _port = new("--port") { Description = "Destination port (required, except with --proto icmp, where it plays no part)", HelpName = "N" };
     private readonly Option<string> _protocol = new("--proto") { Description = "tcp|udp|icmp [default: tcp]", HelpName = "PROTOCOL" };
     private readonly Option<string> _direction = new("--direction") { Description = "The checkpoint: inbound|outbound [default: inbound]", HelpName = "DIRECTION" };
     private readonly Option<string> _at = new("--at") { Description = "The time, ISO 8601 such as 2025-06-02T09:00+08:00 (UTC if no offset) [default: now]", HelpName = "TIME" };
@@ -49,7 +49,7 @@ internal sealed class PolicyExplainCommand
         var path = parseResult.GetValue(_file)!;
         var fileErrors = new List<string>();
         var policy = PolicyFile.TryLoad(path, fileErrors);
-        errors.AddRange(fileErrors.Select(e => $"{Path.GetFileName(path)}: {e}"));
+        errors.AddRange(fileErrors.Select(e => $"{path}: {e}"));
         if (ExitCodes.PendingParseErrors is { Count: > 0 })
         {
             return ExitCodes.PrintConfigErrors(errors); // With the parser's errors (Program.ChecksFirst).
@@ -69,13 +69,16 @@ internal sealed class PolicyExplainCommand
         var before = errors.Count;
         var source = ReadAddress(parseResult, _source, errors);
         var destination = ReadAddress(parseResult, _destination, errors);
+        var protocol = ReadChoice(parseResult, _protocol, [("tcp", FilterProtocol.Tcp), ("udp", FilterProtocol.Udp), ("icmp", FilterProtocol.Icmp)], FilterProtocol.Tcp, errors);
         var port = 0;
         if (parseResult.GetValue(_port) is not { } portText)
-            errors.Add("--port: required: the destination port, 1 to 65535");
+        {
+            if (protocol != FilterProtocol.Icmp) // ICMP has no ports (its rules have no PortRange): a --port given with it is checked, then plays no part.
+                errors.Add("--port: required: the destination port, 1 to 65535 (not with --proto icmp)");
+        }
         else if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > PortSet.MaxPort)
             errors.Add(new ConfigError("--port", portText, "expected a port number from 1 to 65535").ToString());
 
-        var protocol = ReadChoice(parseResult, _protocol, [("tcp", FilterProtocol.Tcp), ("udp", FilterProtocol.Udp), ("icmp", FilterProtocol.Icmp)], FilterProtocol.Tcp, errors);
         var direction = ReadChoice(parseResult, _direction, [("inbound", FilterDirection.Inbound), ("outbound", FilterDirection.Outbound)], FilterDirection.Inbound, errors);
         var at = TimeProvider.System.GetUtcNow();
         if (parseResult.GetValue(_at) is { } atText && !DateTimeOffset.TryParse(atText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at))

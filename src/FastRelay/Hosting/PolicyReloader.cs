@@ -125,7 +125,7 @@ internal sealed partial class PolicyReloader : IDisposable
         public static partial void PolicyReloadCrashed(ILogger logger, Exception exception, string path, string trigger);
 
         [LoggerMessage(EventId = 502, EventName = "PolicyReloadFailed", Level = LogLevel.Warning,
-            Message = "Policy {Path} not reloaded ({Trigger}); the running policy stays. {Count} errors:\n  {Errors}")]
+            Message = "Policy {Path} not reloaded ({Trigger}); the running policy stays. Errors ({Count}):\n  {Errors}")]
         public static partial void PolicyReloadFailed(ILogger logger, string path, string trigger, int count, string errors);
     }
 }

@@ -35,6 +35,12 @@ public sealed class PolicyLoaderErrorTests
         { "lone surrogate in a value", """{"SecurityGroups": [{"Name": "\uD800", "Rules": []}]}""", "SecurityGroups[0].Name: a \\u escape that is not valid UTF-16" },
         { "lone surrogate in a key", """{"SecurityGroups": [{"Name": "g", "Rules": [{"\uDC00": 1}]}]}""", "SecurityGroups[0].Rules[0].(key 1): a \\u escape that is not valid UTF-16" },
         { "IP set not a list", """{"IpSets": {"gw": 5}, "SecurityGroups": []}""", "IpSets.gw '5': expected a string or an array of strings" },
+        { "IP set named as an address", """{"IpSets": {"10.0.0.1": ["192.168.0.0/16"]}, "SecurityGroups": []}""", "IpSets.10.0.0.1: an IP set's name must be a word" },
+        { "IP set named as a CIDR block", """{"IpSets": {"0.0.0.0/0": ["203.0.113.7"]}, "SecurityGroups": []}""", "IpSets.0.0.0.0/0: an IP set's name must be a word" },
+        { "IP set with an empty name", """{"IpSets": {"": ["203.0.113.7"]}, "SecurityGroups": []}""", "IpSets.: an IP set's name must be a word" },
+        { "a second object after the policy", """{"SecurityGroups": []} {"SecurityGroups": []}""", "line 1, byte 24: not valid JSON: '{' is invalid after a single JSON value" },
+        { "merge conflict markers after the policy", "{\"SecurityGroups\": []}\n<<<<<<< HEAD\n", "line 2, byte 1: not valid JSON: '<' is invalid after a single JSON value. Expected end of data." },
+        { "group name with a line break", """{"SecurityGroups": [{"Name": "a\nb", "Rules": []}]}""", "SecurityGroups[0].Name 'a\\nb': a group name has no control characters" },
     };
 
     public static TheoryData<string, string, string> Rules => new()
@@ -59,6 +65,9 @@ public sealed class PolicyLoaderErrorTests
         { "legacy short IPv4", """{"SourceIP": "10.1", "Action": "Allow"}""", $"{Rule0}.SourceIP '10.1': expected an IPv4" },
         { "octal-looking IPv4", """{"SourceIP": "010.0.0.1", "Action": "Allow"}""", $"{Rule0}.SourceIP '010.0.0.1': expected an IPv4" },
         { "IPv6 zone id", """{"SourceIP": "fe80::1%eth0", "Action": "Allow"}""", $"{Rule0}.SourceIP 'fe80::1%eth0': expected an IPv4" },
+        { "IPv6 with a port (would match every port)", """{"DestinationIP": "[2001:db8::2]:8443", "Action": "Allow"}""", $"{Rule0}.DestinationIP '[2001:db8::2]:8443': expected an IPv4" },
+        { "IPv6 in brackets", """{"SourceIP": "[2001:db8::1]", "Action": "Allow"}""", $"{Rule0}.SourceIP '[2001:db8::1]': expected an IPv4" },
+        { "IPv4 with a port", """{"SourceIP": "10.0.0.1:80", "Action": "Allow"}""", $"{Rule0}.SourceIP '10.0.0.1:80': expected an IPv4" },
         { "undefined IP set", """{"SourceIP": "office", "Action": "Allow"}""", $"{Rule0}.SourceIP 'office': undefined IP set; define it under \"IpSets\"" },
         { "undefined set in an array", """{"SourceIP": ["10.0.0.0/8", "office"], "Action": "Allow"}""", $"{Rule0}.SourceIP[1] 'office': undefined IP set" },
         { "empty address entry", """{"SourceIP": "10.0.0.1,", "Action": "Allow"}""", $"{Rule0}.SourceIP '10.0.0.1,': an empty entry" },
@@ -71,6 +80,9 @@ public sealed class PolicyLoaderErrorTests
         { "Priority 101", """{"SourceIP": "10.0.0.1", "Priority": "101", "Action": "Allow"}""", $"{Rule0}.Priority '101'" },
         { "Priority fraction", """{"SourceIP": "10.0.0.1", "Priority": 1.5, "Action": "Allow"}""", $"{Rule0}.Priority '1.5'" },
         { "Priority word", """{"SourceIP": "10.0.0.1", "Priority": "high", "Action": "Allow"}""", $"{Rule0}.Priority 'high'" },
+        { "Priority true", """{"SourceIP": "10.0.0.1", "Priority": true, "Action": "Allow"}""", $"{Rule0}.Priority 'true': expected a whole number from 1 (first) to 100 (last)" },
+        { "Priority in a list", """{"SourceIP": "10.0.0.1", "Priority": [1], "Action": "Allow"}""", $"{Rule0}.Priority '[1]': expected a whole number from 1 (first) to 100 (last)" },
+        { "Start 24:00 (never matches)", """{"SourceIP": "10.0.0.1", "TimeWindow": {"Start": "24:00", "End": "00:00"}, "Action": "Allow"}""", $"{Rule0}.TimeWindow.Start '24:00': 24:00 ends a day" },
         { "TimeWindow not an object", """{"SourceIP": "10.0.0.1", "TimeWindow": "office hours", "Action": "Allow"}""", $"{Rule0}.TimeWindow '\"office hours\"': expected a JSON object" },
         { "TimeWindow unknown key", """{"SourceIP": "10.0.0.1", "TimeWindow": {"Hours": "8-20"}, "Action": "Allow"}""", $"{Rule0}.TimeWindow.Hours: unknown key; expected one of Days, Start, End, TimeZone" },
         { "Days unknown", """{"SourceIP": "10.0.0.1", "TimeWindow": {"Days": "Mon-Funday"}, "Action": "Allow"}""", $"{Rule0}.TimeWindow.Days 'Mon-Funday': expected days" },

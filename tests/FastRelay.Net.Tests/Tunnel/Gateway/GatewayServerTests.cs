@@ -126,6 +126,31 @@ public sealed class GatewayServerTests
         Assert.Equal(1, gateway.Stats.StreamsRejected);
     }
 
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    [InlineData("::ffff:0.0.0.0")]
+    public async Task OpenStream_TheUnspecifiedAddress_IsJudgedAsLoopback_WhichItReaches(string unspecified)
+    {
+        // Linux connects 0.0.0.0 (and ::) to this host: an allow-everything-but-loopback policy must not let it through.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var observer = new RecordingObserver();
+        var gateway = tunnel.StartGateway(policyJson: """
+            {"SecurityGroups": [{"Name": "Exit", "Direction": "Outbound", "Rules": [
+              {"DestinationIP": "127.0.0.0/8,::1/128", "Priority": 1, "Action": "Deny"},
+              {"DestinationIP": "0.0.0.0/0,::/0", "Priority": 50, "Action": "Allow"}]}]}
+            """, observer: observer);
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+
+        var denied = await pool.OpenStreamAsync(TunnelTarget.ForHost(unspecified, echo.EndPoint.Port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+
+        Assert.Equal(TunnelErrorCode.ForbiddenTarget, denied.Error);
+        Assert.Equal(0, echo.AcceptedConnections);
+        var record = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Outbound);
+        Assert.Contains("Exit rule 0", record.Rule!.Label, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OpenStream_NameResolvingToADeniedAddress_IsRefused()
     {
