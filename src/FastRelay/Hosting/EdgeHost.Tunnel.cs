@@ -27,12 +27,12 @@ internal static partial class EdgeHost
 
         // Ready only while some gateway can take a stream: an edge whose only gateway is gone should leave the load balancer.
         state.ReadinessChecks.Add(new DelegateReadinessCheck("gateways", () => (pool.Reachable > 0, $"{pool.Reachable} of {pool.Gateways.Count} reachable")));
-        state.Gateways.Add(() => pool.Gateways.Select(g => new GatewayStatus(g.Name, g.UsableConnections > 0,
-            $"{g.Connections} connections, {g.OpenStreams} streams, {g.Handshakes} handshakes{(g.PingRtt is { } rtt ? $", ping {rtt.TotalMilliseconds:0.0} ms" : "")}{(g.LastFailure is { } f ? $", last dial failed: {f}" : "")}")));
+        state.Gateways.Add(() => pool.Gateways.Select(g => new GatewayStatus(g.Name, g.IsReachable,
+            $"{g.Connections} connections{(g.DrainingConnections > 0 ? $" (and {g.DrainingConnections} draining)" : "")}, {g.OpenStreams} streams, {g.Handshakes} handshakes{(g.PingRtt is { } rtt ? $", ping {rtt.TotalMilliseconds:0.0} ms" : "")}{(g.LastFailure is { } f ? $", last dial failed: {f}" : "")}")));
         return pool;
     }
 
     // fastrelay_tunnel_connections{gateway}: read at each scrape.
     private static IEnumerable<Measurement<long>> TunnelConnections(TunnelPool pool) =>
-        pool.Gateways.Select(g => new Measurement<long>(g.Connections, new KeyValuePair<string, object?>("gateway", g.Name)));
+        pool.Gateways.Select(g => new Measurement<long>(g.Connections + g.DrainingConnections, new KeyValuePair<string, object?>("gateway", g.Name)));
 }

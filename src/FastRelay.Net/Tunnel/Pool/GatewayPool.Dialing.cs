@@ -107,7 +107,7 @@ internal sealed partial class GatewayPool
     private async Task WatchAsync(PooledLink link)
     {
         var reason = await link.Link.Completion;
-        var wasListed = Remove(link);
+        var wasListed = RemoveClosed(link);
         if (wasListed && !link.IsDraining)
         {
             if (link.Slots.Reserved == 0 && _time.GetElapsedTime(link.CreatedTimestamp) < YoungLinkLifetime)

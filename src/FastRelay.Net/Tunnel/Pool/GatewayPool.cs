@@ -30,6 +30,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     private long _nextDialTimestamp;
     private long _nextLinkId;
     private string? _lastFailure;
+    private int _retiredLinks;
 
     public GatewayPool(GatewayAddress gateway, ITunnelLinkDialer dialer, PoolPolicyOptions policy, TimeProvider time, Random random, ILogger logger, TunnelPoolEvents events)
     {
@@ -48,6 +49,16 @@ internal sealed partial class GatewayPool : IAsyncDisposable
 
     /// <summary>Connections in the pool now (a draining one leaves it at once; it closes when its streams end).</summary>
     public int Connections => _links.Length;
+
+    /// <summary>Connections that left the pool to drain (idle, recycled) and are still open: their streams are finishing.</summary>
+    public int DrainingConnections => Volatile.Read(ref _retiredLinks);
+
+    /// <summary>
+    /// Whether this gateway counts as reachable for /readyz: a connection takes streams now, or, with no warm connections
+    /// asked for (<c>--tunnel-prewarm 0</c>: the pool dials on demand and lets idle ones go), none is open and the last
+    /// dial did not fail, so the next session dials it.
+    /// </summary>
+    public bool IsReachable => UsableConnections > 0 || (_policy.Warm == 0 && LastFailure is null);
 
     /// <summary>Connections that take new streams now.</summary>
     public int UsableConnections => _links.Count(l => l.IsUsable);
@@ -237,7 +248,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
             if (links[index].TryDrain(TunnelErrorCode.NoError, "idle"))
             {
                 Log.Reaped(_logger, Name, links[index].Id, links[index].IdleFor.TotalSeconds);
-                Remove(links[index]);
+                Retire(links[index]);
             }
         }
 
@@ -299,7 +310,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         if (link.TryDrain(TunnelErrorCode.NoError, "recycled after --keepalive-requests streams"))
         {
             Log.Recycled(_logger, Name, link.Id, link.Slots.Reserved);
-            Remove(link);
+            Retire(link);
             Maintain();
         }
     }
@@ -308,14 +319,52 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     {
         lock (_lock)
         {
-            var index = Array.IndexOf(_links, link);
-            if (index < 0)
+            return RemoveLocked(link);
+        }
+    }
+
+    // Out of the pool while its streams finish: counted as draining until it closes (WatchAsync).
+    private void Retire(PooledLink link)
+    {
+        lock (_lock)
+        {
+            if (RemoveLocked(link))
             {
-                return false;
+                link.Retired = true;
+                _retiredLinks++;
+            }
+        }
+    }
+
+    // When a link closes: out of the pool, or out of the draining count; true when it was still in the pool.
+    private bool RemoveClosed(PooledLink link)
+    {
+        lock (_lock)
+        {
+            if (RemoveLocked(link))
+            {
+                return true;
             }
 
-            _links = [.. _links[..index], .. _links[(index + 1)..]];
-            return true;
+            if (link.Retired)
+            {
+                link.Retired = false;
+                _retiredLinks--;
+            }
+
+            return false;
         }
+    }
+
+    private bool RemoveLocked(PooledLink link)
+    {
+        var index = Array.IndexOf(_links, link);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        _links = [.. _links[..index], .. _links[(index + 1)..]];
+        return true;
     }
 }

@@ -50,7 +50,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
     public IReadOnlyList<GatewayPool> Gateways => _gateways;
 
     /// <summary>Gateways with at least one usable connection now.</summary>
-    public int Reachable => _gateways.Count(g => g.UsableConnections > 0);
+    public int Reachable => _gateways.Count(g => g.IsReachable);
 
     /// <summary>Successful handshakes with all gateways since start.</summary>
     public long Handshakes => _gateways.Sum(g => g.Handshakes);
@@ -280,7 +280,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
 
     private string NoRoomReason()
     {
-        var reachable = Reachable;
+        var reachable = _gateways.Count(g => g.UsableConnections > 0);
         var failures = string.Join("; ", _gateways.Where(g => g.LastFailure is not null).Select(g => $"{g.Name}: {g.LastFailure}"));
         return reachable == 0
             ? $"no gateway reachable ({_gateways.Length} configured){(failures.Length > 0 ? ": " + failures : "")}"

@@ -140,6 +140,44 @@ public sealed class TunnelPoolTests
     }
 
     [Fact]
+    public async Task NoPrewarm_AGatewayWithNoConnectionYet_IsReachable_UntilADialToItFails()
+    {
+        // /readyz reads Reachable: an on-demand pool with nothing open must not take a working edge out of rotation.
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway();
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 0);
+        Assert.Equal(1, pool.Reachable);
+
+        using var unused = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        unused.Bind(Loopback); // A port nobody listens on.
+        var down = tunnel.StartPool([(IPEndPoint)unused.LocalEndPoint!], prewarm: 0);
+        Assert.Equal(1, down.Reachable); // Nothing known yet.
+        var opened = await down.OpenStreamAsync(FastRelay.Tunnel.Frames.TunnelTarget.ForAddress(IPAddress.Loopback, 9), TimeSpan.FromSeconds(1), CancellationToken.None).AsTask().WithTimeout();
+        Assert.Null(opened.Stream);
+        Assert.Equal(0, down.Reachable); // Its dial failed.
+    }
+
+    [Fact]
+    public async Task Recycled_ConnectionsStillCarryingStreams_AreCountedAsDraining_UntilTheyClose()
+    {
+        await using var echo = LoopbackBackend.Start(Loopback, BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway();
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1, keepaliveRequests: 2);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways[0].UsableConnections == 1));
+        var target = FastRelay.Tunnel.Frames.TunnelTarget.ForAddress(IPAddress.Loopback, echo.EndPoint.Port);
+
+        // Two held streams spend the first connection: it leaves the pool to drain, still open.
+        using var first = (await pool.OpenStreamAsync(target, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout()).Stream!;
+        using var second = (await pool.OpenStreamAsync(target, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout()).Stream!;
+        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways[0].DrainingConnections == 1));
+
+        first.Abort();
+        second.Abort();
+        Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways[0].DrainingConnections == 0)); // Closed once its streams ended.
+    }
+
+    [Fact]
     public async Task OpenStream_NoGatewayReachable_FailsWithTheReason()
     {
         await using var tunnel = new TunnelFixture();
