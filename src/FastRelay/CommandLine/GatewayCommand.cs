@@ -29,7 +29,7 @@ internal sealed class GatewayCommand : IValidatedCommand
             var (options, policy, identity, errors) = Build(parseResult);
             return options is null || identity is null
                 ? Task.FromResult(ExitCodes.PrintConfigErrors(errors))
-                : GatewayHost.RunAsync(options, policy, identity, cancellationToken);
+                : GatewayHost.RunAsync(options, policy, identity, cancellationToken, () => Rebuild(parseResult));
         });
     }
 
@@ -37,6 +37,15 @@ internal sealed class GatewayCommand : IValidatedCommand
 
     /// <inheritdoc />
     public IEnumerable<string> Validate(ParseResult parseResult) => Build(parseResult).Errors;
+
+    // The config step of a reload (POST /reload, SIGHUP): the flags, the --config file and the files they name read and
+    // validated again, as a restart would; the running gateway keeps what it has (its policy and CRL steps reload those).
+    private (GatewayOptions? Options, IReadOnlyList<string> Errors) Rebuild(ParseResult parseResult)
+    {
+        var (options, _, identity, errors) = Build(parseResult);
+        identity?.Dispose();
+        return (options, errors);
+    }
 
     private (GatewayOptions? Options, LoadedPolicy? Policy, LoadedTunnelIdentity? Identity, List<string> Errors) Build(ParseResult parseResult)
     {

@@ -40,7 +40,7 @@ internal static class ConfigChanges
         return routes is { } applied && (applied.Changed || !applied.Succeeded) ? (applied.Succeeded, $"{message}; {applied.Message}") : (true, message);
     };
 
-    private static Dictionary<string, string> Describe(EdgeOptions o) => new(StringComparer.Ordinal)
+    private static Dictionary<string, string> Describe(EdgeOptions o) => With(Tunnel(o.Tunnel?.Identity, o.Tunnel?.Session), new(StringComparer.Ordinal)
     {
         ["listen"] = string.Join(",", o.Listeners.Select(l => $"{l.Service}@{l.EndPoint}")),
         ["route"] = string.Join(",", o.Routes.Select(r => $"{r.Service}={string.Join(",", r.Targets.Select(t => $"{t};{t.Weight}"))}")),
@@ -78,8 +78,70 @@ internal static class ConfigChanges
         ["log"] = o.Log.ToString(),
         ["health"] = $"{o.Balancing.HealthCheck}|{o.Balancing.HealthInterval}|{o.Balancing.HealthTimeout}|{o.Balancing.HealthRise}|{o.Balancing.HealthFall}"
             + $"|{Convert.ToHexString(o.Balancing.HealthSend ?? [])}|{Convert.ToHexString(o.Balancing.HealthExpect ?? [])}|{o.Balancing.EjectAfter}|{o.Balancing.EjectTime}",
-        ["tunnel"] = o.Tunnel is not { } t ? "" : string.Join(";", t.Gateways.Select(g => g.ToString()))
-            + $"|{t.Identity.KeyFile}|{string.Join(",", t.Identity.PeerKeys.Select(Convert.ToBase64String))}|{t.Identity.CaFile}|{string.Join(",", t.Identity.CrlFiles)}|{t.Identity.CertificateFile}|{t.Identity.CertificateKeyFile}"
-            + $"|{t.Keepalive}|{t.KeepaliveTimeout}|{t.KeepaliveRequests}|{t.Prewarm}|{t.ConnectTimeout}|{t.Session}",
+        ["gateway"] = string.Join(";", o.Tunnel?.Gateways.Select(g => g.ToString()) ?? []),
+        ["gateway-key"] = string.Join(",", o.Tunnel?.Identity.PeerKeys.Select(Convert.ToBase64String) ?? []),
+        ["keepalive"] = o.Tunnel?.Keepalive.ToString(CultureInfo.InvariantCulture) ?? "",
+        ["keepalive-timeout"] = o.Tunnel?.KeepaliveTimeout.ToString() ?? "",
+        ["keepalive-requests"] = o.Tunnel?.KeepaliveRequests.ToString(CultureInfo.InvariantCulture) ?? "",
+        ["tunnel-prewarm"] = o.Tunnel?.Prewarm.ToString(CultureInfo.InvariantCulture) ?? "",
+        ["tunnel-connect-timeout"] = o.Tunnel?.ConnectTimeout.ToString() ?? "",
+    });
+
+    /// <summary>As <see cref="Step"/>, for the gateway: it swaps nothing in, so every changed setting takes a restart.</summary>
+    public static Func<string, (bool Succeeded, string Message)> GatewayStep(GatewayOptions running, Func<(GatewayOptions? Options, IReadOnlyList<string> Errors)> rebuild) => _ =>
+    {
+        var (options, errors) = rebuild();
+        if (options is null)
+        {
+            return (false, $"config: {errors.Count} error{(errors.Count == 1 ? "" : "s")}, nothing changes: {string.Join("; ", errors)}");
+        }
+
+        var now = Describe(options);
+        var changed = Describe(running).Where(kv => now[kv.Key] != kv.Value).Select(kv => kv.Key).ToList();
+        return (true, changed.Count > 0
+            ? $"config: valid; {string.Join(", ", changed)} changed and take effect on a restart (the policy file's contents and the CRLs reload on their own)"
+            : "config: valid, unchanged");
     };
+
+    private static Dictionary<string, string> Describe(GatewayOptions o) => With(Tunnel(o.Identity, o.Session), new(StringComparer.Ordinal)
+    {
+        ["listen"] = o.Listen.ToString(),
+        ["edge-key"] = string.Join(",", o.Identity.PeerKeys.Select(Convert.ToBase64String)),
+        ["policy"] = o.PolicyFile ?? "",
+        ["recheck-established"] = o.RecheckEstablished ? "true" : "false",
+        ["allow-any-target"] = o.AllowAnyTarget ? "true" : "false",
+        ["connect-timeout"] = o.ConnectTimeout.ToString(),
+        ["max-streams"] = o.MaxStreams.ToString(CultureInfo.InvariantCulture),
+        ["max-handshakes"] = o.MaxHandshakes.ToString(CultureInfo.InvariantCulture),
+        ["max-handshakes-per-source"] = o.MaxHandshakesPerSource.ToString(CultureInfo.InvariantCulture),
+        ["handshake-rate"] = o.HandshakeRate.ToString(),
+        ["drain-timeout"] = o.DrainTimeout.ToString(),
+        ["node-name"] = o.NodeName ?? "",
+        ["audit"] = $"{o.Audit.Target}|{o.Audit.Node}|{o.Audit.SpoolDirectory}|{o.Audit.QueueCapacity}|{o.Audit.Overflow}|{o.Audit.FlushTimeout}",
+        ["admin"] = o.Admin?.ToString() ?? "off",
+        ["log"] = o.Log.ToString(),
+    });
+
+    private static Dictionary<string, string> With(IEnumerable<KeyValuePair<string, string>> more, Dictionary<string, string> settings)
+    {
+        foreach (var (key, value) in more)
+        {
+            settings.Add(key, value);
+        }
+
+        return settings;
+    }
+
+    // The tunnel flags both roles share, one key per flag so a reload names the one that changed.
+    private static IEnumerable<KeyValuePair<string, string>> Tunnel(TunnelIdentityOptions? identity, TunnelSessionOptions? session) =>
+    [
+        new("tunnel-key", identity?.KeyFile ?? ""),
+        new("tunnel-ca", identity?.CaFile ?? ""),
+        new("tunnel-crl", string.Join(",", identity?.CrlFiles ?? [])),
+        new("tunnel-cert", identity?.CertificateFile ?? ""),
+        new("tunnel-cert-key", identity?.CertificateKeyFile ?? ""),
+        new("tunnel-max-streams", session?.MaxStreams.ToString(CultureInfo.InvariantCulture) ?? ""),
+        new("ping-interval", session?.PingInterval.ToString() ?? ""),
+        new("rekey-interval", session?.RekeyInterval.ToString() ?? ""),
+    ];
 }

@@ -23,8 +23,11 @@ internal static partial class GatewayHost
     /// <param name="policy">The Outbound policy as first loaded; null only with --allow-any-target.</param>
     /// <param name="identity">This node's key and the edges' authentication (owned: zeroized at exit).</param>
     /// <param name="cancellationToken">Stops the gateway like SIGTERM.</param>
-    public static async Task<int> RunAsync(GatewayOptions options, LoadedPolicy? policy, LoadedTunnelIdentity identity, CancellationToken cancellationToken)
+    /// <param name="rebuild">Reads and validates the flags, config file and the files they name again (the config step of a reload); null for none.</param>
+    public static async Task<int> RunAsync(GatewayOptions options, LoadedPolicy? policy, LoadedTunnelIdentity identity, CancellationToken cancellationToken,
+        Func<(GatewayOptions? Options, IReadOnlyList<string> Errors)>? rebuild = null)
     {
+        var configured = options; // As the flags gave it: what a reload's config step compares with (the limits fitted below are not).
         using var keys = identity;
         using var loggerFactory = Logging.CreateFactory(options.Log);
         var logger = loggerFactory.CreateLogger("FastRelay.Host");
@@ -68,6 +71,11 @@ internal static partial class GatewayHost
 
         await using var running = server;
         Wire(state, server, metrics, audit, logger, () => stop.TrySetResult());
+        if (rebuild is not null)
+        {
+            state.ReloadSteps.Add(ConfigChanges.GatewayStep(configured, rebuild)); // First, as on the edge: a bad config is said before the rest.
+        }
+
         using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger,
             options.RecheckEstablished ? server.RecheckEstablished : null) : null;
         if (reloader is not null)

@@ -206,6 +206,33 @@ public sealed partial class TunnelProcessTests
         Assert.Contains("fastrelay_gateway_refusals_total{limit=\"max_handshakes\"} 0", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Gateway_Reload_ValidatesItsConfigFileAgain_NamesChanges_ErrorsAre422()
+    {
+        using var nodes = new TunnelNodes();
+        var config = Path.Combine(nodes.Directory, "gateway.json");
+        var listen = FastRelayProcess.FreeEndPoint();
+        string Config(string drainTimeout) =>
+            $$"""{"listen": "{{listen}}", "tunnel-key": "{{nodes.GatewayKeyFile}}", "edge-key": ["{{nodes.EdgePublicKey}}"], "allow-any-target": true, "audit": "off", "drain-timeout": "{{drainTimeout}}"}""";
+        await File.WriteAllTextAsync(config, Config("10s"));
+        using var gateway = FastRelayProcess.Start("gateway", "--config", config);
+        var admin = await gateway.AdminActionsEndPointAsync();
+        using var http = new HttpClient();
+
+        await File.WriteAllTextAsync(config, Config("never"));
+        var refused = await http.PostAsync(new Uri($"http://{admin}/reload"), null);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("drain-timeout", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(config, Config("20s"));
+        var changed = await http.PostAsync(new Uri($"http://{admin}/reload"), null);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var body = await changed.Content.ReadAsStringAsync();
+        Assert.True(body.Contains("config: valid; drain-timeout changed and take effect on a restart", StringComparison.Ordinal), body);
+        gateway.Signal("TERM");
+        Assert.Equal(0, await gateway.WaitForExitAsync());
+    }
+
     private static long Handshakes(HttpClient http, IPEndPoint admin)
     {
         var metrics = http.GetStringAsync($"http://{admin}/metrics").GetAwaiter().GetResult();
