@@ -36,9 +36,15 @@ internal sealed class SanPattern
             _ => ('*', 0),
         };
         var value = text[prefix..];
-        pattern = value.Length > 0 ? new SanPattern(kind, value, text) : null;
+        pattern = value.Length > 0 && (kind != 'I' || IsIpPattern(value)) ? new SanPattern(kind, value, text) : null;
         return pattern is not null;
     }
+
+    // An address, or one with * wildcards (10.1.*): an IP SAN pattern that could never match is a typo to report.
+    private static bool IsIpPattern(string value) =>
+        value.Contains('*', StringComparison.Ordinal)
+            ? value.All(c => char.IsAsciiHexDigit(c) || c is '.' or ':' or '*')
+            : AddressSyntax.TryParseAddress(value, out _);
 
     /// <summary>True when a SAN of <paramref name="identity"/> of this entry's kind matches. Allocation-free.</summary>
     public bool Matches(ClientIdentity identity) =>

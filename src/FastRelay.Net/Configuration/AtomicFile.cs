@@ -8,8 +8,13 @@ namespace FastRelay.Configuration;
 internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>, created with <paramref name="mode"/> when given.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="bytes">Its new contents.</param>
+    /// <param name="mode">The Unix mode of a new file (the umask applies).</param>
+    /// <param name="overwrite">False: an existing file is an error.</param>
+    /// <param name="keepExistingMode">A file that exists keeps its mode (an operator's chmod), not <paramref name="mode"/>; for public files, never keys.</param>
     /// <exception cref="IOException">Also when <paramref name="path"/> exists and <paramref name="overwrite"/> is false.</exception>
-    public static void Write(string path, ReadOnlySpan<byte> bytes, UnixFileMode? mode = null, bool overwrite = true)
+    public static void Write(string path, ReadOnlySpan<byte> bytes, UnixFileMode? mode = null, bool overwrite = true, bool keepExistingMode = false)
     {
         // A random name: never one a crashed run left, nor one a concurrent run (another container's PID 1) is writing.
         var temp = $"{path}.{Path.GetRandomFileName()}.tmp";
@@ -25,6 +30,11 @@ internal static class AtomicFile
             {
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
+            }
+
+            if (keepExistingMode && !OperatingSystem.IsWindows() && File.Exists(path))
+            {
+                File.SetUnixFileMode(temp, File.GetUnixFileMode(path)); // The rename replaces the file, mode and all.
             }
 
             File.Move(temp, path, overwrite);

@@ -78,7 +78,7 @@ internal static class CaIndex
             text.Append(CultureInfo.InvariantCulture, $"{(e.IsRevoked ? 'R' : 'V')}\t{FormatTime(e.NotAfter)}\t{revoked}\t{e.Serial}\t{e.Name}\t{e.Subject}\n");
         }
 
-        Configuration.AtomicFile.Write(path, Encoding.UTF8.GetBytes(text.ToString()), CaFiles.PublicFileMode);
+        Configuration.AtomicFile.Write(path, Encoding.UTF8.GetBytes(text.ToString()), CaFiles.PublicFileMode, keepExistingMode: true);
     }
 
     private static CaIndexEntry? ParseLine(string line)

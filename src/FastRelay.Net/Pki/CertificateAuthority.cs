@@ -48,6 +48,13 @@ internal sealed partial class CertificateAuthority : IDisposable
             throw new PkiException($"{files.Directory}: already holds a CA (ca.pem or ca.key exists); choose another --dir or remove it");
         }
 
+        // A CA's records without its certificate and key (moved aside, a restore in progress): a new CA here would
+        // empty the index, losing its revocations, and start the CRL numbers again.
+        if (new[] { files.Index, files.CrlNumber, files.Settings }.FirstOrDefault(File.Exists) is { } record)
+        {
+            throw new PkiException($"{files.Directory}: holds a CA's records ({Path.GetFileName(record)} exists) without its ca.pem and ca.key; restore them, or choose another --dir");
+        }
+
         try
         {
             if (OperatingSystem.IsWindows())
@@ -56,7 +63,18 @@ internal sealed partial class CertificateAuthority : IDisposable
             }
             else
             {
-                System.IO.Directory.CreateDirectory(files.Directory, CaFiles.DirectoryMode); // An existing one keeps its mode.
+                // Each missing folder on the way with the mode, not only the last (.NET makes the others 0777 less the
+                // umask: world-writable under umask 000). An existing one keeps its mode.
+                var missing = new Stack<string>();
+                for (var folder = Path.GetFullPath(files.Directory); !System.IO.Directory.Exists(folder); folder = Path.GetDirectoryName(folder)!)
+                {
+                    missing.Push(folder);
+                }
+
+                while (missing.TryPop(out var folder))
+                {
+                    System.IO.Directory.CreateDirectory(folder, CaFiles.DirectoryMode);
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -116,7 +134,14 @@ internal sealed partial class CertificateAuthority : IDisposable
         {
             throw new PkiException($"{files.Certificate} / {files.Key}: not a PEM certificate with its private key ({ex.Message})", ex);
         }
+        catch (ArgumentException ex)
+        {
+            // A key of the certificate's type that is not its key (another CA's ca.key copied in).
+            throw new PkiException($"{files.Key}: not the private key of {files.Certificate} (the key does not match the certificate's public key); restore this CA's own ca.key", ex);
+        }
 
+        // Read now, not at the first request: a damaged index is said at start (ca ocsp), naming its line.
+        _ = CaIndex.Read(files.Index);
         return new CertificateAuthority(files, certificate, CaSettings.Read(files.Settings), time);
     }
 

@@ -68,7 +68,19 @@ internal sealed class OcspResponseBuilder
             return new OCSPRespGenerator().Generate(OCSPRespGenerator.MalformedRequest, null).GetEncoded();
         }
 
-        var entries = CurrentIndex();
+        Dictionary<string, CaIndexEntry> entries;
+        try
+        {
+            entries = CurrentIndex();
+        }
+        catch (Exception ex) when (ex is PkiException or IOException or UnauthorizedAccessException)
+        {
+            // Never an answer from an index we cannot read (a revocation may be what it failed to show): internalError
+            // (RFC 6960 2.3), with the reason in the request's log line; the next request reads the file again.
+            summary = "internal error: " + ex.Message;
+            return new OCSPRespGenerator().Generate(OCSPRespGenerator.InternalError, null).GetEncoded();
+        }
+
         var now = _time.GetUtcNow().UtcDateTime;
         var generator = new BasicOcspRespGenerator(new RespID(_issuer.GetPublicKey()));
         var statuses = new List<string>();

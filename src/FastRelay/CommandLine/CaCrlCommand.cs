@@ -65,7 +65,7 @@ internal sealed class CaCrlCommand
             var crl = ca.BuildCrl(TimeSpan.FromDays(days));
             var bytes = format == "der" ? crl : System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n");
 
-            AtomicFile.Write(full, bytes, CaFiles.PublicFileMode); // By rename: a relay watching the file never reads half of it.
+            AtomicFile.Write(full, bytes, CaFiles.PublicFileMode, keepExistingMode: true); // By rename: a relay watching the file never reads half of it.
             var revoked = ca.ReadIndex().Count(e => e.IsRevoked);
             Console.WriteLine($"CRL written to {full}: {revoked} revoked certificate{(revoked == 1 ? "" : "s")}, next update in {days} day{(days == 1 ? "" : "s")}");
             return ExitCodes.Success;

@@ -104,7 +104,8 @@ internal sealed class CaIssueCommand
                 errors.Add(new ConfigError("--uri", text, "expected an absolute URI such as spiffe://corp/billing").ToString());
         }
 
-        if (server && dns.Length + ips.Count == 0)
+        // Only when none was given at all: a bad one is already named above.
+        if (server && (parseResult.GetValue(_dns)?.Length ?? 0) + (parseResult.GetValue(_ip)?.Length ?? 0) == 0)
         {
             errors.Add("--dns or --ip: required with --server: the names clients connect to (RFC 6125 checks the SAN, not the CN)");
         }

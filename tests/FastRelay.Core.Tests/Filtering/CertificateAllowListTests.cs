@@ -22,6 +22,16 @@ public sealed class CertificateAllowListTests
     public void Allows_MatchesCnOrSan(string[] commonNames, string[] sans, bool allowed) =>
         Assert.Equal(allowed, new CertificateAllowList(commonNames, sans).Allows(Desk));
 
+    [Theory]
+    [InlineData("IP:10.1.*", true)]
+    [InlineData("IP:fd00::5", true)]
+    [InlineData("IP:10.0.0.7", true)]
+    [InlineData("IP:not-an-ip", false)] // Could never match: a typo to report at start.
+    [InlineData("IP:10.1", false)]
+    [InlineData("IP:", false)]
+    public void SanPattern_IpEntries_MustBeAnAddressOrAWildcardOfOne(string text, bool valid) =>
+        Assert.Equal(valid, SanPattern.TryParse(text, out _));
+
     [Fact]
     public void ToString_NamesTheFlags() =>
         Assert.Equal("--allow-cn desk-*, --allow-san URI:x", new CertificateAllowList(["desk-*"], ["URI:x"]).ToString());

@@ -139,6 +139,62 @@ public sealed partial class CaCommandTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Dir, "alice.key")));
     }
 
+    [Fact]
+    public async Task Init_ParentsNotWorldWritable_RewrittenFilesKeepTheirModes_ARecordsOnlyDirIsRefused()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // _root does not exist: init makes it and Dir, both within 0775 under umask 000 (the parent was 0777).
+        using (var run = await FastRelayProcess.RunWithUmaskAsync("000", "ca", "init", "--dir", Dir, "--name", "Acme Edge CA"))
+        {
+            Assert.True(await run.WaitForExitAsync() == 0, run.StandardError);
+        }
+
+        const UnixFileMode Folder = (UnixFileMode)0b111_111_101; // 0775
+        Assert.Equal(Folder, File.GetUnixFileMode(_root));
+        Assert.Equal(Folder, File.GetUnixFileMode(Dir));
+
+        // An operator's chmod survives the rewrites (by rename) of the index and of a CRL.
+        var index = Path.Combine(Dir, "index.txt");
+        var crl = Path.Combine(Dir, "ca.crl");
+        await RunOk("ca", "crl", "--dir", Dir, "--out", crl);
+        const UnixFileMode Narrow = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead; // 0640
+        File.SetUnixFileMode(index, Narrow);
+        File.SetUnixFileMode(crl, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await RunOk("ca", "issue", "--dir", Dir, "--name", "bob", "--client");
+        await RunOk("ca", "crl", "--dir", Dir, "--out", crl);
+        Assert.Equal(Narrow, File.GetUnixFileMode(index));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(crl));
+
+        // The certificate and key moved aside: a new CA here would empty the index (bob's record) and restart the CRL numbers.
+        File.Move(Path.Combine(Dir, "ca.pem"), Path.Combine(_root, "ca.pem"));
+        File.Move(Path.Combine(Dir, "ca.key"), Path.Combine(_root, "ca.key"));
+        using var again = await FastRelayProcess.RunAsync("ca", "init", "--dir", Dir, "--name", "Another CA");
+        Assert.Equal(1, await again.WaitForExitAsync());
+        Assert.Contains("holds a CA's records (index.txt exists) without its ca.pem and ca.key", again.StandardError, StringComparison.Ordinal);
+        Assert.Contains("CN=bob", await File.ReadAllTextAsync(index), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnotherCasKey_InTheCaFolder_IsNamed_NoStackTrace()
+    {
+        await RunOk("ca", "init", "--dir", Dir, "--name", "Acme Edge CA");
+        var other = Path.Combine(_root, "other");
+        await RunOk("ca", "init", "--dir", other, "--name", "Other CA");
+        File.Copy(Path.Combine(other, "ca.key"), Path.Combine(Dir, "ca.key"), overwrite: true);
+
+        foreach (var args in new[] { new[] { "ca", "issue", "--dir", Dir, "--name", "bob", "--client" }, ["ca", "ocsp", "--dir", Dir, "--listen", "127.0.0.1:0"] })
+        {
+            using var run = await FastRelayProcess.RunAsync(args);
+            Assert.Equal(1, await run.WaitForExitAsync());
+            Assert.Contains("ca.key: not the private key of", run.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", run.StandardError, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<string> RunOk(params string[] args)
     {
         using var process = await FastRelayProcess.RunAsync(args);

@@ -54,6 +54,34 @@ public sealed class OcspResponderTests
     }
 
     [Fact]
+    public async Task IndexDamagedWhileRunning_InternalErrorStatus_NeverAnAnswerFromIt_ThenGoodAgainOnceMended()
+    {
+        await using var pki = TestPki.Create(ocsp: true);
+        pki.IssueClient("alice");
+        var requestFile = Path.Combine(pki.Directory, "req.der");
+        await OpenSsl.RunAsync("ocsp", "-issuer", pki.Ca.Files.Certificate, "-cert", pki.Ca.Files.Issued("alice").Certificate, "-no_nonce", "-reqout", requestFile);
+        var request = await File.ReadAllBytesAsync(requestFile);
+        var url = $"http://127.0.0.1:{pki.Responder!.EndPoint.Port}/";
+        using var http = new HttpClient();
+        async Task<OcspResp> AskAsync()
+        {
+            using var body = new ByteArrayContent(request);
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
+            using var answer = await http.PostAsync(url, body).WithTimeout();
+            return new OcspResp(await answer.Content.ReadAsByteArrayAsync());
+        }
+
+        var good = await File.ReadAllTextAsync(pki.Ca.Files.Index);
+        await File.AppendAllTextAsync(pki.Ca.Files.Index, "X\tbad\n");
+        File.SetLastWriteTimeUtc(pki.Ca.Files.Index, DateTime.UtcNow.AddSeconds(5)); // Seen as changed even within the clock's step.
+        Assert.Equal(OcspRespStatus.InternalError, (await AskAsync()).Status);
+
+        await File.WriteAllTextAsync(pki.Ca.Files.Index, good);
+        File.SetLastWriteTimeUtc(pki.Ca.Files.Index, DateTime.UtcNow.AddSeconds(10));
+        Assert.Equal(OcspRespStatus.Successful, (await AskAsync()).Status);
+    }
+
+    [Fact]
     public async Task Post_Garbage_MalformedRequestStatus_AndBadHttp400()
     {
         await using var pki = TestPki.Create(ocsp: true);
