@@ -16,7 +16,7 @@ public static class TlsTestClient
     /// certificate the server rejects still gets a stream here, and only sees the end on its first read.
     /// </summary>
     public static async Task<SslStream> ConnectAsync(IPEndPoint endPoint, TestCertificates pki, X509Certificate2? clientCertificate,
-        string? serverName = "edge.test", SslProtocols protocols = SslProtocols.Tls13 | SslProtocols.Tls12, IPAddress? from = null)
+        string? serverName = "edge.test", SslProtocols protocols = SslProtocols.Tls13 | SslProtocols.Tls12, IPAddress? from = null, X509Certificate2Collection? sendChain = null)
     {
         var socket = await SocketTestExtensions.ConnectAsync(endPoint, from);
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
@@ -25,8 +25,10 @@ public static class TlsTestClient
         {
             TargetHost = serverName ?? "",
             EnabledSslProtocols = protocols,
-            ClientCertificates = clientCertificate is null ? null : [clientCertificate],
-            LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
+            ClientCertificates = clientCertificate is null || sendChain is not null ? null : [clientCertificate],
+            LocalCertificateSelectionCallback = clientCertificate is null || sendChain is not null ? null : (_, _, _, _, _) => clientCertificate,
+            // sendChain: these certificates go after the leaf, whatever they are (as openssl s_client -CAfile sends a CA).
+            ClientCertificateContext = clientCertificate is null || sendChain is null ? null : SslStreamCertificateContext.Create(clientCertificate, sendChain, offline: true),
             AllowTlsResume = false,
             CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { pki.Ca }, DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck },
         };

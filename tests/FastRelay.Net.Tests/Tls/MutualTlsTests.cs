@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Security.Authentication;
 using System.Text;
 using FastRelay.Backends;
@@ -56,7 +57,28 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
         { "expired", "expired on" },
         { "wrong-ca", "does not chain to a CA in --client-ca" },
         { "wrong-eku", "does not include clientAuth" },
+        { "bad-signature-value", "signature" },
+        { "bad-signature-encoding", "signature" },
     };
+
+    // The client certificate with its CA's signature broken: its value (the last byte), or its DER encoding (the
+    // ECDSA-Sig-Value's SEQUENCE tag), which OpenSSL reports as an ASN.1 error rather than a failed verification.
+    private System.Security.Cryptography.X509Certificates.X509Certificate2 WithBrokenSignature(bool encoding)
+    {
+        var der = _pki.Client.RawData.ToArray();
+        if (!encoding)
+        {
+            der[^1] ^= 0x01;
+        }
+        else
+        {
+            var at = Enumerable.Range(0, der.Length - 4).Last(i => der[i] == 0x03 && der[i + 2] == 0x00 && der[i + 3] == 0x30 && i + 2 + der[i + 1] == der.Length);
+            der[at + 3] = 0x31;
+        }
+
+        using var copy = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(der);
+        return copy.CopyWithPrivateKey(_pki.Client.GetECDsaPrivateKey()!);
+    }
 
     [Theory]
     [MemberData(nameof(RejectedClients))]
@@ -67,6 +89,8 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
             "expired" => _pki.ExpiredClient,
             "wrong-ca" => _pki.WrongCaClient,
             "wrong-eku" => _pki.WrongEkuClient,
+            "bad-signature-value" => WithBrokenSignature(encoding: false),
+            "bad-signature-encoding" => WithBrokenSignature(encoding: true),
             _ => null,
         };
         var observer = new RecordingObserver();
@@ -82,6 +106,47 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
         Assert.Equal(CloseReason.ClientCertRejected, refused.Reason);
         Assert.Contains(expectedDetail, refused.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(observer.Events, e => e.Checkpoint is Checkpoint.Outbound or Checkpoint.Close);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BrokenSignature_SentWithOurCa_IsRejectedAsTheCertificate_NotAsAHandshakeError(bool encoding)
+    {
+        // With our CA in the chain it sends (as openssl s_client -cert_chain or -CAfile do), OpenSSL's own pass over the
+        // chain inside the handshake met the signature it could not decode and failed the handshake ("asn1 encoding
+        // routines::EVP lib", no certificate named); .NET's chain, which decides, was never built.
+        // s_client, not SslStream: .NET leaves a self-signed root out of the chain it sends.
+        var observer = new RecordingObserver();
+        using var backend = new ManualBackend();
+        using var broken = WithBrokenSignature(encoding);
+        var folder = Directory.CreateTempSubdirectory("fastrelay-badsig-").FullName;
+        try
+        {
+            var certificate = Path.Combine(folder, "client.pem");
+            var key = Path.Combine(folder, "client.key");
+            var ca = Path.Combine(folder, "ca.pem");
+            await File.WriteAllTextAsync(certificate, broken.ExportCertificatePem());
+            await File.WriteAllTextAsync(key, _pki.Client.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            await File.WriteAllTextAsync(ca, _pki.Ca.ExportCertificatePem());
+            await using var edge = TestEdge.StartTls(_pki, backend.Target, observer: observer);
+            await using (var client = new OpenSslClient("-connect", edge.EndPoint.ToString(), "-servername", "edge.test", "-cert", certificate, "-key", key, "-cert_chain", ca, "-quiet"))
+            {
+                await client.SendLineAsync("hi");
+                Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed.Total == 1), client.Output);
+            }
+
+            Assert.True(edge.Server.Closed[CloseReason.ClientCertRejected] == 1, string.Join("; ", observer.Events.Select(e => $"{e.Reason}: {e.Detail}")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        var refused = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Handshake);
+        Assert.Equal(CloseReason.ClientCertRejected, refused.Reason);
+        Assert.Contains("signature", refused.Detail, StringComparison.Ordinal);
+        Assert.Equal("desk-7", refused.Identity!.CommonName); // The certificate it presented is named.
     }
 
     [Fact]

@@ -162,8 +162,22 @@ internal static partial class NativeSsl
         _ = SSL_CTX_ctrl(ctx, CtrlMode, (nint)ModeReleaseBuffers, 0);
         _ = SSL_CTX_ctrl(ctx, CtrlSetSessionCacheMode, (nint)SessionCacheOff, 0);
         _ = SSL_CTX_set_options(ctx, ConfiguredOptions);
+        unsafe
+        {
+            // The client's chain is verified once, by .NET's X509Chain against --client-ca (ClientCertificateValidator),
+            // whose verdict decides. OpenSSL's own pass inside the handshake was overruled by .NET's callback anyway,
+            // but its errors stayed queued: a chain that sent a CA named like ours with a signature OpenSSL could not
+            // decode failed the handshake as "asn1 encoding routines::EVP lib", with no certificate named.
+            SSL_CTX_set_cert_verify_callback(ctx, &LeaveChainToDotNet, 0);
+        }
+
         return SSL_CTX_set_num_tickets(ctx, 0) == 1 ? null : "SSL_CTX_set_num_tickets(0) failed";
     }
+
+    // OpenSSL's chain verification step (SSL_CTX_set_cert_verify_callback): accepted here, decided by .NET's chain
+    // build and ClientCertificateValidator, which run after it for every client certificate. Never throws.
+    [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static int LeaveChainToDotNet(nint storeContext, nint argument) => 1;
 
     private static FieldInfo? FindContextField()
     {
@@ -254,4 +268,7 @@ internal static partial class NativeSsl
 
     [LibraryImport(LibSsl)]
     private static partial int SSL_CTX_set_num_tickets(nint ctx, nuint tickets);
+
+    [LibraryImport(LibSsl)]
+    private static unsafe partial void SSL_CTX_set_cert_verify_callback(nint ctx, delegate* unmanaged[Cdecl]<nint, nint, int> callback, nint argument);
 }
