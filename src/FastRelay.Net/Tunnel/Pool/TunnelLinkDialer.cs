@@ -39,7 +39,8 @@ internal sealed class TunnelLinkDialer(KeyPair localStatic, TunnelAuthentication
         catch (TunnelHandshakeException ex)
         {
             socket?.Dispose();
-            throw new TunnelDialException(ex.Message, ex);
+            // The gateway's key when it was read (PROTOCOL.md §9: both sides log the peer's key), as the gateway logs ours.
+            throw new TunnelDialException(ex.PeerFingerprint is { } key ? $"{ex.Message} (gateway key {key})" : ex.Message, ex);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

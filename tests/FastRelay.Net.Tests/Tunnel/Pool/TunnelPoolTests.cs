@@ -140,6 +140,23 @@ public sealed class TunnelPoolTests
     }
 
     [Fact]
+    public async Task Dial_GatewayKeyNotPinned_TheFailureNamesTheGatewaysKey()
+    {
+        // PROTOCOL.md §9: both sides log the peer's key; the gateway names ours, the edge now names the gateway's.
+        await using var tunnel = new TunnelFixture();
+        var gateway = tunnel.StartGateway();
+        using var stranger = FastRelay.Tunnel.Noise.X25519Dh.Instance.GenerateKeyPair();
+        var dialer = new FastRelay.Tunnel.Pool.TunnelLinkDialer(tunnel.EdgeKey, FastRelay.Tunnel.Handshake.TunnelAuthentication.Pinned([stranger.PublicKey.ToArray()]),
+            FastRelay.Tunnel.Pool.EdgeTunnel.ConnectionOptions(new FastRelay.Configuration.TunnelSessionOptions(), TimeSpan.FromSeconds(2)), TimeSpan.FromSeconds(5), "test-edge",
+            TestLogging.Factory.CreateLogger("t"), TimeProvider.System);
+
+        var failure = await Assert.ThrowsAsync<FastRelay.Tunnel.Pool.TunnelDialException>(async () =>
+            await dialer.DialAsync(new FastRelay.Configuration.GatewayAddress(gateway.EndPoint.Address.ToString(), gateway.EndPoint.Port), CancellationToken.None));
+
+        Assert.Equal($"exit identity rejected: static key not in the allowlist (gateway key {tunnel.GatewayKey.PublicKeyBase64})", failure.Message);
+    }
+
+    [Fact]
     public async Task NoPrewarm_AGatewayWithNoConnectionYet_IsReachable_UntilADialToItFails()
     {
         // /readyz reads Reachable: an on-demand pool with nothing open must not take a working edge out of rotation.
