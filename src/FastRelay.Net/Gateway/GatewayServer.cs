@@ -93,7 +93,10 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     /// <summary>True once <see cref="StopAsync"/> has begun.</summary>
     public bool IsStopping => Volatile.Read(ref _stopped) != 0;
 
-    /// <summary>The edges connected now, for /status.</summary>
+    /// <summary>Distinct edges (static keys) with a tunnel connection now; each may hold several (its pool).</summary>
+    public int EdgeCount => _connections.Keys.Select(c => c.PeerKey).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>The tunnel connections from edges now, for /status.</summary>
     public IReadOnlyList<(IPEndPoint Edge, string Peer, int Streams, uint Epoch)> Edges =>
         [.. _connections.Select(c => (c.Value, c.Key.Peer, c.Key.OpenStreams, c.Key.Epoch))];
 

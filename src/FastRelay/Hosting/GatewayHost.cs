@@ -116,6 +116,13 @@ internal static partial class GatewayHost
         }
     }
 
+    // An edge keeps several tunnel connections (its pool): both counts, the edges told apart by their keys.
+    private static string TunnelsLine(GatewayServer server)
+    {
+        var (tunnels, edges) = (server.Stats.Connections, server.EdgeCount);
+        return $"listening on {server.EndPoint}, {tunnels} tunnel connection{(tunnels == 1 ? "" : "s")} from {edges} edge{(edges == 1 ? "" : "s")}";
+    }
+
     /// <summary>The gateway's refusals at its limits, one series per limit (the bound each flag or the open-file limit sets).</summary>
     internal static IEnumerable<Measurement<long>> RefusalMeasurements(GatewayStats stats) =>
     [
@@ -136,7 +143,7 @@ internal static partial class GatewayHost
         state.Traffic = (() => [(GatewayContext.Service, server.EndPoint)], () => stats.ActiveStreams,
             () => stats.StreamsAccepted - stats.ActiveStreams + stats.StreamsRejected + stats.HandshakesFailed + stats.HandshakesLimited + stats.HandshakesRateLimited
                 + stats.TunnelsLimited);
-        state.ReadinessChecks.Add(new DelegateReadinessCheck("tunnels", () => server.IsStopping ? (false, "draining") : (true, $"listening on {server.EndPoint}, {server.Stats.Connections} edges connected")));
+        state.ReadinessChecks.Add(new DelegateReadinessCheck("tunnels", () => server.IsStopping ? (false, "draining") : (true, TunnelsLine(server))));
         state.Gateways.Add(() => server.Edges.Select(e => new GatewayStatus($"edge {e.Edge}", true, $"{e.Peer}, {e.Streams} streams, epoch {e.Epoch}")));
         EdgeHost.WireDrainAndReloadLog(state, logger, stop);
         if (metrics is null)

@@ -81,6 +81,7 @@ public sealed partial class TunnelProcessTests
             closed = document.RootElement.GetProperty("connections").GetProperty("closed").GetInt64();
             return closed >= 31 && document.RootElement.GetProperty("connections").GetProperty("active").GetInt64() == 0;
         }), $"closed {closed}");
+        Assert.Contains("2 tunnel connections from 1 edge", await http.GetStringAsync($"http://{gatewayAdmin}/readyz"), StringComparison.Ordinal); // The pool's two, one edge.
 
         // The edge leaves: GOAWAY to the gateway, whose answer closes both tunnel connections before the edge says it stopped.
         edge.Signal("TERM");

@@ -89,6 +89,7 @@ public sealed partial class TunnelConnection : IAsyncDisposable
         _logger = logger;
         _time = time;
         _peer = $"{SafeRemoteEndPoint(socket)} ({handshake.PeerName ?? handshake.PeerFingerprint})";
+        PeerKey = handshake.PeerFingerprint;
         _budget = new ReceiveBudget(options.ReceiveBudgetBytes);
         _flood = new FloodGuard(FloodLimits.For(TimeSpan.FromMilliseconds(Math.Max(100, _peerSettings.PingIntervalMs)), options.MaxStreams), time.TimestampFrequency);
         _rekey = new RekeyState(handshake, time.GetTimestamp());
@@ -156,6 +157,9 @@ public sealed partial class TunnelConnection : IAsyncDisposable
 
     /// <summary>The peer, as logged: endpoint and name or key fingerprint.</summary>
     public string Peer => _peer;
+
+    /// <summary>The peer's static key (base64): the same for every connection of one edge's pool.</summary>
+    public string PeerKey { get; }
 
     /// <summary>
     /// Starts the loops on an authenticated socket. The connection owns <paramref name="socket"/> and the keys in
