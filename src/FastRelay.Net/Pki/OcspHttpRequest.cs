@@ -66,21 +66,68 @@ internal static class OcspHttpRequest
 
     private static bool TryDecodeGetPath(string target, out byte[]? request, out string error)
     {
-        request = null;
+        // RFC 6960 A.1 asks clients to URL-encode the base64, but some leave its '/' as it is (/ocsp/MEow/NDBC...): the
+        // request is the suffix after some '/', the longest one that is a whole DER SEQUENCE (a base path such as "ocsp"
+        // decodes to bytes that are not one). With the '/' encoded, that is the last segment, as before.
+        for (var slash = target.IndexOf('/', StringComparison.Ordinal); slash >= 0; slash = target.IndexOf('/', slash + 1))
+        {
+            if (TryDecodeBase64(target[(slash + 1)..]) is { } bytes && IsOneDerSequence(bytes))
+            {
+                request = bytes;
+                error = "";
+                return true;
+            }
+        }
+
+        // None is: the last segment's bytes, if it is base64, go to the OCSP parser, which answers malformedRequest.
         var last = target[(target.LastIndexOf('/') + 1)..];
+        request = TryDecodeBase64(last);
+        error = request is not null ? ""
+            : last.Length == 0 ? "GET path has no OCSP request; expected /BASE64 of a DER OCSP request (RFC 6960 A.1)"
+            : "GET path does not end in a base64 OCSP request";
+        return request is not null;
+    }
+
+    private static byte[]? TryDecodeBase64(string text)
+    {
         try
         {
             // Base64 in a path: '+', '/' and '=' arrive percent-encoded, and some clients send the URL-safe alphabet.
-            var base64 = Uri.UnescapeDataString(last).Replace('-', '+').Replace('_', '/');
+            var base64 = Uri.UnescapeDataString(text).Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            request = Convert.FromBase64String(base64);
-            error = request.Length > 0 ? "" : "GET path has no OCSP request; expected /BASE64 of a DER OCSP request (RFC 6960 A.1)";
-            return request.Length > 0;
+            return base64.Length == 0 ? null : Convert.FromBase64String(base64);
         }
         catch (FormatException)
         {
-            error = "GET path does not end in a base64 OCSP request";
+            return null;
+        }
+    }
+
+    // A DER SEQUENCE whose length is exactly the rest of the bytes (short or long form).
+    private static bool IsOneDerSequence(byte[] bytes)
+    {
+        if (bytes.Length < 2 || bytes[0] != 0x30)
+        {
             return false;
         }
+
+        if (bytes[1] < 0x80)
+        {
+            return bytes[1] == bytes.Length - 2;
+        }
+
+        var count = bytes[1] & 0x7F;
+        if (count is 0 or > 4 || bytes.Length < 2 + count)
+        {
+            return false;
+        }
+
+        long length = 0;
+        for (var i = 0; i < count; i++)
+        {
+            length = (length << 8) | bytes[2 + i];
+        }
+
+        return length == bytes.Length - 2 - count;
     }
 }

@@ -44,13 +44,22 @@ public sealed class OcspResponderTests
         pki.IssueClient("alice");
         var requestFile = Path.Combine(pki.Directory, "req.der");
         await OpenSsl.RunAsync("ocsp", "-issuer", pki.Ca.Files.Certificate, "-cert", pki.Ca.Files.Issued("alice").Certificate, "-no_nonce", "-reqout", requestFile);
-        var path = Uri.EscapeDataString(Convert.ToBase64String(await File.ReadAllBytesAsync(requestFile)));
+        var base64 = Convert.ToBase64String(await File.ReadAllBytesAsync(requestFile));
+        var path = Uri.EscapeDataString(base64);
 
         using var http = new HttpClient();
-        var bytes = await http.GetByteArrayAsync($"http://127.0.0.1:{pki.Responder!.EndPoint.Port}/{path}").WithTimeout();
-        var response = new OcspResp(bytes);
-        Assert.Equal(OcspRespStatus.Successful, response.Status);
-        Assert.Null(((BasicOcspResp)response.GetResponseObject()).Responses[0].GetCertStatus()); // null = good
+        foreach (var url in new[]
+        {
+            $"http://127.0.0.1:{pki.Responder!.EndPoint.Port}/{path}",
+            // A lenient client: '/' left as it is, '+' and '=' encoded, under a base path.
+            $"http://127.0.0.1:{pki.Responder!.EndPoint.Port}/ocsp/{base64.Replace("+", "%2B", StringComparison.Ordinal).Replace("=", "%3D", StringComparison.Ordinal)}",
+        })
+        {
+            var bytes = await http.GetByteArrayAsync(url).WithTimeout();
+            var response = new OcspResp(bytes);
+            Assert.Equal(OcspRespStatus.Successful, response.Status);
+            Assert.Null(((BasicOcspResp)response.GetResponseObject()).Responses[0].GetCertStatus()); // null = good
+        }
     }
 
     [Fact]
@@ -79,6 +88,17 @@ public sealed class OcspResponderTests
         await File.WriteAllTextAsync(pki.Ca.Files.Index, good);
         File.SetLastWriteTimeUtc(pki.Ca.Files.Index, DateTime.UtcNow.AddSeconds(10));
         Assert.Equal(OcspRespStatus.Successful, (await AskAsync()).Status);
+    }
+
+    [Theory]
+    [InlineData("/MAP%2F%2F%2F8%3D")] // 30 03 FF FF FF, every '/' encoded.
+    [InlineData("/MAP///8=")] // Left as they are.
+    [InlineData("/ocsp/MAP///8%3D")] // Under a base path.
+    public void GetPath_TheRequestIsFound_WhetherOrNotItsSlashesAreEncoded(string path)
+    {
+        Assert.True(FastRelay.Pki.OcspHttpRequest.TryParseHead(System.Text.Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"), out var method, out var request, out _, out var error), error);
+        Assert.Equal("GET", method);
+        Assert.Equal(new byte[] { 0x30, 0x03, 0xFF, 0xFF, 0xFF }, request);
     }
 
     [Fact]
