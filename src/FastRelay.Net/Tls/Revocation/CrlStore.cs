@@ -64,6 +64,7 @@ internal sealed partial class CrlStore : IDisposable
             watcher.Changed += OnChanged;
             watcher.Created += OnChanged;
             watcher.Renamed += OnChanged;
+            watcher.Deleted += OnChanged; // Said at once (the previous CRL stays), as a deleted certificate file is.
             watcher.EnableRaisingEvents = true;
             _watchers.Add(watcher);
         }
