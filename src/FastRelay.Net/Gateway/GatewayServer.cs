@@ -93,6 +93,12 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     /// <summary>True once <see cref="StopAsync"/> has begun.</summary>
     public bool IsStopping => Volatile.Read(ref _stopped) != 0;
 
+    /// <summary>
+    /// After the edges' authentication changed (a reload of <c>--edge-key</c>): re-checks every tunnel connection's edge
+    /// and closes those no longer accepted (GOAWAY AUTH_FAILED, their streams reset). Returns how many. Thread-safe.
+    /// </summary>
+    public int RecheckEdges() => _connections.Keys.Count(connection => connection.RecheckPeerNow());
+
     /// <summary>Distinct edges (static keys) with a tunnel connection now; each may hold several (its pool).</summary>
     public int EdgeCount => _connections.Keys.Select(c => c.PeerKey).Distinct(StringComparer.Ordinal).Count();
 

@@ -87,21 +87,42 @@ internal static class ConfigChanges
         ["tunnel-connect-timeout"] = o.Tunnel?.ConnectTimeout.ToString() ?? "",
     });
 
-    /// <summary>As <see cref="Step"/>, for the gateway: it swaps nothing in, so every changed setting takes a restart.</summary>
-    public static Func<string, (bool Succeeded, string Message)> GatewayStep(GatewayOptions running, Func<(GatewayOptions? Options, IReadOnlyList<string> Errors)> rebuild) => _ =>
+    /// <summary>
+    /// As <see cref="Step"/>, for the gateway: the pinned edge keys are swapped in (<paramref name="applyEdgeKeys"/>:
+    /// null when it cannot, in CA mode); every other changed setting takes a restart.
+    /// </summary>
+    public static Func<string, (bool Succeeded, string Message)> GatewayStep(GatewayOptions running, Func<(GatewayOptions? Options, IReadOnlyList<string> Errors)> rebuild,
+        Func<IReadOnlyList<byte[]>, string?>? applyEdgeKeys = null)
     {
-        var (options, errors) = rebuild();
-        if (options is null)
+        var current = running; // The edge keys in force move on with each reload that installs new ones.
+        var gate = new Lock();
+        return _ =>
         {
-            return (false, $"config: {errors.Count} error{(errors.Count == 1 ? "" : "s")}, nothing changes: {string.Join("; ", errors)}");
-        }
+            var (options, errors) = rebuild();
+            if (options is null)
+            {
+                return (false, $"config: {errors.Count} error{(errors.Count == 1 ? "" : "s")}, nothing changes: {string.Join("; ", errors)}");
+            }
 
-        var now = Describe(options);
-        var changed = Describe(running).Where(kv => now[kv.Key] != kv.Value).Select(kv => kv.Key).ToList();
-        return (true, changed.Count > 0
-            ? $"config: valid; {string.Join(", ", changed)} changed and take effect on a restart (the policy file's contents and the CRLs reload on their own)"
-            : "config: valid, unchanged");
-    };
+            lock (gate)
+            {
+                var now = Describe(options);
+                var changed = Describe(current).Where(kv => now[kv.Key] != kv.Value).Select(kv => kv.Key).ToList();
+                string? applied = null;
+                if (changed.Contains("edge-key") && options.Identity.PeerKeys.Count > 0 && applyEdgeKeys?.Invoke(options.Identity.PeerKeys) is { } done)
+                {
+                    applied = done;
+                    changed.Remove("edge-key");
+                    current = current with { Identity = current.Identity with { PeerKeys = options.Identity.PeerKeys } };
+                }
+
+                var message = changed.Count > 0
+                    ? $"config: valid; {string.Join(", ", changed)} changed and take effect on a restart (the policy file's contents and the CRLs reload on their own)"
+                    : applied is null ? "config: valid, unchanged" : "config: valid";
+                return (true, applied is null ? message : $"{message}; {applied}");
+            }
+        };
+    }
 
     private static Dictionary<string, string> Describe(GatewayOptions o) => With(Tunnel(o.Identity, o.Session), new(StringComparer.Ordinal)
     {

@@ -73,7 +73,14 @@ internal static partial class GatewayHost
         Wire(state, server, metrics, audit, logger, () => stop.TrySetResult());
         if (rebuild is not null)
         {
-            state.ReloadSteps.Add(ConfigChanges.GatewayStep(configured, rebuild)); // First, as on the edge: a bad config is said before the rest.
+            // First, as on the edge: a bad config is said before the rest. New --edge-key lists are installed at once, and the
+            // tunnels of edges no longer listed are closed (a key revoked without a restart).
+            state.ReloadSteps.Add(ConfigChanges.GatewayStep(configured, rebuild, identity.Peers.IsCertificateMode ? null : keys =>
+            {
+                identity.Peers.ReplacePinnedKeys(keys);
+                var closed = server.RecheckEdges();
+                return $"edge-key: {keys.Count} key{(keys.Count == 1 ? "" : "s")} pinned; {closed} tunnel connection{(closed == 1 ? "" : "s")} of edges no longer listed closed";
+            }));
         }
 
         using var reloader = options.PolicyFile is { } policyPath ? new PolicyReloader(policyPath, policy?.WriteTimeUtc ?? default, server.Policy, logger,

@@ -234,6 +234,46 @@ public sealed partial class TunnelProcessTests
         Assert.Equal(0, await gateway.WaitForExitAsync());
     }
 
+    [Fact]
+    public async Task Gateway_Reload_AnEdgeKeyRemovedFromItsConfig_ClosesThatEdgesTunnels_AndRefusesItsDials()
+    {
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var nodes = new TunnelNodes();
+        var config = Path.Combine(nodes.Directory, "gateway.json");
+        var listen = FastRelayProcess.FreeEndPoint();
+        string Config(string edgeKey) =>
+            $$"""{"listen": "{{listen}}", "tunnel-key": "{{nodes.GatewayKeyFile}}", "edge-key": ["{{edgeKey}}"], "allow-any-target": true, "audit": "off"}""";
+        await File.WriteAllTextAsync(config, Config(nodes.EdgePublicKey));
+        using var gateway = FastRelayProcess.Start("gateway", "--config", config);
+        var admin = await gateway.AdminActionsEndPointAsync();
+        var (edge, edgeListen) = await nodes.StartEdgeAsync($"tunnel:{echo.EndPoint}", listen);
+        using var edgeProcess = edge;
+        using var http = new HttpClient();
+        Assert.True(await TestTimeouts.EventuallyAsync(async () => (await http.GetStringAsync($"http://{admin}/readyz")).Contains("2 tunnel connections from 1 edge", StringComparison.Ordinal)));
+        using (var client = await SocketTestExtensions.ConnectAsync(edgeListen))
+        {
+            await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+            Assert.Equal(1, (await client.ReceiveExactlyAsync(1).WithTimeout())[0]);
+        }
+
+        // The edge's key leaves the list (another edge's takes its place): its tunnels close now, not at a restart.
+        using var other = FastRelay.Tunnel.Noise.X25519Dh.Instance.GenerateKeyPair();
+        await File.WriteAllTextAsync(config, Config(other.PublicKeyBase64));
+        var reloaded = await http.PostAsync(new Uri($"http://{admin}/reload"), null);
+        var body = await reloaded.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
+        Assert.Contains("edge-key: 1 key pinned; 2 tunnel connections of edges no longer listed closed", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("edge-key changed", body, StringComparison.Ordinal);
+        Assert.True(await TestTimeouts.EventuallyAsync(async () => (await http.GetStringAsync($"http://{admin}/readyz")).Contains("0 tunnel connections from 0 edges", StringComparison.Ordinal)));
+
+        // And its new dials are refused: a session through it fails.
+        using (var client = await SocketTestExtensions.ConnectAsync(edgeListen))
+        {
+            await client.SendAsync(new byte[] { 2 }, SocketFlags.None);
+            Assert.True(await client.IsClosedByPeerAsync(TimeSpan.FromSeconds(10))); // Closed or reset, never echoed.
+        }
+    }
+
     private static long Handshakes(HttpClient http, IPEndPoint admin)
     {
         var metrics = http.GetStringAsync($"http://{admin}/metrics").GetAwaiter().GetResult();

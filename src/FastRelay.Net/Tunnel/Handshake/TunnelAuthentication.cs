@@ -15,13 +15,13 @@ namespace FastRelay.Tunnel.Handshake;
 /// checks the peer (an edge may pin the gateway's key yet present a certificate to a CA-mode gateway).
 /// </summary>
 /// <remarks>
-/// Immutable and thread-safe. Revocation is not checked by this type itself: in CA mode the caller may pass a
+/// Thread-safe; immutable but for the pinned keys, which a gateway's reload may replace (<see cref="ReplacePinnedKeys"/>). Revocation is not checked by this type itself: in CA mode the caller may pass a
 /// <c>revocationCheck</c> (<see cref="TunnelRevocation.Check"/> over <c>--tunnel-crl</c>) that sees every validated chain.
 /// </remarks>
 public sealed class TunnelAuthentication
 {
     private const int KeySize = 32;
-    private readonly byte[][] _pinnedKeys;
+    private volatile byte[][] _pinnedKeys;
     private readonly X509Certificate2Collection? _roots;
     private readonly TimeProvider _time;
     private readonly Func<IReadOnlyList<X509Certificate2>, string?>? _revocationCheck;
@@ -79,6 +79,25 @@ public sealed class TunnelAuthentication
         }
 
         return new TunnelAuthentication([], trustedRoots, localCredential, time ?? TimeProvider.System, revocationCheck);
+    }
+
+    /// <summary>
+    /// Pinned mode: from now on the peer's key must be one of <paramref name="allowedKeys"/> (a gateway's reload of
+    /// <c>--edge-key</c>). Handshakes in flight and <see cref="Recheck"/> see the new list; the caller re-checks the
+    /// connections already up.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">CA mode.</exception>
+    /// <exception cref="ArgumentException">A key is not 32 bytes or the list is empty.</exception>
+    public void ReplacePinnedKeys(IEnumerable<byte[]> allowedKeys)
+    {
+        ArgumentNullException.ThrowIfNull(allowedKeys);
+        if (IsCertificateMode)
+        {
+            throw new InvalidOperationException("CA mode has no pinned keys");
+        }
+
+        var keys = allowedKeys.Select(k => k.ToArray()).ToArray();
+        _pinnedKeys = keys.Length > 0 && keys.All(k => k.Length == KeySize) ? keys : throw new ArgumentException("need at least one key, each 32 bytes", nameof(allowedKeys));
     }
 
     /// <summary>

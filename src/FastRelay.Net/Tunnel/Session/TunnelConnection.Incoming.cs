@@ -137,6 +137,12 @@ public sealed partial class TunnelConnection
     }
 
     /// <summary>
+    /// The peer re-check of a rekey, now (a gateway's reload of <c>--edge-key</c>): true when the peer is no longer
+    /// accepted and the connection is closing with GOAWAY(AUTH_FAILED). Thread-safe.
+    /// </summary>
+    public bool RecheckPeerNow() => _recheck is not null && RecheckPeer(Epoch) is not null;
+
+    /// <summary>
     /// After this side completed a rekey: is the peer still accepted (tunnel.md §4.8 — in CA mode its chain, revocation and
     /// binding_not_after)? A certificate that expired or was revoked since the handshake ends the connection with
     /// GOAWAY(AUTH_FAILED); its streams are reset, and the edge's pool dials a replacement.
