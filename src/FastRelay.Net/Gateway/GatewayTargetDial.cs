@@ -50,7 +50,8 @@ internal sealed class GatewayTargetDial(PolicyGate policy, IPAddress client, str
             DialFailureKind.NameNotResolved => TunnelErrorCode.DnsFailure,
             _ => TunnelErrorCode.Unreachable,
         };
-        return (null, code, result.Failure);
+        // Cut short by the edge (it reset the stream: its own connect timeout, or its client left), not the dial's timeout.
+        return (null, code, code == TunnelErrorCode.Cancel ? "the edge cancelled the stream while its target was being dialled" : result.Failure);
     }
 
     /// <inheritdoc />

@@ -51,7 +51,10 @@ internal sealed partial class RelayedConnection
             return default;
         }
 
-        var failure = opened.Detail ?? $"gateway {opened.Gateway} refused the stream: {opened.Error}";
+        // Timeout is ours (no OPEN_OK within --connect-timeout; the stream is cancelled), never the gateway's refusal.
+        var failure = opened.Detail ?? (opened.Error == TunnelErrorCode.Timeout
+            ? $"gateway {opened.Gateway} did not answer the stream's OPEN within the connect timeout ({ValueSyntax.FormatDuration(timeout)})"
+            : $"gateway {opened.Gateway} refused the stream: {opened.Error}");
         if (opened.Error == TunnelErrorCode.ForbiddenTarget)
         {
             // A denial ends the dial: the other targets are not tried (as for the edge's own Outbound denial).
