@@ -41,10 +41,7 @@ public sealed class OcspResponderTests
     public async Task Get_Base64Path_AnsweredLikePost()
     {
         await using var pki = TestPki.Create(ocsp: true);
-        pki.IssueClient("alice");
-        var requestFile = Path.Combine(pki.Directory, "req.der");
-        await OpenSsl.RunAsync("ocsp", "-issuer", pki.Ca.Files.Certificate, "-cert", pki.Ca.Files.Issued("alice").Certificate, "-no_nonce", "-reqout", requestFile);
-        var base64 = Convert.ToBase64String(await File.ReadAllBytesAsync(requestFile));
+        var base64 = Convert.ToBase64String(await AliceRequestAsync(pki));
         var path = Uri.EscapeDataString(base64);
 
         using var http = new HttpClient();
@@ -66,10 +63,7 @@ public sealed class OcspResponderTests
     public async Task IndexDamagedWhileRunning_InternalErrorStatus_NeverAnAnswerFromIt_ThenGoodAgainOnceMended()
     {
         await using var pki = TestPki.Create(ocsp: true);
-        pki.IssueClient("alice");
-        var requestFile = Path.Combine(pki.Directory, "req.der");
-        await OpenSsl.RunAsync("ocsp", "-issuer", pki.Ca.Files.Certificate, "-cert", pki.Ca.Files.Issued("alice").Certificate, "-no_nonce", "-reqout", requestFile);
-        var request = await File.ReadAllBytesAsync(requestFile);
+        var request = await AliceRequestAsync(pki);
         var url = $"http://127.0.0.1:{pki.Responder!.EndPoint.Port}/";
         using var http = new HttpClient();
         async Task<OcspResp> AskAsync()
@@ -119,5 +113,14 @@ public sealed class OcspResponderTests
         using var bare = await http.GetAsync(url).WithTimeout(); // GET / carries no request: the answer says so.
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, bare.StatusCode);
         Assert.Contains("GET path has no OCSP request", await bare.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    // A client "alice" issued by the CA, and OpenSSL's DER request for her status (no nonce: the same bytes each time).
+    private static async Task<byte[]> AliceRequestAsync(TestPki pki)
+    {
+        pki.IssueClient("alice");
+        var requestFile = Path.Combine(pki.Directory, "req.der");
+        await OpenSsl.RunAsync("ocsp", "-issuer", pki.Ca.Files.Certificate, "-cert", pki.Ca.Files.Issued("alice").Certificate, "-no_nonce", "-reqout", requestFile);
+        return await File.ReadAllBytesAsync(requestFile);
     }
 }
