@@ -31,14 +31,13 @@ internal static partial class PolicyLoader
                 {
                     rule.ErrorAt(path, value, $"an empty entry; {AddressSyntax.Expected}, or the name of an IP set");
                 }
-                else if (AddressSyntax.LooksLikeAddress(item))
-                {
-                    // An address before any set name: no set may stand in for an address (set names never look like one).
-                    if (!AddressSyntax.TryParse(item, ranges, out var error)) rule.ErrorAt(path, item, error);
-                }
                 else if (ipSets.TryGetValue(item, out var set))
                 {
-                    ranges.AddRange(set.Ranges);
+                    ranges.AddRange(set.Ranges); // Never an address in disguise: a set may not be named as one.
+                }
+                else if (AddressSyntax.LooksLikeAddress(item))
+                {
+                    if (!AddressSyntax.TryParse(item, ranges, out var error)) rule.ErrorAt(path, item, error);
                 }
                 else
                 {
@@ -75,10 +74,10 @@ internal static partial class PolicyLoader
         {
             window.Error("End", window.String("End"), "is the same as Start; for the whole day leave out both");
         }
-        else if (window.Has("Start") && start == TimeSpan.FromDays(1) && errors.Count == before)
+        else if (window.Has("Start") && start == TimeSpan.FromDays(1) && end == TimeSpan.Zero && errors.Count == before)
         {
-            // 24:00 is where a day ends: a window from it would never match.
-            window.Error("Start", window.String("Start"), "24:00 ends a day; a window that starts at midnight starts at 00:00");
+            // 24:00 to 00:00 is the same instant: an empty window that never matches (as Start equal to End would be).
+            window.Error("End", window.String("End"), "24:00 to 00:00 is an empty window; for the whole day leave out both");
         }
 
         var zone = TimeZoneInfo.Utc;

@@ -197,11 +197,11 @@ internal static partial class PolicyLoader
         foreach (var property in element.EnumerateObject())
         {
             var path = $"IpSets.{property.Name}";
-            if (property.Name.Trim().Length == 0 || AddressSyntax.LooksLikeAddress(property.Name))
+            if (property.Name.Trim().Length == 0 || AddressSyntax.TryParse(property.Name.Trim(), [], out _))
             {
-                // A rule's entry that looks like an address is read as one: a set with such a name would be unreachable
-                // at best, and at worst quietly stand in for the address it spells.
-                errors.Add(new ConfigError(path, null, "an IP set's name must be a word such as \"api-gateway\", not empty and not shaped like an address or CIDR block"));
+                // A set named as an address or block would quietly stand in for the address it spells wherever a rule
+                // names it ("0.0.0.0/0" meaning one host). Names that only look numeric ("2024", "aws:vpc") stay valid.
+                errors.Add(new ConfigError(path, null, "an IP set's name must not be empty nor an IP address or CIDR block (it would stand in for that address); use a name such as \"api-gateway\""));
             }
             else if (sets.ContainsKey(property.Name))
             {

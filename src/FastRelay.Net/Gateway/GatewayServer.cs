@@ -260,16 +260,26 @@ internal sealed partial class GatewayServer : IAsyncDisposable
             return;
         }
 
+        var recorded = false;
         try
         {
             _context.Observer.OnEvent(new ConnectionEvent(_context.NextStreamId(), _context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, edge, _context.ListenEndPoint,
                 GatewayContext.Service, Detail: $"edge {handshake.PeerName ?? "?"} key {handshake.PeerFingerprint}", Elapsed: _context.Time.GetElapsedTime(started)));
+            recorded = true;
         }
         finally
         {
             // Counted as a connection before its handshake slot is given back: the descriptor it holds is never
-            // uncounted, however long the start below takes.
-            _context.Stats.ConnectionOpened();
+            // uncounted, however long the start below takes. A recording that threw ends it here instead.
+            if (recorded)
+            {
+                _context.Stats.ConnectionOpened();
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
             _handshakesPerSource?.Remove(edge.Address);
             _context.Stats.HandshakeEnded(succeeded: true);
         }
@@ -301,6 +311,10 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         }
 
         _connections[connection] = edge;
+
+        // A reload of --edge-key between this tunnel's handshake and now re-checked the others without it: once more here,
+        // against the list in force (a key removed meanwhile closes it now, as the reload would have).
+        _ = connection.RecheckPeerNow();
         Log.EdgeConnected(_context.Logger, edge, handshake.PeerName ?? "", handshake.PeerFingerprint, _connections.Count);
         if (IsStopping)
         {

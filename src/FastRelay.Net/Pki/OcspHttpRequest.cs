@@ -64,13 +64,24 @@ internal static class OcspHttpRequest
         return false;
     }
 
+    private const int MaxSplitTries = 16;
+
     private static bool TryDecodeGetPath(string target, out byte[]? request, out string error)
     {
         // RFC 6960 A.1 asks clients to URL-encode the base64, but some leave its '/' as it is (/ocsp/MEow/NDBC...): the
         // request is the suffix after some '/', the longest one that is a whole DER SEQUENCE (a base path such as "ocsp"
         // decodes to bytes that are not one). With the '/' encoded, that is the last segment, as before.
-        for (var slash = target.IndexOf('/', StringComparison.Ordinal); slash >= 0; slash = target.IndexOf('/', slash + 1))
+        // Only where a SEQUENCE can start (its base64 begins with 'M'), and a bounded number of tries: a path of thousands
+        // of "/M" must not cost thousands of decodes of the whole rest (a real request has a few slashes at most).
+        var tries = 0;
+        for (var slash = target.IndexOf('/', StringComparison.Ordinal); slash >= 0 && tries < MaxSplitTries; slash = target.IndexOf('/', slash + 1))
         {
+            if (slash + 1 >= target.Length || target[slash + 1] != 'M')
+            {
+                continue;
+            }
+
+            tries++;
             if (TryDecodeBase64(target[(slash + 1)..]) is { } bytes && IsOneDerSequence(bytes))
             {
                 request = bytes;

@@ -73,7 +73,7 @@ internal sealed class OcspResponseBuilder
         {
             entries = CurrentIndex();
         }
-        catch (Exception ex) when (ex is PkiException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is PkiException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             // Never an answer from an index we cannot read (a revocation may be what it failed to show): internalError
             // (RFC 6960 2.3), with the reason in the request's log line; the next request reads the file again.
@@ -127,7 +127,17 @@ internal sealed class OcspResponseBuilder
             var writeTime = File.GetLastWriteTimeUtc(_ca.Files.Index);
             if (_index.Entries is null || writeTime != _index.WriteTime)
             {
-                _index = (writeTime, _ca.ReadIndex().ToDictionary(e => e.Serial, StringComparer.Ordinal));
+                var entries = _ca.ReadIndex();
+                var bySerial = new Dictionary<string, CaIndexEntry>(entries.Count, StringComparer.Ordinal);
+                foreach (var entry in entries)
+                {
+                    if (!bySerial.TryAdd(entry.Serial, entry))
+                    {
+                        throw new PkiException($"{_ca.Files.Index}: serial {entry.Serial} is listed twice; an index names each certificate once");
+                    }
+                }
+
+                _index = (writeTime, bySerial);
             }
 
             return _index.Entries;

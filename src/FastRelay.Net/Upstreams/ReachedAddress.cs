@@ -18,8 +18,15 @@ internal static class ReachedAddress
     {
         ArgumentNullException.ThrowIfNull(address);
         var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        return plain.Equals(IPAddress.Any) ? IPAddress.Loopback
-            : plain.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
-            : plain;
+        return !IsUnspecified(plain) ? plain
+            : plain.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? IPAddress.Loopback
+            : IPAddress.IPv6Loopback;
+    }
+
+    // By its bytes: IPAddress.Equals also compares an IPv6 scope id, and "::%1" reaches this host as "::" does.
+    private static bool IsUnspecified(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        return address.TryWriteBytes(bytes, out var written) && !bytes[..written].ContainsAnyExcept((byte)0);
     }
 }

@@ -79,13 +79,20 @@ internal sealed class AdminState
     /// <summary>Runs every reload step; a failed one does not stop the next.</summary>
     public ReloadReport Reload(string trigger)
     {
-        var results = ReloadSteps.Select(step => step(trigger)).ToList();
-        var report = results.Count == 0
-            ? new ReloadReport(true, ["nothing to reload"])
-            : new ReloadReport(results.All(r => r.Succeeded), [.. results.Select(r => r.Message)]);
-        Reloaded?.Invoke(trigger, report);
-        return report;
+        // One reload at a time (SIGHUP and POST /reload run on pool threads): a slower one that read the files first must
+        // never install what they said after a newer one installed their new contents (a removed --edge-key back in).
+        lock (_reloading)
+        {
+            var results = ReloadSteps.Select(step => step(trigger)).ToList();
+            var report = results.Count == 0
+                ? new ReloadReport(true, ["nothing to reload"])
+                : new ReloadReport(results.All(r => r.Succeeded), [.. results.Select(r => r.Message)]);
+            Reloaded?.Invoke(trigger, report);
+            return report;
+        }
     }
+
+    private readonly Lock _reloading = new();
 
     /// <summary>True once a drain was asked for (SIGTERM, /drain, handoff).</summary>
     public bool Draining => Server is { IsStopping: true } || Role?.IsStopping() == true;

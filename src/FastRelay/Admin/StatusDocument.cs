@@ -82,7 +82,7 @@ internal static class StatusDocument
         }
 
         var hits = policy.Hits;
-        json.WriteStartObject("rule_hits");
+        json.WriteStartObject("ruleHits");
         foreach (var (rule, count) in hits)
         {
             if (count > 0 && rule != "default deny")

@@ -13,7 +13,7 @@ internal static class GatewayFlags
     [
         new("listen", "ADDR:PORT", "The address edges connect their tunnels to (IPv6 as [ADDR]:PORT; port 0 picks a free port, logged) [default: none, required]"),
         new("tunnel-key", "FILE", "This node's static X25519 private key, written by fastrelay keygen --out FILE [default: none, required]"),
-        new("edge-key", "BASE64", "A pinned edge public key (what fastrelay keygen printed for it); an edge whose key is not listed is refused. Repeatable; or use --tunnel-ca [default: none]", Repeatable: true),
+        new("edge-key", "BASE64", "A pinned edge public key (what fastrelay keygen printed for it); an edge whose key is not listed is refused. Repeatable; or use --tunnel-ca. A reload (SIGHUP, POST /reload) installs a changed list at once and closes the tunnels of edges no longer listed [default: none]", Repeatable: true),
         .. TunnelFlags.Shared,
         new("policy", "FILE", "Security groups (policy-format.md): each stream's target is checked against the Outbound rules (every resolved address; no match means Deny) before it is dialled; a denied stream is refused (FORBIDDEN_TARGET). Reloaded when the file changes and on SIGHUP [default: none; required unless --allow-any-target]"),
         new("recheck-established", "true|false", "After a --policy reload (file change, SIGHUP, POST /reload), check every open stream's target against the new Outbound rules and close the ones they deny (reason FilterDenied, with the rule in the close row). Without it a reload changes new streams only [default: false]", Switch: true),
@@ -32,7 +32,7 @@ internal static class GatewayFlags
         new("audit-queue", "N", $"Audit records queued between the streams and the writer [default: {AuditOptions.DefaultQueueCapacity}]"),
         new("audit-overflow", "spool|drop|block", "When the audit queue is full: spool, drop (counted) or block [default: spool]"),
         new("audit-flush-timeout", "DURATION", $"On shutdown, time the audit writer gets to flush [default: {ValueSyntax.FormatDuration(AuditOptions.DefaultFlushTimeout)}]"),
-        new("admin", "ADDR:PORT|off", $"Admin HTTP endpoint: GET /metrics, /healthz, /readyz, /status; POST /drain, POST /reload. Port 0 picks a free port (logged) [default: {GatewayOptions.DefaultAdmin}]"),
+        new("admin", "ADDR:PORT|off", $"Admin HTTP endpoint: GET /metrics, /healthz, /readyz, /status; POST /drain, POST /reload (the flags and --config file validated again, 422 on errors; --edge-key, the policy and the CRLs reloaded; other changes named, for a restart). Port 0 picks a free port (logged) [default: {GatewayOptions.DefaultAdmin}]"),
         new("log-format", "text|json", "Diagnostic log format [default: text]"),
         new("log-level", "LEVEL", "trace|debug|information|warning|error|critical|none; debug logs one line per stream [default: information]"),
     ];

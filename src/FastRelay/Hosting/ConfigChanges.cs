@@ -94,8 +94,7 @@ internal static class ConfigChanges
     public static Func<string, (bool Succeeded, string Message)> GatewayStep(GatewayOptions running, Func<(GatewayOptions? Options, IReadOnlyList<string> Errors)> rebuild,
         Func<IReadOnlyList<byte[]>, string?>? applyEdgeKeys = null)
     {
-        var current = running; // The edge keys in force move on with each reload that installs new ones.
-        var gate = new Lock();
+        var current = running; // The edge keys in force move on with each reload that installs new ones (reloads run one at a time).
         return _ =>
         {
             var (options, errors) = rebuild();
@@ -104,7 +103,6 @@ internal static class ConfigChanges
                 return (false, $"config: {errors.Count} error{(errors.Count == 1 ? "" : "s")}, nothing changes: {string.Join("; ", errors)}");
             }
 
-            lock (gate)
             {
                 var now = Describe(options);
                 var changed = Describe(current).Where(kv => now[kv.Key] != kv.Value).Select(kv => kv.Key).ToList();

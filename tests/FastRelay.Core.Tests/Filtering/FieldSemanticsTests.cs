@@ -37,10 +37,13 @@ public sealed class FieldSemanticsTests
     [InlineData("office", "198.51.100.20", true)]
     [InlineData("OFFICE", "2001:db8:1::9", true)]
     [InlineData("office", "198.51.101.20", false)]
+    [InlineData("2024", "203.0.113.5", true)] // Set names that only look numeric, or have a colon, are names.
+    [InlineData("aws:vpc", "10.20.0.9", true)]
+    [InlineData("aws:vpc", "10.21.0.9", false)]
     public void SourceIP_AddressesCidrsListsAndSets(string sourceIP, string client, bool allowed)
     {
         var policy = PolicyLoader.Load($$"""
-            {"IpSets": {"office": ["198.51.100.0/24", "2001:db8:1::/48"]},
+            {"IpSets": {"office": ["198.51.100.0/24", "2001:db8:1::/48"], "2024": ["203.0.113.0/24"], "aws:vpc": ["10.20.0.0/16"]},
              "SecurityGroups": [{"Name": "g", "Rules": [{"SourceIP": "{{sourceIP}}", "Action": "Allow"}]}]}
             """);
 

@@ -36,6 +36,16 @@ public sealed class TimeWindowTests
     }
 
     [Theory]
+    [InlineData("2025-06-07T03:00:00Z", true)]   // Start 24:00 on Friday is midnight going into Saturday: still accepted.
+    [InlineData("2025-06-06T03:00:00Z", false)]
+    public void Window_StartingAt2400_RunsFromThatMidnight(string at, bool allowed)
+    {
+        var policy = Policy("""{"SourceIP": "0.0.0.0/0", "TimeWindow": {"Days": "Fri", "Start": "24:00", "End": "06:00", "TimeZone": "UTC"}, "Action": "Allow"}""");
+
+        Assert.Equal(allowed, Decide(policy, Request("10.0.0.1", "10.0.0.2", 443, at: DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture))).IsAllowed);
+    }
+
+    [Theory]
     [InlineData("2025-03-09T12:30:00Z", true)]   // 08:30 EDT, the day clocks went forward: wall time counts.
     [InlineData("2025-03-08T13:30:00Z", true)]   // 08:30 EST the day before.
     [InlineData("2025-03-08T12:30:00Z", false)]  // 07:30 EST.

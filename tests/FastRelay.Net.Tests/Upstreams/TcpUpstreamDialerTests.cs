@@ -26,6 +26,16 @@ public sealed class TcpUpstreamDialerTests
         Assert.Equal(IPAddress.Parse(reached), ((IPEndPoint)socket.RemoteEndPoint!).Address);
     }
 
+    [Theory]
+    [InlineData("0.0.0.0", "127.0.0.1")]
+    [InlineData("::", "::1")]
+    [InlineData("::%1", "::1")] // A scope id does not make it another address.
+    [InlineData("::ffff:0.0.0.0", "127.0.0.1")]
+    [InlineData("10.1.2.3", "10.1.2.3")]
+    [InlineData("::ffff:10.1.2.3", "10.1.2.3")]
+    public void ReachedAddress_IsWhatAConnectReaches(string address, string reached) =>
+        Assert.Equal(IPAddress.Parse(reached), ReachedAddress.Of(IPAddress.Parse(address)));
+
     [Fact]
     public async Task Dial_TheUnspecifiedAddressDeniedAsLoopback_IsNeverDialled()
     {

@@ -70,7 +70,7 @@ internal static class CrlLoader
         // The same bytes, or else the same name in another encoding (PrintableString against UTF8String, as RFC 5280
         // 7.1 compares names): the signature below decides, and says "tampered or another CA" when it is not ours.
         var issuer = trustedCas.FirstOrDefault(ca => ca.SubjectName.RawData.AsSpan().SequenceEqual(issuerName))
-            ?? trustedCas.FirstOrDefault(ca => crl.IssuerDN.Equivalent(Org.BouncyCastle.Asn1.X509.X509Name.GetInstance(ca.SubjectName.RawData)))
+            ?? trustedCas.FirstOrDefault(ca => crl.IssuerDN.Equivalent(Org.BouncyCastle.Asn1.X509.X509Name.GetInstance(ca.SubjectName.RawData), inOrder: true))
             ?? throw new RevocationLoadException($"{flag} {path}: issued by '{crl.IssuerDN}', which is not a CA of the {bundleFlag} bundle");
         try
         {
@@ -87,8 +87,12 @@ internal static class CrlLoader
             revoked[entry.SerialNumber.ToByteArray()] = new DateTimeOffset(entry.RevocationDate, TimeSpan.Zero);
         }
 
-        return new LoadedCrl(path, issuer.SubjectName.RawData, issuer.PublicKey.EncodedKeyValue.RawData, new DateTimeOffset(crl.ThisUpdate, TimeSpan.Zero),
-            crl.NextUpdate is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null, revoked);
+        return new LoadedCrl(path, issuerName, issuer.PublicKey.EncodedKeyValue.RawData, new DateTimeOffset(crl.ThisUpdate, TimeSpan.Zero),
+            crl.NextUpdate is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null, revoked)
+        {
+            // Looked up under both when they differ: leaves carry their issuer's name as the CA certificate spells it.
+            CaSubjectName = issuer.SubjectName.RawData,
+        };
     }
 
     // The parser finds no CRL in a certificate, a key or garbage alike: say which it was, so that "empty" means empty.

@@ -16,8 +16,13 @@ internal sealed class CrlSnapshot
     public CrlSnapshot(IReadOnlyList<LoadedCrl> crls)
     {
         Crls = crls;
-        var byIssuer = crls.GroupBy(c => c.IssuerName, ByteKeyComparer.Instance)
-            .ToDictionary(g => g.Key, g => g.ToArray(), ByteKeyComparer.Instance);
+        // Under the CRL's issuer name and, when its bytes differ, the CA certificate's (another string encoding of the
+        // same name): a leaf's issuer name may be either.
+        var byIssuer = crls.SelectMany(c => c.CaSubjectName is { } subject && !subject.AsSpan().SequenceEqual(c.IssuerName)
+                ? new[] { (Name: c.IssuerName, Crl: c), (Name: subject, Crl: c) }
+                : [(Name: c.IssuerName, Crl: c)])
+            .GroupBy(e => e.Name, ByteKeyComparer.Instance)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Crl).ToArray(), ByteKeyComparer.Instance);
         _byIssuer = byIssuer.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 

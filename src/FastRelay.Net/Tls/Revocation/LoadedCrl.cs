@@ -15,6 +15,9 @@ internal sealed record LoadedCrl(
     string Path, byte[] IssuerName, byte[] IssuerPublicKey, DateTimeOffset ThisUpdate, DateTimeOffset? NextUpdate,
     Dictionary<byte[], DateTimeOffset> Revoked)
 {
+    /// <summary>The name of the CA whose key signed it, as its certificate encodes it (may differ from <see cref="IssuerName"/>'s encoding).</summary>
+    public byte[]? CaSubjectName { get; init; }
+
     /// <summary>The revoked set, looked up by span without allocating.</summary>
     public Dictionary<byte[], DateTimeOffset>.AlternateLookup<ReadOnlySpan<byte>> RevokedBySpan { get; } =
         Revoked.GetAlternateLookup<ReadOnlySpan<byte>>();

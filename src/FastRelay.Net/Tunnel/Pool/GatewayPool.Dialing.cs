@@ -27,6 +27,12 @@ internal sealed partial class GatewayPool
             {
                 _links = [.. _links, pooled];
                 Volatile.Write(ref _nextDialTimestamp, 0);
+                if (_policy.Warm == 0)
+                {
+                    // An on-demand pool may reap this link before it counts as healthy: the gateway answered, so it is
+                    // reachable again now (a refusal right after the handshake sets the failure again; the backoff stays).
+                    Volatile.Write(ref _lastFailure, null);
+                }
             }
 
             Log.Connected(_logger, Name, pooled.Id, _links.Length);

@@ -30,7 +30,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     private long _nextDialTimestamp;
     private long _nextLinkId;
     private string? _lastFailure;
-    private int _retiredLinks;
+    private readonly HashSet<PooledLink> _retired = []; // Out of the pool to drain (idle, recycled), still open; under _lock.
 
     public GatewayPool(GatewayAddress gateway, ITunnelLinkDialer dialer, PoolPolicyOptions policy, TimeProvider time, Random random, ILogger logger, TunnelPoolEvents events)
     {
@@ -51,7 +51,16 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     public int Connections => _links.Length;
 
     /// <summary>Connections that left the pool to drain (idle, recycled) and are still open: their streams are finishing.</summary>
-    public int DrainingConnections => Volatile.Read(ref _retiredLinks);
+    public int DrainingConnections
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _retired.Count;
+            }
+        }
+    }
 
     /// <summary>
     /// Whether this gateway counts as reachable for /readyz: a connection takes streams now, or, with no warm connections
@@ -252,7 +261,10 @@ internal sealed partial class GatewayPool : IAsyncDisposable
             }
         }
 
-        var dials = PoolPlan.DialsNeeded(views, Volatile.Read(ref _dialsInFlight), _policy, sessionWaiting);
+        // --tunnel-prewarm 0 dials on demand, but a gateway whose last dial failed is probed (after the backoff) until one
+        // succeeds: else nothing would try again once a load balancer, seeing /readyz say no gateway, sends no session.
+        var probe = _policy.Warm == 0 && links.Length == 0 && Volatile.Read(ref _lastFailure) is not null;
+        var dials = PoolPlan.DialsNeeded(views, Volatile.Read(ref _dialsInFlight), _policy, sessionWaiting || probe);
         if (dials > 0 && _time.GetTimestamp() >= Volatile.Read(ref _nextDialTimestamp))
         {
             for (var i = 0; i < dials; i++)
@@ -274,7 +286,16 @@ internal sealed partial class GatewayPool : IAsyncDisposable
     }
 
     /// <summary>Completes when each connection open now has closed (never faulted).</summary>
-    public IEnumerable<Task> Closing => [.. _links.Select(l => (Task)l.Link.Completion)];
+    public IEnumerable<Task> Closing
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _links.Concat(_retired).Select(l => (Task)l.Link.Completion)];
+            }
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -283,8 +304,9 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         PooledLink[] links;
         lock (_lock)
         {
-            links = _links;
+            links = [.. _links, .. _retired]; // The draining ones too: at dispose nothing is left open.
             _links = [];
+            _retired.Clear();
         }
 
         foreach (var link in links)
@@ -315,14 +337,6 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         }
     }
 
-    private bool Remove(PooledLink link)
-    {
-        lock (_lock)
-        {
-            return RemoveLocked(link);
-        }
-    }
-
     // Out of the pool while its streams finish: counted as draining until it closes (WatchAsync).
     private void Retire(PooledLink link)
     {
@@ -330,8 +344,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
         {
             if (RemoveLocked(link))
             {
-                link.Retired = true;
-                _retiredLinks++;
+                _retired.Add(link);
             }
         }
     }
@@ -346,12 +359,7 @@ internal sealed partial class GatewayPool : IAsyncDisposable
                 return true;
             }
 
-            if (link.Retired)
-            {
-                link.Retired = false;
-                _retiredLinks--;
-            }
-
+            _retired.Remove(link);
             return false;
         }
     }

@@ -47,9 +47,6 @@ internal sealed class PooledLink
     /// <summary>True once the pool sent GOAWAY (recycled or reaped): no new streams, it closes when they end.</summary>
     public bool IsDraining => Volatile.Read(ref _draining) != 0;
 
-    /// <summary>Taken out of its pool to drain, still open (counted by the pool's DrainingConnections); written under the pool's lock.</summary>
-    public bool Retired { get; set; }
-
     /// <summary>May take new streams: alive, not draining, not spent.</summary>
     public bool IsUsable => !IsDraining && !Link.Completion.IsCompleted && Link.CanOpenStreams && !Slots.IsSpent;
 

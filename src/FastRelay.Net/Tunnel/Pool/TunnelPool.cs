@@ -177,7 +177,7 @@ internal sealed partial class TunnelPool : IAsyncDisposable
     {
         DrainAll();
         var closing = Task.WhenAll(_gateways.SelectMany(g => g.Closing));
-        await Task.WhenAny(closing, Task.Delay(wait)); // Never faults: Completion tasks are never faulted.
+        await Task.WhenAny(closing, Task.Delay(wait, _time)); // Never faults: Completion tasks are never faulted.
     }
 
     /// <inheritdoc />

@@ -140,7 +140,7 @@ public sealed partial class TunnelConnection
     /// The peer re-check of a rekey, now (a gateway's reload of <c>--edge-key</c>): true when the peer is no longer
     /// accepted and the connection is closing with GOAWAY(AUTH_FAILED). Thread-safe.
     /// </summary>
-    public bool RecheckPeerNow() => _recheck is not null && RecheckPeer(Epoch) is not null;
+    public bool RecheckPeerNow() => _recheck is not null && Volatile.Read(ref _closeReason) is null && RecheckPeer(Epoch) is not null;
 
     /// <summary>
     /// After this side completed a rekey: is the peer still accepted (tunnel.md §4.8 — in CA mode its chain, revocation and

@@ -165,13 +165,16 @@ public sealed class TunnelPoolTests
         var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 0);
         Assert.Equal(1, pool.Reachable);
 
-        using var unused = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        unused.Bind(Loopback); // A port nobody listens on.
-        var down = tunnel.StartPool([(IPEndPoint)unused.LocalEndPoint!], prewarm: 0);
+        var port = LoopbackPorts.Reserve().Port; // Nobody listens on it yet; no other test's bind(0) takes it.
+        var down = tunnel.StartPool([new IPEndPoint(IPAddress.Loopback, port)], prewarm: 0);
         Assert.Equal(1, down.Reachable); // Nothing known yet.
         var opened = await down.OpenStreamAsync(FastRelay.Tunnel.Frames.TunnelTarget.ForAddress(IPAddress.Loopback, 9), TimeSpan.FromSeconds(1), CancellationToken.None).AsTask().WithTimeout();
         Assert.Null(opened.Stream);
         Assert.Equal(0, down.Reachable); // Its dial failed.
+
+        // Probed after the backoff with no session asking: once it serves, it is reachable again by itself.
+        tunnel.StartGateway(port);
+        Assert.True(await TestTimeouts.EventuallyAsync(() => down.Reachable == 1, TimeSpan.FromSeconds(15)));
     }
 
     [Fact]
