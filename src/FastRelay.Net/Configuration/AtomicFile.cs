@@ -12,7 +12,7 @@ internal static class AtomicFile
     /// <param name="bytes">Its new contents.</param>
     /// <param name="mode">The Unix mode of a new file (the umask applies).</param>
     /// <param name="overwrite">False: an existing file is an error.</param>
-    /// <param name="keepExistingMode">A file that exists keeps its mode (an operator's chmod), not <paramref name="mode"/>; for public files, never keys.</param>
+    /// <param name="keepExistingMode">A file that exists keeps its owner and mode (an operator's chown and chmod), not <paramref name="mode"/>, where its owner can be kept; for public files, never keys.</param>
     /// <exception cref="IOException">Also when <paramref name="path"/> exists and <paramref name="overwrite"/> is false.</exception>
     public static void Write(string path, ReadOnlySpan<byte> bytes, UnixFileMode? mode = null, bool overwrite = true, bool keepExistingMode = false)
     {
@@ -32,9 +32,11 @@ internal static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
 
-            if (keepExistingMode && !OperatingSystem.IsWindows() && File.Exists(path))
+            if (keepExistingMode && File.Exists(path))
             {
-                File.SetUnixFileMode(temp, File.GetUnixFileMode(path)); // The rename replaces the file, mode and all.
+                // The rename replaces the file, owner and mode and all: the new one takes them over, or, where it cannot
+                // take the owner, keeps the mode it was created with (readable as before, never locked to another user).
+                _ = FileOwnership.TryCopy(path, temp);
             }
 
             File.Move(temp, path, overwrite);
