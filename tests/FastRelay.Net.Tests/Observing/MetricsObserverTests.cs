@@ -58,11 +58,13 @@ public sealed class MetricsObserverTests
         await EchoAsync(edge, Desk, 1000);
         Assert.False(await TryEchoAsync(edge, Desk));
         Assert.False(await TryEchoAsync(edge, Stranger));
-        // The refused clients see their close a moment before the edge has counted it: wait for every count.
+        // The refused clients see their close a moment before the edge has counted it: wait for every count (the active
+        // gauge last: a connection leaves it after its close is recorded; a clean-clone CI run read it in between).
         Assert.True(await TestTimeouts.EventuallyAsync(() =>
         {
             var scrape = exporter.Scrape();
             return Value(scrape, "fastrelay_connections_closed_total{reason=\"Completed\"}") == 5
+                && Value(scrape, "fastrelay_connections_active") == 0
                 && Value(scrape, "fastrelay_connections_accepted_total{service=\"svc\"}") == 7
                 && Value(scrape, "fastrelay_connections_closed_total{reason=\"FilterDenied\"}") == 1
                 && Value(scrape, "fastrelay_connections_closed_total{reason=\"RateLimited\"}") == 1;
