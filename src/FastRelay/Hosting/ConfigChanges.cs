@@ -103,22 +103,20 @@ internal static class ConfigChanges
                 return (false, $"config: {errors.Count} error{(errors.Count == 1 ? "" : "s")}, nothing changes: {string.Join("; ", errors)}");
             }
 
+            var now = Describe(options);
+            var changed = Describe(current).Where(kv => now[kv.Key] != kv.Value).Select(kv => kv.Key).ToList();
+            string? applied = null;
+            if (changed.Contains("edge-key") && options.Identity.PeerKeys.Count > 0 && applyEdgeKeys?.Invoke(options.Identity.PeerKeys) is { } done)
             {
-                var now = Describe(options);
-                var changed = Describe(current).Where(kv => now[kv.Key] != kv.Value).Select(kv => kv.Key).ToList();
-                string? applied = null;
-                if (changed.Contains("edge-key") && options.Identity.PeerKeys.Count > 0 && applyEdgeKeys?.Invoke(options.Identity.PeerKeys) is { } done)
-                {
-                    applied = done;
-                    changed.Remove("edge-key");
-                    current = current with { Identity = current.Identity with { PeerKeys = options.Identity.PeerKeys } };
-                }
-
-                var message = changed.Count > 0
-                    ? $"config: valid; {string.Join(", ", changed)} changed and take effect on a restart (the policy file's contents and the CRLs reload on their own)"
-                    : applied is null ? "config: valid, unchanged" : "config: valid";
-                return (true, applied is null ? message : $"{message}; {applied}");
+                applied = done;
+                changed.Remove("edge-key");
+                current = current with { Identity = current.Identity with { PeerKeys = options.Identity.PeerKeys } };
             }
+
+            var message = changed.Count > 0
+                ? $"config: valid; {string.Join(", ", changed)} changed and take effect on a restart (the policy file's contents and the CRLs reload on their own)"
+                : applied is null ? "config: valid, unchanged" : "config: valid";
+            return (true, applied is null ? message : $"{message}; {applied}");
         };
     }
 
