@@ -56,7 +56,7 @@ internal sealed class JsonlAuditSink(string path) : IAuditSink
             Configuration.PathProblem.CreateDirectory(directory); // Says which part of the path is in the way.
         }
 
-        var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        var file = AppendOnlyFile.Open(path); // O_APPEND: a handoff's old and new edge write here at once.
         try
         {
             if (EndsMidLine(path))
