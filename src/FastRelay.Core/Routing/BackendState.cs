@@ -24,7 +24,7 @@ public sealed class BackendState
     private long _ejectedUntil; // A TimeProvider timestamp; 0 while admitted.
     private long _ejections;
     private long _connectFailures;
-    private long _lastConnectTimestamp; // 0 before the first connect.
+    private long _lastConnectTimestamp; // When the EWMA last took a sample (a connect or a failure); 0 before the first.
     private long _lastDialTimestamp; // When a session last started a dial here: the registry keeps a state in use pinned.
     private volatile bool _healthy = true;
     private int _checksPassed;
@@ -46,7 +46,7 @@ public sealed class BackendState
     /// <summary>Sessions dialling or open on it now.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);
 
-    /// <summary>The EWMA of its successful connect times.</summary>
+    /// <summary>The EWMA of its connect times, a failed connect counting as its penalty (<see cref="DialFailed(TimeSpan)"/>).</summary>
     public LatencyEwma ConnectLatency { get; } = new();
 
     /// <summary>False after <c>--health-fall</c> failed active checks in a row, until <c>--health-rise</c> pass in a row.</summary>
@@ -130,11 +130,19 @@ public sealed class BackendState
     /// <summary>Connects that failed because of the backend, since start.</summary>
     public long ConnectFailures => Interlocked.Read(ref _connectFailures);
 
-    /// <summary>The dial failed because of the backend (refused, timed out, unreachable): counts towards ejection.</summary>
-    public void DialFailed()
+    /// <summary>
+    /// The dial failed because of the backend (refused, timed out, unreachable): counts towards ejection, and into
+    /// the connect-time EWMA as <paramref name="penalty"/> (the caller's connect timeout: the worst wait a client
+    /// could have had). Without it a backend that refuses at once never gets a sample, keeps an EWMA of 0 and wins
+    /// every tie against one that connects in a millisecond; with <c>--eject-after 0</c> it then took 38 of 40
+    /// sessions. The penalty fades like any sample, so a quiet spell lets the backend be tried again.
+    /// </summary>
+    public void DialFailed(TimeSpan penalty)
     {
         Interlocked.Decrement(ref _outstanding);
         Interlocked.Increment(ref _connectFailures);
+        ConnectLatency.Add(penalty);
+        Volatile.Write(ref _lastConnectTimestamp, _registry.Time.GetTimestamp());
         var ejectAfter = _registry.Options.EjectAfter;
         if (ejectAfter == 0)
         {

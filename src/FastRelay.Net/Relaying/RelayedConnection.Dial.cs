@@ -83,7 +83,7 @@ internal sealed partial class RelayedConnection
 
             if (IsBackendFailure(target, result))
             {
-                backend.DialFailed(); // Counts towards its ejection (--eject-after).
+                backend.DialFailed(context.Options.ConnectTimeout); // Counts towards its ejection (--eject-after) and into its connect EWMA.
             }
             else
             {

@@ -97,6 +97,37 @@ public sealed class BackendPickerTests
         Assert.All(Enumerable.Range(0, 100), _ => Assert.Equal("fast", picker.Pick(targets).Target!.Host));
     }
 
+    [Fact]
+    public void Pick_EqualWeights_NeverEjected_ABackendThatRefusesLosesTheTiesUntilItsPenaltyFades()
+    {
+        // --eject-after 0: only the connect EWMA keeps sequential sessions off a backend that refuses every connect.
+        var picker = Picker(new BalancingOptions { EjectAfter = 0 });
+        List<TargetOptions> targets = [new("dead", 1, 1), new("live", 1, 1)];
+        var counts = new Dictionary<string, int> { ["dead"] = 0, ["live"] = 0 };
+        for (var i = 0; i < 200; i++)
+        {
+            var pick = picker.Pick(targets);
+            counts[pick.Target!.Host]++;
+            pick.Backend!.DialStarted();
+            if (pick.Target.Host == "dead")
+            {
+                pick.Backend.DialFailed(TimeSpan.FromSeconds(5));
+                continue;
+            }
+
+            pick.Backend.DialSucceeded(TimeSpan.FromMilliseconds(1));
+            pick.Backend.SessionEnded();
+            _time.Advance(TimeSpan.FromMilliseconds(20));
+        }
+
+        Assert.InRange(counts["dead"], 1, 2); // Tried while both were unmeasured, then never within the 4 s.
+        Assert.Equal(5000, picker.Registry.Get(targets[0]).ConnectLatency.Milliseconds, 3);
+
+        // A quiet spell fades the penalty: the dead backend is sampled again rather than written off for good.
+        _time.Advance(TimeSpan.FromSeconds(15));
+        Assert.Contains(Enumerable.Range(0, 100), _ => picker.Pick(targets).Target!.Host == "dead");
+    }
+
     [Theory]
     [InlineData(10.0, 12.0, 0)] // Within a quarter: a tie.
     [InlineData(0.1, 0.3, 0)] // Microseconds of jitter: a tie, whatever the ratio.
@@ -236,7 +267,7 @@ public sealed class BackendPickerTests
         for (var i = 0; i < times; i++)
         {
             backend.DialStarted();
-            backend.DialFailed();
+            backend.DialFailed(TimeSpan.FromSeconds(5));
         }
     }
 }

@@ -35,7 +35,7 @@ public sealed class BackendRegistryTests
         var target = new TargetOptions("10.0.0.7", 443, 1);
         var held = registry.Get(target); // As a candidate set holds it.
         held.DialStarted();
-        held.DialFailed();
+        held.DialFailed(TimeSpan.FromSeconds(5));
 
         _time.Advance(BackendRegistry.IdleTime + TimeSpan.FromMinutes(1));
         registry.Sweep(_time.GetTimestamp());
@@ -118,7 +118,7 @@ public sealed class BackendRegistryTests
         for (var i = 0; i < 6; i++)
         {
             list[0].DialStarted();
-            list[0].DialFailed();
+            list[0].DialFailed(TimeSpan.FromSeconds(5));
             _time.Advance(TimeSpan.FromMinutes(5));
             registry.Sweep(_time.GetTimestamp());
         }
@@ -144,7 +144,7 @@ public sealed class BackendRegistryTests
     {
         var state = registry.Get(target);
         state.DialStarted();
-        state.DialFailed();
+        state.DialFailed(TimeSpan.FromSeconds(5));
         return state.ConnectFailures;
     }
 

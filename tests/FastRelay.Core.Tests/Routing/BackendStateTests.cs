@@ -139,7 +139,7 @@ public sealed class BackendStateTests
         for (var i = 0; i < times; i++)
         {
             backend.DialStarted();
-            backend.DialFailed();
+            backend.DialFailed(TimeSpan.FromSeconds(5));
         }
     }
 }

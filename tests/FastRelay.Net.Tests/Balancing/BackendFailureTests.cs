@@ -20,7 +20,7 @@ public sealed class BackendFailureTests
         await using var b = LoopbackBackend.Start(Loopback, BackendMode.Echo);
         var doomed = LoopbackBackend.Start(Loopback, BackendMode.Echo);
         var doomedEndPoint = doomed.EndPoint;
-        await using var edge = TestEdge.Start($"{a.EndPoint},{b.EndPoint},{doomedEndPoint}", flags: [("eject-after", "2"), ("eject-time", "1m")]);
+        await using var edge = TestEdge.Start($"{a.EndPoint},{b.EndPoint},{doomedEndPoint}", flags: [("eject-after", "1"), ("eject-time", "1m")]);
         for (var i = 0; i < 30; i++)
         {
             await BalancingFixture.SequentialSessionAsync(edge);
@@ -31,7 +31,9 @@ public sealed class BackendFailureTests
 
         // Power-of-two-choices breaks ties by connect time, faded over BackendState.LatencyFadeSeconds: a backend whose
         // one connect was slow (the process's first dial, which JIT-compiles the dial path) loses every tie until that
-        // fades, and 90 sessions take well under a second. Past the fade the doomed backend is picked again.
+        // fades, and 90 sessions take well under a second. Past the fade the doomed backend is picked again. Its first
+        // refusal ejects it (--eject-after 1): a refused connect also counts as a connect-timeout-long sample, so with
+        // a higher --eject-after sequential sessions would avoid it by the ties alone, without a second refusal.
         await Task.Delay(TimeSpan.FromSeconds(3 * FastRelay.Routing.BackendState.LatencyFadeSeconds));
 
         for (var i = 0; i < 60; i++)
