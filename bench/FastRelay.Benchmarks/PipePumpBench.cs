@@ -82,7 +82,9 @@ public class PipePumpBench
 
     private sealed class NoProgress : IPumpProgress
     {
-        public ValueTask OnTransferred(RelayDirection direction, long bytes) =>
-            default; // Counting and pacing are the relay's job; the benchmark measures the copy.
+        public void OnTransferred(RelayDirection direction, long bytes)
+        {
+            // Counting is the relay's job; the benchmark measures the copy.
+        }
     }
 }

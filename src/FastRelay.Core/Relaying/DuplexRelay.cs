@@ -144,34 +144,25 @@ public sealed class DuplexRelay : IPumpProgress
         _time.GetElapsedTime(Volatile.Read(ref _lastActivityTimestamp), nowTimestamp);
 
     /// <inheritdoc />
-    ValueTask IPumpProgress.OnTransferred(RelayDirection direction, long bytes)
+    void IPumpProgress.OnTransferred(RelayDirection direction, long bytes)
     {
         // Each counter has one writer (its pump); readers take it after both pumps end.
-        IByteThrottle? throttle;
         if (direction == RelayDirection.ClientToUpstream)
         {
             _bytesToUpstream += bytes;
-            throttle = _throttleUp;
         }
         else
         {
             _bytesToClient += bytes;
-            throttle = _throttleDown;
         }
 
         Volatile.Write(ref _lastActivityTimestamp, _time.GetTimestamp());
-        if (throttle is null)
-        {
-            return default;
-        }
-
-        var wait = throttle.Reserve((int)Math.Min(bytes, int.MaxValue));
-        return wait <= TimeSpan.Zero ? default : new ValueTask(Task.Delay(wait, _time));
     }
 
     private async Task PumpAsync(IPipeConnection from, IPipeConnection to, RelayDirection direction)
     {
-        var (result, error) = await PipePump.CopyAsync(from.Input, to.Output, this, direction);
+        var throttle = direction == RelayDirection.ClientToUpstream ? _throttleUp : _throttleDown;
+        var (result, error) = await PipePump.CopyAsync(from.Input, to.Output, this, direction, throttle);
         DirectionEnded?.Invoke(direction);
         if (result != PumpResult.SourceCompleted)
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace FastRelay.Relaying;
 
@@ -21,11 +22,12 @@ internal static class PipePump
     /// </summary>
     /// <param name="source">Bytes from one peer.</param>
     /// <param name="destination">Bytes to the other peer.</param>
-    /// <param name="progress">Told about every chunk, for byte counts and the idle clock.</param>
+    /// <param name="progress">Told about every flush, for byte counts and the idle clock.</param>
     /// <param name="direction">Passed back to <paramref name="progress"/>.</param>
+    /// <param name="throttle">Paces the bytes (<c>--bandwidth</c>); null for full speed.</param>
     public static Task<(PumpResult Result, Exception? Error)> CopyAsync(
-        PipeReader source, PipeWriter destination, IPumpProgress progress, RelayDirection direction) =>
-        CopyCoreAsync(source, destination, progress, direction);
+        PipeReader source, PipeWriter destination, IPumpProgress progress, RelayDirection direction, IByteThrottle? throttle = null) =>
+        CopyCoreAsync(source, destination, progress, direction, throttle);
 
     /// <summary>
     /// Completes both pipes after a copy: a clean end is forwarded as a FIN (the destination completes
@@ -39,7 +41,7 @@ internal static class PipePump
     }
 
     private static async Task<(PumpResult, Exception?)> CopyCoreAsync(
-        PipeReader source, PipeWriter destination, IPumpProgress progress, RelayDirection direction)
+        PipeReader source, PipeWriter destination, IPumpProgress progress, RelayDirection direction, IByteThrottle? throttle)
     {
         while (true)
         {
@@ -55,18 +57,44 @@ internal static class PipePump
             }
 
             var buffer = read.Buffer;
-            if (!buffer.IsEmpty)
+            var unflushed = buffer.Length;
+            if (throttle is null)
             {
                 foreach (var segment in buffer)
                 {
                     destination.Write(segment.Span);
                 }
-
-                var paced = progress.OnTransferred(direction, buffer.Length);
-                if (!paced.IsCompletedSuccessfully)
+            }
+            else if (!buffer.IsEmpty)
+            {
+                // Shaping: what is left to write after the pieces that have had their turn.
+                unflushed = 0;
+                var rest = buffer;
+                while (!rest.IsEmpty)
                 {
-                    // Shaping: hold the bytes (and, by back-pressure, the source) until the tokens are there.
-                    await paced;
+                    var piece = rest.Slice(0, Math.Min(rest.Length, throttle.ChunkBytes));
+                    var turn = throttle.WaitAsync((int)piece.Length);
+                    if (!turn.IsCompletedSuccessfully)
+                    {
+                        // Hand on what went before (the burst) while this piece waits its turn, holding the source by
+                        // back-pressure meanwhile.
+                        if (unflushed > 0 && await FlushAsync(destination, progress, direction, unflushed) is { } ended)
+                        {
+                            source.AdvanceTo(buffer.Start);
+                            return ended;
+                        }
+
+                        unflushed = 0;
+                        await turn;
+                    }
+
+                    foreach (var segment in piece)
+                    {
+                        destination.Write(segment.Span);
+                    }
+
+                    unflushed += piece.Length;
+                    rest = rest.Slice(piece.End);
                 }
             }
 
@@ -76,22 +104,9 @@ internal static class PipePump
                 return (PumpResult.SourceFailed, new OperationCanceledException("The read was canceled."));
             }
 
-            if (!buffer.IsEmpty)
+            if (unflushed > 0 && await FlushAsync(destination, progress, direction, unflushed) is { } end)
             {
-                FlushResult flush;
-                try
-                {
-                    flush = await destination.FlushAsync();
-                }
-                catch (Exception ex)
-                {
-                    return (PumpResult.DestinationClosed, ex);
-                }
-
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    return (PumpResult.DestinationClosed, null);
-                }
+                return end;
             }
 
             if (read.IsCompleted)
@@ -99,5 +114,29 @@ internal static class PipePump
                 return (PumpResult.SourceCompleted, null);
             }
         }
+    }
+
+    // Flushes and counts the bytes as handed on; a result when the destination has closed, else null. Pooled, so a
+    // flush that waits on back-pressure allocates nothing after warm-up (PipePumpBench).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(PumpResult, Exception?)?> FlushAsync(PipeWriter destination, IPumpProgress progress, RelayDirection direction, long bytes)
+    {
+        FlushResult flush;
+        try
+        {
+            flush = await destination.FlushAsync();
+        }
+        catch (Exception ex)
+        {
+            return (PumpResult.DestinationClosed, ex);
+        }
+
+        if (flush.IsCompleted || flush.IsCanceled)
+        {
+            return (PumpResult.DestinationClosed, null);
+        }
+
+        progress.OnTransferred(direction, bytes);
+        return null;
     }
 }

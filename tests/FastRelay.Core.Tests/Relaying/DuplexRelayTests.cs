@@ -136,4 +136,90 @@ public sealed class DuplexRelayTests
                 && outcome == new RelayOutcome(CloseReason.Completed, received.Length, 0);
         }, iter: 200);
     }
+
+    [Fact]
+    public async Task Shaped_BurstGoesAtOnce_TheRestInPiecesAsTheirTurnsCome_OnlyHandedOnBytesCount()
+    {
+        // 10,000 bytes in one read, a throttle whose burst is 3,000 bytes in pieces of 1,000. The burst must not wait
+        // for the rest's turn, and the counts (which also move the idle clock) must not include bytes still held.
+        var throttle = new ManualThrottle(chunkBytes: 1000, burstBytes: 3000);
+        var progress = new CountingProgress();
+        var source = new System.IO.Pipelines.Pipe();
+        var destination = new System.IO.Pipelines.Pipe();
+        var pump = PipePump.CopyAsync(source.Reader, destination.Writer, progress, RelayDirection.ClientToUpstream, throttle);
+
+        await source.Writer.WriteAsync(new byte[10_000]);
+        Assert.Equal(3000, await ReadAtLeastAsync(destination.Reader, 3000));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => progress.Total == 3000));
+        for (var released = 1; released <= 7; released++)
+        {
+            throttle.ReleaseOne();
+            Assert.Equal(1000, await ReadAtLeastAsync(destination.Reader, 1000));
+            Assert.True(await TestTimeouts.EventuallyAsync(() => progress.Total == 3000 + (1000 * released)), $"counted {progress.Total} after {released} turns");
+        }
+
+        Assert.Equal(Enumerable.Repeat(1000, 10), throttle.Booked);
+        await source.Writer.CompleteAsync();
+        Assert.Equal((PumpResult.SourceCompleted, (Exception?)null), await pump.WithTimeout());
+        Assert.Equal(10_000, progress.Total);
+    }
+
+    // Reads exactly `bytes` more, failing rather than hanging if they do not come.
+    private static async Task<int> ReadAtLeastAsync(System.IO.Pipelines.PipeReader reader, int bytes)
+    {
+        var read = await reader.ReadAtLeastAsync(bytes).AsTask().WithTimeout();
+        var length = (int)Math.Min(read.Buffer.Length, bytes);
+        reader.AdvanceTo(read.Buffer.GetPosition(length));
+        return length;
+    }
+
+    private sealed class CountingProgress : IPumpProgress
+    {
+        private long _total;
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public void OnTransferred(RelayDirection direction, long bytes) => Interlocked.Add(ref _total, bytes);
+    }
+
+    // A throttle that lets its burst through, then holds each further piece until the test releases it.
+    private sealed class ManualThrottle(int chunkBytes, int burstBytes) : IByteThrottle
+    {
+        private readonly Queue<TaskCompletionSource> _held = new();
+        private int _burstLeft = burstBytes;
+
+        public int ChunkBytes => chunkBytes;
+
+        public System.Collections.Concurrent.ConcurrentQueue<int> Booked { get; } = new();
+
+        public ValueTask WaitAsync(int bytes)
+        {
+            Booked.Enqueue(bytes);
+            if ((_burstLeft -= bytes) >= 0)
+            {
+                return default;
+            }
+
+            var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_held)
+            {
+                _held.Enqueue(turn);
+            }
+
+            return new ValueTask(turn.Task);
+        }
+
+        public void ReleaseOne()
+        {
+            TaskCompletionSource? turn = null;
+            Assert.True(SpinWait.SpinUntil(() =>
+            {
+                lock (_held)
+                {
+                    return _held.TryDequeue(out turn);
+                }
+            }, TimeSpan.FromSeconds(10)), "the pump never asked for its next turn");
+            turn!.SetResult();
+        }
+    }
 }

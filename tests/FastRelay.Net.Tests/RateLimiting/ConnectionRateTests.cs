@@ -63,6 +63,48 @@ public sealed class ConnectionRateTests
         Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(2.5), $"took {Stopwatch.GetElapsedTime(started)}");
     }
 
+    [Fact]
+    public async Task Bandwidth_LowRate_TheBurstGoesAtOnce_AndATransferWithinItsRateIsNeverIdle()
+    {
+        // 8 KiB/s with the default 64 KiB burst, 96 KiB sent at once. The burst must not wait for the last 32 KiB's
+        // turn (the pump used to book its whole read first: 4 s of silence), and with --idle-timeout 1s a transfer
+        // that moves the whole time must not be cut (it was, as IdleTimeout, with the held bytes counted as sent).
+        const int total = 96 << 10;
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        await using var edge = TestEdge.Start(listener.LocalEndPoint!.ToString()!, flags: [("bandwidth", "8KiB/s"), ("idle-timeout", "1s")]);
+        using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
+        var accepted = listener.AcceptAsync();
+        var started = Stopwatch.GetTimestamp();
+        await client.SendAsync(new byte[total], SocketFlags.None).WithTimeout();
+        client.Shutdown(SocketShutdown.Send);
+        using var upstream = await accepted.WithTimeout();
+
+        var buffer = new byte[16 << 10];
+        long received = 0;
+        TimeSpan? burstArrived = null;
+        while (true)
+        {
+            var n = await upstream.ReceiveAsync(buffer, SocketFlags.None).WithTimeout();
+            if (n == 0)
+            {
+                break;
+            }
+
+            received += n;
+            if (received >= 64 << 10)
+            {
+                burstArrived ??= Stopwatch.GetElapsedTime(started);
+            }
+        }
+
+        Assert.Equal(total, received);
+        Assert.True(burstArrived < TimeSpan.FromSeconds(3), $"the 64 KiB burst arrived after {burstArrived}");
+        Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(3), $"took {Stopwatch.GetElapsedTime(started)}"); // 32 KiB past the burst at 8 KiB/s.
+        Assert.Equal(0, edge.Server.Closed[CloseReason.IdleTimeout]);
+    }
+
     private static async Task<bool> EchoesAsync(TestEdge edge, IPAddress from)
     {
         using var client = await SocketTestExtensions.ConnectAsync(edge.EndPoint, from);
