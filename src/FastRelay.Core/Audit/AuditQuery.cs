@@ -37,5 +37,5 @@ public sealed record AuditQuery
         && (Service is null || record.Service == Service)
         && (Verdict is not { } verdict || record.Verdict == verdict)
         && (Source is not { } source || (record.Client?.Address is { } address
-            && source.Contains(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address)));
+            && source.Contains(Diagnostics.PlainAddress.Of(address))));
 }

@@ -54,7 +54,23 @@ internal sealed class ScalarReader(IReadOnlyList<RawSetting> settings, List<Conf
         return false;
     }
 
-    public string? Text(string name) => Find(name) is { } s && s.Value.Length > 0 ? s.Value : null;
+    /// <summary>A path or name; null when not given. An empty value is an error, not "off": <c>--handoff ""</c> from an unset
+    /// shell variable would otherwise start an edge without the feature its script asked for.</summary>
+    public string? Text(string name)
+    {
+        if (Find(name) is not { } s)
+        {
+            return null;
+        }
+
+        if (s.Value.Length == 0)
+        {
+            errors.Add(new ConfigError(s.Origin, s.Value, "expected a value, not an empty one (leave the setting out for its default)"));
+            return null;
+        }
+
+        return s.Value;
+    }
 
     public long Integer(string name, long fallback, long min, long max)
     {

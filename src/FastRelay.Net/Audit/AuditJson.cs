@@ -46,7 +46,7 @@ internal static class AuditJson
         WriteAddress(json, "src_ip", "src_port", record.Client);
         json.WriteString("dest_service", record.Service);
         WriteAddress(json, "dest_ip", "dest_port", record.Destination);
-        WriteNullable(json, "listener", record.Listener?.ToString());
+        WriteNullable(json, "listener", PlainAddress.Of(record.Listener)?.ToString());
         WriteNullable(json, "client_identity", record.Identity);
         WriteNullable(json, "cert_sha256", record.CertificateSha256);
         WriteNullable(json, "rule_group", record.RuleGroup);
@@ -116,7 +116,7 @@ internal static class AuditJson
         }
 
         Span<char> text = stackalloc char[64];
-        var address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
+        var address = PlainAddress.Of(endPoint.Address);
         json.WriteString(ipName, address.TryFormat(text, out var written) ? text[..written] : address.ToString());
         json.WriteNumber(portName, endPoint.Port);
     }

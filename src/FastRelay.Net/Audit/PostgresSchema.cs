@@ -1,4 +1,5 @@
 using System.Net;
+using FastRelay.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -44,7 +45,7 @@ internal static class PostgresSchema
         WriteNullable(importer, r.Client?.Port, NpgsqlDbType.Integer);
         WriteAddress(importer, r.Destination);
         WriteNullable(importer, r.Destination?.Port, NpgsqlDbType.Integer);
-        WriteText(importer, r.Listener is { } listener ? Fit(listener.ToString(), 64) : null, NpgsqlDbType.Varchar);
+        WriteText(importer, PlainAddress.Of(r.Listener) is { } listener ? Fit(listener.ToString(), 64) : null, NpgsqlDbType.Varchar);
         WriteText(importer, r.Identity, NpgsqlDbType.Text);
         WriteText(importer, r.CertificateSha256, NpgsqlDbType.Text);
         WriteText(importer, r.RuleGroup, NpgsqlDbType.Text);
@@ -68,7 +69,7 @@ internal static class PostgresSchema
             return;
         }
 
-        importer.Write(endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address, NpgsqlDbType.Inet);
+        importer.Write(PlainAddress.Of(endPoint.Address), NpgsqlDbType.Inet);
     }
 
     private static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type)

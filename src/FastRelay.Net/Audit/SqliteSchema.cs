@@ -1,4 +1,5 @@
 using System.Net;
+using FastRelay.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace FastRelay.Audit;
@@ -45,7 +46,7 @@ internal static class SqliteSchema
         r.Client?.Port,
         Address(r.Destination),
         r.Destination?.Port,
-        r.Listener?.ToString(),
+        PlainAddress.Of(r.Listener)?.ToString(),
         r.Identity,
         r.CertificateSha256,
         r.RuleGroup,
@@ -59,7 +60,7 @@ internal static class SqliteSchema
 
     /// <summary>An address as text, IPv4-mapped IPv6 shown as IPv4 (how operators search for it).</summary>
     public static string? Address(IPEndPoint? endPoint) =>
-        endPoint is null ? null : (endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address).ToString();
+        endPoint is null ? null : PlainAddress.Of(endPoint.Address).ToString();
 
     private static void Execute(SqliteConnection connection, string sql)
     {

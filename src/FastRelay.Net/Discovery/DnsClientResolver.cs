@@ -55,6 +55,7 @@ internal sealed class DnsClientResolver : IHostResolver
         }
 
         string failure;
+        var timedOut = false;
         try
         {
             var a = _client!.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
@@ -86,10 +87,19 @@ internal sealed class DnsClientResolver : IHostResolver
         }
         catch (DnsResponseException ex) when (!cancellationToken.IsCancellationRequested)
         {
+            // No server answered within DnsClient's own timeout and retries (4 s), which end before HostCache's: still
+            // a timeout for fastrelay_dns_resolutions_total, not a server's error answer.
             failure = $"DNS: {ex.Message}";
+            timedOut = ex.Code == DnsResponseCode.ConnectionTimeout;
         }
 
-        return _systemServers ? await SystemResolveAsync(host, failure, cancellationToken).ConfigureAwait(false) : CacheFill.Failed<IPAddress[]>(failure);
+        if (_systemServers)
+        {
+            var system = await SystemResolveAsync(host, failure, cancellationToken).ConfigureAwait(false);
+            return system.Value is null && timedOut ? CacheFill.NoAnswer<IPAddress[]>(system.Failure!) : system;
+        }
+
+        return timedOut ? CacheFill.NoAnswer<IPAddress[]>(failure) : CacheFill.Failed<IPAddress[]>(failure);
     }
 
     private static bool IsLocalhost(string host) =>

@@ -39,7 +39,7 @@ public sealed partial class EdgeServer
                 }
 
                 Refuse(socket, listener, connection, client, CloseReason.SourceConnectionLimit,
-                    $"{_perSource.LimitPerSource} connections already open from {client.Address} (--max-connections-per-source)");
+                    $"{_perSource.LimitPerSource} connections already open from {PlainAddress.Of(client.Address)} (--max-connections-per-source)");
                 return false;
             }
 

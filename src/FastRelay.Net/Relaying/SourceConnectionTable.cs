@@ -1,4 +1,5 @@
 using System.Net;
+using FastRelay.Diagnostics;
 
 namespace FastRelay.Relaying;
 
@@ -76,5 +77,5 @@ internal sealed class SourceConnectionTable
         }
     }
 
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    private static IPAddress Normalize(IPAddress address) => PlainAddress.Of(address);
 }

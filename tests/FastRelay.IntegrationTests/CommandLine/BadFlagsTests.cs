@@ -51,6 +51,14 @@ public sealed class BadFlagsTests
             Assert.DoesNotContain("   at ", blank.StandardError, StringComparison.Ordinal);
         }
 
+        // An empty --handoff or --policy (an unset shell variable) is refused, not taken as "off".
+        using var unset = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--handoff", "", "--policy", "", "--admin", "off", "--audit", "off");
+        Assert.Equal(2, await unset.WaitForExitAsync());
+        Assert.Contains("2 configuration errors", unset.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--handoff '': expected a value, not an empty one", unset.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--policy '': expected a value", unset.StandardError, StringComparison.Ordinal);
+
         using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", missing,
             "--edge-key", Convert.ToBase64String(new byte[32]), "--allow-any-target", "--log-format", "xml", "--admin", "off", "--audit", "off");
         Assert.Equal(2, await gateway.WaitForExitAsync());

@@ -21,6 +21,20 @@ public sealed class AuditJsonTests
         Assert.Equal(record.Duration, read.Duration);
     }
 
+    [Fact]
+    public void ADualStackListenersMappedAddresses_AreWrittenAsIPv4_SoOneClientHasOneSpelling()
+    {
+        // A [::] listener sees an IPv4 client, and its own local address, as ::ffff:a.b.c.d.
+        var record = AuditRecords.Sample(3) with
+        {
+            Client = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("::ffff:127.0.0.2"), 40000),
+            Listener = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("::ffff:127.0.0.1"), 18020),
+        };
+        using var line = JsonDocument.Parse(Line(record));
+        Assert.Equal("127.0.0.2", line.RootElement.GetProperty("src_ip").GetString());
+        Assert.Equal("127.0.0.1:18020", line.RootElement.GetProperty("listener").GetString());
+    }
+
     [Theory]
     [InlineData("\"src_port\":", "70000")] // IPEndPoint's port range.
     [InlineData("\"src_port\":", "-1")]

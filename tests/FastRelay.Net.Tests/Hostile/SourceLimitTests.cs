@@ -50,6 +50,24 @@ public sealed class SourceLimitTests
     }
 
     [Fact]
+    public async Task DualStackListener_TheRefusalNamesTheSourceAsTheAuditRowDoes()
+    {
+        // On [::] an IPv4 client's address is ::ffff:127.0.0.2; the detail said so while src_ip said 127.0.0.2.
+        var observer = new RecordingObserver();
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var edge = TestEdge.StartWithFlags(
+            [("listen", "svc@[::]:0"), ("route", $"svc={echo.EndPoint}"), ("max-connections-per-source", "1")], observer: observer);
+        var port = edge.EndPoint.Port;
+        using var first = await EchoingClientAsync(new IPEndPoint(IPAddress.Loopback, port), Attacker, 1);
+        using var second = await SocketTestExtensions.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), Attacker);
+        Assert.True(await second.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(await TestTimeouts.EventuallyAsync(() => observer.Events.Any(e => e.Reason == CloseReason.SourceConnectionLimit)));
+
+        var refusal = Assert.Single(observer.Events, e => e.Reason == CloseReason.SourceConnectionLimit);
+        Assert.Contains("already open from 127.0.0.2 (", refusal.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PerSourceLimit_KeepsGlobalSlotsForOthers_WhereTheGlobalLimitAloneWouldNot()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);

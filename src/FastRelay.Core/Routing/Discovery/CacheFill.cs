@@ -4,7 +4,8 @@ namespace FastRelay.Routing.Discovery;
 /// <param name="Value">The answer, or null when the fetch failed.</param>
 /// <param name="Ttl">How long the answer is fresh (ignored on failure).</param>
 /// <param name="Failure">Why there is no answer, in words for the log; null on success.</param>
-public readonly record struct CacheFill<TValue>(TValue? Value, TimeSpan Ttl, string? Failure)
+/// <param name="TimedOut">The failure was the source not answering in time (its own timeout fired before the cache's).</param>
+public readonly record struct CacheFill<TValue>(TValue? Value, TimeSpan Ttl, string? Failure, bool TimedOut = false)
     where TValue : class;
 
 /// <summary>Builds <see cref="CacheFill{TValue}"/>s.</summary>
@@ -17,6 +18,10 @@ public static class CacheFill
     /// <summary>No answer, because of <paramref name="why"/>.</summary>
     public static CacheFill<TValue> Failed<TValue>(string why)
         where TValue : class => new(null, TimeSpan.Zero, why);
+
+    /// <summary>No answer, because the source did not answer in time (<paramref name="why"/>): counted as a timeout.</summary>
+    public static CacheFill<TValue> NoAnswer<TValue>(string why)
+        where TValue : class => new(null, TimeSpan.Zero, why, TimedOut: true);
 }
 
 /// <summary>How a lookup in a <see cref="RefreshingCache{TKey, TValue}"/> was answered (counted by the metrics).</summary>

@@ -76,7 +76,7 @@ public sealed partial class DiscoveryCache
             return new ValueTask<IReadOnlyList<TargetOptions>>(defaults);
         }
 
-        var key = new DiscoveryKey(service, client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client);
+        var key = new DiscoveryKey(service, Diagnostics.PlainAddress.Of(client));
         var lookup = _cache.GetAsync(key, mayWait: !counters.IsFailing(_time.GetTimestamp()));
         if (lookup.IsCompletedSuccessfully)
         {

@@ -195,7 +195,7 @@ public sealed class RefreshingCache<TKey, TValue>
 
         if (fill.Value is null && outcome == FetchOutcome.Ok)
         {
-            outcome = FetchOutcome.Failed;
+            outcome = fill.TimedOut ? FetchOutcome.Timeout : FetchOutcome.Failed;
         }
 
         TValue? result;
