@@ -9,6 +9,10 @@ namespace FastRelay;
 /// <summary>The composition root: builds the command tree and runs the chosen command.</summary>
 internal static class Program
 {
+    // No response files: System.CommandLine reads "@name" as "the arguments in file name" by default, so a value
+    // that starts with '@' (a password, "@backup.json") was replaced by a file's contents or failed as a missing file.
+    private static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
+
     public static async Task<int> Main(string[] args)
     {
         SocketEngineSettings.Apply(); // Before any socket exists: the runtime reads it once.
@@ -28,20 +32,20 @@ internal static class Program
         AddVersionOption(root.Subcommands);
         ConfigArguments.AddTo(root.Subcommands);
 
-        var parseResult = root.Parse(args);
+        var parseResult = root.Parse(args, Parsing);
         var configErrors = new List<string>();
 
         // Before the config file is read: a slip may have hidden --config itself (--out --config f.json).
         if (FlagAsValue.Strip(parseResult, args, configErrors) is { } withoutSlips)
         {
             args = withoutSlips;
-            parseResult = root.Parse(args);
+            parseResult = root.Parse(args, Parsing);
         }
 
         if (!AsksForHelpOrVersion(parseResult) && ConfigArguments.Expand(parseResult, args, configErrors) is { } withFile)
         {
             args = withFile;
-            parseResult = root.Parse(args);
+            parseResult = root.Parse(args, Parsing);
         }
 
         // Parse errors (unknown flags, missing values) and a bad --config file exit 2 with every error listed, like
@@ -117,7 +121,7 @@ internal static class Program
             }
         }
 
-        var retry = root.Parse(kept);
+        var retry = root.Parse(kept, Parsing);
         return retry.Errors.Count == 0 && retry.CommandResult.Command == command ? retry : null;
     }
 

@@ -75,6 +75,11 @@ internal sealed class FailoverCommand
             errors.Add($"--kill-signal: expected KILL or STOP (got '{signalText}')");
         }
 
+        if (parse.GetValue(Json) is { } json)
+        {
+            OutputPath.CheckFile("--json", json, errors);
+        }
+
         if (errors.Count > 0)
         {
             BenchCommandLine.PrintErrors(errors);

@@ -64,6 +64,11 @@ internal static class RunOptionsBinder
             RelaySink = relay.Sink,
         };
 
+        if (errors.Count == before)
+        {
+            OutputPath.CheckDirectory("--out", options.OutputDirectory, errors); // Only for a run that would start: it creates the directory.
+        }
+
         if (options.Tunnel && relay.Mode != RelayMode.Spawn)
         {
             errors.Add("--tunnel: needs --relay-exe (the harness starts the gateway and the tunnel edge itself)");

@@ -76,6 +76,7 @@ internal sealed class SoakCommand
             errors.Add($"--max-payload: expected a size 1..16MiB such as 256KiB (got '{parse.GetValue(MaxPayload)}')");
         }
 
+        OutputPath.CheckFile("--json", parse.GetValue(Json)!, errors);
         if (errors.Count > 0)
         {
             BenchCommandLine.PrintErrors(errors);

@@ -147,7 +147,7 @@ internal static class IdleRun
         var isDll = exe.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var info = new ProcessStartInfo(isDll ? "dotnet" : exe);
         List<string> args = [.. isDll ? [exe] : Array.Empty<string>(),
-            "edge", "--listen", $"idle@{listen}", "--route", $"idle={(tunnel is null ? "" : "tunnel:")}{backend}", "--max-connections", (options.Connections + 100).ToString(CultureInfo.InvariantCulture),
+            "edge", "--listen", $"idle@{listen}", "--route", $"idle={(tunnel is null ? "" : "tunnel:")}{backend}", "--max-connections", (Math.Max(options.Connections, WarmupConnections) + 100).ToString(CultureInfo.InvariantCulture),
             "--admin", admin.ToString(), "--audit", "off", "--log-level", "information", .. pki?.RelayArgs() ?? [], .. tunnel?.EdgeArgs() ?? [], .. options.RelayArgs];
         args.ForEach(info.ArgumentList.Add);
         if (ClientRuntime.HarnessSetInline)

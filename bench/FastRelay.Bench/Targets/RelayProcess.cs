@@ -61,8 +61,9 @@ internal sealed class RelayProcess : IAsyncDisposable
             "--log-level", "warning",
 
             // Its own admin port: the harness may run beside an edge (or another harness) holding 9901. The tunnel
-            // edge's is known, for its handshake count. A --relay-arg=--admin (off, say) replaces it.
-            .. options.RelayArgs.Contains("--admin") ? Array.Empty<string>() : ["--admin", $"127.0.0.1:{tunnel?.EdgeAdminPort ?? 0}"],
+            // edge's is known, for its handshake count. A --relay-arg=--admin (or --admin=off) replaces it.
+            .. options.RelayArgs.Any(a => a == "--admin" || a.StartsWith("--admin=", StringComparison.Ordinal) || a.StartsWith("--admin:", StringComparison.Ordinal))
+                ? Array.Empty<string>() : ["--admin", $"127.0.0.1:{tunnel?.EdgeAdminPort ?? 0}"],
         ];
         foreach (var arg in (isDll ? [exe] : Array.Empty<string>()).Concat(args).Concat(pki?.RelayArgs() ?? []).Concat(tunnel?.EdgeArgs() ?? []).Concat(options.RelayArgs))
         {

@@ -101,6 +101,12 @@ public static class GatewayOptionsReader
             burstCount = GatewayOptions.DefaultHandshakeRate.Burst;
         }
 
+        if (!TokenBucketOptions.RefillsInTime(perSecond, burstCount))
+        {
+            errors.Add(RateLimitReader.RefillTooSlow(burst ?? rate!, burst is not null, burstCount, "handshakes"));
+            return GatewayOptions.DefaultHandshakeRate;
+        }
+
         return new TokenBucketOptions(perSecond, burstCount);
     }
 }

@@ -41,6 +41,11 @@ internal static class RateLimitReader
             errors.Add(new ConfigError(burst.Origin, burst.Value, "expected a whole number of connections from 1 to 1000000000"));
         }
 
+        if (rateIsValid && errors.Count == count && !TokenBucketOptions.RefillsInTime(perSecond, burstTokens))
+        {
+            errors.Add(RefillTooSlow(burst ?? rate!, burst is not null, burstTokens, "connections"));
+        }
+
         var rateKey = RateKey.SourceIp;
         if (key is not null)
         {
@@ -60,6 +65,18 @@ internal static class RateLimitReader
         }
 
         return rateIsValid && errors.Count == count ? new ConnectionRateOptions(new TokenBucketOptions(perSecond, burstTokens), rateKey) : null;
+    }
+
+    /// <summary>
+    /// The error for a bucket that would take over <see cref="TokenBucketOptions.MaxRefillTime"/> to fill: on the burst
+    /// flag when it was given, else on the rate, whose default burst of <paramref name="burst"/> <paramref name="unit"/> it names.
+    /// </summary>
+    public static ConfigError RefillTooSlow(RawSetting culprit, bool burstGiven, long burst, string unit)
+    {
+        var years = TokenBucketOptions.MaxRefillTime.TotalDays / 365;
+        return new(culprit.Origin, culprit.Value, burstGiven
+            ? $"this burst takes over {years:0} years to refill at the rate given; expected a smaller burst or a faster rate"
+            : $"too slow: its burst of {burst} {(burst == 1 ? unit[..^1] : unit)} takes over {years:0} years to refill; expected a faster rate");
     }
 
     public static BandwidthOptions? Bandwidth(ScalarReader settings, List<ConfigError> errors)

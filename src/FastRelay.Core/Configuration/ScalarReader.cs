@@ -112,9 +112,10 @@ internal sealed class ScalarReader(IReadOnlyList<RawSetting> settings, List<Conf
             return fallback;
         }
 
-        // Enum.TryParse also takes numbers ("3"); only names are part of the documented surface.
-        if (s.Value.Length == 0 || char.IsAsciiDigit(s.Value[0]) || s.Value.Contains(',', StringComparison.Ordinal)
-            || !System.Enum.TryParse<TEnum>(s.Value, ignoreCase: true, out var value))
+        // A name, matched whole: Enum.TryParse also takes numbers ("3", "-1", " +5") and lists ("a,b"), and only the
+        // names are part of the documented surface.
+        if (System.Enum.GetNames<TEnum>().FirstOrDefault(n => n.Equals(s.Value, StringComparison.OrdinalIgnoreCase)) is not { } known
+            || !System.Enum.TryParse<TEnum>(known, out var value))
         {
             var names = string.Join("|", System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()));
             errors.Add(new ConfigError(s.Origin, s.Value, $"expected one of {names}"));

@@ -83,4 +83,6 @@ public static class EventIds
     public static readonly EventId AuditStopped = new(704, nameof(AuditStopped));
     public static readonly EventId AuditFlushDeadlinePassed = new(705, nameof(AuditFlushDeadlinePassed));
     public static readonly EventId AuditSinkUnexpectedError = new(706, nameof(AuditSinkUnexpectedError));
+    public static readonly EventId AuditRecordsDropped = new(707, nameof(AuditRecordsDropped));
+    public static readonly EventId AuditSpoolLinesSkipped = new(708, nameof(AuditSpoolLinesSkipped));
 }

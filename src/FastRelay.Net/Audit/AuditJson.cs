@@ -26,37 +26,58 @@ internal static class AuditJson
     }
 
     /// <summary>Writes a record read back from a store as one object: its row <c>id</c> (null when the store has none), then <see cref="Write"/>'s fields.</summary>
-    public static void WriteStored(Utf8JsonWriter json, long? id, in AuditRecord record)
+    public static void WriteStored(Utf8JsonWriter json, long? id, in AuditRecord record, IReadOnlyDictionary<string, object?>? asStored = null)
     {
         json.WriteStartObject();
         if (id is { } row) json.WriteNumber("id", row);
         else json.WriteNull("id");
-        WriteFields(json, record);
+        WriteFields(json, record, asStored);
         json.WriteEndObject();
     }
 
-    private static void WriteFields(Utf8JsonWriter json, in AuditRecord record)
+    // asStored: the columns whose stored value the record's types cannot hold (StoredRecord), written as stored.
+    private static void WriteFields(Utf8JsonWriter json, in AuditRecord record, IReadOnlyDictionary<string, object?>? asStored = null)
     {
-        json.WriteString("record_id", record.RecordId);
-        json.WriteString("timestamp", DateTime.SpecifyKind(record.Timestamp, DateTimeKind.Utc));
-        json.WriteString("node", record.Node);
-        json.WriteNumber("connection_id", record.ConnectionId);
-        json.WriteString("action", AuditActions.Name(record.Action));
-        json.WriteBoolean("verdict", record.Verdict);
-        WriteAddress(json, "src_ip", "src_port", record.Client);
-        json.WriteString("dest_service", record.Service);
-        WriteAddress(json, "dest_ip", "dest_port", record.Destination);
+        if (!Verbatim(json, "record_id", asStored)) json.WriteString("record_id", record.RecordId);
+        if (!Verbatim(json, "timestamp", asStored)) json.WriteString("timestamp", DateTime.SpecifyKind(record.Timestamp, DateTimeKind.Utc));
+        if (!Verbatim(json, "node", asStored)) json.WriteString("node", record.Node);
+        if (!Verbatim(json, "connection_id", asStored)) json.WriteNumber("connection_id", record.ConnectionId);
+        if (!Verbatim(json, "action", asStored)) json.WriteString("action", AuditActions.Name(record.Action));
+        if (!Verbatim(json, "verdict", asStored)) json.WriteBoolean("verdict", record.Verdict);
+        WriteAddress(json, "src_ip", "src_port", record.Client, asStored);
+        if (!Verbatim(json, "dest_service", asStored)) json.WriteString("dest_service", record.Service);
+        WriteAddress(json, "dest_ip", "dest_port", record.Destination, asStored);
         WriteNullable(json, "listener", PlainAddress.Of(record.Listener)?.ToString());
         WriteNullable(json, "client_identity", record.Identity);
         WriteNullable(json, "cert_sha256", record.CertificateSha256);
         WriteNullable(json, "rule_group", record.RuleGroup);
         if (record.RuleIndex is { } index) json.WriteNumber("rule_index", index);
         else json.WriteNull("rule_index");
-        WriteNullable(json, "close_reason", record.Reason?.ToString());
+        if (!Verbatim(json, "close_reason", asStored)) WriteNullable(json, "close_reason", record.Reason?.ToString());
         WriteNullable(json, "detail", record.Detail);
-        json.WriteNumber("bytes_from_client", record.BytesFromClient);
-        json.WriteNumber("bytes_to_client", record.BytesToClient);
-        json.WriteNumber("duration_ms", Math.Round(record.Duration.TotalMilliseconds, 3));
+        if (!Verbatim(json, "bytes_from_client", asStored)) json.WriteNumber("bytes_from_client", record.BytesFromClient);
+        if (!Verbatim(json, "bytes_to_client", asStored)) json.WriteNumber("bytes_to_client", record.BytesToClient);
+        if (!Verbatim(json, "duration_ms", asStored)) json.WriteNumber("duration_ms", Math.Round(record.Duration.TotalMilliseconds, 3));
+    }
+
+    // Writes the column as stored (null, text, a number or a boolean) when asStored holds it.
+    private static bool Verbatim(Utf8JsonWriter json, string name, IReadOnlyDictionary<string, object?>? asStored)
+    {
+        if (asStored is null || !asStored.TryGetValue(name, out var value))
+        {
+            return false;
+        }
+
+        switch (value)
+        {
+            case null: json.WriteNull(name); break;
+            case bool b: json.WriteBoolean(name, b); break;
+            case long n: json.WriteNumber(name, n); break;
+            case double d: json.WriteNumber(name, d); break;
+            default: json.WriteString(name, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)); break;
+        }
+
+        return true;
     }
 
     /// <summary>Reads one object written by <see cref="Write"/>.</summary>
@@ -106,7 +127,8 @@ internal static class AuditJson
         }
     }
 
-    private static void WriteAddress(Utf8JsonWriter json, string ipName, string portName, IPEndPoint? endPoint)
+    private static void WriteAddress(Utf8JsonWriter json, string ipName, string portName, IPEndPoint? endPoint,
+        IReadOnlyDictionary<string, object?>? asStored = null)
     {
         if (endPoint is null)
         {
@@ -118,7 +140,7 @@ internal static class AuditJson
         Span<char> text = stackalloc char[64];
         var address = PlainAddress.Of(endPoint.Address);
         json.WriteString(ipName, address.TryFormat(text, out var written) ? text[..written] : address.ToString());
-        json.WriteNumber(portName, endPoint.Port);
+        if (!Verbatim(json, portName, asStored)) json.WriteNumber(portName, endPoint.Port);
     }
 
     private static void WriteNullable(Utf8JsonWriter json, string name, string? value)

@@ -97,7 +97,7 @@ internal sealed class AuditLog : IAsyncDisposable
         }
 
         _spool.Dispose(); // Flushes and fsyncs what late records (closed queue) appended.
-        AuditLogMessages.Stopped(_logger, Stats.Written, Stats.Spooled, Stats.Replayed, Stats.Dropped, Stats.Overflowed, Stats.WriteErrors, Stats.SpoolBytes);
+        AuditLogMessages.Stopped(_logger, Stats.Written, Stats.Spooled, Stats.Replayed, Stats.Dropped, Stats.Overflowed, Stats.WriteErrors, Stats.SpoolCorrupt, Stats.SpoolBytes);
     }
 
     /// <inheritdoc />

@@ -23,7 +23,10 @@ internal sealed class AuditObserver : IConnectionObserver
     private readonly string _node;
     private readonly AuditOverflow _overflow;
     private readonly ILogger _logger;
+    private static readonly TimeSpan ClosedCheckInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
     private volatile bool _closed;
+    private long _lastDropReport; // Environment.TickCount64 of the last drop warning; 0 before the first.
 
     public AuditObserver(ChannelWriter<AuditRecord> queue, AuditSpool spool, AuditStats stats, AuditRecordIds ids, string node,
         AuditOverflow overflow, ILogger logger)
@@ -54,6 +57,7 @@ internal sealed class AuditObserver : IConnectionObserver
             if (_overflow == AuditOverflow.Drop)
             {
                 _stats.AddDropped(1);
+                ReportDrops();
                 return;
             }
 
@@ -93,11 +97,13 @@ internal sealed class AuditObserver : IConnectionObserver
         Duration = e.Elapsed,
     };
 
-    // --audit-overflow block: the connection's flow waits, spinning then sleeping 1 ms at a time, until the
-    // writer takes a batch; false if the queue closed meanwhile (shutdown), and the record is then spooled.
+    // --audit-overflow block: the connection's flow waits until the writer takes a batch; false if the queue closed
+    // meanwhile (shutdown), and the record is then spooled. It waits in Task.Wait, not in a spin-and-sleep loop: the
+    // thread pool sees a worker blocked there and adds threads at once (one per core, then in quick steps), where
+    // sleeping workers only showed it starvation, met with about one thread per half second; with a hung database
+    // the admin endpoint (/healthz, /metrics) then waited 30 s for a thread. The timeout only rechecks _closed.
     private bool WaitForRoom(in AuditRecord record)
     {
-        var spin = new SpinWait();
         while (!_closed)
         {
             if (_queue.TryWrite(record))
@@ -105,10 +111,34 @@ internal sealed class AuditObserver : IConnectionObserver
                 return true;
             }
 
-            spin.SpinOnce(sleep1Threshold: 20);
+            var room = _queue.WaitToWriteAsync();
+            if (room.IsCompleted)
+            {
+                if (!room.Result)
+                {
+                    return false; // Completed: the writer is stopping.
+                }
+
+                continue;
+            }
+
+            _ = room.AsTask().Wait(ClosedCheckInterval);
         }
 
         return false;
+    }
+
+    // A warning at the first drop and then at most every DropReportInterval while drops go on: a line per record
+    // would flood the log at the moment the edge is busiest, and none (the count only in the stop line and the
+    // metrics) left an operator reading the log unaware that audit rows were being lost.
+    private void ReportDrops()
+    {
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _lastDropReport);
+        if ((last == 0 || now - last >= DropReportInterval.TotalMilliseconds) && Interlocked.CompareExchange(ref _lastDropReport, now, last) == last)
+        {
+            AuditLogMessages.RecordsDropped(_logger, _stats.Dropped, (int)DropReportInterval.TotalSeconds);
+        }
     }
 
     private void Spill(AuditRecord record)

@@ -58,7 +58,7 @@ internal sealed class AuditSpool : IDisposable
     /// <summary>The spool directory.</summary>
     public string Location => _directory;
 
-    /// <summary>Appends <paramref name="records"/> (buffered; <see cref="Sync"/> makes them durable).</summary>
+    /// <summary>Appends <paramref name="records"/>, written through to the kernel (<see cref="Sync"/> makes them durable on disk).</summary>
     /// <exception cref="IOException">The disk failed or is full; the caller counts the records as lost.</exception>
     public void Append(ReadOnlySpan<AuditRecord> records)
     {
@@ -89,6 +89,10 @@ internal sealed class AuditSpool : IDisposable
                 json.Reset(bytes);
             }
 
+            // Handed to the kernel before the records count as spooled: FileStream's 64 KiB buffer would lose a
+            // whole batch of them (every overflow record of a burst) if the process died, where the page cache
+            // keeps them unless the machine dies too (Sync's fsync covers that).
+            _current!.Flush(flushToDisk: false);
             _dirty = true;
             _hasPending = true;
             _stats.SpoolBytes += _current!.Length - before; // Before the count: whoever sees the records spooled sees their bytes.

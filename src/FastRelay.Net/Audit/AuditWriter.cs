@@ -228,7 +228,14 @@ internal sealed class AuditWriter
         try
         {
             _spool.Sync(); // Overflowed records appended by connections become durable before anything else.
-            if (_spool.Replay(WriteReplayed, _replayChunk))
+            var corrupt = _stats.SpoolCorrupt;
+            var replayed = _spool.Replay(WriteReplayed, _replayChunk);
+            if (_stats.SpoolCorrupt - corrupt is > 0 and var skipped)
+            {
+                AuditLogMessages.SpoolLinesSkipped(_logger, _spool.Location, skipped, _stats.SpoolCorrupt);
+            }
+
+            if (replayed)
             {
                 AuditLogMessages.SinkRecovered(_logger, _target, _stats.Replayed);
                 return true;

@@ -33,6 +33,13 @@ internal sealed partial class PostgresAuditSink : IAuditSink
             builder.Timeout = 5;
         }
 
+        // The same for a server that accepts and then hangs (a stuck disk, a lock): a batch waited Npgsql's 30 s
+        // command timeout, three times the retry cap, while the queue filled. 10 s is far above a 4096-row COPY.
+        if (!CommandTimeoutGiven().IsMatch(connectionString))
+        {
+            builder.CommandTimeout = 10;
+        }
+
         builder.Pooling = false;
         _connectionString = builder.ConnectionString;
         var columns = string.Join(", ", AuditSchema.Written);
@@ -99,6 +106,10 @@ internal sealed partial class PostgresAuditSink : IAuditSink
     // "Timeout=" (the connect timeout), not "Command Timeout=" or "CommandTimeout=".
     [GeneratedRegex(@"(^|;)\s*timeout\s*=", RegexOptions.IgnoreCase)]
     private static partial Regex ConnectTimeoutGiven();
+
+    // "Command Timeout=" or "CommandTimeout=".
+    [GeneratedRegex(@"(^|;)\s*command\s*timeout\s*=", RegexOptions.IgnoreCase)]
+    private static partial Regex CommandTimeoutGiven();
 
     private void Close()
     {

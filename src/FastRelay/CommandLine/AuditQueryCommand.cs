@@ -78,7 +78,7 @@ internal sealed class AuditQueryCommand
         }
         else
         {
-            AuditTable.Write([.. records.Select(r => r.Record)], Console.Out);
+            AuditTable.Write(records, Console.Out);
         }
 
         return ExitCodes.Success;
@@ -190,7 +190,7 @@ internal sealed class AuditQueryCommand
         json.WriteStartArray();
         foreach (var record in records)
         {
-            AuditJson.WriteStored(json, record.Id, record.Record);
+            AuditJson.WriteStored(json, record.Id, record.Record, record.AsStored);
         }
 
         json.WriteEndArray();

@@ -1,5 +1,7 @@
 using System.Globalization;
 using FastRelay.Audit;
+using FastRelay.Audit.Query;
+using FastRelay.Diagnostics;
 
 namespace FastRelay.CommandLine;
 
@@ -10,7 +12,7 @@ internal static class AuditTable
         ["TIME (UTC)", "NODE", "CONN", "ACTION", "VERDICT", "SOURCE", "SERVICE", "DESTINATION", "RULE", "REASON", "BYTES IN/OUT", "MS", "RECORD ID"];
 
     /// <summary>Writes a header, one line per record, and a count.</summary>
-    public static void Write(IReadOnlyList<AuditRecord> records, TextWriter output)
+    public static void Write(IReadOnlyList<StoredRecord> records, TextWriter output)
     {
         var rows = records.Select(Cells).ToList();
         var widths = Headers.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
@@ -23,22 +25,29 @@ internal static class AuditTable
         output.WriteLine($"({records.Count} record{(records.Count == 1 ? "" : "s")})");
     }
 
-    private static string[] Cells(AuditRecord r) =>
-    [
-        r.Timestamp.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture),
-        r.Node,
-        r.ConnectionId.ToString(CultureInfo.InvariantCulture),
-        AuditActions.Name(r.Action),
-        r.Verdict ? "allow" : "deny",
-        r.Client?.ToString() ?? "-",
-        r.Service,
-        r.Destination?.ToString() ?? "-",
-        r.RuleGroup is { } group ? $"{group}#{r.RuleIndex}" : "-",
-        r.Reason?.ToString() ?? "-",
-        r.Action == AuditAction.Close ? $"{r.BytesFromClient}/{r.BytesToClient}" : "-",
-        r.Duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture),
-        r.RecordId.ToString(),
-    ];
+    // A column the record's types could not hold (an auditor's own row) shows as stored: NULL, or its text.
+    private static string[] Cells(StoredRecord stored)
+    {
+        var r = stored.Record;
+        return
+        [
+            stored.StoredText("timestamp") ?? r.Timestamp.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture),
+            stored.StoredText("node") ?? r.Node,
+            stored.StoredText("connection_id") ?? r.ConnectionId.ToString(CultureInfo.InvariantCulture),
+            stored.StoredText("action") ?? AuditActions.Name(r.Action),
+            stored.StoredText("verdict") ?? (r.Verdict ? "allow" : "deny"),
+            r.Client is null ? "-" : stored.StoredText("src_port") is null ? r.Client.ToString() : PlainAddress.Of(r.Client.Address).ToString(),
+            stored.StoredText("dest_service") ?? r.Service,
+            r.Destination is null ? "-" : stored.StoredText("dest_port") is null ? r.Destination.ToString() : PlainAddress.Of(r.Destination.Address).ToString(),
+            r.RuleGroup is { } group ? $"{group}#{r.RuleIndex}" : "-",
+            stored.StoredText("close_reason") ?? r.Reason?.ToString() ?? "-",
+            r.Action == AuditAction.Close && stored.StoredText("action") is null
+                ? $"{stored.StoredText("bytes_from_client") ?? r.BytesFromClient.ToString(CultureInfo.InvariantCulture)}/{stored.StoredText("bytes_to_client") ?? r.BytesToClient.ToString(CultureInfo.InvariantCulture)}"
+                : "-",
+            stored.StoredText("duration_ms") ?? r.Duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture),
+            stored.StoredText("record_id") ?? r.RecordId.ToString(),
+        ];
+    }
 
     private static string Line(string[] cells, int[] widths) =>
         string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();

@@ -58,7 +58,10 @@ internal sealed class CaOcspCommand
         }
 
         var level = LogLevel.Information;
-        if (parseResult.GetValue(_logLevel) is { } levelText && (!Enum.TryParse(levelText, ignoreCase: true, out level) || char.IsAsciiDigit(levelText[0])))
+        // Names only: Enum.TryParse also takes "-1" and "3".
+        if (parseResult.GetValue(_logLevel) is { } levelText
+            && (Enum.GetNames<LogLevel>().FirstOrDefault(n => n.Equals(levelText, StringComparison.OrdinalIgnoreCase)) is not { } levelName
+                || !Enum.TryParse(levelName, out level)))
         {
             errors.Add(new ConfigError("--log-level", levelText, "expected trace|debug|information|warning|error|critical|none").ToString());
         }

@@ -94,7 +94,7 @@ internal static class ConfigFile
         {
             if (!flag.Repeatable)
             {
-                errors.Add(new ConfigError(origin, property.Value.GetRawText(), "expected a single value, not a list"));
+                errors.Add(new ConfigError(origin, Shown(property.Value), "expected a single value, not a list"));
                 return;
             }
 
@@ -110,6 +110,17 @@ internal static class ConfigFile
         AddScalar(origin, flag, property.Value, settings, errors);
     }
 
+    // A value that is not a scalar, as an error quotes it, with each string's passwords masked one by one: masking the
+    // raw text as a whole missed a connection string that opens a list (["Password=s3cret;Host=db"] kept its
+    // password, its key read as '["Password'). An object is not echoed at all: any of its keys may be a secret.
+    private static string Shown(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => JsonSerializer.Serialize(SecretMask.Mask(value.GetString()!)),
+        JsonValueKind.Array => "[" + string.Join(", ", value.EnumerateArray().Select(Shown)) + "]",
+        JsonValueKind.Object => "{...}",
+        _ => value.GetRawText(),
+    };
+
     private static void AddScalar(string origin, FlagSpec flag, JsonElement value, List<RawSetting> settings, List<ConfigError> errors)
     {
         var text = value.ValueKind switch
@@ -121,7 +132,7 @@ internal static class ConfigFile
         };
         if (text is null)
         {
-            errors.Add(new ConfigError(origin, value.GetRawText(), $"expected a string or number ({flag.ValueName})"));
+            errors.Add(new ConfigError(origin, Shown(value), $"expected a string or number ({flag.ValueName})"));
             return;
         }
 

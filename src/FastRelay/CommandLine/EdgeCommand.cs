@@ -99,7 +99,8 @@ internal sealed class EdgeCommand : IValidatedCommand
         FileChecks checks = FileChecks.All, bool forReload = false)
     {
         var errors = new List<ConfigError>();
-        var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, EdgeFlags.All, errors, EdgeFlags.Planned.Keys) : [];
+        // The token, not GetValue: with --config twice or without a value GetValue throws; the parser lists those.
+        var fromFile = parseResult.GetResult(_config) is { Tokens: [var path] } ? ConfigFile.Read(path.Value, EdgeFlags.All, errors, EdgeFlags.Planned.Keys) : [];
         var settings = FlagOptions.Merge(fromFile, _flags.Read(parseResult));
         foreach (var planned in settings.Where(s => EdgeFlags.Planned.ContainsKey(s.Name)).ToList())
         {

@@ -28,6 +28,11 @@ internal sealed class FlagOptions
 
                 // One value per occurrence: "--listen a --listen b", never "--listen a b".
                 AllowMultipleArgumentsPerToken = false,
+
+                // The tokens as they are (Read takes them, the readers in Core check them). Without it a switch's
+                // value (arity zero or one) goes through the parser's own conversion, which refuses "false" as a
+                // string[]: "--recheck-established false" failed.
+                CustomParser = result => [.. result.Tokens.Select(t => t.Value)],
             };
             command.Options.Add(option);
             _options.Add((flag, option));

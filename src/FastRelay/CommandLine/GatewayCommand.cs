@@ -50,7 +50,8 @@ internal sealed class GatewayCommand : IValidatedCommand
     private (GatewayOptions? Options, LoadedPolicy? Policy, LoadedTunnelIdentity? Identity, List<string> Errors) Build(ParseResult parseResult)
     {
         var errors = new List<ConfigError>();
-        var fromFile = parseResult.GetValue(_config) is { } path ? ConfigFile.Read(path, GatewayFlags.All, errors) : [];
+        // The token, not GetValue: with --config twice or without a value GetValue throws; the parser lists those.
+        var fromFile = parseResult.GetResult(_config) is { Tokens: [var path] } ? ConfigFile.Read(path.Value, GatewayFlags.All, errors) : [];
         var settings = FlagOptions.Merge(fromFile, _flags.Read(parseResult));
         GatewayOptions? options = null;
         try

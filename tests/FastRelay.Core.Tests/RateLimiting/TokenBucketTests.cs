@@ -83,4 +83,32 @@ public sealed class TokenBucketTests
     [InlineData(2.5, 3)]
     public void DefaultBurst_IsOneSecondOfRefill_AtLeastOne(double refillPerSecond, long expected) =>
         Assert.Equal(expected, TokenBucketOptions.DefaultBurst(refillPerSecond));
+
+    [Theory]
+    [InlineData(1e-9, 1)]
+    [InlineData(1.0 / 3600, 87_600)]
+    [InlineData(1, 315_360_000)]
+    [InlineData(1e6, 1_000_000_000)]
+    public void EveryBucketTheReadersAccept_CanBeBuilt_OnEitherClock(double refillPerSecond, long burst)
+    {
+        // The readers refuse what RefillsInTime refuses; what it accepts must never throw at start (it did: exit 1).
+        if (!TokenBucketOptions.RefillsInTime(refillPerSecond, burst))
+        {
+            Assert.True(burst / refillPerSecond > TokenBucketOptions.MaxRefillTime.TotalSeconds);
+            return;
+        }
+
+        _ = new TokenBucket(new TokenBucketOptions(refillPerSecond, burst), TimeProvider.System); // 1 ns ticks here.
+        _ = new TokenBucket(new TokenBucketOptions(refillPerSecond, burst), new FakeTimeProvider()); // 100 ns ticks.
+    }
+
+    [Fact]
+    public void RefillsInTime_DrawsTheLineAtTenYears()
+    {
+        var seconds = TokenBucketOptions.MaxRefillTime.TotalSeconds;
+        Assert.True(TokenBucketOptions.RefillsInTime(1, (long)seconds));
+        Assert.False(TokenBucketOptions.RefillsInTime(1, (long)seconds + 1));
+        Assert.False(TokenBucketOptions.RefillsInTime(1.0 / 3600, 1_000_000_000));
+        Assert.False(TokenBucketOptions.RefillsInTime(0, 1));
+    }
 }

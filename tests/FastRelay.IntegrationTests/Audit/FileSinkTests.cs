@@ -93,6 +93,47 @@ public sealed class FileSinkTests : IDisposable
         Assert.Equal(205L, Scalar(check, "SELECT bytes_to_client FROM access_logs WHERE id = 2"));
     }
 
+    [Fact]
+    public async Task AuditQuery_TheAuditorsOwnRows_AreShownAsStored_AndTheirTimesCompareAsTimes()
+    {
+        // Rows the auditors' tools wrote: CURRENT_TIMESTAMP's form (no fraction) or ISO's, a NULL verdict, an action
+        // FastRelay never writes. They read as an accept, a deny and an empty record id, and --since compared text:
+        // "10:00:00" sorts before "10:00:00.000000", and "2026-11-28T09:59:59Z" after every "2026-11-28 ..." time.
+        var path = Path.Combine(_directory, "theirs.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            Scalar(connection, "CREATE TABLE access_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, src_ip TEXT, dest_service VARCHAR(64), action VARCHAR(16), timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, verdict BOOLEAN)");
+            Scalar(connection, "INSERT INTO access_logs (src_ip, dest_service, action, timestamp, verdict) VALUES ('10.0.0.9', 'legacy', 'login', '2026-11-28 10:00:00', NULL)");
+            Scalar(connection, "INSERT INTO access_logs (src_ip, dest_service, action, timestamp, verdict) VALUES ('10.0.0.8', 'early', 'accept', '2026-11-28T09:59:59Z', 1)");
+        }
+
+        using (var sink = new SqliteAuditSink(path))
+        {
+            sink.Write([AuditRecords.Sample(5)]); // Migrates the table: FastRelay's columns are NULL in their rows.
+        }
+
+        using var query = await FastRelayProcess.RunAsync("audit", "query", "--audit", "sqlite:" + path,
+            "--since", "2026-11-28T10:00:00Z", "--until", "2026-11-28T10:00:00.000001Z", "--format", "json");
+        Assert.Equal(0, await query.WaitForExitAsync());
+        var rows = JsonDocument.Parse(query.StandardOutput).RootElement.EnumerateArray().ToList();
+        var row = Assert.Single(rows);
+        Assert.Equal("legacy", row.GetProperty("dest_service").GetString());
+        Assert.Equal("login", row.GetProperty("action").GetString());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("verdict").ValueKind);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("record_id").ValueKind);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("connection_id").ValueKind);
+        Assert.Equal("10.0.0.9", row.GetProperty("src_ip").GetString());
+
+        using var table = await FastRelayProcess.RunAsync("audit", "query", "--audit", "sqlite:" + path, "--service", "legacy");
+        Assert.Equal(0, await table.WaitForExitAsync());
+        var line = Assert.Single(table.StandardOutput.Split('\n'), l => l.Contains("legacy", StringComparison.Ordinal));
+        Assert.Contains(" login ", line, StringComparison.Ordinal);
+        Assert.Contains(" NULL ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(" deny ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Guid.Empty.ToString(), line, StringComparison.Ordinal);
+    }
+
     private async Task RunEdgeAsync(AuditTarget target)
     {
         var audit = AuditLog.Start(new AuditOptions { Target = target, SpoolDirectory = Path.Combine(_directory, "spool") },

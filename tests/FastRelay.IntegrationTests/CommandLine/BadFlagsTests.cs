@@ -414,4 +414,109 @@ public sealed class BadFlagsTests
         Assert.Contains("[default: 5s]", help.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("[default: 30s]", help.StandardOutput, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("edge", "--config")]
+    [InlineData("edge", "--config=")]
+    [InlineData("edge", "--config", "a.json", "--config", "b.json")]
+    [InlineData("gateway", "--config")]
+    [InlineData("gateway", "--config", "a.json", "--config=b.json")]
+    public async Task ConfigWithoutAValueOrTwice_Exit2_NamesIt_NoCrash(params string[] args)
+    {
+        // GetValue on a --config the parser refused threw: an unhandled exception and SIGABRT (exit 134).
+        using var relay = await FastRelayProcess.RunAsync(args);
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("  --config", relay.StandardError, StringComparison.Ordinal); // "--config: no value", "--config: given 2 times".
+        Assert.DoesNotContain("   at ", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BucketsThatWouldTakeYearsToRefill_Exit2_NameTheFlag()
+    {
+        // Their bucket counts in clock ticks and threw at start ("the burst takes too long to refill"): exit 1 and a trace.
+        using var burst = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--conn-rate", "1/h", "--conn-burst", "1000000000");
+        Assert.Equal(2, await burst.WaitForExitAsync());
+        Assert.Contains("--conn-burst '1000000000': this burst takes over 10 years to refill", burst.StandardError, StringComparison.Ordinal);
+
+        using var rate = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--conn-rate", "0.0000000001/s");
+        Assert.Equal(2, await rate.WaitForExitAsync());
+        Assert.Contains("--conn-rate '0.0000000001/s': too slow: its burst of 1 connection takes over 10 years", rate.StandardError, StringComparison.Ordinal);
+
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--handshake-rate", "0.0000000001/s", "--allow-any-target");
+        Assert.Equal(2, await gateway.WaitForExitAsync());
+        Assert.Contains("--handshake-rate '0.0000000001/s': too slow", gateway.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", burst.StandardError + rate.StandardError + gateway.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Switches_TakeTrueOrFalse_AsTheHelpSays()
+    {
+        // cli.md and --help: "--recheck-established true|false". The parser refused a value for a zero-or-one flag
+        // ("Cannot parse argument 'false' ... as System.String[]"). The one bad flag left proves the rest parsed.
+        using var edge = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--recheck-established", "false", "--max-connections", "x");
+        Assert.Equal(2, await edge.WaitForExitAsync());
+        Assert.Contains("fastrelay: 1 configuration error:", edge.StandardError, StringComparison.Ordinal);
+
+        using var gateway = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--recheck-established=true", "--allow-any-target", "false",
+            "--max-streams", "x");
+        Assert.Equal(2, await gateway.WaitForExitAsync());
+        Assert.DoesNotContain("--recheck-established", gateway.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("--allow-any-target", gateway.StandardError.Split("--policy:")[0], StringComparison.Ordinal);
+        Assert.Contains("--max-streams 'x'", gateway.StandardError, StringComparison.Ordinal);
+
+        using var maybe = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--recheck-established", "maybe");
+        Assert.Equal(2, await maybe.WaitForExitAsync());
+        Assert.Contains("--recheck-established 'maybe': expected true or false", maybe.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NamedValues_AreNamesOnly_NotTheNumbersBehindThem()
+    {
+        using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+            "--data-path=-1", "--splice", "1", "--log-level", " +3");
+        Assert.Equal(2, await relay.WaitForExitAsync());
+        Assert.Contains("--data-path '-1': expected one of epoll|pipes", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--splice '1': expected one of on|off", relay.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--log-level ' +3': expected one of trace|debug", relay.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AValueStartingWithAt_IsAValue_NotAResponseFile()
+    {
+        // System.CommandLine's default reads "@FILE" as the arguments in FILE: "--log-level @level" took "debug" from it.
+        var file = Path.Combine(Path.GetTempPath(), $"fastrelay-{Guid.NewGuid():N}.rsp");
+        await File.WriteAllTextAsync(file, "debug\n");
+        try
+        {
+            using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--log-level", "@" + file);
+            Assert.Equal(2, await relay.WaitForExitAsync());
+            Assert.Contains($"--log-level '@{file}': expected one of", relay.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task ConfigValueOfTheWrongShape_IsQuoted_WithItsPasswordMasked()
+    {
+        // The raw JSON was masked as one text: a list that opens with the password pair kept it ('["Password' is no key).
+        var path = Path.Combine(Path.GetTempPath(), $"fastrelay-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, """{"audit": ["Password=s3cret;Host=db"], "audit-spool": {"password": "hunter2"}}""");
+        try
+        {
+            using var relay = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1", "--config", path);
+            Assert.Equal(2, await relay.WaitForExitAsync());
+            Assert.Contains(": audit '[\"Password=***;Host=db\"]': expected a single value, not a list", relay.StandardError, StringComparison.Ordinal);
+            Assert.Contains(": audit-spool '{...}': expected a string or number", relay.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("s3cret", relay.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", relay.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

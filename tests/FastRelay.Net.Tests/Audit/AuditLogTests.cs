@@ -62,6 +62,27 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Restart_WithADamagedSpoolLine_SaysSoInTheLog_AndInTheStopLine()
+    {
+        // Damaged lines were skipped and counted, but neither a log line nor the stop line said so.
+        var first = Start(new FlakyAuditSink { Available = false });
+        foreach (var record in AuditRecords.Many(3)) first.Observer.Enqueue(record);
+        await first.StopAsync();
+        var segment = Directory.GetFiles(_directory, "spool-*.log").Single();
+        await File.AppendAllTextAsync(segment, "00000000 {\"not\":\"ours\"}\n");
+
+        var log = new FastRelay.Tunnel.Session.ListLogger();
+        var sink = new FlakyAuditSink();
+        var second = AuditLog.Start(new AuditOptions { SpoolDirectory = _directory, FlushTimeout = TimeSpan.FromSeconds(10) },
+            "node", 7, log, TimeProvider.System, sink);
+        await second.StopAsync();
+
+        Assert.Equal(3, sink.Records.Count);
+        Assert.True(log.Has(708, "1 damaged lines skipped"), log.ToString());
+        Assert.True(log.Has(704, "1 damaged spool lines skipped"), log.ToString());
+    }
+
+    [Fact]
     public async Task Stop_WhileTheSinkIsDown_LeavesEverythingInTheSpool_WithinTheFlushTimeout()
     {
         var sink = new FlakyAuditSink { Available = false };

@@ -54,6 +54,23 @@ public sealed class AuditObserverTests : IDisposable
     }
 
     [Fact]
+    public void Enqueue_QueueFull_Drop_SaysSoInTheLog_OnceForABurst()
+    {
+        // Dropped records were counted but only the stop line said so: an operator reading the log learned it at the end.
+        using var spool = new AuditSpool(_directory, _stats);
+        var log = new FastRelay.Tunnel.Session.ListLogger();
+        var observer = new AuditObserver(_queue.Writer, spool, _stats, new AuditRecordIds(1), "node", AuditOverflow.Drop, log);
+        foreach (var record in AuditRecords.Many(Capacity + 50))
+        {
+            observer.Enqueue(record);
+        }
+
+        var warning = Assert.Single(log.Entries, e => e.Id.Id == 707);
+        Assert.Contains("1 records dropped so far", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(50, _stats.Dropped);
+    }
+
+    [Fact]
     public async Task Enqueue_QueueFull_Block_WaitsUntilTheWriterTakesOne()
     {
         using var spool = new AuditSpool(_directory, _stats);
@@ -72,6 +89,47 @@ public sealed class AuditObserverTests : IDisposable
         await blocked.WithTimeout();
         Assert.Equal(Capacity, _queue.Reader.Count);
         Assert.Equal(1, _stats.Overflowed);
+        Assert.Equal(0, _stats.Dropped + _stats.Spooled);
+    }
+
+    [Fact]
+    public async Task Enqueue_QueueFull_Block_ManyWaitingFlows_LeaveThePoolFreeForOtherWork()
+    {
+        // A hung database with --audit-overflow block: every flow that closes waits. They used to spin and sleep on
+        // pool threads, which the pool met with about one new thread a second, so the admin endpoint (/healthz,
+        // /metrics) waited behind them: 45 s for sixty flows here. Waiting in Task.Wait, the pool sees them blocked
+        // and adds threads in steps of a few per 250 ms (9 s for sixty, on this 2-core machine). The bound below is
+        // loose for that and still far under the old wait; the probe's own timestamps measure it, as any await here
+        // would wait for a pool thread too.
+        using var spool = new AuditSpool(_directory, _stats);
+        var observer = Create(spool, AuditOverflow.Block);
+        foreach (var record in AuditRecords.Many(Capacity))
+        {
+            observer.Enqueue(record);
+        }
+
+        // The pool's global queue, as socket completions use it (Task.Run from a pool thread would use its local queue).
+        const int Waiters = 60;
+        var blocked = Enumerable.Range(0, Waiters).Select(i => Task.Factory.StartNew(() => observer.Enqueue(AuditRecords.Sample(2000 + i)),
+            CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default)).ToList();
+
+        // What the admin endpoint's request needs: one pool thread, queued behind the flows.
+        var queuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var probe = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThreadPool.UnsafeQueueUserWorkItem(_ => probe.SetResult(System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt)), null);
+        var waited = await probe.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(waited < TimeSpan.FromSeconds(25), $"a pool work item waited {waited.TotalSeconds:0.0} s behind {Waiters} blocked flows");
+        Assert.Equal(Waiters, _stats.Overflowed);
+
+        // The writer comes back: every waiter's record gets in, none spooled or dropped.
+        var taken = 0;
+        while (blocked.Any(t => !t.IsCompleted) && taken < 10 * Waiters)
+        {
+            if (_queue.Reader.TryRead(out _)) taken++;
+            else await Task.Delay(5);
+        }
+
+        await Task.WhenAll(blocked).WithTimeout();
         Assert.Equal(0, _stats.Dropped + _stats.Spooled);
     }
 

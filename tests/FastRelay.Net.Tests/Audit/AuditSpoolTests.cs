@@ -35,6 +35,27 @@ public sealed class AuditSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Append_HandsTheRecordsToTheKernel_BeforeTheyCountAsSpooled()
+    {
+        // An overflow record went into FileStream's 64 KiB buffer and was counted spooled: a process killed before
+        // the writer's next fsync lost it. Another handle (what a restart after a crash reads) must see it at once.
+        var stats = new AuditStats();
+        using var spool = new AuditSpool(_directory, stats);
+        var record = AuditRecords.Sample(7);
+        spool.Append([record]);
+
+        var segment = Assert.Single(Directory.GetFiles(_directory, "spool-*.log"));
+        using var reader = new FileStream(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var bytes = new byte[reader.Length];
+        reader.ReadExactly(bytes);
+        var line = Encoding.UTF8.GetString(bytes);
+        Assert.EndsWith("\n", line, StringComparison.Ordinal);
+        Assert.Contains(record.RecordId.ToString(), line, StringComparison.Ordinal);
+        Assert.Equal(bytes.Length, stats.SpoolBytes);
+        Assert.Equal(1, stats.Spooled);
+    }
+
+    [Fact]
     public void Replay_WhenTheSinkFails_KeepsTheSegment_AndTheNextReplayGivesItAgain()
     {
         using var spool = new AuditSpool(_directory, new AuditStats());

@@ -22,7 +22,33 @@ internal static class AuditRows
     public static StoredRecord ReadStored(DbDataReader row)
     {
         var id = row.IsDBNull(Selected.Length) ? (long?)null : Convert.ToInt64(row.GetValue(Selected.Length), CultureInfo.InvariantCulture);
-        return new StoredRecord(id, Read(row));
+        var record = Read(row);
+        return new StoredRecord(id, record, NotHeld(row, record));
+    }
+
+    // The columns of the row whose value the record could not hold, as stored (StoredRecord.AsStored); null when none.
+    private static Dictionary<string, object?>? NotHeld(DbDataReader row, in AuditRecord record)
+    {
+        Dictionary<string, object?>? notHeld = null;
+        void Keep(string name, object? value) => (notHeld ??= new(StringComparer.Ordinal))[name] = value;
+        object? Get(string name) => row.GetValue(Array.IndexOf(Selected, name)) is var v && v is DBNull ? null : v;
+
+        if (Get("record_id") is not (Guid or string { Length: > 0 }) || record.RecordId == Guid.Empty) Keep("record_id", Get("record_id"));
+        if (record.Timestamp == default) Keep("timestamp", Get("timestamp"));
+        if (Get("node") is null) Keep("node", null);
+        if (Get("dest_service") is null) Keep("dest_service", null);
+        if (Get("connection_id") is null) Keep("connection_id", null);
+        if (!AuditActions.TryParse(Get("action") as string, out _)) Keep("action", Get("action"));
+        if (Get("verdict") is not (bool or long)) Keep("verdict", Get("verdict"));
+        if (record.Client is not null && Get("src_port") is null) Keep("src_port", null);
+        if (record.Destination is not null && Get("dest_port") is null) Keep("dest_port", null);
+        if (Get("close_reason") is { } reason && record.Reason is null) Keep("close_reason", reason);
+        foreach (var column in (ReadOnlySpan<string>)["bytes_from_client", "bytes_to_client", "duration_ms"])
+        {
+            if (Get(column) is null) Keep(column, null);
+        }
+
+        return notHeld;
     }
 
     /// <summary>Reads the current row of <paramref name="row"/> (selected as <see cref="Selected"/> first).</summary>

@@ -60,7 +60,9 @@ internal sealed class PostgresAuditReader(string connectionString) : IAuditReade
         }
         catch (Exception ex) when (ex is NpgsqlException or ArgumentException or InvalidOperationException or TimeoutException)
         {
-            throw new AuditReadException($"cannot read the audit table from PostgreSQL: {ex.Message}", ex);
+            // One line: a server error's message carries its DETAIL and HINT on lines of their own.
+            var message = string.Join(" ", ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            throw new AuditReadException($"cannot read the audit table from PostgreSQL: {message}", ex);
         }
     }
 }

@@ -9,6 +9,12 @@ namespace FastRelay.Audit.Query;
 /// </summary>
 internal sealed class SqliteAuditReader(string path) : IAuditReader
 {
+    // A stored time in FastRelay's form, "YYYY-MM-DD HH:MM:SS.ffffff": ISO's 'T' and 'Z' dropped, the fraction
+    // padded (or cut) to six digits.
+    private const string NormalizedTime =
+        "(CASE WHEN instr(replace(rtrim(timestamp, 'Z'), 'T', ' '), '.') = 0 THEN replace(rtrim(timestamp, 'Z'), 'T', ' ') || '.000000'"
+        + " ELSE substr(replace(rtrim(timestamp, 'Z'), 'T', ' ') || '000000', 1, 26) END)";
+
     /// <inheritdoc />
     public IReadOnlyList<StoredRecord> Query(AuditQuery query)
     {
@@ -29,15 +35,20 @@ internal sealed class SqliteAuditReader(string path) : IAuditReader
             connection.Open();
             using var command = connection.CreateCommand();
             var where = new List<string>();
+            // The time is text in SQLite, compared as text: an auditor's row written as CURRENT_TIMESTAMP writes it
+            // (no fraction) or in ISO form ('T', 'Z') compared wrongly with ours ("10:00:00" sorts before
+            // "10:00:00.000000"). Each stored time is compared in our form (NormalizedTime); the plain comparison
+            // with the time cut to the second keeps the index in use and lets through every row that can match.
             if (query.Since is { } since)
             {
-                where.Add("timestamp >= $since");
+                where.Add($"timestamp >= $sinceSecond AND {NormalizedTime} >= $since");
+                command.Parameters.AddWithValue("$sinceSecond", AuditSchema.FormatSqliteTimestamp(since)[..19]);
                 command.Parameters.AddWithValue("$since", AuditSchema.FormatSqliteTimestamp(since));
             }
 
             if (query.Until is { } until)
             {
-                where.Add("timestamp < $until");
+                where.Add($"{NormalizedTime} < $until");
                 command.Parameters.AddWithValue("$until", AuditSchema.FormatSqliteTimestamp(until));
             }
 
