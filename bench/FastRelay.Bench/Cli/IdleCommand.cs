@@ -94,6 +94,11 @@ internal sealed class IdleCommand
             errors.Add($"--settle-seconds: expected 1..120 (got {settle})");
         }
 
+        if (parse.GetValue(GatewayArgs) is { Length: > 0 } && !parse.GetValue(TunnelOption))
+        {
+            errors.Add("--gateway-arg: only meaningful with --tunnel (without it no gateway is started)");
+        }
+
         if (errors.Count > 0)
         {
             BenchCommandLine.PrintErrors(errors);

@@ -72,6 +72,7 @@ public static class EdgeOptionsReader
             Ignored = ignored,
         };
 
+        CheckAdminApart(scalars, options.Admin, options.Listeners.Select(l => (l.EndPoint, $"--listen {l.EndPoint}")), errors);
         if (errors.Count > 0)
         {
             throw new ConfigException(errors);
@@ -100,6 +101,30 @@ public static class EdgeOptionsReader
         }
 
         return endPoint;
+    }
+
+    /// <summary>
+    /// The admin endpoint must not take a listener's address: the second bind failed at start (exit 1, "already in
+    /// use") for a conflict the flags alone show. Same port and the same address, or a wildcard on either side.
+    /// </summary>
+    internal static void CheckAdminApart(ScalarReader scalars, IPEndPoint? admin, IEnumerable<(IPEndPoint EndPoint, string Name)> listeners, List<ConfigError> errors)
+    {
+        if (admin is not { Port: not 0 })
+        {
+            return;
+        }
+
+        static bool Wildcard(IPAddress a) => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any);
+        foreach (var (endPoint, name) in listeners)
+        {
+            if (endPoint.Port == admin.Port && (endPoint.Address.Equals(admin.Address) || Wildcard(endPoint.Address) || Wildcard(admin.Address)))
+            {
+                errors.Add(scalars.Find("admin") is { } given
+                    ? new ConfigError(given.Origin, given.Value, $"the same address as {name}; expected an ADDR:PORT of its own, or off")
+                    : new ConfigError("--admin", null, $"its default {admin} is the address of {name}; give the listener another port, or --admin ADDR:PORT|off"));
+                return;
+            }
+        }
     }
 
     /// <summary>Unknown names and repeats of single-valued settings, against <paramref name="known"/> (the edge's when null).</summary>

@@ -75,6 +75,11 @@ public static class GatewayOptionsReader
             Log = new LogOptions(scalars.Enum("log-format", LogFormat.Text), scalars.Enum("log-level", LogLevel.Information)),
         };
 
+        if (listen is not null)
+        {
+            EdgeOptionsReader.CheckAdminApart(scalars, options.Admin, [(listen, $"--listen {listen}")], errors);
+        }
+
         if (errors.Count > 0)
         {
             throw new ConfigException(errors);

@@ -49,6 +49,33 @@ public sealed class EdgeOptionsReaderTests
         Assert.Contains("from 0 to 1000000", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:8080", "127.0.0.1:8080", true)]
+    [InlineData("0.0.0.0:8080", "127.0.0.1:8080", true)] // A wildcard listener holds the port on every address.
+    [InlineData("127.0.0.2:8080", "[::]:8080", true)]
+    [InlineData("127.0.0.2:8080", "127.0.0.1:8080", false)] // Two addresses, one port: both bind.
+    [InlineData("127.0.0.1:8081", "127.0.0.1:8080", false)]
+    [InlineData("127.0.0.1:0", "127.0.0.1:0", false)] // Port 0: each gets a free port of its own.
+    public void Read_AdminOnAListenersAddress_IsAConfigError_NotABindFailureAtStart(string admin, string listen, bool conflict)
+    {
+        List<RawSetting> flags = [Flag("listen", listen), Flag("route", "crm=10.0.0.5:443"), Flag("admin", admin)];
+        if (!conflict)
+        {
+            Assert.Equal(admin, EdgeOptionsReader.Read(flags).Admin!.ToString());
+            return;
+        }
+
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read(flags));
+        Assert.StartsWith($"--admin '{admin}': the same address as --listen", Assert.Single(error.Errors).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_AListenerOnTheAdminDefault_SaysWhichDefault()
+    {
+        var error = Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:9901"), Flag("route", "crm=10.0.0.5:443")]));
+        Assert.Contains("--admin: its default 127.0.0.1:9901 is the address of --listen 127.0.0.1:9901", Assert.Single(error.Errors).ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_ServicesTargetsWeightsAndIPv6_AreParsed()
     {

@@ -134,6 +134,26 @@ public sealed class FileSinkTests : IDisposable
         Assert.DoesNotContain(Guid.Empty.ToString(), line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AuditQuery_TheAuditorsTableBeforeAnyEdgeMigratedIt_IsRead_ItsMissingColumnsNull()
+    {
+        var path = Path.Combine(_directory, "unmigrated.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            Scalar(connection, "CREATE TABLE access_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, src_ip TEXT, dest_service VARCHAR(64), action VARCHAR(16), timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, verdict BOOLEAN)");
+            Scalar(connection, "INSERT INTO access_logs (src_ip, dest_service, action, verdict) VALUES ('10.0.0.9', 'legacy', 'accept', 1)");
+        }
+
+        using var query = await FastRelayProcess.RunAsync("audit", "query", "--audit", "sqlite:" + path, "--since", "1h", "--format", "json");
+        Assert.Equal(0, await query.WaitForExitAsync());
+        var row = Assert.Single(JsonDocument.Parse(query.StandardOutput).RootElement.EnumerateArray());
+        Assert.Equal("legacy", row.GetProperty("dest_service").GetString());
+        Assert.True(row.GetProperty("verdict").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("record_id").ValueKind);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("node").ValueKind);
+    }
+
     private async Task RunEdgeAsync(AuditTarget target)
     {
         var audit = AuditLog.Start(new AuditOptions { Target = target, SpoolDirectory = Path.Combine(_directory, "spool") },

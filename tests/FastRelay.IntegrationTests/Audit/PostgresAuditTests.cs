@@ -132,6 +132,31 @@ public sealed class PostgresAuditTests(PostgresServer postgres) : IDisposable
     }
 
     [Fact]
+    public async Task AuditQuery_TheAuditorsTableBeforeAnyEdgeMigratedIt_IsRead_ItsMissingColumnsNull()
+    {
+        // A query opens the store read-only and never migrates: it failed with "column record_id does not exist".
+        var connectionString = await postgres.CreateDatabaseAsync();
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand(
+                "CREATE TABLE access_logs (id SERIAL PRIMARY KEY, src_ip INET, dest_service VARCHAR(64), action VARCHAR(16), timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, verdict BOOLEAN);" +
+                "INSERT INTO access_logs (src_ip, dest_service, action, verdict) VALUES ('10.1.1.1', 'legacy', 'accept', false)", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        using var query = await FastRelayProcess.RunAsync("audit", "query", "--audit", "postgres:" + connectionString, "--verdict", "deny", "--format", "json");
+        Assert.Equal(0, await query.WaitForExitAsync());
+        var row = Assert.Single(System.Text.Json.JsonDocument.Parse(query.StandardOutput).RootElement.EnumerateArray());
+        Assert.Equal("legacy", row.GetProperty("dest_service").GetString());
+        Assert.Equal("accept", row.GetProperty("action").GetString());
+        Assert.False(row.GetProperty("verdict").GetBoolean());
+        Assert.Equal("10.1.1.1", row.GetProperty("src_ip").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("record_id").ValueKind);
+        Assert.Equal(1, row.GetProperty("id").GetInt64());
+    }
+
+    [Fact]
     public async Task Write_TheSameBatchTwice_StoresEachRecordOnce()
     {
         var connectionString = await postgres.CreateDatabaseAsync();

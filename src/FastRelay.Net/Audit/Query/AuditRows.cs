@@ -18,6 +18,16 @@ internal static class AuditRows
     /// <summary>The SELECT list of a query: <see cref="Selected"/>, then the row's <c>id</c>.</summary>
     public static readonly string SelectList = string.Join(", ", Selected) + ", id";
 
+    /// <summary>
+    /// <see cref="SelectList"/> for a table that has only <paramref name="existing"/> of its columns: each missing one
+    /// as a NULL. The auditors' own six-column table is read before any edge has migrated it (an edge adds the
+    /// columns at its first write, and a query opens the store read-only); "no such column: record_id" was the answer.
+    /// An empty set (no such table) gives the full list, so that the store's own error names the table.
+    /// </summary>
+    public static string SelectListFor(IReadOnlySet<string> existing) =>
+        existing.Count == 0 ? SelectList
+            : string.Join(", ", Selected.Append("id").Select(c => existing.Contains(c) ? c : $"NULL AS {c}"));
+
     /// <summary>Reads the current row of <paramref name="row"/> (selected as <see cref="SelectList"/>) with its id.</summary>
     public static StoredRecord ReadStored(DbDataReader row)
     {

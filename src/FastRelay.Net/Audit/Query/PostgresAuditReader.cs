@@ -46,7 +46,7 @@ internal sealed class PostgresAuditReader(string connectionString) : IAuditReade
                 command.Parameters.AddWithValue("source", source.ToString());
             }
 
-            command.CommandText = $"SELECT {AuditRows.SelectList} FROM {AuditSchema.Table}"
+            command.CommandText = $"SELECT {AuditRows.SelectListFor(Columns(connection))} FROM {AuditSchema.Table}"
                 + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
                 + $" ORDER BY timestamp DESC, id DESC LIMIT {query.Limit}";
             using var reader = command.ExecuteReader();
@@ -64,5 +64,23 @@ internal sealed class PostgresAuditReader(string connectionString) : IAuditReade
             var message = string.Join(" ", ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             throw new AuditReadException($"cannot read the audit table from PostgreSQL: {message}", ex);
         }
+    }
+
+    // The table's columns as the query will see it (the first schema on the search path that has it; none when no schema does).
+    private static HashSet<string> Columns(NpgsqlConnection connection)
+    {
+        using var command = new NpgsqlCommand(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = @table AND table_schema = ("
+            + "SELECT table_schema FROM information_schema.tables t JOIN unnest(current_schemas(false)) WITH ORDINALITY s(name, n) ON t.table_schema = s.name"
+            + " WHERE t.table_name = @table ORDER BY s.n LIMIT 1)", connection);
+        command.Parameters.AddWithValue("table", AuditSchema.Table);
+        using var reader = command.ExecuteReader();
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.Read())
+        {
+            columns.Add(reader.GetString(0));
+        }
+
+        return columns;
     }
 }

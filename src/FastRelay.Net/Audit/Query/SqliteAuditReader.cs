@@ -64,7 +64,7 @@ internal sealed class SqliteAuditReader(string path) : IAuditReader
                 command.Parameters.AddWithValue("$verdict", verdict ? 1 : 0);
             }
 
-            command.CommandText = $"SELECT {AuditRows.SelectList} FROM {AuditSchema.Table}"
+            command.CommandText = $"SELECT {AuditRows.SelectListFor(Columns(connection))} FROM {AuditSchema.Table}"
                 + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
                 + " ORDER BY timestamp DESC, id DESC";
             using var reader = command.ExecuteReader();
@@ -84,5 +84,20 @@ internal sealed class SqliteAuditReader(string path) : IAuditReader
         {
             throw new AuditReadException($"cannot read the audit database {Path.GetFullPath(path)}: {ex.Message}", ex);
         }
+    }
+
+    // The table's columns (none when there is no table).
+    private static HashSet<string> Columns(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT name FROM pragma_table_info('{AuditSchema.Table}')";
+        using var reader = command.ExecuteReader();
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.Read())
+        {
+            columns.Add(reader.GetString(0));
+        }
+
+        return columns;
     }
 }
