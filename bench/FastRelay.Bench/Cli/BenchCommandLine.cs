@@ -50,6 +50,18 @@ internal sealed class BenchCommandLine
         {
             _ = _backend.Bind(parse, errors); // Only its errors are wanted here.
         }
+        else if (parse.CommandResult.Command == _idle.Command)
+        {
+            _ = _idle.Bind(parse, errors);
+        }
+        else if (parse.CommandResult.Command == _failover.Command)
+        {
+            _ = _failover.Bind(parse, errors);
+        }
+        else if (parse.CommandResult.Command == _soak.Command)
+        {
+            _ = _soak.Bind(parse, errors);
+        }
 
         PrintErrors(errors);
         return ExitCodes.BadArguments;

@@ -47,23 +47,27 @@ internal sealed class FailoverCommand
 
     private Option<string[]> RelayArgs { get; } = new("--relay-arg") { Description = "Extra argument for the edge (repeatable), e.g. --relay-arg=--retries --relay-arg=0.", HelpName = "ARG", AllowMultipleArgumentsPerToken = false };
 
-    private async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>
+    /// The options, or null with every problem in <paramref name="errors"/>; also called with the parser's own errors
+    /// (a value that is not a number), so that one attempt lists them all.
+    /// </summary>
+    public FailoverOptions? Bind(ParseResult parse, List<string> errors)
     {
-        var errors = new List<string>();
-        var relayExe = parse.GetValue(RelayExe)!;
-        if (!File.Exists(relayExe))
+        var before = errors.Count;
+        var relayExe = parse.ValueOrDefault(RelayExe) ?? "";
+        if (relayExe.Length > 0 && !File.Exists(relayExe))
         {
             errors.Add($"--relay-exe: '{relayExe}' not found; build it first (dotnet build -c Release)");
         }
 
-        var sessions = Range(parse.GetValue(Sessions), "--sessions", 1, 10_000, errors);
-        var rate = Range(parse.GetValue(NewRate), "--new-rate", 1, 2000, errors);
-        var killAfter = Duration(parse.GetValue(KillAfter), "--kill-after", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), errors);
-        var runAfter = Duration(parse.GetValue(RunAfter), "--run-after", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), errors);
-        var ping = Duration(parse.GetValue(PingInterval), "--ping-interval", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60), errors);
-        var every = Duration(parse.GetValue(PingEvery), "--ping-every", TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10), errors);
-        var target = Duration(parse.GetValue(Target), "--target", TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(60), errors);
-        var signalText = parse.GetValue(KillSignalOption);
+        var sessions = parse.Range(Sessions, 1, 10_000, errors);
+        var rate = parse.Range(NewRate, 1, 2000, errors);
+        var killAfter = Duration(parse.ValueOrDefault(KillAfter), "--kill-after", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), errors);
+        var runAfter = Duration(parse.ValueOrDefault(RunAfter), "--run-after", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), errors);
+        var ping = Duration(parse.ValueOrDefault(PingInterval), "--ping-interval", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60), errors);
+        var every = Duration(parse.ValueOrDefault(PingEvery), "--ping-every", TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10), errors);
+        var target = Duration(parse.ValueOrDefault(Target), "--target", TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(60), errors);
+        var signalText = parse.ValueOrDefault(KillSignalOption);
         var signal = signalText?.ToUpperInvariant() switch
         {
             "KILL" or "SIGKILL" => KillSignal.Kill,
@@ -75,30 +79,32 @@ internal sealed class FailoverCommand
             errors.Add($"--kill-signal: expected KILL or STOP (got '{signalText}')");
         }
 
-        if (parse.GetValue(Json) is { } json)
+        var json = parse.ValueOrDefault(Json);
+        if (json is not null)
         {
             OutputPath.CheckFile("--json", json, errors);
         }
 
-        if (errors.Count > 0)
+        if (errors.Count > before || parse.Errors.Count > 0)
+        {
+            return null;
+        }
+
+        return new FailoverOptions(relayExe, sessions, rate, killAfter, runAfter, signal!.Value, ping, every, target, json, parse.GetValue(RelayArgs) ?? []);
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (Bind(parse, errors) is not { } options)
         {
             BenchCommandLine.PrintErrors(errors);
             return ExitCodes.BadArguments;
         }
 
-        var options = new FailoverOptions(relayExe, sessions, rate, killAfter, runAfter, signal!.Value, ping, every, target, parse.GetValue(Json), parse.GetValue(RelayArgs) ?? []);
         return await FailoverRun.ExecuteAsync(options, Console.Out, cancellationToken);
     }
 
-    private static int Range(int value, string name, int min, int max, List<string> errors)
-    {
-        if (value < min || value > max)
-        {
-            errors.Add($"{name}: expected {min}..{max} (got {value})");
-        }
-
-        return value;
-    }
 
     private static TimeSpan Duration(string? text, string name, TimeSpan min, TimeSpan max, List<string> errors)
     {

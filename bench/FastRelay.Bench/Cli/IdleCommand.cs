@@ -73,40 +73,44 @@ internal sealed class IdleCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>
+    /// The options, or null with every problem in <paramref name="errors"/>; also called with the parser's own errors
+    /// (a value that is not a number), so that one attempt lists them all.
+    /// </summary>
+    public IdleOptions? Bind(ParseResult parse, List<string> errors)
     {
-        var errors = new List<string>();
-        var relayExe = parse.GetValue(RelayExe)!;
-        var count = parse.GetValue(Connections);
-        var settle = parse.GetValue(Settle);
-        if (!File.Exists(relayExe))
+        var before = errors.Count;
+        var relayExe = parse.ValueOrDefault(RelayExe) ?? "";
+        if (relayExe.Length > 0 && !File.Exists(relayExe))
         {
             errors.Add($"--relay-exe: '{relayExe}' not found; build it first (dotnet build -c Release)");
         }
 
-        if (count is < 1 or > 50_000)
-        {
-            errors.Add($"--connections: expected 1..50000 (got {count})");
-        }
-
-        if (settle is < 1 or > 120)
-        {
-            errors.Add($"--settle-seconds: expected 1..120 (got {settle})");
-        }
-
-        if (parse.GetValue(GatewayArgs) is { Length: > 0 } && !parse.GetValue(TunnelOption))
+        var count = parse.Range(Connections, 1, 50_000, errors);
+        var settle = parse.Range(Settle, 1, 120, errors);
+        if (parse.ValueOrDefault(GatewayArgs) is { Length: > 0 } && !parse.ValueOrDefault(TunnelOption))
         {
             errors.Add("--gateway-arg: only meaningful with --tunnel (without it no gateway is started)");
         }
 
-        if (errors.Count > 0)
+        if (errors.Count > before || parse.Errors.Count > 0)
+        {
+            return null;
+        }
+
+        return new IdleOptions(relayExe, count, parse.GetValue(Tls), TimeSpan.FromSeconds(settle), parse.GetValue(RelayArgs) ?? [],
+            parse.GetValue(TunnelOption), parse.GetValue(GatewayArgs) ?? []);
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (Bind(parse, errors) is not { } options)
         {
             BenchCommandLine.PrintErrors(errors);
             return ExitCodes.BadArguments;
         }
 
-        var options = new IdleOptions(relayExe, count, parse.GetValue(Tls), TimeSpan.FromSeconds(settle), parse.GetValue(RelayArgs) ?? [],
-            parse.GetValue(TunnelOption), parse.GetValue(GatewayArgs) ?? []);
         return await IdleRun.ExecuteAsync(options, Console.Out, cancellationToken);
     }
 }

@@ -27,4 +27,23 @@ internal static class ParseResultExtensions
     /// <summary>The option's value, or default when absent or already reported as bad.</summary>
     public static T? ValueOrDefault<T>(this ParseResult parse, Option<T> option) =>
         parse.TryGetValue(option, out var value) ? value : default;
+
+    /// <summary>
+    /// A whole-number option checked against min..max: its value, or the default with an error added when it is out of
+    /// range; when the parser already refused the value (not a number), the default and no second error.
+    /// </summary>
+    public static int Range(this ParseResult parse, Option<int> option, int min, int max, List<string> errors)
+    {
+        if (!parse.TryGetValue(option, out var value))
+        {
+            return min;
+        }
+
+        if (value < min || value > max)
+        {
+            errors.Add($"{option.Name}: expected {min}..{max} (got {value})");
+        }
+
+        return value;
+    }
 }

@@ -47,45 +47,51 @@ internal sealed class SoakCommand
 
     private Option<int> Seed { get; } = new("--seed") { Description = "Seed of the payload sizes, contents and resets.", HelpName = "N", DefaultValueFactory = _ => 1 };
 
-    private async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>
+    /// The options, or null with every problem in <paramref name="errors"/>; also called with the parser's own errors
+    /// (a value that is not a number), so that one attempt lists them all.
+    /// </summary>
+    public SoakOptions? Bind(ParseResult parse, List<string> errors)
     {
-        var errors = new List<string>();
-        var relayExe = parse.GetValue(RelayExe)!;
-        if (!File.Exists(relayExe))
+        var before = errors.Count;
+        var relayExe = parse.ValueOrDefault(RelayExe) ?? "";
+        if (relayExe.Length > 0 && !File.Exists(relayExe))
         {
             errors.Add($"--relay-exe: '{relayExe}' not found; build it first (dotnet build -c Release)");
         }
 
-        var duration = ParseDuration(parse.GetValue(Duration), "--duration", TimeSpan.FromSeconds(30), TimeSpan.FromHours(24), errors);
-        var pause = ParseDuration(parse.GetValue(Pause), "--pause", TimeSpan.Zero, TimeSpan.FromSeconds(10), errors);
-        var sample = ParseDuration(parse.GetValue(SampleInterval), "--sample-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), errors);
-        var concurrency = parse.GetValue(Concurrency);
-        if (concurrency is < 1 or > 1000)
+        var duration = ParseDuration(parse.ValueOrDefault(Duration), "--duration", TimeSpan.FromSeconds(30), TimeSpan.FromHours(24), errors);
+        var pause = ParseDuration(parse.ValueOrDefault(Pause), "--pause", TimeSpan.Zero, TimeSpan.FromSeconds(10), errors);
+        var sample = ParseDuration(parse.ValueOrDefault(SampleInterval), "--sample-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), errors);
+        var concurrency = parse.Range(Concurrency, 1, 1000, errors);
+        var resets = parse.Range(ResetPercent, 0, 100, errors);
+
+        if (!UnitParser.TryParseBytes(parse.ValueOrDefault(MaxPayload), out var maxPayload) || maxPayload is < 1 or > 16 << 20)
         {
-            errors.Add($"--concurrency: expected 1..1000 (got {concurrency})");
+            errors.Add($"--max-payload: expected a size 1..16MiB such as 256KiB (got '{parse.ValueOrDefault(MaxPayload)}')");
         }
 
-        var resets = parse.GetValue(ResetPercent);
-        if (resets is < 0 or > 100)
+        var json = parse.ValueOrDefault(Json) ?? "";
+        OutputPath.CheckFile("--json", json, errors);
+        if (errors.Count > before || parse.Errors.Count > 0)
         {
-            errors.Add($"--reset-percent: expected 0..100 (got {resets})");
+            return null;
         }
 
-        if (!UnitParser.TryParseBytes(parse.GetValue(MaxPayload), out var maxPayload) || maxPayload is < 1 or > 16 << 20)
-        {
-            errors.Add($"--max-payload: expected a size 1..16MiB such as 256KiB (got '{parse.GetValue(MaxPayload)}')");
-        }
+        var plain = parse.GetValue(Plain);
+        return new SoakOptions(relayExe, duration, concurrency, pause, (int)maxPayload, resets, sample, !plain && !parse.GetValue(NoRestart),
+            json, parse.GetValue(Seed), plain);
+    }
 
-        OutputPath.CheckFile("--json", parse.GetValue(Json)!, errors);
-        if (errors.Count > 0)
+    private async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (Bind(parse, errors) is not { } options)
         {
             BenchCommandLine.PrintErrors(errors);
             return ExitCodes.BadArguments;
         }
 
-        var plain = parse.GetValue(Plain);
-        var options = new SoakOptions(relayExe, duration, concurrency, pause, (int)maxPayload, resets, sample, !plain && !parse.GetValue(NoRestart),
-            parse.GetValue(Json)!, parse.GetValue(Seed), plain);
         return await SoakRun.ExecuteAsync(options, Console.Out, cancellationToken);
     }
 
