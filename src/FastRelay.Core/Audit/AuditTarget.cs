@@ -29,7 +29,8 @@ public sealed record AuditTarget(AuditSinkKind Kind, string Location)
     {
         ArgumentNullException.ThrowIfNull(text);
         target = null;
-        if (text == "off")
+        // Any case, as every other "off" of the flags.
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase))
         {
             target = new AuditTarget(AuditSinkKind.Off, "");
             error = "";

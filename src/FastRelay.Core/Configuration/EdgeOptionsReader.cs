@@ -89,7 +89,7 @@ public static class EdgeOptionsReader
             return fallback ?? EdgeOptions.DefaultAdmin;
         }
 
-        if (string.Equals(s.Value, "off", StringComparison.Ordinal))
+        if (string.Equals(s.Value, "off", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }

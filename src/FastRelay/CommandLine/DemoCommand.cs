@@ -46,7 +46,7 @@ internal static class DemoCommand
 
             if (parseResult.GetValue(admin) is { } a)
             {
-                if (a == "off") settings = settings with { AdminOff = true };
+                if (a.Equals("off", StringComparison.OrdinalIgnoreCase)) settings = settings with { AdminOff = true };
                 else if (EndPointSyntax.TryParseIPEndPoint(a, out var endPoint, out var error)) settings = settings with { Admin = endPoint };
                 else errors.Add($"--admin '{a}': expected ADDR:PORT or off: {error}");
             }

@@ -8,6 +8,7 @@ public sealed class AuditOptionsTests
 {
     [Theory]
     [InlineData("off", AuditSinkKind.Off, "")]
+    [InlineData("Off", AuditSinkKind.Off, "")] // Any case, as --admin OFF and --revocation OFF.
     [InlineData("sqlite:fastrelay-audit.db", AuditSinkKind.Sqlite, "fastrelay-audit.db")]
     [InlineData("sqlite:/var/lib/fastrelay/a:b.db", AuditSinkKind.Sqlite, "/var/lib/fastrelay/a:b.db")]
     [InlineData("jsonl:/var/log/audit.jsonl", AuditSinkKind.Jsonl, "/var/log/audit.jsonl")]

@@ -69,6 +69,12 @@ public sealed class EdgeOptionsReaderTests
         Assert.StartsWith($"--admin '{admin}': the same address as --listen", Assert.Single(error.Errors).ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("off")]
+    [InlineData("OFF")]
+    public void Read_AdminOff_InAnyCase(string value) =>
+        Assert.Null(EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:8080"), Flag("route", "crm=10.0.0.5:443"), Flag("admin", value)]).Admin);
+
     [Fact]
     public void Read_AListenerOnTheAdminDefault_SaysWhichDefault()
     {
