@@ -33,9 +33,9 @@ internal static class AuditReader
         }
 
         var node = settings.Find("audit-node");
-        if (node is not null && !IsValidNode(node.Value))
+        if (node is not null && !NodeNameSyntax.IsValid(node.Value))
         {
-            errors.Add(new ConfigError(node.Origin, node.Value, "expected a node name of 1 to 255 printable characters without spaces"));
+            errors.Add(new ConfigError(node.Origin, node.Value, NodeNameSyntax.Expected));
         }
 
         var spool = settings.Find("audit-spool");
@@ -47,14 +47,11 @@ internal static class AuditReader
         return new AuditOptions
         {
             Target = target,
-            Node = node is not null && IsValidNode(node.Value) ? node.Value : null,
+            Node = node is not null && NodeNameSyntax.IsValid(node.Value) ? node.Value : null,
             SpoolDirectory = spool is { Value.Length: > 0 } ? spool.Value : defaults.SpoolDirectory,
             QueueCapacity = (int)settings.Integer("audit-queue", AuditOptions.DefaultQueueCapacity, 16, 16_777_216),
             Overflow = settings.Enum("audit-overflow", AuditOverflow.Spool),
             FlushTimeout = settings.Duration("audit-flush-timeout", AuditOptions.DefaultFlushTimeout, allowZero: true),
         };
     }
-
-    private static bool IsValidNode(string name) =>
-        name.Length is > 0 and <= 255 && name.All(c => c > ' ' && c != '\u007f');
 }

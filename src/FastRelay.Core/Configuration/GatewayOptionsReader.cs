@@ -55,6 +55,12 @@ public static class GatewayOptionsReader
             errors.Add(new ConfigError("--allow-any-target", "true", "--allow-any-target and --policy are mutually exclusive: the policy's Outbound rules decide"));
         }
 
+        var nodeName = scalars.Find("node-name");
+        if (nodeName is not null && !NodeNameSyntax.IsValid(nodeName.Value))
+        {
+            errors.Add(new ConfigError(nodeName.Origin, nodeName.Value, NodeNameSyntax.Expected)); // Else every edge refuses the handshake.
+        }
+
         var options = new GatewayOptions
         {
             Listen = listen ?? new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
@@ -71,7 +77,7 @@ public static class GatewayOptionsReader
             DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
             Audit = AuditReader.Read(scalars, errors, GatewayOptions.DefaultAudit),
             Admin = EdgeOptionsReader.ReadAdmin(scalars, errors, GatewayOptions.DefaultAdmin),
-            NodeName = scalars.Text("node-name"),
+            NodeName = nodeName is not null && NodeNameSyntax.IsValid(nodeName.Value) ? nodeName.Value : null,
             Log = new LogOptions(scalars.Enum("log-format", LogFormat.Text), scalars.Enum("log-level", LogLevel.Information)),
         };
 

@@ -102,11 +102,18 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         var parts = context.Relays.Get(); // Pooled like the edge's connections: the transport, its pipes and the relay.
         var upstream = parts.Upstream;
         RelayingStream? tracked = null;
+        CancellationTokenRegistration ended = default;
         try
         {
             upstream.Start(socket);
             var relay = parts.Relay;
             relay.Reset();
+
+            // ct fires when the edge resets the stream or the tunnel connection ends. A relay parked on the target (one
+            // that stopped reading holds the stream-to-target pump in its flush; one that sends nothing, the other pump
+            // in its read) never touches the stream again, so only this reaches it: without it the target socket and
+            // the --max-streams slot would be held for good (the gateway has no idle timeout of its own).
+            ended = ct.UnsafeRegister(static r => ((DuplexRelay)r!).TryClose(CloseReason.ClientReset), relay);
             tracked = context.TracksRelaying ? new RelayingStream(client, destination, relay) : null;
             if (tracked is not null)
             {
@@ -131,6 +138,7 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         }
         finally
         {
+            ended.Dispose(); // Waits for a callback in flight: the relay goes back to the pool only after it.
             if (tracked is not null)
             {
                 tracked.End(); // Before the relay goes back to the pool: a re-check must not close its next stream.

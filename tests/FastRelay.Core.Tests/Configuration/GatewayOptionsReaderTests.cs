@@ -28,6 +28,33 @@ public sealed class GatewayOptionsReaderTests
         Assert.Equal("fastrelay-gateway-audit-spool", options.Audit.SpoolDirectory);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("two words")]
+    [InlineData("tab\there")]
+    [InlineData("line\u0085break")] // NEL: a control character above the space.
+    [InlineData("\ud800lone")]
+    public void Read_NodeNameEdgesWouldRefuse_IsAConfigError(string name)
+    {
+        // The handshake carries the name into the edges' logs; they refuse control characters and over 255 bytes, so
+        // such a gateway would start and then fail every edge's handshake.
+        var error = Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key),
+            Flag("allow-any-target", "true"), Flag("node-name", name)]));
+        Assert.Equal(NodeNameSyntax.Expected, Assert.Single(error.Errors, e => e.Path == "--node-name").Expected);
+    }
+
+    [Fact]
+    public void Read_NodeName_CountsUtf8Bytes_NotCharacters()
+    {
+        var ok = GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key), Flag("allow-any-target", "true"),
+            Flag("node-name", new string('é', 127))]); // 254 bytes.
+        Assert.Equal(new string('é', 127), ok.NodeName);
+        Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key),
+            Flag("allow-any-target", "true"), Flag("node-name", new string('é', 128))])); // 256 bytes: 128 characters.
+        Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key),
+            Flag("allow-any-target", "true"), Flag("audit-node", new string('é', 128))])); // The same rule for --audit-node (the edge's handshake name).
+    }
+
     [Fact]
     public void Read_NoPolicy_RequiresAnExplicitAllowAnyTarget()
     {

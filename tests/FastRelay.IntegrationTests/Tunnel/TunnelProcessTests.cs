@@ -151,6 +151,95 @@ public sealed partial class TunnelProcessTests
     }
 
     [Fact]
+    public async Task EdgeKilled_WhileItsStreamsTargetStoppedReading_TheGatewayClosesTheStream_AndFreesItsSlot()
+    {
+        // The edge dies mid-upload (SIGKILL: no GOAWAY, no RST per stream) to a target that reads nothing. The gateway's
+        // relay is parked on the target, never on the stream; the tunnel's end must still close it, or its socket and
+        // its --max-streams slot are held for good.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var target = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        target.Listen(8);
+        using var nodes = new TunnelNodes();
+        var (gateway, gatewayEndPoint) = await nodes.StartGatewayAsync("--allow-any-target", "--max-streams", "2");
+        using var gatewayProcess = gateway;
+        var gatewayAdmin = await gateway.AdminEndPointAsync();
+        using var http = new HttpClient();
+        var uploader = AcceptUploaderAsync(target);
+        Socket? accepted = null;
+        var (edge, listen) = await nodes.StartEdgeAsync($"tunnel:{target.LocalEndPoint}", gatewayEndPoint);
+        using (edge)
+        {
+            using var client = await SocketTestExtensions.ConnectAsync(listen);
+            var chunk = new byte[64 * 1024];
+            var uploading = Task.Run(async () =>
+            {
+                for (var i = 0; i < 8192; i++)
+                {
+                    await client.SendAsync(chunk, SocketFlags.None);
+                }
+            });
+            accepted = await uploader.WithTimeout(); // Never read; open until the end (closing it would end the stream).
+            await Task.Delay(1000);
+            Assert.False(uploading.IsCompleted, uploading.Exception?.ToString() ?? "the target never stopped taking bytes");
+            Assert.True(await TestTimeouts.EventuallyAsync(async () => await ActiveStreamsAsync(http, gatewayAdmin) == 1));
+
+            edge.Signal("KILL");
+            Assert.NotEqual(0, await edge.WaitForExitAsync());
+            await Task.WhenAny(uploading).WithTimeout();
+        }
+
+        using (accepted)
+        {
+            Assert.True(await TestTimeouts.EventuallyAsync(async () => await ActiveStreamsAsync(http, gatewayAdmin) == 0), "the gateway still holds the dead edge's stream");
+        }
+
+        // The gateway serves a new edge.
+        var (again, againListen) = await nodes.StartEdgeAsync($"tunnel:{echo.EndPoint}", gatewayEndPoint);
+        using var againProcess = again;
+        using var next = await SocketTestExtensions.ConnectAsync(againListen);
+        await next.SendAsync(new byte[] { 5 }, SocketFlags.None);
+        Assert.Equal(5, (await next.ReceiveExactlyAsync(1).WithTimeout())[0]);
+    }
+
+    /// <summary>
+    /// The target's connection that carries bytes. The edge's readiness probes (connected, then left) are closed as they
+    /// come, before and after it, until <paramref name="listener"/> is disposed: their streams must not hold slots.
+    /// </summary>
+    private static Task<Socket> AcceptUploaderAsync(Socket listener)
+    {
+        var uploader = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                Socket accepted;
+                try
+                {
+                    accepted = await listener.AcceptAsync();
+                    if (await accepted.ReceiveAsync(new byte[1], SocketFlags.Peek) > 0 && uploader.TrySetResult(accepted))
+                    {
+                        continue;
+                    }
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    return; // The test is over.
+                }
+
+                accepted.Dispose();
+            }
+        });
+        return uploader.Task;
+    }
+
+    private static async Task<long> ActiveStreamsAsync(HttpClient http, IPEndPoint admin)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"http://{admin}/status"));
+        return document.RootElement.GetProperty("connections").GetProperty("active").GetInt64();
+    }
+
+    [Fact]
     public async Task Gateway_Sigterm_OpenStreamFinishes_ThenExit0()
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);

@@ -14,13 +14,14 @@ public sealed class LimitTests
     public async Task IdleConnection_IsClosedAfterIdleTimeout_ActiveOneIsNot(string dataPath)
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: [("idle-timeout", "1500ms"), ("data-path", dataPath)]);
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: [("idle-timeout", "3s"), ("data-path", dataPath)]);
         using var idle = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         using var busy = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
 
-        // The busy one exchanges a byte every 100 ms for 4 s (over two idle timeouts) and must survive: the timeout is
-        // long enough that a loaded machine's pauses between two exchanges never reach it.
-        for (var i = 0; i < 40; i++)
+        // The busy one exchanges a byte every 100 ms for 6.5 s (over two idle timeouts) and must survive: the timeout is
+        // long enough that a loaded machine's pauses between two exchanges never reach it (1.5 s did, once, with the
+        // whole suite on 2 cores).
+        for (var i = 0; i < 65; i++)
         {
             await busy.SendAsync(new byte[] { (byte)i }, SocketFlags.None);
             Assert.Equal((byte)i, (await busy.ReceiveExactlyAsync(1))[0]);

@@ -88,6 +88,83 @@ public sealed class GatewayServerTests
         Assert.Equal(TunnelErrorCode.TargetReset, error.Code);
     }
 
+    [Fact]
+    public async Task EdgeResetsAStream_WhoseTargetStoppedReading_TheGatewayClosesTheTarget_AndGivesTheSlotBack()
+    {
+        // The relay is parked in its flush to a target that reads nothing (and in its read of a target that sends
+        // nothing): the edge's RST never reaches a pump. It must still end the stream, or the target socket and the
+        // --max-streams slot are held for good (the gateway has no idle timeout of its own).
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var target = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        target.Listen(1);
+        await using var tunnel = new TunnelFixture();
+        var observer = new RecordingObserver();
+        var gateway = tunnel.StartGateway(observer: observer, configure: o => o with { MaxStreams = 1 });
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        var open = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, ((IPEndPoint)target.LocalEndPoint!).Port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+        var held = open.Stream!;
+        using var accepted = await target.AcceptAsync().WithTimeout(); // Never read until the end.
+
+        // Upload until the stream stops taking bytes: the target's buffers, the gateway's pipes and the stream's credit are full.
+        long sent = 0;
+        var chunk = new byte[64 * 1024];
+        var uploading = Task.Run(async () =>
+        {
+            while (sent < (512L << 20))
+            {
+                var flushed = await held.Output.WriteAsync(chunk);
+                if (flushed.IsCanceled || flushed.IsCompleted)
+                {
+                    return; // Aborted below.
+                }
+
+                Interlocked.Add(ref sent, chunk.Length);
+            }
+        });
+        long before;
+        var stalled = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            before = Interlocked.Read(ref sent);
+            await Task.Delay(300);
+        }
+        while (Interlocked.Read(ref sent) != before && stalled.Elapsed < TimeSpan.FromSeconds(20));
+        Assert.False(uploading.IsCompleted, "the target never stopped taking bytes");
+        Assert.Equal(1, gateway.Stats.StreamSlots);
+
+        held.Abort(); // RST(CANCEL) from the edge.
+        held.Dispose();
+        await Task.WhenAny(uploading).WithTimeout(); // Ends (or throws) once the stream is gone.
+
+        Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.StreamSlots == 0), "the stream's slot was never given back");
+        Assert.True(await TestTimeouts.EventuallyAsync(() => observer.Events.Any(e => e.Checkpoint == Checkpoint.Close)), "no close record");
+        var close = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Close);
+        Assert.Equal(CloseReason.ClientReset, close.Reason);
+        Assert.True(close.BytesClientToUpstream > 0);
+
+        // The target's socket was closed (reset: bytes were still queued), not left open.
+        Assert.True(await TargetEndedAsync(accepted).WithTimeout(), "the target's connection is still open");
+        Assert.Equal([7], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [7]).WithTimeout()); // The one slot serves again.
+    }
+
+    /// <summary>Reads <paramref name="socket"/> to its end: true at EOF or a reset.</summary>
+    private static async Task<bool> TargetEndedAsync(Socket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+        }
+
+        return true;
+    }
+
     private static async Task<FastRelay.Tunnel.Pool.TunnelLease> OpenEchoingAsync(FastRelay.Tunnel.Pool.TunnelPool pool, int port)
     {
         var open = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
