@@ -45,7 +45,7 @@ public sealed class PolicyGate
 
     /// <summary>The Inbound checkpoint: a client connecting to a listener. Null when no policy is installed (allowed).</summary>
     internal FilterDecision? CheckInbound(IPAddress client, IPEndPoint listener, string service, long connectionId = 0) =>
-        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service);
+        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service, null, out _);
 
     /// <summary>
     /// The Inbound checkpoint of a TLS listener, before the handshake: the identity (<see cref="ClientIdentity.Unknown"/>
@@ -53,8 +53,14 @@ public sealed class PolicyGate
     /// known yet, so every Identity and Service condition is taken to hold. A denial is final when
     /// <see cref="IsFinalBeforeHandshake"/> says so; otherwise <see cref="CheckAfterHandshake"/> decides.
     /// </summary>
-    internal FilterDecision? CheckInboundBeforeHandshake(IPAddress client, IPEndPoint listener, bool clientCertificates, long connectionId = 0) =>
-        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, FilterRequest.AnyService, clientCertificates ? ClientIdentity.Unknown : null);
+    /// <remarks>
+    /// Only a final decision is counted (rule hits) and compared with a dry run; a tentative one is the after-handshake
+    /// check's to count, so each connection counts once and under the rule that really decided it. <c>counted</c> says
+    /// which: false for a tentative decision, and then <see cref="CheckAfterHandshake"/> counts.
+    /// </remarks>
+    internal FilterDecision? CheckInboundBeforeHandshake(IPAddress client, IPEndPoint listener, bool clientCertificates, out bool counted, long connectionId = 0) =>
+        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, FilterRequest.AnyService, clientCertificates ? ClientIdentity.Unknown : null,
+            out counted, beforeHandshake: true);
 
     /// <summary>
     /// True when a decision of <see cref="CheckInboundBeforeHandshake"/> holds whatever the identity and route turn
@@ -69,8 +75,10 @@ public sealed class PolicyGate
     /// certificate's identity, so rules with an <c>Identity</c> can match (before it, they never do).
     /// Null when no policy is installed. The TLS listener (issue 3) calls this once per handshake.
     /// </summary>
-    internal FilterDecision? CheckAfterHandshake(IPAddress client, IPEndPoint listener, string service, ClientIdentity? identity, long connectionId = 0) =>
-        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service, identity);
+    /// <remarks><c>count</c> false: the before-handshake decision was final and counted already (<see cref="IsFinalBeforeHandshake"/>);
+    /// the check still runs (a reload may have come in between) but is not counted twice.</remarks>
+    internal FilterDecision? CheckAfterHandshake(IPAddress client, IPEndPoint listener, string service, ClientIdentity? identity, long connectionId = 0, bool count = true) =>
+        Decide(connectionId, FilterDirection.Inbound, client, listener.Address, listener.Port, service, identity, out _, count);
 
     /// <summary>
     /// The Outbound checkpoint: before the relay dials <paramref name="upstream"/> for <paramref name="client"/>, with
@@ -78,13 +86,15 @@ public sealed class PolicyGate
     /// learn it, so its Identity rules never match). Null when no policy is installed.
     /// </summary>
     internal FilterDecision? CheckOutbound(IPAddress client, IPEndPoint upstream, string service, long connectionId = 0, ClientIdentity? identity = null) =>
-        Decide(connectionId, FilterDirection.Outbound, client, upstream.Address, upstream.Port, service, identity);
+        Decide(connectionId, FilterDirection.Outbound, client, upstream.Address, upstream.Port, service, identity, out _);
 
     /// <summary>Decisions so far by rule label ("Inbound-Proxy rule 0", or "default deny"), for the current policy.</summary>
     public IReadOnlyDictionary<string, long> Hits => _current?.Hits() ?? new Dictionary<string, long>();
 
-    private FilterDecision? Decide(long connectionId, FilterDirection direction, IPAddress source, IPAddress destination, int port, string service, ClientIdentity? identity = null)
+    private FilterDecision? Decide(long connectionId, FilterDirection direction, IPAddress source, IPAddress destination, int port, string service,
+        ClientIdentity? identity, out bool counted, bool count = true, bool beforeHandshake = false)
     {
+        counted = false;
         if (_current is not { } snapshot)
         {
             return null;
@@ -92,15 +102,27 @@ public sealed class PolicyGate
 
         var request = new FilterRequest(direction, FiveTuple.Create(source, destination, port), _time.GetUtcNow(), identity, service);
         var decision = snapshot.Rules.Decide(request);
-        snapshot.Count(decision);
         if (ReferenceEquals(snapshot.Enforced, snapshot.Rules))
         {
+            if (count && (!beforeHandshake || IsFinalBeforeHandshake(decision)))
+            {
+                snapshot.Count(decision);
+                counted = true;
+            }
+
             return decision;
         }
 
-        // Part of the policy is a dry run: the whole policy's decision is counted (above) and, when it
-        // differs from what is enforced, logged; the enforced rules decide.
+        // Part of the policy is a dry run: the whole policy's decision is counted and, when it differs from what
+        // is enforced, logged; the enforced rules decide. Before the handshake, only when both are final.
         var enforced = snapshot.Enforced?.Decide(request);
+        if (!count || (beforeHandshake && !(IsFinalBeforeHandshake(decision) && (enforced is not { } e || IsFinalBeforeHandshake(e)))))
+        {
+            return enforced;
+        }
+
+        snapshot.Count(decision);
+        counted = true;
         if (enforced?.Action != decision.Action)
         {
             _onDryRunDifference?.Invoke(connectionId, request, decision, enforced);

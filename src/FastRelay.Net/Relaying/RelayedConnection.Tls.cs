@@ -52,8 +52,10 @@ internal sealed partial class RelayedConnection
         }
 
         // The Inbound rules again, now with the identity and the SNI route, so Identity and Service rules decide.
-        if (clientEndPoint is not null && localEndPoint is not null && context.Policy.IsFiltering
-            && context.Policy.CheckAfterHandshake(clientEndPoint.Address, localEndPoint, service, _identity, Id) is { IsAllowed: false } denied)
+        var inbound = clientEndPoint is not null && localEndPoint is not null && context.Policy.IsFiltering
+            ? context.Policy.CheckAfterHandshake(clientEndPoint.Address, localEndPoint, service, _identity, Id, count: !_inboundCounted)
+            : null;
+        if (inbound is { IsAllowed: false } denied)
         {
             _ = await RefuseAsync(CloseReason.FilterDenied, denied.ToString(), null, denied.Rule);
             return CloseReason.FilterDenied;
@@ -61,7 +63,7 @@ internal sealed partial class RelayedConnection
 
         _service = service;
         context.Observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Handshake, Allowed: true, clientEndPoint, localEndPoint,
-            service, Identity: _identity, CertificateSha256: _certificateSha256, Detail: Handshake.ServerName, Elapsed: elapsed));
+            service, Rule: _inboundFinal ? null : inbound?.Rule, Identity: _identity, CertificateSha256: _certificateSha256, Detail: Handshake.ServerName, Elapsed: elapsed));
         // The same two fields (Identity, CertificateSha256) with or without client certificates, for JSON log readers.
         Log.HandshakeCompleted(context.Logger, Id, stream.SslProtocol, stream.NegotiatedCipherSuite, Handshake.ServerName ?? None, service,
             _identity ?? (object)"not asked for (no --client-ca)", _certificateSha256 ?? "-", elapsed.TotalMilliseconds);

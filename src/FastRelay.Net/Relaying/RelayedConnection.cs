@@ -40,6 +40,14 @@ internal sealed partial class RelayedConnection : IDialGuard
     private volatile bool _handshaking;
     private ClientIdentity? _identity;
     private string? _certificateSha256;
+
+    // True when the TLS listener's before-handshake check was final and counted in the rule hits: the after-handshake
+    // check then runs uncounted, so each connection counts once.
+    private bool _inboundCounted;
+
+    // True when the Inbound row named the deciding rule (or no policy decides): the handshake row then names none, so
+    // fastrelay_decisions_total counts each connection's Inbound decision once.
+    private bool _inboundFinal;
     private IPAddress? _clientAddress;
     private IPEndPoint? _clientEndPoint;
     private IPEndPoint? _localEndPoint;
@@ -136,7 +144,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         // turn out to be ends the connection here; the rest is decided again after the handshake.
         var inbound = clientEndPoint is null || localEndPoint is null ? null
             : context.Tls is null ? context.Policy.CheckInbound(clientEndPoint.Address, localEndPoint, listener.Service, Id)
-            : context.Policy.CheckInboundBeforeHandshake(clientEndPoint.Address, localEndPoint, context.Tls.Options.ClientCaFile is not null, Id);
+            : context.Policy.CheckInboundBeforeHandshake(clientEndPoint.Address, localEndPoint, context.Tls.Options.ClientCaFile is not null, out _inboundCounted, Id);
         if (inbound is { IsAllowed: false } denied && (context.Tls is null || PolicyGate.IsFinalBeforeHandshake(denied)))
         {
             _relay.TryClose(CloseReason.FilterDenied);
@@ -147,10 +155,12 @@ internal sealed partial class RelayedConnection : IDialGuard
             return CloseReason.FilterDenied;
         }
 
-        // Allowed: by a rule, or because no policy is in force (Rule null). A denial that the TLS handshake may
-        // still overturn is not reported as the rule that allowed it: the after-handshake check decides.
+        // Allowed: by a rule, or because no policy is in force (Rule null). A decision the TLS handshake may still
+        // overturn (an allow or a denial by a rule with Identity or Service conditions, taken to hold) names no rule:
+        // the after-handshake check decides, and its handshake row names the rule.
+        _inboundFinal = context.Tls is null || inbound is not { } tentative || PolicyGate.IsFinalBeforeHandshake(tentative);
         observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Inbound, Allowed: true, clientEndPoint, localEndPoint,
-            listener.Service, Rule: inbound is { IsAllowed: true } allowedBy ? allowedBy.Rule : null));
+            listener.Service, Rule: inbound is { IsAllowed: true } allowedBy && _inboundFinal ? allowedBy.Rule : null));
 
         // Step 1b: the connection token bucket, after the policy so a denied source spends no token.
         // Only a refusal is an event: a pass adds nothing to the Inbound allow above.
@@ -284,11 +294,17 @@ internal sealed partial class RelayedConnection : IDialGuard
             upstreamSide = _tunnelStream!;
         }
 
+        // A stream the gateway reset, or whose tunnel died, while the relay is parked on the client (one that stopped
+        // reading, or sends nothing) would otherwise wait for the idle timeout: no stream read or write is pending to fail.
+        using var streamEnded = _tunnelStream is { } lease
+            ? lease.Ended.UnsafeRegister(static r => ((DuplexRelay)r!).TryClose(CloseReason.UpstreamReset), _relay)
+            : default;
         _relaying = true;
         var outcome = context.Options.Bandwidth is { } bandwidth
             ? await _relay.RunAsync(clientSide, upstreamSide, new ShapedDirection(bandwidth, context.Time), new ShapedDirection(bandwidth, context.Time))
             : await _relay.RunAsync(clientSide, upstreamSide);
         _relaying = false;
+        streamEnded.Dispose(); // Waits for a callback in flight: this relay is pooled, and the next connection's must not be closed.
         EndBackendSession(); // Already done when a direction ended; a relay that never started one ends it here.
 
         // Step 4: let the last bytes reach each peer, then close both sockets.

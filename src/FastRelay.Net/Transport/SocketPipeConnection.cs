@@ -73,6 +73,14 @@ internal sealed class SocketPipeConnection : IPipeConnection
             return;
         }
 
+        // Wake loops parked on the pipes rather than on the socket, before the socket goes: a loop parked on the
+        // socket leaves its cancellation pending, and only while the socket lives can nobody have reset the pipes
+        // for the next connection yet. Cancelled after the dispose, the owner's CloseAsync (it awaits the loops, which
+        // the dispose ends) could reset them first, and the next connection's first read or flush came back cancelled:
+        // its send ended as aborted at once (a gateway stream reset with CANCEL after an aborted one, seen in tests).
+        _receive.Writer.CancelPendingFlush();
+        _send.Reader.CancelPendingRead();
+
         try
         {
             // Linger 0 makes Close send RST: the peer learns at once that the stream did not end well.
@@ -84,10 +92,6 @@ internal sealed class SocketPipeConnection : IPipeConnection
         }
 
         socket.Dispose();
-
-        // Wake loops parked on the pipes rather than on the socket.
-        _receive.Writer.CancelPendingFlush();
-        _send.Reader.CancelPendingRead();
     }
 
     /// <summary>

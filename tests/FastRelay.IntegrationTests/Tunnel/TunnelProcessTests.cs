@@ -202,6 +202,85 @@ public sealed partial class TunnelProcessTests
         Assert.Equal(5, (await next.ReceiveExactlyAsync(1).WithTimeout())[0]);
     }
 
+    [Fact]
+    public async Task GatewayKilled_WhileTheClientStoppedReading_TheEdgeClosesTheClient_NotAtTheIdleTimeout()
+    {
+        // The mirror case on the edge: the target floods, the client reads nothing, so the edge's relay is parked on the
+        // client. The gateway dies (SIGKILL): the tunnel's end must close the client now, not at --idle-timeout (10m).
+        using var target = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        target.Listen(8);
+        var flooding = Task.Run(async () =>
+        {
+            var chunk = new byte[64 * 1024];
+            while (true)
+            {
+                Socket accepted;
+                try
+                {
+                    accepted = await target.AcceptAsync();
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                _ = Task.Run(async () =>
+                {
+                    using (accepted)
+                    {
+                        try
+                        {
+                            for (var i = 0; i < 8192; i++)
+                            {
+                                await accepted.SendAsync(chunk, SocketFlags.None);
+                            }
+                        }
+                        catch (SocketException)
+                        {
+                            // The gateway closed it.
+                        }
+                    }
+                });
+            }
+        });
+        using var nodes = new TunnelNodes();
+        var (gateway, gatewayEndPoint) = await nodes.StartGatewayAsync("--allow-any-target");
+        var (edge, listen) = await nodes.StartEdgeAsync($"tunnel:{target.LocalEndPoint}", gatewayEndPoint);
+        using var edgeProcess = edge;
+        var admin = await edge.AdminEndPointAsync();
+        using var http = new HttpClient();
+        using var client = await SocketTestExtensions.ConnectAsync(listen);
+        client.ReceiveBufferSize = 4096;
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None); // Reads nothing from here on.
+        Assert.True(await TestTimeouts.EventuallyAsync(async () => await ActiveStreamsAsync(http, admin) == 1));
+        await Task.Delay(1000); // The flood fills the client's buffers, the edge's pipes and the stream's window.
+
+        using (gateway)
+        {
+            gateway.Signal("KILL");
+            Assert.NotEqual(0, await gateway.WaitForExitAsync());
+        }
+
+        Assert.True(await TestTimeouts.EventuallyAsync(async () => await ActiveStreamsAsync(http, admin) == 0), "the edge still holds the client whose stream is gone");
+        var buffer = new byte[64 * 1024];
+        await Task.Run(async () =>
+        {
+            try
+            {
+                while (await client.ReceiveAsync(buffer, SocketFlags.None) > 0)
+                {
+                }
+            }
+            catch (SocketException)
+            {
+                // Reset: bytes were still queued for it.
+            }
+        }).WithTimeout(); // Closed: the rest of the flood, then the end.
+        target.Dispose();
+        await flooding.WithTimeout();
+    }
+
     /// <summary>
     /// The target's connection that carries bytes. The edge's readiness probes (connected, then left) are closed as they
     /// come, before and after it, until <paramref name="listener"/> is disposed: their streams must not hold slots.

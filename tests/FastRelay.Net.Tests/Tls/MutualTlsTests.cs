@@ -188,9 +188,20 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
             await AssertEchoesAsync(edge, _pki, _pki.Client);
             await AssertRefusedAsync(edge, _pki, _pki.IssueClient("kiosk-2"));
             Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] >= 1));
+
+            // Each connection's Inbound decision counts once, under the rule that made it: not the tentative match
+            // before the handshake (Desks, taken to hold for kiosk-2 too) and again after it.
+            var hits = edge.Server.Policy.Hits;
+            Assert.Equal((1, 1, 1), (hits["Desks rule 0"], hits["default deny"], hits["Backends rule 0"]));
         }
 
         Assert.Contains(observer.Events, e => e.Checkpoint == Checkpoint.Handshake && !e.Allowed && e.Reason == CloseReason.FilterDenied && e.Identity!.CommonName == "kiosk-2");
+
+        // The audit rows say the same: the inbound rows name no rule (it could not be known yet); desk-7's handshake row
+        // names the rule that let it in.
+        Assert.All(observer.Events.Where(e => e.Checkpoint == Checkpoint.Inbound), e => Assert.Null(e.Rule));
+        var admitted = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Handshake && e.Allowed);
+        Assert.Equal(("Desks", 0, "desk-7"), (admitted.Rule!.GroupName, admitted.Rule.RuleIndex, admitted.Identity!.CommonName));
     }
 
     [Fact]
@@ -211,8 +222,12 @@ public sealed class MutualTlsTests : IClassFixture<PkiFixture>
             await AssertEchoesAsync(edge, _pki, _pki.Client);
             await AssertRefusedAsync(edge, _pki, _pki.IssueClient("kiosk-3"));
             Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.FilterDenied] == 1));
+            Assert.Equal(2, edge.Server.Policy.Hits["Clients rule 0"]); // Two connections, one Inbound decision each.
         }
 
+        // Clients has no Identity condition: decided at accept, named in the inbound rows, not again after the handshake.
+        Assert.All(observer.Events.Where(e => e.Checkpoint == Checkpoint.Inbound), e => Assert.Equal("Clients", e.Rule!.GroupName));
+        Assert.All(observer.Events.Where(e => e.Checkpoint == Checkpoint.Handshake), e => Assert.Null(e.Rule));
         var allowed = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Outbound && e.Allowed);
         Assert.Equal(("Backends", "desk-7"), (allowed.Rule!.GroupName, allowed.Identity!.CommonName));
         var denied = Assert.Single(observer.Events, e => e.Checkpoint == Checkpoint.Outbound && !e.Allowed);

@@ -183,6 +183,61 @@ public sealed class SocketPipeConnectionTests
         await CloseAsync(connection, peer);
     }
 
+    [Fact]
+    public async Task Reused_AfterAnAbortWhileBothLoopsWereOnTheSocket_TheNextConnectionIsWhole()
+    {
+        // Abort wakes loops parked on the pipes by cancelling their pending flush and read. Parked on the socket
+        // instead (a peer that neither reads nor sends), they never take that cancellation: it must not stay behind
+        // in the pooled pipes, or the next connection's first send ends at once (as aborted) and its first receive
+        // as a clean end. (The race with a CloseAsync on another thread: GatewayServerTests, streams reset one after another.)
+        using var pool = new BlockMemoryPool(Block, 256);
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(2);
+        var connection = new SocketPipeConnection(TransportOptions.Create(pool));
+        using (var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 })
+        {
+            await stalled.ConnectAsync((IPEndPoint)listener.LocalEndPoint!).WithTimeout();
+            connection.Start(await listener.AcceptAsync().WithTimeout());
+            ValueTask<System.IO.Pipelines.FlushResult> flush;
+            var sent = 0;
+            do
+            {
+                flush = connection.Output.WriteAsync(new byte[Block]);
+                sent++;
+            }
+            while (flush.IsCompleted && sent < 4096);
+            Assert.False(flush.IsCompleted, "the peer took everything");
+            await Task.Delay(100); // The send loop is in the socket's send, the receive loop in its wait for data.
+
+            connection.Abort();
+            try
+            {
+                await flush.AsTask().WithTimeout();
+            }
+            catch (IOException)
+            {
+                // The send failed: the abort reached it.
+            }
+
+            await connection.Input.CompleteAsync();
+            await connection.Output.CompleteAsync();
+            await connection.CloseAsync(TimeSpan.FromSeconds(5)).WithTimeout();
+        }
+
+        using var peer = await SocketTestExtensions.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
+        connection.Start(await listener.AcceptAsync().WithTimeout());
+        await peer.SendAsync(new byte[] { 42 }, SocketFlags.None);
+        var read = await connection.Input.ReadAsync().AsTask().WithTimeout();
+        Assert.False(read.IsCanceled || read.IsCompleted, "the new connection's input ended at once");
+        Assert.Equal(42, read.Buffer.FirstSpan[0]);
+        connection.Input.AdvanceTo(read.Buffer.End);
+        var flushed = await connection.Output.WriteAsync(new byte[] { 7 }).AsTask().WithTimeout();
+        Assert.False(flushed.IsCanceled || flushed.IsCompleted, "the new connection's output ended at once");
+        Assert.Equal(7, (await peer.ReceiveExactlyAsync(1).WithTimeout())[0]);
+        await CloseAsync(connection, peer);
+    }
+
     private static async Task<(SocketPipeConnection Connection, Socket Peer)> ConnectedPairAsync(BlockMemoryPool pool)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -24,6 +24,9 @@ internal sealed class TunnelLease(IPipeConnection stream, PooledLink link) : IPi
     /// <inheritdoc />
     public PipeWriter Output => stream.Output;
 
+    /// <summary>Cancelled when the stream is reset or its tunnel connection ends (<see cref="Session.TunnelStream.Ended"/>).</summary>
+    public CancellationToken Ended => (stream as Session.TunnelStream)?.Ended ?? CancellationToken.None;
+
     /// <inheritdoc />
     public void Abort() => stream.Abort();
 

@@ -44,7 +44,7 @@ public sealed partial class TunnelConnection
             stream = new TunnelStream(this, id, _peerSettings.InitialWindow, window, _inboundPipe, _outboundPipe)
             {
                 Target = target,
-                AcceptCancellation = new CancellationTokenSource(),
+                Ending = new CancellationTokenSource(),
             };
             _streams.Add(id, stream);
             _streamsOpened++;
@@ -58,7 +58,7 @@ public sealed partial class TunnelConnection
     private async Task RunAcceptorAsync(TunnelStream stream, TunnelTarget target)
     {
         var request = new TunnelStreamRequest(this, stream, target);
-        using var cancellation = stream.AcceptCancellation!;
+        using var cancellation = stream.Ending!;
         try
         {
             await _acceptor!.AcceptAsync(request, cancellation.Token);
@@ -74,7 +74,7 @@ public sealed partial class TunnelConnection
 
         // Returning without an answer means nobody will pump this stream.
         request.Reject(TunnelErrorCode.Internal);
-        stream.AcceptCancellation = null;
+        stream.Ending = null;
     }
 
     /// <summary>REKEY frames (§4.8): INIT and DONE reach the gateway, RESP the edge.</summary>

@@ -147,7 +147,7 @@ public sealed partial class TunnelConnection
 
             var error = new TunnelStreamResetException(stream.Id, _streamResetCode, "tunnel closed: " + reason);
             stream.OpenAnswer?.TrySetResult(_streamResetCode);
-            CancelAccept(stream);
+            SignalEnded(stream);
             CompleteInbound(stream, error);
             CompleteOutbound(stream);
             stream.Receive.Close();

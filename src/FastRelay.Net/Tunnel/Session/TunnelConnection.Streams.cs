@@ -41,6 +41,7 @@ public sealed partial class TunnelConnection
             {
                 Target = target,
                 OpenAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously),
+                Ending = new CancellationTokenSource(),
             };
             _streams.Add(id, stream);
             _streamsOpened++;
@@ -104,11 +105,11 @@ public sealed partial class TunnelConnection
         FinishReset(stream, code, new TunnelStreamResetException(stream.Id, code, detail), fromReadLoop: false);
     }
 
-    /// <summary>After a reset either way: answers a pending OPEN, cancels a pending dial, ends both pipes, forgets the stream.</summary>
+    /// <summary>After a reset either way: answers a pending OPEN, cancels a pending dial (and tells the relay), ends both pipes, forgets the stream.</summary>
     private void FinishReset(TunnelStream stream, TunnelErrorCode code, Exception error, bool fromReadLoop)
     {
         stream.OpenAnswer?.TrySetResult(code);
-        CancelAccept(stream);
+        SignalEnded(stream);
         if (fromReadLoop)
         {
             CompleteInbound(stream, error);
@@ -208,9 +209,9 @@ public sealed partial class TunnelConnection
         }
     }
 
-    private static void CancelAccept(TunnelStream stream)
+    private static void SignalEnded(TunnelStream stream)
     {
-        if (stream.AcceptCancellation is { } cancellation)
+        if (stream.Ending is { } cancellation)
         {
             try
             {

@@ -68,8 +68,18 @@ public sealed partial class TunnelStream : IPipeConnection
     /// <summary>Edge side: completes with NoError at OPEN_OK or with the RST code.</summary>
     internal TaskCompletionSource<TunnelErrorCode>? OpenAnswer { get; set; }
 
-    /// <summary>Gateway side: cancelled when the edge resets the OPEN or the connection closes.</summary>
-    internal CancellationTokenSource? AcceptCancellation { get; set; }
+    /// <summary>
+    /// Cancelled when the stream is reset (either way) or its connection closes. The gateway's acceptor abandons its
+    /// dial on it; after that, and on the edge, it tells a relay parked on its other socket (a peer that stopped
+    /// reading, or sends nothing) that this side is gone: no read or write of the stream is pending to tell it.
+    /// </summary>
+    internal CancellationTokenSource? Ending { get; set; }
+
+    /// <summary>
+    /// Cancelled when the stream was reset (by either side) or its tunnel connection ended; never on a clean end
+    /// (FIN both ways). <see cref="CancellationToken.None"/> once the gateway's acceptor has returned.
+    /// </summary>
+    public CancellationToken Ended => Ending?.Token ?? CancellationToken.None;
 
     /// <summary>
     /// True once our OPEN (edge) or OPEN_OK (gateway) was written. The edge then knows a failure may have dialled

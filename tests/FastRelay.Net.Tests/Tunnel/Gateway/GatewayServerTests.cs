@@ -148,6 +148,46 @@ public sealed class GatewayServerTests
         Assert.Equal([7], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [7]).WithTimeout()); // The one slot serves again.
     }
 
+    [Fact]
+    public async Task StreamsResetOneAfterAnother_NeverSpoilTheNextStream_OnTheReusedRelay()
+    {
+        // Each reset stream's relay is aborted from the tunnel's read loop while it runs, and goes back to the pool; the
+        // next stream gets it. An abort still finishing when the pooled socket transport was reset left a cancellation
+        // in its pipes, and the next stream was reset (CANCEL) at once: about one round in 40 here.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var target = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        target.Listen(1);
+        await using var tunnel = new TunnelFixture();
+        var observer = new RecordingObserver();
+        var gateway = tunnel.StartGateway(observer: observer, configure: o => o with { MaxStreams = 1 });
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        for (var round = 0; round < 60; round++)
+        {
+            var open = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, ((IPEndPoint)target.LocalEndPoint!).Port), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+            var held = open.Stream!;
+            using var accepted = await target.AcceptAsync().WithTimeout();
+            var chunk = new byte[64 * 1024];
+            var uploading = Task.Run(async () =>
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    var flushed = await held.Output.WriteAsync(chunk);
+                    if (flushed.IsCanceled || flushed.IsCompleted)
+                    {
+                        return;
+                    }
+                }
+            });
+            await Task.Delay(round % 5 * 20);
+            held.Abort();
+            held.Dispose();
+            await Task.WhenAny(uploading).WithTimeout();
+            Assert.True(await TestTimeouts.EventuallyAsync(() => gateway.Stats.StreamSlots == 0), "the stream's slot was never given back");
+            Assert.Equal([7], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [7]).WithTimeout());
+        }
+    }
+
     /// <summary>Reads <paramref name="socket"/> to its end: true at EOF or a reset.</summary>
     private static async Task<bool> TargetEndedAsync(Socket socket)
     {
