@@ -72,6 +72,11 @@ public static class EdgeOptionsReader
             Ignored = ignored,
         };
 
+        if (options.RecheckEstablished && options.PolicyFile is null)
+        {
+            ignored.Add(RecheckWithoutRules(scalars, "--policy"));
+        }
+
         CheckAdminApart(scalars, options.Admin, options.Listeners.Select(l => (l.EndPoint, $"--listen {l.EndPoint}")), errors);
         if (errors.Count > 0)
         {
@@ -101,6 +106,16 @@ public static class EdgeOptionsReader
         }
 
         return endPoint;
+    }
+
+    /// <summary>
+    /// <c>--recheck-established</c> where no rules decide (no <c>--policy</c>; a gateway's <c>--allow-any-target</c>): valid,
+    /// but it would never close anything, so it is listed with the settings ignored at start rather than kept silently.
+    /// </summary>
+    internal static ConfigError RecheckWithoutRules(ScalarReader scalars, string needs)
+    {
+        var given = scalars.Find("recheck-established")!;
+        return new ConfigError(given.Origin, given.Value, $"has no effect without {needs} (no rules decide the established connections again); ignored");
     }
 
     /// <summary>

@@ -112,6 +112,9 @@ public sealed record GatewayOptions
     /// <summary>The node name sent to edges in the handshake (their logs) and written to audit records.</summary>
     public string? NodeName { get; init; }
 
+    /// <summary>Settings that were valid but have no effect here; logged as warnings at start.</summary>
+    public IReadOnlyList<ConfigError> Ignored { get; init; } = [];
+
     /// <summary>Diagnostic log settings.</summary>
     public LogOptions Log { get; init; } = new();
 }

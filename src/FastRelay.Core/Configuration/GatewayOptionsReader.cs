@@ -79,6 +79,7 @@ public static class GatewayOptionsReader
             Admin = EdgeOptionsReader.ReadAdmin(scalars, errors, GatewayOptions.DefaultAdmin),
             NodeName = nodeName is not null && NodeNameSyntax.IsValid(nodeName.Value) ? nodeName.Value : null,
             Log = new LogOptions(scalars.Enum("log-format", LogFormat.Text), scalars.Enum("log-level", LogLevel.Information)),
+            Ignored = policy is null && scalars.Switch("recheck-established") ? [EdgeOptionsReader.RecheckWithoutRules(scalars, "--policy (with --allow-any-target every target stays allowed)")] : [],
         };
 
         if (listen is not null)

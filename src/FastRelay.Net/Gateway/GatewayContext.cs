@@ -34,6 +34,9 @@ internal sealed record GatewayContext(
     /// <summary>Bounds the warning for refused streams to one a second (a full gateway refuses every OPEN).</summary>
     public Diagnostics.OncePerInterval LimitLog { get; } = new(Time, TimeSpan.FromSeconds(1));
 
+    /// <summary>Bounds the Information line for FORBIDDEN_TARGET refusals to one a second (the rest at Debug; all are audited).</summary>
+    public Diagnostics.OncePerInterval DenialLog { get; } = new(Time, TimeSpan.FromSeconds(1));
+
     /// <summary><c>--max-streams</c> (as fitted to the open-file limit).</summary>
     public int MaxStreams { get; init; } = int.MaxValue;
 

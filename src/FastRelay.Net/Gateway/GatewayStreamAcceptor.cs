@@ -166,7 +166,14 @@ internal sealed partial class GatewayStreamAcceptor(GatewayContext context, IPEn
         {
             // The deciding rule (or "default deny"); without a policy decision, the dialer's words.
             var why = (object?)dial.Denied ?? failure ?? "forbidden";
-            Log.StreamDenied(context.Logger, id, target, edge, client, why);
+            if (context.DenialLog.TryEnter())
+            {
+                Log.StreamDenied(context.Logger, id, target, edge, client, why);
+            }
+            else
+            {
+                Log.StreamDeniedAgain(context.Logger, id, target, edge, client, why);
+            }
         }
         else
         {

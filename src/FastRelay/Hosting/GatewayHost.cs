@@ -106,6 +106,10 @@ internal static partial class GatewayHost
         });
 
         Log.Started(logger, version, server.EndPoint, options.PolicyFile ?? "none (--allow-any-target: every target may be dialled)");
+        foreach (var ignored in options.Ignored)
+        {
+            Log.SettingIgnored(logger, ignored);
+        }
         await stop.Task;
         await server.StopAsync(options.DrainTimeout);
         if (audit is not null)
@@ -214,6 +218,10 @@ internal static partial class GatewayHost
         [LoggerMessage(EventId = 5, EventName = "ConnectionsCappedByDescriptorLimit", Level = LogLevel.Warning,
             Message = "--max-streams {Requested} needs about {Needed} file descriptors (one per stream, the tunnels' and the process's own), but the limit is {Limit}; serving at most {Allowed} streams (raise LimitNOFILE / ulimit -n)")]
         public static partial void StreamsCappedByDescriptorLimit(ILogger logger, int requested, long needed, ulong limit, int allowed);
+
+        // The edge's event 7.
+        [LoggerMessage(EventId = 7, EventName = "SettingIgnored", Level = LogLevel.Warning, Message = "{Setting}")]
+        public static partial void SettingIgnored(ILogger logger, FastRelay.Configuration.ConfigError setting);
 
         [LoggerMessage(EventId = 3, EventName = "Stopped", Level = LogLevel.Information,
             Message = "Stopped; {Handshakes} tunnels were authenticated, {Streams} streams relayed, {Refused} refused")]

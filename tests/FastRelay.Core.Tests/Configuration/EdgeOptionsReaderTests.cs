@@ -8,6 +8,14 @@ public sealed class EdgeOptionsReaderTests
     private static RawSetting Flag(string name, string value) => new(name, value, "--" + name);
 
     [Fact]
+    public void Read_RecheckEstablishedWithoutPolicy_IsListedAsIgnored()
+    {
+        var options = EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:0"), Flag("route", "svc=127.0.0.1:9"), Flag("recheck-established", "true")]);
+        Assert.Contains("--recheck-established 'true': has no effect without --policy", Assert.Single(options.Ignored).ToString(), StringComparison.Ordinal);
+        Assert.Empty(EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:0"), Flag("route", "svc=127.0.0.1:9"), Flag("recheck-established", "true"), Flag("policy", "p.json")]).Ignored);
+    }
+
+    [Fact]
     public void Read_MinimalFlags_AppliesDefaults()
     {
         var options = EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:8080"), Flag("route", "crm=10.0.0.5:443")]);

@@ -28,6 +28,17 @@ public sealed class GatewayOptionsReaderTests
         Assert.Equal("fastrelay-gateway-audit-spool", options.Audit.SpoolDirectory);
     }
 
+    [Fact]
+    public void Read_RecheckEstablishedWithoutRules_IsListedAsIgnored()
+    {
+        // Valid, but with --allow-any-target nothing is ever decided again: said at start, not kept silently.
+        var options = GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key), Flag("allow-any-target", "true"),
+            Flag("recheck-established", "true")]);
+        Assert.Contains("--recheck-established 'true': has no effect without --policy", Assert.Single(options.Ignored).ToString(), StringComparison.Ordinal);
+        Assert.Empty(GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key), Flag("policy", "p.json"),
+            Flag("recheck-established", "true")]).Ignored);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("two words")]

@@ -19,6 +19,26 @@ public sealed class OfflineCommandErrorsTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
+    public async Task AnOfflineSwitchWithAValueNotTrueOrFalse_IsNamedWithItsFlag()
+    {
+        // As the relay's switches: alone or true|false; anything else names the flag (it was "'maybe': not expected here").
+        var key = Path.Combine(_dir, "k.key");
+        using var keygen = await FastRelayProcess.RunAsync("keygen", "--out", key, "--force=maybe");
+        using var issue = await FastRelayProcess.RunAsync("ca", "issue", "--dir", _dir, "--name", "x", "--client", "perhaps");
+        foreach (var (run, expected) in new[] { (keygen, "--force 'maybe': expected true or false"), (issue, "--client 'perhaps': expected true or false") })
+        {
+            Assert.Equal(2, await run.WaitForExitAsync());
+            Assert.Contains(expected, run.StandardError, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(key));
+        using var forced = await FastRelayProcess.RunAsync("keygen", "--out", key, "--force=true");
+        Assert.Equal(0, await forced.WaitForExitAsync());
+        using var refused = await FastRelayProcess.RunAsync("keygen", "--out", key, "--force=false");
+        Assert.Equal(1, await refused.WaitForExitAsync()); // Exists, and --force is off.
+    }
+
+    [Fact]
     public async Task AnUnknownFlag_IsListedWithTheCommandsOwnErrors()
     {
         var policy = Write("bad.json", BadPolicy);

@@ -27,7 +27,7 @@ internal sealed class TunnelFixture : IAsyncDisposable
     public GatewayServer StartGateway(int port = 0, string? policyJson = null, int maxStreams = 256, TimeSpan? pingInterval = null,
         IConnectionObserver? observer = null, int maxHandshakes = 128, FastRelay.RateLimiting.TokenBucketOptions? handshakeRate = null,
         IUpstreamDialer? dialer = null, bool recheckEstablished = false, int maxHandshakesPerSource = GatewayOptions.DefaultMaxHandshakesPerSource,
-        Func<GatewayOptions, GatewayOptions>? configure = null)
+        Func<GatewayOptions, GatewayOptions>? configure = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
         var options = new GatewayOptions
         {
@@ -43,7 +43,7 @@ internal sealed class TunnelFixture : IAsyncDisposable
         };
         options = configure?.Invoke(options) ?? options;
         var policy = policyJson is null ? null : FastRelay.Filtering.PolicyLoader.Load(policyJson);
-        var server = GatewayServer.Start(options, GatewayKey, TunnelAuthentication.Pinned([EdgeKey.PublicKey.ToArray()]), policy, TestLogging.Factory,
+        var server = GatewayServer.Start(options, GatewayKey, TunnelAuthentication.Pinned([EdgeKey.PublicKey.ToArray()]), policy, loggers ?? TestLogging.Factory,
             TimeProvider.System, observer, dialer ?? new TcpUpstreamDialer());
         _gateways.Add(server);
         return server;

@@ -5,6 +5,7 @@ using FastRelay.Diagnostics;
 using FastRelay.Observing;
 using FastRelay.TestKit;
 using FastRelay.Tunnel.Frames;
+using Microsoft.Extensions.Logging;
 
 namespace FastRelay.Net.Tests.Tunnel.Gateway;
 
@@ -241,6 +242,30 @@ public sealed class GatewayServerTests
         // The allowed target still works over the same connection.
         Assert.Equal([9], await TunnelFixture.EchoAsync(pool, echo.EndPoint, [9]).WithTimeout());
         Assert.Equal(1, gateway.Stats.StreamsRejected);
+    }
+
+    [Fact]
+    public async Task DeniedTargets_AreLoggedAtInformationAtMostOnceASecond_TheRestAtDebug()
+    {
+        // An edge's client sending OPENs for forbidden targets as fast as it can must not write the gateway's log as fast.
+        await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        await using var tunnel = new TunnelFixture();
+        var log = new FastRelay.Tunnel.Session.ListLogger();
+        using var loggers = new FastRelay.Tunnel.Session.ListLoggerFactory(log);
+        var gateway = tunnel.StartGateway(policyJson: AllowEchoOnly.Replace("PORT", echo.EndPoint.Port.ToString(), StringComparison.Ordinal), loggers: loggers);
+        var pool = tunnel.StartPool([gateway.EndPoint], prewarm: 1);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 20; i++)
+        {
+            var denied = await pool.OpenStreamAsync(TunnelTarget.ForAddress(IPAddress.Loopback, 9), TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().WithTimeout();
+            Assert.Equal(TunnelErrorCode.ForbiddenTarget, denied.Error);
+        }
+
+        var seconds = (int)Math.Ceiling(started.Elapsed.TotalSeconds);
+        var loud = log.Entries.Count(e => e.Id.Id == 690);
+        Assert.Equal(LogLevel.Information, log.Entries.First(e => e.Id.Id == 690).Level);
+        Assert.InRange(loud, 1, seconds + 1);
+        Assert.Equal(20, loud + log.Entries.Count(e => e.Id.Id == 679 && e.Level == LogLevel.Debug)); // Every one is still logged.
     }
 
     [Theory]

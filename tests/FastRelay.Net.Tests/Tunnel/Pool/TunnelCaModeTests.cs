@@ -97,18 +97,4 @@ public sealed class TunnelCaModeTests
         Assert.True(await TestTimeouts.EventuallyAsync(() => pool.Gateways[0].UsableConnections == 0 && pool.Gateways[0].LastFailure is not null),
             "the pool still has a connection after the peer's binding expired");
     }
-
-    /// <summary>Every category into one <see cref="ListLogger"/>, so a test sees the session's and the pool's lines.</summary>
-    private sealed class ListLoggerFactory(ListLogger logger) : ILoggerFactory
-    {
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public ILogger CreateLogger(string categoryName) => logger;
-
-        public void Dispose()
-        {
-        }
-    }
 }

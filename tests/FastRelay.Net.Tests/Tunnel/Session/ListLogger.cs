@@ -20,3 +20,17 @@ internal sealed class ListLogger : ILogger
 
     public override string ToString() => string.Join("\n", Entries.Select(e => $"{e.Id.Id} {e.Level}: {e.Message}"));
 }
+
+/// <summary>Every category into one <see cref="ListLogger"/>, so a test sees the session's and the pool's lines.</summary>
+internal sealed class ListLoggerFactory(ListLogger logger) : ILoggerFactory
+{
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public ILogger CreateLogger(string categoryName) => logger;
+
+    public void Dispose()
+    {
+    }
+}

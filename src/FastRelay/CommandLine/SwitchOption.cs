@@ -1,0 +1,40 @@
+using System.CommandLine;
+using FastRelay.Configuration;
+
+namespace FastRelay.CommandLine;
+
+/// <summary>
+/// A switch of an offline command (<c>keygen --force</c>, <c>ca issue --server</c>): alone it means true, and it takes
+/// <c>true</c> or <c>false</c> as its value like the relay's switches (<c>--force=false</c>). Anything else is named with
+/// the flag ("--force 'maybe': expected true or false").
+/// </summary>
+/// <remarks>A string option, not the parser's bool: that one leaves a value it cannot read as a stray argument
+/// ("'maybe': not expected here"), which does not say which flag it was meant for.</remarks>
+internal static class SwitchOption
+{
+    public static Option<string> Create(string name, string description) => new(name)
+    {
+        Description = description,
+        Arity = ArgumentArity.ZeroOrOne,
+        HelpName = "true|false",
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return bool.TrueString;
+            }
+
+            var value = result.Tokens[0].Value;
+            if (bool.TryParse(value, out var parsed))
+            {
+                return parsed.ToString();
+            }
+
+            result.AddError(new ConfigError(name, value, "expected true or false").ToString());
+            return bool.FalseString;
+        },
+    };
+
+    /// <summary>True when <paramref name="option"/> was given alone or as <c>true</c>.</summary>
+    public static bool IsOn(ParseResult parseResult, Option<string> option) => parseResult.GetValue(option) == bool.TrueString;
+}
