@@ -65,6 +65,17 @@ internal static class TunnelReader
     };
 
     /// <summary>
+    /// The identity flags read alone, for when other flags are bad: the tunnel's files can still be checked (cli.md:
+    /// every error at once). Null when these flags have problems of their own (the full read lists them).
+    /// </summary>
+    public static TunnelIdentityOptions? ReadIdentityAlone(IReadOnlyList<RawSetting> settings, string peerKeyFlag)
+    {
+        var errors = new List<ConfigError>();
+        var identity = ReadIdentity(settings, new ScalarReader(settings, errors), peerKeyFlag, errors);
+        return errors.Count == 0 ? identity : null;
+    }
+
+    /// <summary>
     /// The node key and the peer authentication: <c>--tunnel-key</c> is required, and exactly one of the pinned
     /// keys (<paramref name="peerKeyFlag"/>) or <c>--tunnel-ca</c> (with this node's <c>--tunnel-cert</c> and
     /// <c>--tunnel-cert-key</c>, and any <c>--tunnel-crl</c>). Null (with errors) when something is missing.

@@ -236,9 +236,9 @@ internal sealed class EdgeCommand : IValidatedCommand
 
         // Without --gateway the tunnel flags are ignored with a warning and their files not read (README); the same
         // when other flags are bad, or whether a missing key is an error would depend on those.
-        if (settings.Any(s => s.Name == "gateway") && Last(settings, "tunnel-key") is { Length: > 0 } keyFile)
+        if (settings.Any(s => s.Name == "gateway"))
         {
-            TunnelIdentityLoader.CheckKeyFile(keyFile, lines);
+            TunnelIdentityLoader.CheckFiles(settings, TunnelRole.Edge, lines);
         }
     }
 

@@ -73,9 +73,9 @@ internal sealed class GatewayCommand : IValidatedCommand
 
         // The key files are read now: a missing or malformed key is a configuration error (exit 2), not a crash later.
         var identity = options is null ? null : TunnelIdentityLoader.TryLoad(options.Identity, TunnelRole.Gateway, lines);
-        if (options is null && settings.LastOrDefault(s => s.Name == "tunnel-key")?.Value is { Length: > 0 } keyFile)
+        if (options is null)
         {
-            TunnelIdentityLoader.CheckKeyFile(keyFile, lines); // Listed with the other errors even so.
+            TunnelIdentityLoader.CheckFiles(settings, TunnelRole.Gateway, lines); // Listed with the other errors even so.
         }
 
         return (lines.Count == 0 ? options : null, policy, identity, lines);

@@ -53,7 +53,7 @@ internal static class TunnelIdentityLoader
     /// Reads <c>--tunnel-key</c> alone, for when other flags are bad and no identity can be built: its problem is
     /// still listed with theirs (cli.md: every error at once).
     /// </summary>
-    public static void CheckKeyFile(string path, List<string> errors)
+    private static void CheckKeyFile(string path, List<string> errors)
     {
         TunnelKeyFile.TryLoad(path, out var keyPair, out var keyError, out _);
         if (keyPair is null)
@@ -62,6 +62,23 @@ internal static class TunnelIdentityLoader
         }
 
         keyPair?.Dispose();
+    }
+
+    /// <summary>
+    /// Checks the tunnel's files (the key; in CA mode the bundle, the certificate, its key and the CRLs) from the flags
+    /// alone, for when other flags are bad: their problems are listed with the rest. Only the key file when the identity
+    /// flags have problems of their own.
+    /// </summary>
+    public static void CheckFiles(IReadOnlyList<RawSetting> settings, TunnelRole role, List<string> errors)
+    {
+        if (TunnelReader.ReadIdentityAlone(settings, role == TunnelRole.Gateway ? "edge-key" : "gateway-key") is { } identity)
+        {
+            TryLoad(identity, role, errors, warn: false)?.Dispose();
+        }
+        else if (settings.LastOrDefault(s => s.Name == "tunnel-key")?.Value is { Length: > 0 } keyFile)
+        {
+            CheckKeyFile(keyFile, errors);
+        }
     }
 
     // TunnelKeyFile names the file itself (keygen prints its errors alone); here the flag comes first, the path once.

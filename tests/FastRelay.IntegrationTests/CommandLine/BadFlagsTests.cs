@@ -51,6 +51,22 @@ public sealed class BadFlagsTests
             Assert.DoesNotContain("   at ", blank.StandardError, StringComparison.Ordinal);
         }
 
+        // A CRL that is no CRL is named even when the CA bundle is bad too (it cannot be verified then, but it can be read).
+        var junk = Path.Combine(Path.GetTempPath(), $"fastrelay-junk-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(junk, "junk\n");
+        try
+        {
+            using var both = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
+                "--tls-cert", pki.ServerCertFile, "--tls-key", pki.ServerKeyFile, "--client-ca", junk, "--crl", junk, "--admin", "off", "--audit", "off");
+            Assert.Equal(2, await both.WaitForExitAsync());
+            Assert.Contains($"--client-ca {junk}: no PEM CERTIFICATE block found", both.StandardError, StringComparison.Ordinal);
+            Assert.Contains($"--crl {junk}: no CRL in it", both.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(junk);
+        }
+
         // An empty --handoff or --policy (an unset shell variable) is refused, not taken as "off".
         using var unset = await FastRelayProcess.RunAsync("edge", "--listen", "127.0.0.1:0", "--route", "a=127.0.0.1:1",
             "--handoff", "", "--policy", "", "--admin", "off", "--audit", "off");
@@ -64,6 +80,15 @@ public sealed class BadFlagsTests
         Assert.Equal(2, await gateway.WaitForExitAsync());
         Assert.Contains("--log-format 'xml'", gateway.StandardError, StringComparison.Ordinal);
         Assert.Contains($"--tunnel-key '{missing}'", gateway.StandardError, StringComparison.Ordinal);
+
+        // In CA mode the bundle and the certificate are read too, not only the key.
+        using var caMode = await FastRelayProcess.RunAsync("gateway", "--listen", "127.0.0.1:0", "--tunnel-key", missing,
+            "--tunnel-ca", missing + ".ca", "--tunnel-cert", missing + ".crt", "--tunnel-cert-key", missing + ".certkey", "--allow-any-target",
+            "--log-format", "xml", "--admin", "off", "--audit", "off");
+        Assert.Equal(2, await caMode.WaitForExitAsync());
+        Assert.Contains("--log-format 'xml'", caMode.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--tunnel-key '{missing}'", caMode.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"{missing}.ca", caMode.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,8 +28,9 @@ internal static class CrlLoader
             : throw new RevocationLoadException($"{flag} {path}: {problem}");
 
     /// <summary>
-    /// Reads each of <paramref name="paths"/> without verifying it, for when the CA bundle could not be loaded: each
-    /// file that cannot be read adds its line to <paramref name="errors"/> (cli.md: every error at once).
+    /// Reads and parses each of <paramref name="paths"/> without verifying it, for when the CA bundle could not be
+    /// loaded: each file that cannot be read, or holds no CRL, adds its line to <paramref name="errors"/> (cli.md: every
+    /// error at once); only the signature and the issuer wait for a bundle.
     /// </summary>
     public static void ReadEach(IEnumerable<string> paths, string flag, List<string> errors)
     {
@@ -37,7 +38,7 @@ internal static class CrlLoader
         {
             try
             {
-                _ = Read(path, flag);
+                _ = Parse(Read(path, flag), path, flag);
             }
             catch (RevocationLoadException ex)
             {
@@ -53,19 +54,7 @@ internal static class CrlLoader
     /// <param name="bundleFlag">The flag of the CA bundle, for the errors (<c>--client-ca</c>, <c>--tunnel-ca</c>).</param>
     public static LoadedCrl Load(string path, X509Certificate2Collection trustedCas, string flag = "--crl", string bundleFlag = "--client-ca")
     {
-        var bytes = Read(path, flag);
-
-        X509Crl crl;
-        try
-        {
-            // X509CrlParser takes DER and PEM ("-----BEGIN X509 CRL-----") alike.
-            crl = new X509CrlParser().ReadCrl(bytes) ?? throw new RevocationLoadException($"{flag} {path}: {WhatItHolds(bytes)}; expected a CRL in PEM or DER");
-        }
-        catch (Exception ex) when (ex is not RevocationLoadException)
-        {
-            throw new RevocationLoadException($"{flag} {path}: not a CRL in PEM or DER ({ex.Message})", ex);
-        }
-
+        var crl = Parse(Read(path, flag), path, flag);
         var issuerName = crl.IssuerDN.GetEncoded();
         // The same bytes, or else the same name in another encoding (PrintableString against UTF8String, as RFC 5280
         // 7.1 compares names): the signature below decides, and says "tampered or another CA" when it is not ours.
@@ -93,6 +82,19 @@ internal static class CrlLoader
             // Looked up under both when they differ: leaves carry their issuer's name as the CA certificate spells it.
             CaSubjectName = issuer.SubjectName.RawData,
         };
+    }
+
+    private static X509Crl Parse(byte[] bytes, string path, string flag)
+    {
+        try
+        {
+            // X509CrlParser takes DER and PEM ("-----BEGIN X509 CRL-----") alike.
+            return new X509CrlParser().ReadCrl(bytes) ?? throw new RevocationLoadException($"{flag} {path}: {WhatItHolds(bytes)}; expected a CRL in PEM or DER");
+        }
+        catch (Exception ex) when (ex is not RevocationLoadException)
+        {
+            throw new RevocationLoadException($"{flag} {path}: not a CRL in PEM or DER ({ex.Message})", ex);
+        }
     }
 
     // The parser finds no CRL in a certificate, a key or garbage alike: say which it was, so that "empty" means empty.
