@@ -65,6 +65,26 @@ public sealed class SniRoutingTests(PkiFixture fixture) : IClassFixture<PkiFixtu
         Assert.Contains("SNI name 'nowhere.corp' names no route", refused.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task InternationalName_ReachesTheRouteNamedByItsAsciiForm()
+    {
+        // Route names are ASCII, so an internationalized name is written as its A-label (xn--…), which is what a client
+        // sends; .NET hands the server the name decoded (bücher.corp), so the router must compare the A-label form.
+        await using var crm = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
+        using var books = new ManualBackend();
+        IEnumerable<(string, string)> flags =
+        [
+            ("listen", "crm@127.0.0.1:0"), ("route", $"crm={crm.EndPoint}"), ("route", $"xn--bcher-kva.corp={books.Target}"),
+            ("tls-cert", _pki.ServerCertFile), ("tls-key", _pki.ServerKeyFile), ("client-ca", _pki.CaFile), ("ocsp-staple", "off"),
+        ];
+        await using var edge = TestEdge.StartWithFlags(flags);
+        await using var tls = await TlsTestClient.ConnectAsync(edge.EndPoint, _pki, _pki.Client, "bücher.corp");
+        using var upstream = await books.AcceptAsync();
+        await tls.WriteAsync("b"u8.ToArray());
+        Assert.Equal("b"u8.ToArray(), await upstream.ReceiveExactlyAsync(1));
+        Assert.Equal(0, crm.AcceptedConnections);
+    }
+
     private IEnumerable<(string, string)> Flags(string listen, IPEndPoint crm, string tickets) =>
     [
         ("listen", listen), ("route", $"crm={crm}"), ("route", $"tickets.corp={tickets}"),
