@@ -63,9 +63,9 @@ internal static class ConfigArguments
                 continue; // Given on the command line: that wins (for a repeatable flag, over the file's whole list).
             }
 
-            if (option.ValueType == typeof(bool) && !bool.TryParse(setting.Value, out _))
+            if ((option.ValueType == typeof(bool) || option.HelpName == SwitchOption.ValueName) && !bool.TryParse(setting.Value, out _))
             {
-                errors.Add(new Configuration.ConfigError(setting.Origin, setting.Value, "expected true or false (a switch)").ToString());
+                errors.Add(new Configuration.ConfigError(setting.Origin, setting.Value, SwitchOption.Expected).ToString());
                 continue;
             }
 

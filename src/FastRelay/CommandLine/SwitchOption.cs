@@ -6,17 +6,23 @@ namespace FastRelay.CommandLine;
 /// <summary>
 /// A switch of an offline command (<c>keygen --force</c>, <c>ca issue --server</c>): alone it means true, and it takes
 /// <c>true</c> or <c>false</c> as its value like the relay's switches (<c>--force=false</c>). Anything else is named with
-/// the flag ("--force 'maybe': expected true or false").
+/// the flag ("--force 'maybe': expected true or false (a switch)").
 /// </summary>
 /// <remarks>A string option, not the parser's bool: that one leaves a value it cannot read as a stray argument
 /// ("'maybe': not expected here"), which does not say which flag it was meant for.</remarks>
 internal static class SwitchOption
 {
+    /// <summary>What a switch takes, for errors (the same words for a config file's value).</summary>
+    public const string Expected = "expected true or false (a switch)";
+
+    /// <summary>The value's name in help; also how <see cref="ConfigArguments"/> tells a switch from a value flag.</summary>
+    public const string ValueName = "true|false";
+
     public static Option<string> Create(string name, string description) => new(name)
     {
         Description = description,
         Arity = ArgumentArity.ZeroOrOne,
-        HelpName = "true|false",
+        HelpName = ValueName,
         CustomParser = result =>
         {
             if (result.Tokens.Count == 0)
@@ -30,7 +36,7 @@ internal static class SwitchOption
                 return parsed.ToString();
             }
 
-            result.AddError(new ConfigError(name, value, "expected true or false").ToString());
+            result.AddError(new ConfigError(name, value, Expected).ToString()); // From a --config file: ConfigArguments.NameOrigin names the file.
             return bool.FalseString;
         },
     };
