@@ -214,10 +214,13 @@ internal static partial class PolicyLoader
             else if (entries.Count == 0 || entries.Any(e => e.Value.Trim().Length == 0))
             {
                 errors.Add(new ConfigError(path, JsonFields.Shorten(property.Value), "expected a non-empty array of addresses or CIDR blocks"));
+                sets.Add(property.Name, new AddressSet([], property.Name)); // Defined (its error is listed): rules naming it are not "undefined" too.
             }
-            else if (ReadSetAddresses(entries, errors) is { } ranges)
+            else
             {
-                sets.Add(property.Name, new AddressSet(ranges, property.Name));
+                // A set with a bad entry is still defined: its own error is listed, and the policy is refused with it;
+                // the rules that name it must not add "undefined IP set" for each reference.
+                sets.Add(property.Name, new AddressSet(ReadSetAddresses(entries, errors) ?? [], property.Name));
             }
         }
 

@@ -59,19 +59,24 @@ internal sealed class PortSet
         // Every bad entry is named at once ("0,70000": both), as every other input error is (cli.md).
         var ranges = new List<PortRange>();
         var malformed = new List<string>();
-        var backwards = new List<string>();
+        var explained = new List<string>(); // Entries that parse but cannot be, each with its own words.
         foreach (var raw in text.Split(','))
         {
             var part = raw.Trim();
             var dash = part.IndexOf('-', StringComparison.Ordinal);
-            if (!TryParsePort(dash >= 0 ? part[..dash] : part, out var first)
+            if (part == "*")
+            {
+                // Not "expected ... or \"*\"" for the very thing given: it is the list around it that is wrong.
+                explained.Add("'*' means every port and stands alone: give \"*\" by itself, or list the ports without it");
+            }
+            else if (!TryParsePort(dash >= 0 ? part[..dash] : part, out var first)
                 || !TryParsePort(dash >= 0 ? part[(dash + 1)..] : part, out var last))
             {
                 malformed.Add(part.Length == 0 ? "an empty entry" : $"'{part}'");
             }
             else if (last < first)
             {
-                backwards.Add($"'{part}': a range goes from low to high, as {last}-{first}");
+                explained.Add($"'{part}': a range goes from low to high, as {last}-{first}");
             }
             else
             {
@@ -79,9 +84,9 @@ internal sealed class PortSet
             }
         }
 
-        if (malformed.Count > 0 || backwards.Count > 0)
+        if (malformed.Count > 0 || explained.Count > 0)
         {
-            error = string.Join("; ", (malformed.Count > 0 ? [$"{string.Join(", ", malformed)}: {Expected}"] : Array.Empty<string>()).Concat(backwards));
+            error = string.Join("; ", (malformed.Count > 0 ? [$"{string.Join(", ", malformed)}: {Expected}"] : Array.Empty<string>()).Concat(explained));
             return false;
         }
 

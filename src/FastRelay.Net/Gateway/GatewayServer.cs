@@ -315,7 +315,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
         // A reload of --edge-key between this tunnel's handshake and now re-checked the others without it: once more here,
         // against the list in force (a key removed meanwhile closes it now, as the reload would have).
         _ = connection.RecheckPeerNow();
-        Log.EdgeConnected(_context.Logger, edge, handshake.PeerName ?? "", handshake.PeerFingerprint, _connections.Count);
+        Log.EdgeConnected(_context.Logger, edge, handshake.PeerName ?? "no node name", handshake.PeerFingerprint, _connections.Count); // Not "(, key …)".
         if (IsStopping)
         {
             connection.GoAway(TunnelErrorCode.NoError, "gateway shutting down"); // Raced with StopAsync: drain it too.

@@ -126,6 +126,22 @@ public sealed class PolicyLoaderErrorTests
     }
 
     [Fact]
+    public void Load_ARuleNamingAnIpSetWithABadEntry_ListsTheSetsError_NotAlsoUndefined()
+    {
+        var error = Assert.Throws<ConfigException>(() => PolicyLoader.Load("""
+            {"IpSets": {"desks": ["10.0.0.0/33"], "empty": []},
+             "SecurityGroups": [{"Name": "g", "Rules": [{"SourceIP": "desks", "Action": "Allow"}, {"SourceIP": "empty", "Action": "Allow"}]}]}
+            """));
+        Assert.Equal(2, error.Errors.Count); // The two sets' own errors; the references are not "undefined" on top.
+        Assert.DoesNotContain(error.Errors, e => e.Expected.Contains("undefined", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_StarInAPortList_SaysItStandsAlone() =>
+        AssertError("star in a list", """{"SecurityGroups": [{"Name": "g", "Rules": [{"SourceIP": "10.0.0.1", "PortRange": "80,443,*", "Action": "Allow"}]}]}""",
+            $"{Rule0}.PortRange '80,443,*': '*' means every port and stands alone: give \"*\" by itself, or list the ports without it");
+
+    [Fact]
     public void Load_RuleDirectionConflictsWithGroup_IsAnError() =>
         AssertError("conflict", """{"SecurityGroups": [{"Name": "g", "Direction": "Inbound", "Rules": [{"Direction": "Outbound", "Action": "Allow"}]}]}""",
             $"{Rule0}.Direction 'Outbound': conflicts with the group's Direction 'Inbound'");
