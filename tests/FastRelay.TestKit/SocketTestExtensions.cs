@@ -78,6 +78,18 @@ public static class SocketTestExtensions
         }
     }
 
+    /// <summary>
+    /// A listener on 127.0.0.1 for a peer that will read nothing: a 4 KiB receive buffer (inherited by what it accepts),
+    /// so that whoever sends to it is held by back-pressure soon.
+    /// </summary>
+    public static Socket ListenForAPeerThatDoesNotRead(int backlog = 1)
+    {
+        var listener = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(backlog);
+        return listener;
+    }
+
     /// <summary>Resets the connection (RST) instead of closing it with FIN.</summary>
     public static void Reset(this Socket socket)
     {

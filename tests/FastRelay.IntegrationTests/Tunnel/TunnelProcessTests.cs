@@ -157,9 +157,7 @@ public sealed partial class TunnelProcessTests
         // relay is parked on the target, never on the stream; the tunnel's end must still close it, or its socket and
         // its --max-streams slot are held for good.
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        using var target = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        target.Listen(8);
+        using var target = SocketTestExtensions.ListenForAPeerThatDoesNotRead(8);
         using var nodes = new TunnelNodes();
         var (gateway, gatewayEndPoint) = await nodes.StartGatewayAsync("--allow-any-target", "--max-streams", "2");
         using var gatewayProcess = gateway;

@@ -96,9 +96,7 @@ public sealed class GatewayServerTests
         // nothing): the edge's RST never reaches a pump. It must still end the stream, or the target socket and the
         // --max-streams slot are held for good (the gateway has no idle timeout of its own).
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        using var target = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        target.Listen(1);
+        using var target = SocketTestExtensions.ListenForAPeerThatDoesNotRead();
         await using var tunnel = new TunnelFixture();
         var observer = new RecordingObserver();
         var gateway = tunnel.StartGateway(observer: observer, configure: o => o with { MaxStreams = 1 });
@@ -156,9 +154,7 @@ public sealed class GatewayServerTests
         // next stream gets it. An abort still finishing when the pooled socket transport was reset left a cancellation
         // in its pipes, and the next stream was reset (CANCEL) at once: about one round in 40 here.
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        using var target = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        target.Listen(1);
+        using var target = SocketTestExtensions.ListenForAPeerThatDoesNotRead();
         await using var tunnel = new TunnelFixture();
         var observer = new RecordingObserver();
         var gateway = tunnel.StartGateway(observer: observer, configure: o => o with { MaxStreams = 1 });
