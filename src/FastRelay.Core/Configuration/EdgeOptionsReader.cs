@@ -72,6 +72,12 @@ public static class EdgeOptionsReader
             Ignored = ignored,
         };
 
+        if (options.Tunnel is not null && options.Audit.Node is { } node && !NodeNameSyntax.FitsHandshake(node) && scalars.Find("audit-node") is { } given)
+        {
+            // The edge sends its --audit-node in the tunnel handshake: a gateway refuses a name over 255 bytes.
+            errors.Add(new ConfigError(given.Origin, given.Value, NodeNameSyntax.ExpectedInHandshake));
+        }
+
         if (options.RecheckEstablished && options.PolicyFile is null)
         {
             ignored.Add(RecheckWithoutRules(scalars, "--policy"));

@@ -55,10 +55,11 @@ public static class GatewayOptionsReader
             errors.Add(new ConfigError("--allow-any-target", "true", "--allow-any-target and --policy are mutually exclusive: the policy's Outbound rules decide"));
         }
 
+        var recheckEstablished = scalars.Switch("recheck-established"); // Read once: a bad value is one error.
         var nodeName = scalars.Find("node-name");
-        if (nodeName is not null && !NodeNameSyntax.IsValid(nodeName.Value))
+        if (nodeName is not null && !NodeNameSyntax.FitsHandshake(nodeName.Value))
         {
-            errors.Add(new ConfigError(nodeName.Origin, nodeName.Value, NodeNameSyntax.Expected)); // Else every edge refuses the handshake.
+            errors.Add(new ConfigError(nodeName.Origin, nodeName.Value, NodeNameSyntax.ExpectedInHandshake)); // Else every edge refuses the handshake.
         }
 
         var options = new GatewayOptions
@@ -67,7 +68,7 @@ public static class GatewayOptionsReader
             Identity = identity ?? new TunnelIdentityOptions { KeyFile = "" },
             Session = TunnelReader.ReadSession(scalars, errors),
             PolicyFile = policy,
-            RecheckEstablished = scalars.Switch("recheck-established"),
+            RecheckEstablished = recheckEstablished,
             AllowAnyTarget = allowAny,
             ConnectTimeout = scalars.Duration("connect-timeout", EdgeOptions.DefaultConnectTimeout, allowZero: false),
             MaxStreams = (int)scalars.Integer("max-streams", GatewayOptions.DefaultMaxStreams, 0, 1_000_000),
@@ -77,9 +78,9 @@ public static class GatewayOptionsReader
             DrainTimeout = scalars.Duration("drain-timeout", EdgeOptions.DefaultDrainTimeout, allowZero: true),
             Audit = AuditReader.Read(scalars, errors, GatewayOptions.DefaultAudit),
             Admin = EdgeOptionsReader.ReadAdmin(scalars, errors, GatewayOptions.DefaultAdmin),
-            NodeName = nodeName is not null && NodeNameSyntax.IsValid(nodeName.Value) ? nodeName.Value : null,
+            NodeName = nodeName is not null && NodeNameSyntax.FitsHandshake(nodeName.Value) ? nodeName.Value : null,
             Log = new LogOptions(scalars.Enum("log-format", LogFormat.Text), scalars.Enum("log-level", LogLevel.Information)),
-            Ignored = policy is null && scalars.Switch("recheck-established") ? [EdgeOptionsReader.RecheckWithoutRules(scalars, "--policy (with --allow-any-target every target stays allowed)")] : [],
+            Ignored = policy is null && recheckEstablished ? [EdgeOptionsReader.RecheckWithoutRules(scalars, "--policy (with --allow-any-target every target stays allowed)")] : [],
         };
 
         if (listen is not null)

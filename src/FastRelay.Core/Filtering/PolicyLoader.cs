@@ -209,7 +209,7 @@ internal static partial class PolicyLoader
             }
             else if (JsonFields.StringsOf(property.Value, path, errors) is not { } entries)
             {
-                // The error is already listed.
+                sets.Add(property.Name, new AddressSet([], property.Name)); // Its error is listed; defined for the rules naming it.
             }
             else if (entries.Count == 0 || entries.Any(e => e.Value.Trim().Length == 0))
             {

@@ -114,9 +114,11 @@ public sealed class PolicyGate
         }
 
         // Part of the policy is a dry run: the whole policy's decision is counted and, when it differs from what
-        // is enforced, logged; the enforced rules decide. Before the handshake, only when both are final.
+        // is enforced, logged; the enforced rules decide. Before the handshake, only when both are final, or when the
+        // enforced one is a final denial: the connection ends here, and no later check will count it.
         var enforced = snapshot.Enforced?.Decide(request);
-        if (!count || (beforeHandshake && !(IsFinalBeforeHandshake(decision) && (enforced is not { } e || IsFinalBeforeHandshake(e)))))
+        var endsHere = enforced is { IsAllowed: false } denial && IsFinalBeforeHandshake(denial);
+        if (!count || (beforeHandshake && !endsHere && !(IsFinalBeforeHandshake(decision) && (enforced is not { } e || IsFinalBeforeHandshake(e)))))
         {
             return enforced;
         }

@@ -12,7 +12,7 @@ internal sealed partial class GatewayStreamAcceptor
         // Information, not Debug: a denied target is a security event an operator looks for (an edge probing for SSRF).
         // At most once a second, though: an edge's client could otherwise write the log as fast as it sends OPENs.
         [LoggerMessage(EventId = 690, EventName = "GatewayStreamDenied", Level = LogLevel.Information,
-            Message = "Stream {ConnectionId} refused: FORBIDDEN_TARGET {Target}; edge {Edge}, client {Client}: {Decision} (logged at most once a second; every refusal is in the audit log)")]
+            Message = "Stream {ConnectionId} refused: FORBIDDEN_TARGET {Target}; edge {Edge}, client {Client}: {Decision} (logged at most once a second, the others at Debug)")]
         public static partial void StreamDenied(ILogger logger, long connectionId, TunnelTarget target, IPEndPoint edge, IPEndPoint client, object decision);
 
         [LoggerMessage(EventId = 679, EventName = "GatewayStreamDeniedAgain", Level = LogLevel.Debug,

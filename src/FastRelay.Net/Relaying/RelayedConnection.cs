@@ -158,7 +158,7 @@ internal sealed partial class RelayedConnection : IDialGuard
         // Allowed: by a rule, or because no policy is in force (Rule null). A decision the TLS handshake may still
         // overturn (an allow or a denial by a rule with Identity or Service conditions, taken to hold) names no rule:
         // the after-handshake check decides, and its handshake row names the rule.
-        _inboundFinal = context.Tls is null || inbound is not { } tentative || PolicyGate.IsFinalBeforeHandshake(tentative);
+        _inboundFinal = context.Tls is null || (inbound is { } decided && PolicyGate.IsFinalBeforeHandshake(decided)); // No policy yet: a reload may bring one.
         observer.OnEvent(new ConnectionEvent(Id, context.Time.GetUtcNow(), Checkpoint.Inbound, Allowed: true, clientEndPoint, localEndPoint,
             listener.Service, Rule: inbound is { IsAllowed: true } allowedBy && _inboundFinal ? allowedBy.Rule : null));
 

@@ -39,6 +39,10 @@ internal sealed partial class TlsPipeConnection : IPipeConnection
     private Task _receiveLoop = Task.CompletedTask;
     private Task _sendLoop = Task.CompletedTask;
     private int _aborted;
+
+    // Abort's body and CloseAsync's reset of the pipes, one at a time: an Abort that came late (the drain's, on a
+    // connection whose loops had ended) must not cancel a read or flush of pipes already reset for the next connection.
+    private readonly Lock _abortGate = new();
     private bool _started;
 
     /// <summary>Creates the pipes; <paramref name="options"/> come from <see cref="TransportOptions.Create"/>.</summary>
@@ -89,30 +93,33 @@ internal sealed partial class TlsPipeConnection : IPipeConnection
     /// <inheritdoc />
     public void Abort()
     {
-        if (Interlocked.Exchange(ref _aborted, 1) != 0 || _socket is not { } socket)
+        lock (_abortGate)
         {
-            return;
-        }
+            if (Interlocked.Exchange(ref _aborted, 1) != 0 || _socket is not { } socket)
+            {
+                return;
+            }
 
-        // Wake loops parked on the pipes rather than on the socket, before the socket goes: a loop parked on the
-        // socket leaves its cancellation pending, and only while the socket lives can nobody have reset the pipes
-        // for the next connection yet. Cancelled after the dispose, the owner's CloseAsync (it awaits the loops, which
-        // the dispose ends) could reset them first, and the next connection's first read or flush came back cancelled:
-        // its send ended as aborted at once (a gateway stream reset with CANCEL after an aborted one, seen in tests).
-        _receive.Writer.CancelPendingFlush();
-        _send.Reader.CancelPendingRead();
+            // Wake loops parked on the pipes rather than on the socket, before the socket goes: a loop parked on the
+            // socket leaves its cancellation pending, and only while the socket lives can nobody have reset the pipes
+            // for the next connection yet. Cancelled after the dispose, the owner's CloseAsync (it awaits the loops, which
+            // the dispose ends) could reset them first, and the next connection's first read or flush came back cancelled:
+            // its send ended as aborted at once (a gateway stream reset with CANCEL after an aborted one, seen in tests).
+            _receive.Writer.CancelPendingFlush();
+            _send.Reader.CancelPendingRead();
 
-        try
-        {
-            // Linger 0 makes Close send RST: the peer learns at once that the stream did not end well.
-            socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Already closed by the other side or by CloseAsync: nothing left to reset.
-        }
+            try
+            {
+                // Linger 0 makes Close send RST: the peer learns at once that the stream did not end well.
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Already closed by the other side or by CloseAsync: nothing left to reset.
+            }
 
-        socket.Dispose();
+            socket.Dispose();
+        }
     }
 
     /// <summary>
@@ -158,9 +165,12 @@ internal sealed partial class TlsPipeConnection : IPipeConnection
         _started = false;
         _receiveLoop = Task.CompletedTask;
         _sendLoop = Task.CompletedTask;
-        _receive.Reset();
-        _send.Reset();
-        _socket = null;
+        lock (_abortGate)
+        {
+            _receive.Reset();
+            _send.Reset();
+            _socket = null;
+        }
         return sentAll;
     }
 

@@ -51,7 +51,7 @@ public sealed class GatewayOptionsReaderTests
         // such a gateway would start and then fail every edge's handshake.
         var error = Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key),
             Flag("allow-any-target", "true"), Flag("node-name", name)]));
-        Assert.Equal(NodeNameSyntax.Expected, Assert.Single(error.Errors, e => e.Path == "--node-name").Expected);
+        Assert.Equal(NodeNameSyntax.ExpectedInHandshake, Assert.Single(error.Errors, e => e.Path == "--node-name").Expected);
     }
 
     [Fact]
@@ -62,8 +62,13 @@ public sealed class GatewayOptionsReaderTests
         Assert.Equal(new string('é', 127), ok.NodeName);
         Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key),
             Flag("allow-any-target", "true"), Flag("node-name", new string('é', 128))])); // 256 bytes: 128 characters.
-        Assert.Throws<ConfigException>(() => GatewayOptionsReader.Read([Flag("listen", "127.0.0.1:7443"), Flag("tunnel-key", "k"), Flag("edge-key", Key),
-            Flag("allow-any-target", "true"), Flag("audit-node", new string('é', 128))])); // The same rule for --audit-node (the edge's handshake name).
+
+        // An edge sends its --audit-node in the handshake when it has a gateway: the same byte limit then, and only then
+        // (an audit-only name keeps the 255-character rule).
+        var edge = new List<RawSetting> { Flag("listen", "127.0.0.1:0"), Flag("route", "svc=tunnel:127.0.0.1:9"), Flag("gateway", "127.0.0.1:7443"),
+            Flag("tunnel-key", "k"), Flag("gateway-key", Key), Flag("audit-node", new string('é', 128)) };
+        Assert.Equal(NodeNameSyntax.ExpectedInHandshake, Assert.Single(Assert.Throws<ConfigException>(() => EdgeOptionsReader.Read(edge)).Errors, e => e.Path == "--audit-node").Expected);
+        Assert.Equal(new string('é', 128), EdgeOptionsReader.Read([Flag("listen", "127.0.0.1:0"), Flag("route", "svc=127.0.0.1:9"), Flag("audit-node", new string('é', 128))]).Audit.Node);
     }
 
     [Fact]

@@ -147,4 +147,33 @@ public sealed class IdentityCheckpointTests
         Assert.False(gate.CheckAfterHandshake(client, listener, "crm", printer)!.Value.IsAllowed);
         Assert.Equal(1, gate.Hits["Desks rule 0"]);
     }
+
+    [Fact]
+    public void BeforeHandshake_ATentativeDecisionIsNotCounted_AFinalDenialIsEvenUnderADryRunGroup()
+    {
+        // Each connection counts once: a tentative match (an Identity rule taken to hold) waits for the after-handshake
+        // check; an enforced final denial ends the connection here, so it is counted here, dry-run groups or not.
+        var policy = PolicyLoader.Load("""
+            {"SecurityGroups": [
+              {"Name": "Trial", "DryRun": true, "Rules": [{"SourceIP": "127.0.0.0/8", "Identity": "CN=desk-*", "Action": "Allow", "Priority": 1}]},
+              {"Name": "Block", "Rules": [{"SourceIP": "127.0.0.9/32", "Action": "Deny", "Priority": 2}]},
+              {"Name": "Desks", "Rules": [{"SourceIP": "127.0.0.0/8", "Identity": "CN=desk-*", "Action": "Allow", "Priority": 3}]}]}
+            """);
+        var gate = new PolicyGate(policy, TimeProvider.System);
+        var listener = new IPEndPoint(IPAddress.Loopback, 8443);
+
+        var blocked = gate.CheckInboundBeforeHandshake(IPAddress.Parse("127.0.0.9"), listener, clientCertificates: true, out var blockedCounted);
+        Assert.False(blocked!.Value.IsAllowed);
+        Assert.True(PolicyGate.IsFinalBeforeHandshake(blocked.Value));
+        Assert.True(blockedCounted); // Ends here: nothing later would count it.
+
+        var tentative = gate.CheckInboundBeforeHandshake(IPAddress.Parse("127.0.0.2"), listener, clientCertificates: true, out var tentativeCounted);
+        Assert.False(PolicyGate.IsFinalBeforeHandshake(tentative!.Value));
+        Assert.False(tentativeCounted);
+        var desk = new ClientIdentity("desk-7", [], []);
+        Assert.True(gate.CheckAfterHandshake(IPAddress.Parse("127.0.0.2"), listener, "crm", desk, count: !tentativeCounted)!.Value.IsAllowed);
+
+        var hits = gate.Hits;
+        Assert.Equal(2, hits.Values.Sum()); // One per connection.
+    }
 }

@@ -209,17 +209,22 @@ public sealed partial class TunnelConnection
         }
     }
 
-    private static void SignalEnded(TunnelStream stream)
+    private void SignalEnded(TunnelStream stream)
     {
         if (stream.Ending is { } cancellation)
         {
             try
             {
-                cancellation.Cancel();
+                cancellation.Cancel(); // Runs the registered callbacks here, on the caller's thread (often the read loop).
             }
             catch (ObjectDisposedException)
             {
                 // The acceptor already finished and disposed it: nothing left to cancel.
+            }
+            catch (AggregateException ex)
+            {
+                // A callback threw (a bug): the stream's end and the other streams' must still be handled.
+                Log.UnexpectedError(_logger, _peer, $"stream {stream.Id}'s end callback", ex);
             }
         }
     }
