@@ -14,21 +14,32 @@ public sealed class LimitTests
     public async Task IdleConnection_IsClosedAfterIdleTimeout_ActiveOneIsNot(string dataPath)
     {
         await using var echo = LoopbackBackend.Start(new IPEndPoint(IPAddress.Loopback, 0), BackendMode.Echo);
-        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: [("idle-timeout", "3s"), ("data-path", dataPath)]);
+        await using var edge = TestEdge.Start(echo.EndPoint.ToString(), flags: [("idle-timeout", "5s"), ("data-path", dataPath)]);
         using var idle = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
         using var busy = await SocketTestExtensions.ConnectAsync(edge.EndPoint);
 
-        // The busy one exchanges a byte every 100 ms for 6.5 s (over two idle timeouts) and must survive: the timeout is
-        // long enough that a loaded machine's pauses between two exchanges never reach it (1.5 s did, once, with the
-        // whole suite on 2 cores).
-        for (var i = 0; i < 65; i++)
+        // The busy one exchanges a byte every 100 ms for 11 s (over two idle timeouts) and must survive: the timeout is
+        // long enough that a loaded machine's pauses between two exchanges never reach it (1.5 s and then 3 s did, in
+        // full-suite and clean-clone CI runs on 2 busy cores; a failure says how long the last gap was, and why it closed).
+        var last = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 110; i++)
         {
-            await busy.SendAsync(new byte[] { (byte)i }, SocketFlags.None);
-            Assert.Equal((byte)i, (await busy.ReceiveExactlyAsync(1))[0]);
+            try
+            {
+                await busy.SendAsync(new byte[] { (byte)i }, SocketFlags.None);
+                Assert.Equal((byte)i, (await busy.ReceiveExactlyAsync(1))[0]);
+            }
+            catch (SocketException ex)
+            {
+                Assert.Fail($"exchange {i}, {last.Elapsed.TotalSeconds:0.0} s after the one before: {ex.SocketErrorCode}; closed so far: " +
+                    string.Join(", ", Enum.GetValues<CloseReason>().Where(r => edge.Server.Closed[r] > 0).Select(r => $"{r} {edge.Server.Closed[r]}")));
+            }
+
+            last.Restart();
             await Task.Delay(100);
         }
 
-        Assert.True(await idle.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(await idle.IsClosedByPeerAsync(TimeSpan.FromSeconds(10)));
         Assert.True(await TestTimeouts.EventuallyAsync(() => edge.Server.Closed[CloseReason.IdleTimeout] == 1));
         await busy.SendAsync(new byte[] { 99 }, SocketFlags.None);
         Assert.Equal(99, (await busy.ReceiveExactlyAsync(1))[0]);
