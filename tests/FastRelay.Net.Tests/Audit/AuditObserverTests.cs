@@ -9,6 +9,7 @@ namespace FastRelay.Net.Tests.Audit;
 /// A full queue never silently loses a record: spool (the default) writes it to the spool, drop counts it,
 /// block waits for room. The queue here has no writer, so it stays full.
 /// </summary>
+[Collection(nameof(AuditObserverTests))] // Alone: one test blocks sixty pool threads for seconds on purpose.
 public sealed class AuditObserverTests : IDisposable
 {
     private const int Capacity = 16;
@@ -149,3 +150,11 @@ public sealed class AuditObserverTests : IDisposable
     private AuditObserver Create(AuditSpool spool, AuditOverflow overflow) =>
         new(_queue.Writer, spool, _stats, new AuditRecordIds(1), "node", overflow, NullLogger.Instance);
 }
+
+/// <summary>
+/// Runs <see cref="AuditObserverTests"/> alone, after the parallel tests: its block-mode test holds sixty pool threads
+/// in Task.Wait for several seconds, and the tests running beside it starved meanwhile (tunnel pings unanswered for
+/// 10 s, an idle sweep closing a busy connection, in clean-clone CI runs on 2 cores).
+/// </summary>
+[CollectionDefinition(nameof(AuditObserverTests), DisableParallelization = true)]
+public sealed class AuditObserverCollection;

@@ -69,7 +69,7 @@ public sealed class ConnectionRateTests
         // 8 KiB/s with the default 64 KiB burst, 96 KiB sent at once. The burst must not wait for the last 32 KiB's
         // turn (the pump used to book its whole read first: 4 s of silence), and with --idle-timeout 2s a transfer
         // that moves the whole time must not be cut (it was, as IdleTimeout, with the held bytes counted as sent).
-        // (1s was cut once in a clean-clone CI run with the suite on 2 busy cores: a pause, not the pump.)
+        // (1s was cut once in a clean-clone CI run, while another test starved the thread pool: a pause, not the pump.)
         const int total = 96 << 10;
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));

@@ -136,7 +136,7 @@ public sealed class LivenessAndRekeyTests
         var options = new TunnelConnectionOptions
         {
             PingInterval = TimeSpan.FromMilliseconds(100),
-            PingMissLimit = 255, // Liveness is not what this tests: 25.5 s. With 5 s, a clean-clone CI run on 2 busy cores lost a stream here once.
+            PingMissLimit = 255, // Liveness is not what this tests: 25.5 s (5 s ran out once while another test starved the pool).
             RekeyInterval = TimeSpan.FromMilliseconds(200),
         };
         await using var pair = await TunnelPair.StartAsync(new EchoAcceptor(), options, options);
