@@ -70,36 +70,7 @@ internal sealed class SocketPipeConnection : IPipeConnection
     }
 
     /// <inheritdoc />
-    public void Abort()
-    {
-        lock (_abortGate)
-        {
-            if (Interlocked.Exchange(ref _aborted, 1) != 0 || _socket is not { } socket)
-            {
-                return;
-            }
-
-            // Wake loops parked on the pipes rather than on the socket, before the socket goes: a loop parked on the
-            // socket leaves its cancellation pending, and only while the socket lives can nobody have reset the pipes
-            // for the next connection yet. Cancelled after the dispose, the owner's CloseAsync (it awaits the loops, which
-            // the dispose ends) could reset them first, and the next connection's first read or flush came back cancelled:
-            // its send ended as aborted at once (a gateway stream reset with CANCEL after an aborted one, seen in tests).
-            _receive.Writer.CancelPendingFlush();
-            _send.Reader.CancelPendingRead();
-
-            try
-            {
-                // Linger 0 makes Close send RST: the peer learns at once that the stream did not end well.
-                socket.LingerState = new LingerOption(true, 0);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                // Already closed by the other side or by CloseAsync: nothing left to reset.
-            }
-
-            socket.Dispose();
-        }
-    }
+    public void Abort() => PipeTransportAbort.Run(_abortGate, ref _aborted, ref _socket, _receive, _send);
 
     /// <summary>
     /// Waits until every byte written to <see cref="Output"/> has been sent (or <paramref name="lingerTimeout"/>
