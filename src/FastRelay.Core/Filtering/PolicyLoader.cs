@@ -207,37 +207,39 @@ internal static partial class PolicyLoader
             {
                 errors.Add(new ConfigError(path, null, "another IP set has this name (names are case-insensitive); merge them"));
             }
-            else if (JsonFields.StringsOf(property.Value, path, errors) is not { } entries)
-            {
-                sets.Add(property.Name, new AddressSet([], property.Name)); // Its error is listed; defined for the rules naming it.
-            }
-            else if (entries.Count == 0 || entries.Any(e => e.Value.Trim().Length == 0))
-            {
-                errors.Add(new ConfigError(path, JsonFields.Shorten(property.Value), "expected a non-empty array of addresses or CIDR blocks"));
-                sets.Add(property.Name, new AddressSet([], property.Name)); // Defined (its error is listed): rules naming it are not "undefined" too.
-            }
             else
             {
-                // A set with a bad entry is still defined: its own error is listed, and the policy is refused with it;
-                // the rules that name it must not add "undefined IP set" for each reference.
-                sets.Add(property.Name, new AddressSet(ReadSetAddresses(entries, errors) ?? [], property.Name));
+                // A set that is wrong (not a list, empty, a bad entry) is still defined, with no addresses: its own error
+                // is listed and refuses the policy, and the rules that name it must not add "undefined IP set" each.
+                sets.Add(property.Name, new AddressSet(ReadSetAddresses(property.Value, path, errors) ?? [], property.Name));
             }
         }
 
         return sets;
     }
 
-    private static List<AddressRange>? ReadSetAddresses(List<(string Path, string Value)> entries, List<ConfigError> errors)
+    private static List<AddressRange>? ReadSetAddresses(JsonElement value, string path, List<ConfigError> errors)
     {
+        if (JsonFields.StringsOf(value, path, errors) is not { } entries)
+        {
+            return null; // The error is listed.
+        }
+
+        if (entries.Count == 0 || entries.Any(e => e.Value.Trim().Length == 0))
+        {
+            errors.Add(new ConfigError(path, JsonFields.Shorten(value), "expected a non-empty array of addresses or CIDR blocks"));
+            return null;
+        }
+
         var ranges = new List<AddressRange>();
         var ok = true;
-        foreach (var (path, value) in entries)
+        foreach (var (entryPath, entry) in entries)
         {
-            foreach (var item in value.Split(',').Select(s => s.Trim()))
+            foreach (var item in entry.Split(',').Select(s => s.Trim()))
             {
                 if (!AddressSyntax.TryParse(item, ranges, out var error))
                 {
-                    errors.Add(new ConfigError(path, item, AddressSyntax.LooksLikeAddress(item) ? error : $"{AddressSyntax.Expected} (an IP set cannot name another set)"));
+                    errors.Add(new ConfigError(entryPath, item, AddressSyntax.LooksLikeAddress(item) ? error : $"{AddressSyntax.Expected} (an IP set cannot name another set)"));
                     ok = false;
                 }
             }

@@ -14,8 +14,8 @@ internal sealed class CaIssueCommand
 {
     private readonly Option<string> _dir = CaCommand.DirOption();
     private readonly Option<string> _name = new("--name") { Description = "Subject CN and file names: DIR/NAME.pem, DIR/NAME.key (required)", HelpName = "NAME" };
-    private readonly Option<string> _server = SwitchOption.Create("--server", "A server certificate: serverAuth EKU; needs --dns or --ip [default: off]");
-    private readonly Option<string> _client = SwitchOption.Create("--client", "A client certificate: clientAuth EKU [default: off]");
+    private readonly SwitchOption _server = new("--server", "A server certificate: serverAuth EKU; needs --dns or --ip [default: off]");
+    private readonly SwitchOption _client = new("--client", "A client certificate: clientAuth EKU [default: off]");
     private readonly Option<string[]> _dns = Repeatable("--dns", "NAME", "A DNS name SAN (wildcards as *.example.com). Repeatable, or several after one --dns [default: none]");
     private readonly Option<string[]> _ip = Repeatable("--ip", "ADDR", "An IP address SAN. Repeatable, or several after one --ip [default: none]");
     private readonly Option<string[]> _uri = Repeatable("--uri", "URI", "A URI SAN, e.g. spiffe://corp/billing. Repeatable, or several after one --uri [default: none]");
@@ -73,8 +73,8 @@ internal sealed class CaIssueCommand
             errors.Add(new ConfigError("--name", name, "expected " + IssueRequest.NameExpected).ToString());
         }
 
-        var server = SwitchOption.IsOn(parseResult, _server);
-        var client = SwitchOption.IsOn(parseResult, _client);
+        var server = _server.IsOn(parseResult);
+        var client = _client.IsOn(parseResult);
         if (server == client)
         {
             errors.Add(server ? "--server, --client: mutually exclusive; give one" : "--server or --client: required: what the certificate is for");

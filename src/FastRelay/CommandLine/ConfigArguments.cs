@@ -63,7 +63,7 @@ internal static class ConfigArguments
                 continue; // Given on the command line: that wins (for a repeatable flag, over the file's whole list).
             }
 
-            if ((option.ValueType == typeof(bool) || option.HelpName == SwitchOption.ValueName) && !bool.TryParse(setting.Value, out _))
+            if (option is SwitchOption && !bool.TryParse(setting.Value, out _))
             {
                 errors.Add(new Configuration.ConfigError(setting.Origin, setting.Value, SwitchOption.Expected).ToString());
                 continue;

@@ -19,13 +19,13 @@ internal static class KeygenCommand
             Required = true,
             HelpName = "FILE",
         };
-        var force = SwitchOption.Create("--force", "Overwrite FILE if it exists [default: off]");
+        var force = new SwitchOption("--force", "Overwrite FILE if it exists [default: off]");
         var command = new Command("keygen", "Make a tunnel key pair: write the X25519 private key to FILE (mode 0600) and print the public key (base64) on stdout.")
         {
             output,
             force,
         };
-        command.SetAction(parseResult => Run(parseResult.GetValue(output)!, SwitchOption.IsOn(parseResult, force)));
+        command.SetAction(parseResult => Run(parseResult.GetValue(output)!, force.IsOn(parseResult)));
         return command;
     }
 

@@ -9,20 +9,19 @@ namespace FastRelay.CommandLine;
 /// the flag ("--force 'maybe': expected true or false (a switch)").
 /// </summary>
 /// <remarks>A string option, not the parser's bool: that one leaves a value it cannot read as a stray argument
-/// ("'maybe': not expected here"), which does not say which flag it was meant for.</remarks>
-internal static class SwitchOption
+/// ("'maybe': not expected here"), which does not say which flag it was meant for. A type of its own, so that
+/// <see cref="ConfigArguments"/> checks a config file's value for it the same way.</remarks>
+internal sealed class SwitchOption : Option<string>
 {
     /// <summary>What a switch takes, for errors (the same words for a config file's value).</summary>
     public const string Expected = "expected true or false (a switch)";
 
-    /// <summary>The value's name in help; also how <see cref="ConfigArguments"/> tells a switch from a value flag.</summary>
-    public const string ValueName = "true|false";
-
-    public static Option<string> Create(string name, string description) => new(name)
+    public SwitchOption(string name, string description)
+        : base(name)
     {
-        Description = description,
-        Arity = ArgumentArity.ZeroOrOne,
-        HelpName = ValueName,
+        Description = description;
+        Arity = ArgumentArity.ZeroOrOne;
+        HelpName = "true|false";
         CustomParser = result =>
         {
             if (result.Tokens.Count == 0)
@@ -38,9 +37,9 @@ internal static class SwitchOption
 
             result.AddError(new ConfigError(name, value, Expected).ToString()); // From a --config file: ConfigArguments.NameOrigin names the file.
             return bool.FalseString;
-        },
-    };
+        };
+    }
 
-    /// <summary>True when <paramref name="option"/> was given alone or as <c>true</c>.</summary>
-    public static bool IsOn(ParseResult parseResult, Option<string> option) => parseResult.GetValue(option) == bool.TrueString;
+    /// <summary>True when the switch was given alone or as <c>true</c>.</summary>
+    public bool IsOn(ParseResult parseResult) => parseResult.GetValue(this) == bool.TrueString;
 }
